@@ -1,0 +1,28 @@
+# Bofast: `make run` (demo on SQLite at http://127.0.0.1:5000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := webapp
+
+.PHONY: run test install lint bench soak
+
+$(BIN)/flask: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/flask
+
+install: $(BIN)/flask
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	BOFAST_INSECURE_COOKIES=1 BOFAST_BASE_URL=http://127.0.0.1:5000 \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .

@@ -1,0 +1,63 @@
+"""`flask db upgrade` builds the schema of the models, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from webapp import create_app
+from webapp.extensions import db
+
+
+def _upgrade_and_compare(url):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            tables = set(inspect(conn).get_table_names())
+        db.engine.dispose()
+    assert not diff, f"models and migrations differ: {diff}"
+    assert {"participants", "audit_events", "checklist_submissions", "reminders"} <= tables
+    return app
+
+
+def test_upgrade_sqlite(tmp_path):
+    app = _upgrade_and_compare(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            triggers = conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all()
+        db.engine.dispose()
+    assert "audit_events_no_update" in triggers
+
+
+@pytest.mark.postgres
+def test_upgrade_postgresql():
+    name = f"bofast_migr_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        _upgrade_and_compare(url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_seed_demo_is_idempotent(app, db):
+    from webapp.demo import seed_demo
+    from webapp.models import Participant, User
+
+    assert seed_demo() is True
+    assert seed_demo() is False
+    assert db.session.query(Participant).count() == 12
+    assert {u.username for u in db.session.query(User)} >= {"admin", "anna", "soc", "bostad",
+                                                            "kalle"}

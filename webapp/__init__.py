@@ -1,0 +1,104 @@
+"""Bofast: the application factory (`flask --app webapp ...`, `gunicorn 'webapp:create_app()'`)."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from . import access, security
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+AREAS = ("main", "auth", "staff", "checklists", "me", "housing", "admin", "push", "pwa")
+LANGUAGES = ("sv", "en")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    from .config import engine_options, load_config
+
+    load_config(app)
+    if config:
+        app.config.update(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    _configure_login(app)
+    _configure_sqlite(app)
+
+    for area in AREAS:
+        module = __import__(f"{__name__}.{area}", fromlist=["bp"])
+        app.register_blueprint(module.bp)
+
+    app.before_request(security.enforce_idle_timeout)
+    app.before_request(access.enforce_area_access)
+    app.after_request(commit_audit)
+    app.after_request(security.set_security_headers)
+
+    from .errors import register_error_handlers
+    from .templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or "sv"
+
+
+def commit_audit(response):
+    """Reads are audited too: commit audit rows written during a successful request."""
+    if g.get("audit_pending") and response.status_code < 500:
+        db.session.commit()
+    return response
+
+
+def _configure_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session token, so logout/deactivation invalidates old cookies.
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL and foreign keys on every SQLite connection (DESIGN §8)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()

@@ -1,0 +1,215 @@
+"""Access control, in one place (DESIGN §2).
+
+Two layers, both enforced here and nowhere else:
+1. Areas: every endpoint maps to the roles that may call it (`ENDPOINT_ROLES`, falling back to
+   `BLUEPRINT_ROLES`). `enforce_area_access` runs before every request; an endpoint with no rule
+   is refused, so a new route is closed until someone decides who may use it.
+2. Objects: `visible_participants(user)` is the one scope query every list uses, and
+   `get_participant_or_404(id, need)` returns a participant only if the user may see that kind of
+   data about them, writing the read to the audit log.
+"""
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, exists, or_, select
+
+from .extensions import db
+from .models import Apartment, Contract, Participant, StaffAssignment, TeamMembership, User
+
+PUBLIC = frozenset({"anonymous"})
+ANY_USER = frozenset({"participant", "staff", "social_worker", "housing", "admin"})
+STAFF = frozenset({"staff"})
+CASEWORK = frozenset({"staff", "social_worker"})
+
+# Default roles per blueprint (one blueprint per area a user sees).
+BLUEPRINT_ROLES: dict[str, frozenset[str]] = {
+    "staff": CASEWORK,
+    "checklists": CASEWORK,
+    "me": frozenset({"participant"}),
+    "housing": frozenset({"housing"}),
+    "admin": frozenset({"admin"}),
+    "push": ANY_USER,
+}
+
+# Writes (POST/PUT/PATCH/DELETE) in these areas are for support staff only: social workers read.
+BLUEPRINT_WRITE_ROLES: dict[str, frozenset[str]] = {
+    "staff": STAFF,
+    "checklists": STAFF,
+}
+
+# Endpoint rules override the blueprint defaults (every method). PUBLIC: no sign-in needed.
+ENDPOINT_ROLES: dict[str, frozenset[str]] = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,  # redirects to login or the role's home
+    "main.healthz": PUBLIC,
+    "main.set_language": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.login_totp": PUBLIC,  # guarded by the pending-login state in the session
+    "auth.totp_enrol": PUBLIC,  # likewise
+    "auth.activate": PUBLIC,
+    "auth.logout": ANY_USER,
+    "staff.today": STAFF,
+    "pwa.manifest": PUBLIC,
+    "pwa.service_worker": PUBLIC,
+    "pwa.offline": PUBLIC,
+    "pwa.icon": PUBLIC,
+    "push.vapid_public_key": PUBLIC,
+    "me.calendar_feed": PUBLIC,  # authorised by the secret token in its URL
+}
+
+# What each role may see about a participant in its scope (the DESIGN §2 table as data).
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "participant": frozenset({
+        "identity", "plan", "plan_comment", "appointments", "checklist_read", "disturbances",
+        "absence", "tenancy",
+    }),
+    "staff": frozenset({
+        "identity", "plan", "plan_write", "appointments", "appointments_write", "visits",
+        "visits_write", "checklist_read", "checklist_write", "disturbances", "disturbances_write",
+        "absence", "absence_reason", "absence_write", "tenancy", "events_write", "notes",
+        "activation",
+    }),
+    "social_worker": frozenset({
+        "identity", "plan", "appointments", "visits", "checklist_read", "disturbances",
+        "absence", "absence_reason", "tenancy", "notes",
+    }),
+    "housing": frozenset({
+        "identity", "visit_counts", "checklist_read", "disturbances",
+        "disturbances_write", "absence", "tenancy",
+    }),
+    "admin": frozenset({"identity", "activation", "assignment"}),
+}
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def roles_for_endpoint(endpoint: str | None, method: str = "GET") -> frozenset[str] | None:
+    """The roles allowed on an endpoint, or None when no rule exists (then: refused)."""
+    if endpoint is None:
+        return None
+    if endpoint in ENDPOINT_ROLES:
+        return ENDPOINT_ROLES[endpoint]
+    blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else ""
+    if method not in SAFE_METHODS and blueprint in BLUEPRINT_WRITE_ROLES:
+        return BLUEPRINT_WRITE_ROLES[blueprint]
+    return BLUEPRINT_ROLES.get(blueprint)
+
+
+def wants_fragment() -> bool:
+    return request.headers.get("HX-Request") == "true" or request.accept_mimetypes.best == (
+        "application/json"
+    )
+
+
+def enforce_area_access():
+    """before_request: refuse any endpoint the current role may not use."""
+    if request.endpoint is None:  # unknown URL: let Flask answer 404
+        return None
+    allowed = roles_for_endpoint(request.endpoint, request.method)
+    if allowed is None:
+        abort(403)
+    if allowed is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if wants_fragment() or request.method != "GET":
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.role not in allowed:
+        abort(403)
+    return None
+
+
+def can(user: User, capability: str) -> bool:
+    return capability in CAPABILITIES.get(user.role, frozenset())
+
+
+def _team_ids(user: User) -> Select:
+    return select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)
+
+
+def visible_participants(user: User) -> Select:
+    """The participants this user may see at all: the scope every list query starts from."""
+    query = select(Participant).where(Participant.organisation_id == user.organisation_id)
+    if user.role == "participant":
+        return query.where(Participant.user_id == user.id)
+    if user.role == "staff":
+        assigned = exists().where(
+            StaffAssignment.participant_id == Participant.id, StaffAssignment.user_id == user.id
+        )
+        return query.where(or_(Participant.team_id.in_(_team_ids(user)), assigned))
+    if user.role == "social_worker":
+        return query.where(Participant.social_worker_id == user.id)
+    if user.role == "housing":
+        housed = (
+            exists()
+            .where(Contract.participant_id == Participant.id, Contract.ended_on.is_(None))
+            .where(Contract.apartment_id == Apartment.id)
+            .where(Apartment.housing_team_id.in_(_team_ids(user)))
+        )
+        return query.where(housed)
+    if user.role == "admin":
+        return query
+    return query.where(False)
+
+
+def get_participant_or_404(participant_id: int, need: str = "identity",
+                           audit_action: str | None = "read") -> Participant:
+    """Return the participant if the current user may see `need` about them; else 404."""
+    if not can(current_user, need):
+        abort(404)
+    participant = db.session.scalar(
+        visible_participants(current_user).where(Participant.id == participant_id)
+    )
+    if participant is None:
+        abort(404)
+    if audit_action:
+        from .audit import record
+
+        record(audit_action, participant_id=participant.id, object_type=need)
+    return participant
+
+
+def own_participant() -> Participant:
+    """The signed-in participant's own record (404 if the login is not linked to one)."""
+    participant = db.session.scalar(visible_participants(current_user))
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def directly_assigned_ids(user: User) -> set[int]:
+    """Participants this user is directly assigned to (cached per request)."""
+    cache = g.setdefault("_assigned_ids", {})
+    if user.id not in cache:
+        ids = set(db.session.scalars(
+            select(StaffAssignment.participant_id).where(StaffAssignment.user_id == user.id)
+        ))
+        if user.role == "social_worker":
+            ids |= set(db.session.scalars(
+                select(Participant.id).where(Participant.social_worker_id == user.id)
+            ))
+        cache[user.id] = ids
+    return cache[user.id]
+
+
+def may_see_identity(user: User, participant: Participant) -> bool:
+    """Protected identities are shown only to directly assigned people and themselves."""
+    if not participant.protected_identity:
+        return True
+    if user.role == "participant":
+        return participant.user_id == user.id
+    return participant.id in directly_assigned_ids(user)
+
+
+def display_name(participant: Participant, user: User | None = None) -> str:
+    user = user or current_user
+    if may_see_identity(user, participant):
+        return participant.full_name
+    return participant.masked_name
+
+
+def display_address(participant: Participant, address: str, user: User | None = None) -> str:
+    user = user or current_user
+    return address if may_see_identity(user, participant) else "Adress skyddad"

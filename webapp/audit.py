@@ -1,0 +1,31 @@
+"""Write audit events; committed with the request (see `commit_audit` in create_app)."""
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent
+
+
+def record(action: str, *, participant_id: int | None = None, object_type: str = "",
+           object_id: int | None = None, detail: str = "", user=None) -> AuditEvent:
+    """Append one audit event for the current user (or `user`, e.g. at login)."""
+    actor = user if user is not None else (
+        current_user if has_request_context() and current_user.is_authenticated else None
+    )
+    event = AuditEvent(
+        user_id=actor.id if actor is not None else None,
+        role=actor.role if actor is not None else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        participant_id=participant_id,
+        detail=detail[:2000],
+        path=request.path[:300] if has_request_context() else "",
+        ip=(request.remote_addr or "")[:64] if has_request_context() else "",
+    )
+    db.session.add(event)
+    if has_request_context():
+        g.audit_pending = True
+    return event

@@ -1,0 +1,192 @@
+"""Sign-in: password, TOTP second factor (with enrolment), participant activation, logout."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pyotp
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..audit import record
+from ..extensions import db, limiter
+from ..models import User
+from ..rendering import render
+from ..templating import HOME_ENDPOINT
+from . import bp, services
+from .forms import ActivationCodeForm, ChoosePasswordForm, LoginForm, TotpForm
+
+WRONG_LOGIN = "Fel användarnamn eller lösenord."
+LOCKED = "Kontot är låst en stund efter för många felaktiga försök. Försök igen om 15 minuter."
+PENDING_KEY = "pending_login"
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _finish_login(user: User, remember: bool = False):
+    next_url = _safe_next(session.get("login_next"))
+    # A fresh session at sign-in: nothing from before the login survives (session fixation).
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    services.register_success(user)
+    login_user(user, remember=remember and user.role == "participant")
+    record("login", object_type="user", object_id=user.id, user=user)
+    db.session.commit()
+    return redirect(next_url or url_for(HOME_ENDPOINT[user.role]))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("next"):
+        session["login_next"] = _safe_next(request.args["next"])
+    if form.validate_on_submit():
+        user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
+        if user is not None and services.is_locked(user):
+            form.password.errors.append(LOCKED)
+        elif user is None or not services.verify_password(user, form.password.data):
+            if user is not None:
+                services.register_failure(user)
+                db.session.commit()
+                if services.is_locked(user):
+                    form.password.errors.append(LOCKED)
+                    return render("auth/login.html", form=form, status=422)
+            form.password.errors.append(WRONG_LOGIN)
+        elif not user.active:
+            form.password.errors.append("Kontot är avstängt. Kontakta din samordnare.")
+        elif user.needs_second_factor:
+            session[PENDING_KEY] = {"id": user.id, "token": user.session_token}
+            db.session.commit()
+            if user.totp_confirmed_at is None:
+                return redirect(url_for("auth.totp_enrol"))
+            return redirect(url_for("auth.login_totp"))
+        else:
+            return _finish_login(user, remember=form.remember.data)
+        return render("auth/login.html", form=form, status=422)
+    return render("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not pending:
+        return None
+    user = db.session.get(User, pending.get("id"))
+    if user is None or not user.active or user.session_token != pending.get("token"):
+        return None
+    return user
+
+
+def _check_code(user: User, form: TotpForm) -> bool:
+    if services.is_locked(user):
+        form.code.errors.append(LOCKED)
+        return False
+    if services.verify_totp(user, form.code.data):
+        return True
+    services.register_failure(user)
+    db.session.commit()
+    form.code.errors.append(
+        LOCKED if services.is_locked(user)
+        else "Koden stämmer inte. Skriv den nya koden från appen."
+    )
+    if services.is_locked(user):
+        session.pop(PENDING_KEY, None)
+    return False
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login_totp():
+    user = _pending_user()
+    if user is None or user.totp_confirmed_at is None:
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if _check_code(user, form):
+            return _finish_login(user)
+        return render("auth/totp.html", form=form, status=422)
+    return render("auth/totp.html", form=form)
+
+
+@bp.route("/login/totp/enrol", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def totp_enrol():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.totp_confirmed_at is not None:
+        return redirect(url_for("auth.login_totp"))
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()
+        db.session.commit()
+    form = TotpForm()
+    if form.validate_on_submit():
+        if _check_code(user, form):
+            user.totp_confirmed_at = services.utcnow()
+            record("totp_enrolled", object_type="user", object_id=user.id, user=user)
+            return _finish_login(user)
+        status = 422
+    else:
+        status = 200
+    return render("auth/totp_enrol.html", form=form, qr=services.totp_qr_svg(user),
+                  secret=user.totp_secret, status=status)
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def activate():
+    """Participants: code from the worker (QR or typed) -> choose a password -> home."""
+    if request.method == "POST" and "password" in request.form:
+        form = ChoosePasswordForm()
+        code, problem = services.find_activation_code(form.code.data or "")
+        if code is None:
+            return render("auth/activate.html", code_form=ActivationCodeForm(formdata=None,
+                          code=form.code.data), code_error=problem, status=422)
+        if not form.validate_on_submit():
+            return render("auth/choose_password.html", form=form, status=422)
+        user = code.user
+        code.used_at = services.utcnow()
+        user.password_hash = services.hash_password(form.password.data)
+        services.rotate_session(user)
+        record("activated", object_type="user", object_id=user.id, user=user)
+        return _finish_login(user, remember=form.remember.data)
+
+    code_form = ActivationCodeForm(request.form if request.method == "POST" else None,
+                                   code=request.args.get("code", ""))
+    typed = code_form.code.data
+    if typed and (request.method == "POST" and code_form.validate() or request.method == "GET"):
+        code, problem = services.find_activation_code(typed)
+        if code is not None:
+            form = ChoosePasswordForm(formdata=None, code=services.normalise_code(typed))
+            return render("auth/choose_password.html", form=form)
+        return render("auth/activate.html", code_form=code_form, code_error=problem, status=422)
+    return render("auth/activate.html", code_form=code_form, code_error=None,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    user = current_user._get_current_object()
+    services.rotate_session(user)  # every other cookie of this user stops working too
+    record("logout", object_type="user", object_id=user.id)
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash("Du är utloggad.", "info")
+    response = redirect(url_for("auth.login"))
+    # Drop the HTTP cache; the page script clears Cache Storage and sent outbox items (§5).
+    response.headers["Clear-Site-Data"] = "\"cache\""
+    return response

@@ -1,0 +1,32 @@
+"""Error pages in Swedish; htmx and JSON callers get a short body."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: "Förfrågan kunde inte behandlas.",
+    401: "Du behöver logga in.",
+    403: "Du har inte behörighet till den här sidan.",
+    404: "Sidan finns inte.",
+    405: "Det går inte att göra så här.",
+    413: "Det du skickade är för stort.",
+    429: "För många försök. Vänta en stund och försök igen.",
+    500: "Något gick fel hos oss. Försök igen om en stund.",
+}
+
+
+def _respond(status: int, message: str | None = None):
+    message = message or MESSAGES.get(status, MESSAGES[500])
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return jsonify(error=message), status
+    if request.headers.get("HX-Request") == "true":
+        return f'<p class="error" role="alert">{message}</p>', status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_error_handlers(app):
+    for status in MESSAGES:
+        app.register_error_handler(status, lambda e, s=status: _respond(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return _respond(400, "Formuläret har gått ut. Ladda om sidan och försök igen.")

@@ -1,0 +1,49 @@
+"""All models, one topic per module, re-exported here."""
+from .appointments import APPOINTMENT_KINDS, OUTCOMES, Appointment, HousingNotice, VisitOutcome
+from .audit import AuditEvent, AuditReview
+from .base import utcnow
+from .checklists import (
+    ANSWERS,
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistSubmission,
+    ChecklistTemplate,
+)
+from .events import SEVERITIES, SOURCES, Disturbance
+from .participants import (
+    PHASES,
+    Absence,
+    Apartment,
+    Consent,
+    Contract,
+    Note,
+    Participant,
+    PhaseChange,
+    ReserveKey,
+    StaffAssignment,
+)
+from .people import (
+    PRESETS,
+    ROLES,
+    SECOND_FACTOR_ROLES,
+    ActivationCode,
+    IdempotencyRecord,
+    OpenSupportContact,
+    Organisation,
+    Team,
+    TeamMembership,
+    User,
+)
+from .plans import GOAL_STATUSES, LIFE_AREAS, Goal, GoalComment, Plan, PlanRevision, Step
+from .push import PushSubscription, Reminder, ReminderAttempt, ReminderPreference
+
+__all__ = [
+    "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
+    "PRESETS", "ROLES", "SECOND_FACTOR_ROLES", "SEVERITIES", "SOURCES",
+    "Absence", "ActivationCode", "Apartment", "Appointment", "AuditEvent", "AuditReview",
+    "ChecklistAnswer", "ChecklistItem", "ChecklistSubmission", "ChecklistTemplate", "Consent",
+    "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord", "Note",
+    "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
+    "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
+    "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",
+]

@@ -1,0 +1,37 @@
+"""Disturbances (störningar) and the one-day contact rule for rättelseanmaningar."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import utcnow
+
+SEVERITIES = {"minor": "Mindre", "rattelse": "Rättelseanmaning", "serious": "Allvarlig"}
+SOURCES = {
+    "landlord": "Hyresvärd",
+    "neighbour": "Granne",
+    "housing": "Bostadsförvaltning",
+    "staff": "Stödpersonal",
+    "other": "Annan",
+}
+
+
+class Disturbance(db.Model):
+    __tablename__ = "disturbances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    apartment_id: Mapped[int | None] = mapped_column(ForeignKey("apartments.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    # When staff received the copy: the one-day contact rule counts from here.
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    follow_up_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,94 @@
+"""The genomförandeplan: goals in the participant's own words, steps, comments, history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+LIFE_AREAS = {
+    "housing": "Boende",
+    "health": "Hälsa",
+    "economy": "Ekonomi",
+    "work": "Sysselsättning",
+    "relations": "Relationer och nätverk",
+    "leisure": "Fritid",
+    "daily_life": "Vardag",
+    "other": "Annat",
+}
+GOAL_STATUSES = {
+    "active": "Pågår", "reached": "Uppnått", "paused": "Vilande", "dropped": "Avslutat",
+}
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), unique=True)
+    # Optimistic lock: a save with a stale version is a conflict, never an overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    follow_up_date: Mapped[date | None] = mapped_column(Date)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    goals: Mapped[list[Goal]] = relationship(back_populates="plan", order_by="Goal.position")
+
+
+class Goal(db.Model):
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    life_area: Mapped[str] = mapped_column(String(20), default="other")
+    own_words: Mapped[str] = mapped_column(Text)  # the participant's own words, first-class
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="goals")
+    steps: Mapped[list[Step]] = relationship(back_populates="goal", order_by="Step.position")
+    comments: Mapped[list[GoalComment]] = relationship(
+        back_populates="goal", order_by="GoalComment.created_at"
+    )
+
+
+class Step(db.Model):
+    __tablename__ = "steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(20), default="together")  # participant|staff|together
+    who_name: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    goal: Mapped[Goal] = relationship(back_populates="steps")
+
+
+class GoalComment(db.Model):
+    __tablename__ = "goal_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="comment")  # comment | wish
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="comments")
+
+
+class PlanRevision(db.Model):
+    """A JSON snapshot of the plan after each saved version: the history is kept."""
+
+    __tablename__ = "plan_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

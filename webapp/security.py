@@ -1,0 +1,60 @@
+"""Security headers and session hygiene applied to every response."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from .models import utcnow
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated and request.endpoint != "static":
+        # Personal data must not linger in shared caches or the browser's back-forward cache.
+        headers.setdefault("Cache-Control", "no-store")
+    if "HX-Request" not in headers.get("Vary", ""):
+        response.vary.add("HX-Request")
+    return response
+
+
+def enforce_idle_timeout():
+    """Staff-side sessions end after BOFAST_IDLE_MINUTES without a request (DESIGN §7)."""
+    if not current_user.is_authenticated or current_user.role == "participant":
+        return None
+    if request.endpoint in ("static", "pwa.service_worker", "pwa.manifest", "main.healthz"):
+        return None
+    now = utcnow().timestamp()
+    last = session.get("last_seen")
+    idle = timedelta(minutes=current_app.config["BOFAST_IDLE_MINUTES"]).total_seconds()
+    if last is not None and now - last > idle:
+        logout_user()
+        session.clear()
+        flash("Du har loggats ut eftersom du inte har använt Bofast på en stund.", "info")
+        return redirect(url_for("auth.login"))
+    session["last_seen"] = now
+    return None

@@ -1,0 +1,21 @@
+// Bofast page script: progressive enhancements only; every page works without it.
+(function () {
+  "use strict";
+
+  // Show/hide toggle for password fields (activation page).
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-toggle-password]");
+    if (!toggle) return;
+    var fields = toggle.form.querySelectorAll(".password input");
+    var show = fields.length && fields[0].type === "password";
+    fields.forEach(function (f) { f.type = show ? "text" : "password"; });
+    toggle.textContent = show ? "Dölj lösenordet" : "Visa lösenordet";
+    toggle.setAttribute("aria-pressed", show ? "true" : "false");
+  });
+
+  function enhance(root) {
+    root.querySelectorAll("[data-toggle-password][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (e) { enhance(e.target); });
+})();
