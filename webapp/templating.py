@@ -50,6 +50,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(
         navigation=navigation,
         get_locale=get_locale,
+        current_app=current_app,
         display_name=access.display_name,
         display_address=access.display_address,
         may_see_identity=access.may_see_identity,
