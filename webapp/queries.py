@@ -1,0 +1,68 @@
+"""Batch queries shared by pages, reminders and figures: constant query count per page."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .domain.tenancy import TenancyStatus, tenancy_status
+from .extensions import db
+from .models import Absence, Contract, Organisation
+
+
+def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
+    """The open (not ended) contract of each participant, latest move-in first, apartment loaded."""
+    if not participant_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Contract).options(joinedload(Contract.apartment))
+        .where(Contract.participant_id.in_(participant_ids), Contract.ended_on.is_(None))
+        .order_by(Contract.move_in_date)
+    ).all()
+    return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
+
+
+Periods = list[tuple[date, date | None]]
+
+
+def absences_by_participant(participant_ids: list[int]) -> dict[int, Periods]:
+    result: dict[int, Periods] = defaultdict(list)
+    if participant_ids:
+        for row in db.session.execute(
+            select(Absence.participant_id, Absence.start_date, Absence.end_date)
+            .where(Absence.participant_id.in_(participant_ids))
+        ):
+            result[row.participant_id].append((row.start_date, row.end_date))
+    return result
+
+
+def first_move_in(participant_ids: list[int]) -> dict[int, date]:
+    """Move-in date of the participant's first contract: the tenancy counter starts there."""
+    result: dict[int, date] = {}
+    if participant_ids:
+        for pid, move_in in db.session.execute(
+            select(Contract.participant_id, Contract.move_in_date)
+            .where(Contract.participant_id.in_(participant_ids),
+                   Contract.move_in_date.is_not(None))
+            .order_by(Contract.move_in_date.desc())
+        ):
+            result[pid] = move_in
+    return result
+
+
+def tenancy_for(participant_ids: list[int], org: Organisation,
+                today: date) -> dict[int, TenancyStatus | None]:
+    """Tenancy counter per participant in two queries (None before move-in)."""
+    move_ins = first_move_in(participant_ids)
+    absences = absences_by_participant(participant_ids)
+    result: dict[int, TenancyStatus | None] = {}
+    for pid in participant_ids:
+        move_in = move_ins.get(pid)
+        result[pid] = (tenancy_status(move_in, absences.get(pid, []), org.transfer_months, today)
+                       if move_in and move_in <= today else None)
+    return result
+
+
+__all__ = ["current_contracts", "absences_by_participant", "tenancy_for"]
