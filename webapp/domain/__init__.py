@@ -1,0 +1,1 @@
+"""Domain rules: plain functions with no Flask in them (STYLE §4)."""
