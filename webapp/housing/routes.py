@@ -197,7 +197,7 @@ def new_disturbance():
     _form_choices(form)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render("housing/disturbance_new.html", block="form", form=form, status=status)
+        return render("housing/disturbance_new.html", form=form, status=status)
     contract = current_contracts([form.participant_id.data]).get(form.participant_id.data)
     disturbance = Disturbance(
         participant_id=form.participant_id.data,
