@@ -79,8 +79,9 @@ class UserForm(FlaskForm):
         Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Skriv en giltig e-postadress."),
         Length(max=200)])
     team_ids = MultiCheckboxField("Team", coerce=int, validate_choice=False)
+    # No Optional(): it would stop the chain before validate_participant_id runs.
     participant_id = SelectField("Deltagare som kontot hör till", coerce=int_or_none,
-                                 validate_choice=False, validators=[Optional()])
+                                 validate_choice=False)
 
     def validate_role(self, field):
         _in_choices(field, "Välj en roll i listan.")
@@ -142,7 +143,7 @@ class ParticipantForm(FlaskForm):
     decision_date = DateField("Beslutsdatum", validators=[Optional()])
     protected_identity = BooleanField("Skyddade personuppgifter")
     pseudonym = StringField("Namn som visas i stället (för skyddade personuppgifter)",
-                            validators=[Optional(), Length(max=100)])
+                            validators=[Length(max=100)])
 
     def validate_team_id(self, field):
         _in_choices(field, "Välj ett team i listan.")
