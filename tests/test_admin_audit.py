@@ -11,8 +11,8 @@ from webapp.timeutil import to_utc
 
 def add_event(db, user, participant, local: datetime, action="read"):
     event = AuditEvent(at=to_utc(local), user_id=user.id, role=user.role, action=action,
-                       object_type="identity", participant_id=participant.id if participant else None,
-                       path="/x")
+                       object_type="identity", path="/x",
+                       participant_id=participant.id if participant else None)
     db.session.add(event)
     db.session.flush()
     return event
