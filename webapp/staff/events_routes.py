@@ -239,7 +239,7 @@ def events_follow_up(participant_id: int, disturbance_id: int):
         return _page(participant, status=422, item_forms={f"followup-{disturbance.id}": form})
     disturbance.followed_up_at, disturbance.followed_up_by_id = utcnow(), current_user.id
     disturbance.follow_up_note = form.note.data.strip()
-    record("disturbance_follow_up", participant_id=participant.id, object_type="disturbance",
+    record("disturbance_followup", participant_id=participant.id, object_type="disturbance",
            object_id=disturbance.id)
     db.session.commit()
     return _saved(participant, "Uppföljningen är sparad.")
