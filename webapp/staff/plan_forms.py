@@ -70,7 +70,7 @@ class StepForm(VersionedForm):
 
 
 class FollowUpForm(VersionedForm):
-    follow_up_date = DayField("Nästa uppföljning av planen", validators=[
+    follow_up_date = DayField("Datum för nästa uppföljning", validators=[
         Optional(), not_long_ago(366), within_days(2 * 366)])
 
 
