@@ -38,6 +38,7 @@ def _axe_violations(page):
 def test_staff_ticks_a_step_and_records_events_on_a_phone(world, phone):
     _seed(world)
     sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
+    phone.wait_for_url("**/today")  # sign_in returns before the TOTP post has navigated
     pid = world.participant.id
 
     phone.goto(f"/participants/{pid}/plan")
