@@ -128,9 +128,11 @@ class PushService:
         return claims
 
     def decrypt(self, device: Device, body: bytes) -> dict:
-        id_len = body[20]
-        sender_key = body[21:21 + id_len]  # aes128gcm header: salt(16) rs(4) idlen(1) keyid
-        plain = http_ece.decrypt(body, private_key=device.private_key, dh=sender_key,
+        # aes128gcm carries the sender's public key in its header (salt, rs, idlen, keyid);
+        # http_ece reads it from there when `dh` is omitted (passing it breaks on 1.2.1).
+        if len(body) < 21 + 65 or body[20] != 65:
+            raise AssertionError("aes128gcm header must carry the 65-byte sender key")
+        plain = http_ece.decrypt(body, private_key=device.private_key,
                                  auth_secret=device.auth, version="aes128gcm")
         return json.loads(plain)
 
@@ -170,8 +172,8 @@ class PushService:
         return Handler
 
 
-@pytest.fixture
-def push_service(app):
+@pytest.fixture(name="push_service")
+def push_service_fixture(app):
     """Keys in the app's instance folder, the local service on the allow-list, running."""
     from webapp.push.delivery import generate_vapid_keys
 
