@@ -69,6 +69,7 @@ class PushService:
         self.devices: dict[str, Device] = {}
         self.received: list[Received] = []  # every POST, whatever the answer
         self.errors: list[str] = []
+        self.delay = 0.0  # seconds per request: widens the window for races in tests
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -145,6 +146,8 @@ class PushService:
 
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if service.delay:
+                    time.sleep(service.delay)
                 token = self.path.rsplit("/", 1)[-1]
                 device = service.devices.get(token)
                 if device is None:
