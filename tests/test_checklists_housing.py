@@ -195,3 +195,14 @@ def test_participant_gets_404_for_someone_elses(client, db, world, login_as):
     login_as("participant")
     assert client.get(f"/me/checklists/{theirs.id}").status_code == 404
     assert client.get("/me/checklists/999999").status_code == 404
+
+
+def test_participant_is_pointed_from_a_corrected_checklist_to_the_new_one(client, db, world,
+                                                                         login_as):
+    first = make_checklist(world.participant, world.users["staff"], last_month_day())
+    second = make_checklist(world.participant, world.users["staff"], last_month_day(),
+                            supersedes=first)
+    db.session.commit()
+    login_as("participant")
+    html = client.get(f"/me/checklists/{first.id}").get_data(as_text=True)
+    assert f"/me/checklists/{second.id}" in html and "har rättats" in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort
 
 from ..access import own_participant
-from ..checklists.services import submission_of
+from ..checklists.services import correction_of, submission_of
 from ..extensions import db
 from ..models import Organisation
 from ..rendering import render
@@ -16,5 +16,5 @@ def checklist(submission_id: int):
     participant = own_participant()
     submission = submission_of(participant, submission_id) or abort(404)
     return render("me/checklist.html", participant=participant, submission=submission,
-                  items=submission.template.items,
+                  items=submission.template.items, newer=correction_of(submission),
                   org=db.session.get(Organisation, participant.organisation_id))
