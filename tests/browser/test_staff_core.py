@@ -1,0 +1,70 @@
+"""Staff pages in Chromium at phone size: htmx with real CSRF, no CSP violations."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+from webapp.demo import DEMO_PASSWORD, DEMO_TOTP, seed_demo
+from webapp.extensions import db
+from webapp.models import Participant, VisitOutcome
+from webapp.timeutil import local_today
+
+
+def _watch_console(page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    return problems
+
+
+def test_staff_records_a_visit_inline_on_today(app, phone):
+    seed_demo()
+    problems = _watch_console(phone)
+    sign_in(phone, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    assert phone.url.endswith("/today")
+    screenshot(phone, "staff-today")
+    before = db.session.query(VisitOutcome).count()
+    item = phone.locator("li.appt").filter(has=phone.locator("details.quick")).first
+    item.locator("summary").click()
+    item.locator("input[value=done]").check()
+    item.locator("textarea[name=note]").fill("Vi fikade.")
+    item.locator("button[type=submit]").click()
+    item.locator("text=Registrerat: Genomfört").wait_for()
+    assert phone.url.endswith("/today")  # swapped in place, no navigation
+    db.session.expire_all()
+    assert db.session.query(VisitOutcome).count() == before + 1
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+def test_live_search_and_participant_pages(app, phone):
+    seed_demo()
+    problems = _watch_console(phone)
+    sign_in(phone, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    phone.goto("/participants")
+    screenshot(phone, "staff-participants")
+    phone.fill("#q", "mar")
+    expect(phone.locator("#results li")).to_have_count(1)
+    assert "Maria Lind" in phone.inner_text("#results")
+    assert phone.url.endswith("/participants?q=mar")
+    kalle = db.session.scalar(db.select(Participant).where(Participant.first_name == "Kalle"))
+    phone.goto(f"/participants/{kalle.id}")
+    screenshot(phone, "staff-participant")
+    phone.click("text=Ge deltagaren en aktiveringskod")
+    phone.locator(".activation-code").wait_for()
+    screenshot(phone, "staff-activation-code")
+    phone.goto(f"/participants/{kalle.id}/appointments")
+    phone.click("summary:has-text('Boka en ny tid')")
+    phone.fill("#time", "")  # no time: a 422 fragment with the message, nothing lost
+    phone.fill("#location", "Kaféet")
+    phone.click("#appointments button:has-text('Boka')")
+    phone.locator("text=Välj ett klockslag.").wait_for()
+    assert phone.input_value("#location") == "Kaféet"
+    phone.fill("#day", (local_today() + timedelta(days=1)).isoformat())
+    phone.fill("#time", "10:00")
+    phone.click("#appointments button:has-text('Boka')")
+    phone.locator("text=Tiden är bokad.").wait_for()
+    screenshot(phone, "staff-appointments")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways ({width}px)"
+    assert not [p for p in problems if "Content Security Policy" in p], problems
