@@ -88,8 +88,8 @@ def activation_code(participant_id: int):
 
 def _appointments_page(person, form, status=200, message=None):
     start_today = local_day_bounds_utc(local_today())[0]
-    upcoming = caseload.appointments_between([person.id], start_today, start_today.replace(
-        year=start_today.year + 10))
+    upcoming = caseload.appointments_between([person.id], start_today,
+                                             start_today + timedelta(days=3660))
     past = caseload.appointments_between([person.id], start_today - timedelta(days=365),
                                          start_today)[::-1]
     return render("staff/appointments.html", block="appointments", status=status,
