@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, screenshot, sign_in
 from webapp.demo import DEMO_PASSWORD, DEMO_TOTP, seed_demo
 from webapp.extensions import db
-from webapp.models import Participant, VisitOutcome
+from webapp.models import Appointment, Participant, VisitOutcome
 from webapp.timeutil import local_today
 
 
@@ -68,3 +69,35 @@ def test_live_search_and_participant_pages(app, phone):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways ({width}px)"
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+def test_staff_pages_have_no_axe_violations_at_phone_size(app, browser, live_server):
+    seed_demo()
+    # axe is injected by evaluating its source, which the strict CSP would refuse.
+    context = browser.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    kalle = db.session.scalar(db.select(Participant).where(Participant.first_name == "Kalle"))
+    visit = db.session.scalar(db.select(Appointment).where(Appointment.participant_id == kalle.id))
+    base = f"/participants/{kalle.id}"
+    violations = []
+
+    def check(label):
+        for details in page.locator("details").all():
+            details.evaluate("element => { element.open = true; }")
+        result = Axe().run(page).response
+        assert result["passes"], "axe did not run"
+        for found in result["violations"]:
+            violations.append((label, found["id"], [n["html"][:120] for n in found["nodes"][:3]]))
+
+    for url in ("/today", "/participants", base, f"{base}/appointments",
+                f"{base}/appointments/new", f"{base}/appointments/{visit.id}/edit",
+                f"{base}/appointments/{visit.id}/outcome"):
+        page.goto(url)
+        check(url)
+    page.goto(base)
+    page.click("text=Ge deltagaren en aktiveringskod")
+    page.locator(".activation-code").wait_for()
+    check("activation code")
+    context.close()
+    assert not violations, violations
