@@ -57,6 +57,9 @@ def test_live_search_returns_only_the_results_fragment(client, world, login_as):
     assert page.lstrip().startswith('<div id="results">') and "<html" not in page
     assert "Kalle Svensson" in page
     assert "HX-Request" in response.headers.get("Vary", "")
+    restored = client.get("/participants?q=kal", headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in _html(restored)  # back button after a live search gets the whole page
     full = _html(client.get("/participants"))
     assert 'hx-get="/participants"' in full and 'hx-target="#results"' in full
 

@@ -59,7 +59,10 @@ def participants():
         participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
         visit_missing=visit_missing(services.visit_facts(p, done), rules, day),
     ) for p in people]
-    return render("staff/participants.html", block="results", rows=rows, q=query)
+    # htmx asks for the whole page when it restores a pushed search URL from history.
+    restore = request.headers.get("HX-History-Restore-Request") == "true"
+    return render("staff/participants.html", block=None if restore else "results", rows=rows,
+                  q=query)
 
 
 @bp.route("/participants/<int:participant_id>")
