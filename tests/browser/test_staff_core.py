@@ -13,6 +13,12 @@ from webapp.models import Appointment, Participant, VisitOutcome
 from webapp.timeutil import local_today
 
 
+def _sign_in(page) -> None:
+    sign_in(page, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    # The boosted TOTP form may still be on its way when sign_in returns.
+    page.wait_for_url("**/today")
+
+
 def _watch_console(page) -> list[str]:
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
@@ -22,8 +28,7 @@ def _watch_console(page) -> list[str]:
 def test_staff_records_a_visit_inline_on_today(app, phone):
     seed_demo()
     problems = _watch_console(phone)
-    sign_in(phone, "anna", DEMO_PASSWORD, DEMO_TOTP)
-    assert phone.url.endswith("/today")
+    _sign_in(phone)
     screenshot(phone, "staff-today")
     before = db.session.query(VisitOutcome).count()
     item = phone.locator("li.appt").filter(has=phone.locator("details.quick")).first
@@ -41,7 +46,7 @@ def test_staff_records_a_visit_inline_on_today(app, phone):
 def test_live_search_and_participant_pages(app, phone):
     seed_demo()
     problems = _watch_console(phone)
-    sign_in(phone, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    _sign_in(phone)
     phone.goto("/participants")
     screenshot(phone, "staff-participants")
     phone.fill("#q", "mar")
@@ -76,7 +81,7 @@ def test_staff_pages_pass_axe_and_fit_a_phone(app, browser, live_server):
     # axe is injected by evaluating its source, which the strict CSP would refuse.
     context = browser.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
     page = context.new_page()
-    sign_in(page, "anna", DEMO_PASSWORD, DEMO_TOTP)
+    _sign_in(page)
     kalle = db.session.scalar(db.select(Participant).where(Participant.first_name == "Kalle"))
     visit = db.session.scalar(db.select(Appointment).where(Appointment.participant_id == kalle.id))
     base = f"/participants/{kalle.id}"
