@@ -209,6 +209,7 @@ def seed_demo() -> bool:
                 participant_id=participant.id, staff_id=erik.id, kind="viewing",
                 starts_at=_at(today + timedelta(days=1), 13), location="Linnégatan 40",
                 created_by_id=erik.id))
+    _more_visits_today(org, today, anna)
     db.session.commit()
     return True
 
@@ -302,3 +303,16 @@ def _upcoming(participant, today, staff):
                     visible_to_participant=False, note="Internt möte om stödet.",
                     created_by_id=staff.id),
     ])
+
+
+def _more_visits_today(org, today, staff):
+    """A few more of today's visits, so the staff "Idag" list looks like a real day."""
+    db.session.flush()
+    people = {p.first_name: p for p in db.session.scalars(
+        db.select(Participant).where(Participant.organisation_id == org.id))}
+    for first, hour, kind, place in (("Ahmed", 9, "home_visit", "Hemma hos deltagaren"),
+                                     ("Maria", 11, "home_visit", "Hemma hos deltagaren"),
+                                     ("Sara", 16, "phone", "")):
+        db.session.add(Appointment(participant_id=people[first].id, staff_id=staff.id, kind=kind,
+                                   starts_at=_at(today, hour), location=place,
+                                   created_by_id=staff.id))

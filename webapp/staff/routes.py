@@ -59,7 +59,10 @@ def participants():
         participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
         visit_missing=visit_missing(services.visit_facts(p, done), rules, day),
     ) for p in people]
-    return render("staff/participants.html", block="results", rows=rows, q=query)
+    # htmx asks for the whole page when it restores a pushed search URL from history.
+    restore = request.headers.get("HX-History-Restore-Request") == "true"
+    return render("staff/participants.html", block=None if restore else "results", rows=rows,
+                  q=query)
 
 
 @bp.route("/participants/<int:participant_id>")
@@ -86,16 +89,20 @@ def activation_code(participant_id: int):
 
 # --- Appointments ---------------------------------------------------------------------------
 
-def _appointments_page(person, form, status=200, message=None):
+def _fragment_wanted() -> bool:
+    """An htmx request from an hx-* form (not a boosted page load) gets a fragment back."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def _appointments_page(person, form, status=200, message=None, message_error=False):
     start_today = local_day_bounds_utc(local_today())[0]
-    upcoming = caseload.appointments_between([person.id], start_today, start_today.replace(
-        year=start_today.year + 10))
+    upcoming = caseload.appointments_between([person.id], start_today,
+                                             start_today + timedelta(days=3660))
     past = caseload.appointments_between([person.id], start_today - timedelta(days=365),
                                          start_today)[::-1]
     return render("staff/appointments.html", block="appointments", status=status,
                   participant=person, form=form, upcoming=upcoming, past=past[:30],
-                  today=local_today(),
-                  message=message)
+                  today=local_today(), message=message, message_error=message_error)
 
 
 def _book(person, form, template_on_error):
@@ -113,31 +120,26 @@ def _book(person, form, template_on_error):
            object_id=appointment.id)
     db.session.commit()
     message = _("Tiden är bokad.")
-    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+    if _fragment_wanted():
         return _appointments_page(person, services.appointment_form(person), message=message)
     flash(message, "success")
     return redirect(url_for("staff.appointments", participant_id=person.id))
 
 
 @bp.route("/participants/<int:participant_id>/appointments", methods=["GET", "POST"])
+@bp.route("/participants/<int:participant_id>/appointments/new", methods=["GET", "POST"],
+          endpoint="new_appointment")
 def appointments(participant_id: int):
+    """The list with its booking form, or (at /new) the booking form on its own page."""
     write = request.method == "POST"
     person = get_participant_or_404(participant_id,
                                     need="appointments_write" if write else "appointments")
     form = services.appointment_form(person)
+    on_list = request.endpoint == "staff.appointments"
     if write:
-        return _book(person, form, "page")
-    return _appointments_page(person, form)
-
-
-@bp.route("/participants/<int:participant_id>/appointments/new", methods=["GET", "POST"])
-def new_appointment(participant_id: int):
-    write = request.method == "POST"
-    person = get_participant_or_404(participant_id,
-                                    need="appointments_write" if write else "appointments")
-    form = services.appointment_form(person)
-    if write:
-        return _book(person, form, "form")
+        return _book(person, form, "page" if on_list else "form")
+    if on_list:
+        return _appointments_page(person, form)
     return render("staff/appointment_form.html", block="form", participant=person, form=form,
                   appointment=None)
 
@@ -185,9 +187,9 @@ def cancel_appointment(participant_id: int, appointment_id: int):
         record("cancel", participant_id=person.id, object_type="appointment",
                object_id=appointment.id)
         db.session.commit()
-    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+    if _fragment_wanted():
         return _appointments_page(person, services.appointment_form(person), status=status,
-                                  message=message)
+                                  message=message, message_error=status != 200)
     flash(message, "success" if status == 200 else "error")
     return redirect(url_for("staff.appointments", participant_id=person.id))
 
@@ -246,7 +248,7 @@ def _outcome_saved(person, appointment, form, outcome):
         response = jsonify(ok=True, id=outcome.id, url=url)
         response.status_code = 201
         return response
-    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+    if _fragment_wanted():
         return _outcome_page(person, appointment, form, recorded=outcome)
     flash(_("Besöket är registrerat."), "success")
     return redirect(services.safe_next(form.next.data) or url)

@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from werkzeug.routing import BuildError
 
 from ..access import display_address
 from ..audit import record
@@ -68,7 +69,10 @@ def due_link(item: DueItem) -> str:
         "checklist": _first_endpoint("checklists.new", "checklists.history"),
         "rattelse": _first_endpoint("staff.events"),
     }.get(item.kind, "staff.participant")
-    return url_for(endpoint, participant_id=item.participant_id)
+    try:
+        return url_for(endpoint, participant_id=item.participant_id)
+    except BuildError:  # another part's route wants more than the participant: use the overview
+        return url_for("staff.participant", participant_id=item.participant_id)
 
 
 # --- Participant overview -------------------------------------------------------------------
