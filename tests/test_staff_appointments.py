@@ -318,3 +318,15 @@ def test_outcome_is_staff_only(client, world, login_as, db):
     make_outcome(appointment, world.users["staff"])
     db.session.commit()
     assert db.session.query(VisitOutcome).count() == 1
+
+
+def test_missed_phone_call_in_fas_2_sends_no_notice(client, world, login_as, db):
+    """Only a home visit that did not happen is owed to housing administration (DESIGN §1)."""
+    login_as("staff")
+    appointment = make_appointment(world.participant, world.users["staff"],
+                                   local_at(local_today(), 0, 5), kind="phone")
+    db.session.commit()
+    response = client.post(_outcome_url(world, appointment), data={"outcome": "not_met"},
+                           headers=JSON)
+    assert response.status_code == 201
+    assert db.session.query(HousingNotice).count() == 0

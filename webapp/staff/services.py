@@ -254,7 +254,8 @@ def store_outcome(person: Participant, appointment: Appointment, form,
     db.session.add(outcome)
     db.session.flush()
     record("create", participant_id=person.id, object_type="visit_outcome", object_id=outcome.id)
-    if outcome.outcome == "not_met" and person.phase == 2:
+    # Housing administration is owed a notice when a home visit in fas 2 did not happen (§1).
+    if outcome.outcome == "not_met" and person.phase == 2 and appointment.kind == "home_visit":
         contract = current_contracts([person.id]).get(person.id)
         notice = HousingNotice(participant_id=person.id, visit_outcome_id=outcome.id,
                                apartment_id=contract.apartment_id if contract else None,
