@@ -79,7 +79,7 @@ def login():
         else:
             return _finish_login(user, remember=form.remember.data)
         return render("auth/login.html", form=form, status=422)
-    return render("auth/login.html", form=form)
+    return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
 
 
 def _pending_user() -> User | None:
@@ -120,7 +120,7 @@ def login_totp():
         if _check_code(user, form):
             return _finish_login(user)
         return render("auth/totp.html", form=form, status=422)
-    return render("auth/totp.html", form=form)
+    return render("auth/totp.html", form=form, status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/login/totp/enrol", methods=["GET", "POST"])
