@@ -108,7 +108,7 @@ def test_login_required_message_is_translated(app):
 
     from webapp.extensions import login_manager
 
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
         login_manager.unauthorized()
         assert get_flashed_messages() == ["Please sign in to continue."]
 
@@ -144,3 +144,19 @@ def test_compiled_catalog_matches_the_po_file():
     write_mo(compiled, _read_po())
     committed = (CATALOG / "messages.mo").read_bytes()
     assert compiled.getvalue() == committed, "run `make translations` and commit messages.mo"
+
+
+def test_dates_follow_the_language(app):
+    from datetime import date, datetime
+
+    from webapp.timeutil import format_datetime, format_day
+
+    day, moment = date(2026, 3, 3), datetime(2026, 3, 3, 9, 0)  # 10:00 in Stockholm
+    # A fresh app context per request, as in production (flask-babel caches the locale on g).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert format_day(day) == "Tuesday 3 March"
+        assert format_datetime(moment) == "Tuesday 3 March at 10:00"
+    with app.app_context(), app.test_request_context("/"):
+        assert format_day(day) == "tisdag 3 mars"
+        assert format_datetime(moment) == "tisdag 3 mars kl 10:00"
+    assert format_day(day) == "tisdag 3 mars"  # no request (CLI, jobs): Swedish
