@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test install lint bench soak
+.PHONY: run test install lint bench soak translations
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,12 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Swedish is the msgid; re-extract, merge into the English catalog, compile. Then translate the
+# new (empty or fuzzy) entries in webapp/translations/en/LC_MESSAGES/messages.po and run it again.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project=Bofast -w 100 \
+	  -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -w 100 \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d webapp/translations --statistics

@@ -1,7 +1,8 @@
 """Bofast: the application factory (`flask --app webapp ...`, `gunicorn 'webapp:create_app()'`)."""
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import access, security
@@ -54,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "sv"  # CLI and background jobs: the source language
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
@@ -73,7 +76,9 @@ def _configure_login(app: Flask) -> None:
     from .models import User
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message = _l("Logga in för att fortsätta.")
+    # str() resolves the lazy text in the request's language before it is flashed.
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader

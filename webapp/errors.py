@@ -1,21 +1,23 @@
-"""Error pages in Swedish; htmx and JSON callers get a short body."""
+"""Error pages in the user's language; htmx and JSON callers get a short body."""
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 MESSAGES = {
-    400: "Förfrågan kunde inte behandlas.",
-    401: "Du behöver logga in.",
-    403: "Du har inte behörighet till den här sidan.",
-    404: "Sidan finns inte.",
-    405: "Det går inte att göra så här.",
-    413: "Det du skickade är för stort.",
-    429: "För många försök. Vänta en stund och försök igen.",
-    500: "Något gick fel hos oss. Försök igen om en stund.",
+    400: _l("Förfrågan kunde inte behandlas."),
+    401: _l("Du behöver logga in."),
+    403: _l("Du har inte behörighet till den här sidan."),
+    404: _l("Sidan finns inte."),
+    405: _l("Det går inte att göra så här."),
+    413: _l("Det du skickade är för stort."),
+    429: _l("För många försök. Vänta en stund och försök igen."),
+    500: _l("Något gick fel hos oss. Försök igen om en stund."),
 }
 
 
 def _respond(status: int, message: str | None = None):
-    message = message or MESSAGES.get(status, MESSAGES[500])
+    message = str(message or MESSAGES.get(status, MESSAGES[500]))
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error=message), status
     if request.headers.get("HX-Request") == "true":
@@ -29,4 +31,4 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
-        return _respond(400, "Formuläret har gått ut. Ladda om sidan och försök igen.")
+        return _respond(400, _("Formuläret har gått ut. Ladda om sidan och försök igen."))

@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import access, timeutil
 
-# The bottom navigation per role: (endpoint, Swedish label).
+# The bottom navigation per role: (endpoint, label). Labels are lazy: translated per request.
 NAVIGATION = {
-    "staff": [("staff.today", "Idag"), ("staff.participants", "Deltagare")],
-    "social_worker": [("staff.participants", "Mina ärenden")],
+    "staff": [("staff.today", _l("Idag")), ("staff.participants", _l("Deltagare"))],
+    "social_worker": [("staff.participants", _l("Mina ärenden"))],
     "participant": [
-        ("me.plan", "Min plan"), ("me.appointments", "Mina tider"),
-        ("me.contacts", "Kontakter"), ("me.home", "Min lägenhet"),
+        ("me.plan", _l("Min plan")), ("me.appointments", _l("Mina tider")),
+        ("me.contacts", _l("Kontakter")), ("me.home", _l("Min lägenhet")),
     ],
-    "housing": [("housing.home", "Översikt"), ("housing.checklists", "Genomgångar"),
-                ("housing.tenancies", "Hyresgäster")],
-    "admin": [("admin.users", "Användare"), ("admin.settings", "Inställningar"),
-              ("admin.audit", "Logg"), ("admin.figures", "Uppföljning")],
+    "housing": [("housing.home", _l("Översikt")), ("housing.checklists", _l("Genomgångar")),
+                ("housing.tenancies", _l("Hyresgäster"))],
+    "admin": [("admin.users", _l("Användare")), ("admin.settings", _l("Inställningar")),
+              ("admin.audit", _l("Logg")), ("admin.figures", _l("Uppföljning"))],
 }
 
 HOME_ENDPOINT = {
@@ -36,7 +37,7 @@ def navigation() -> list[tuple[str, str]]:
     items = []
     for endpoint, label in NAVIGATION.get(current_user.role, []):
         if endpoint in current_app.view_functions:
-            items.append((endpoint, url_for(endpoint), label))
+            items.append((endpoint, url_for(endpoint), str(label)))
     return items
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 WEEKDAYS_SV = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
 MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december"]
+# Fixed lists rather than strftime: the C library's locale must not decide the language.
+_WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
 
 
 def tz() -> ZoneInfo:
@@ -41,15 +45,26 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _english() -> bool:
+    """English pages get English dates; everything else (CLI, jobs, Swedish pages) Swedish."""
+    if not has_request_context():
+        return False
+    from flask_babel import get_locale
+
+    return str(get_locale()) == "en"
+
+
 def format_day(value: date) -> str:
-    """'tisdag 3 mars'"""
+    """'tisdag 3 mars' ('Tuesday 3 March' on English pages)"""
+    if _english():
+        return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {_MONTHS_EN[value.month - 1]}"
     return f"{WEEKDAYS_SV[value.weekday()]} {value.day} {MONTHS_SV[value.month - 1]}"
 
 
 def format_datetime(value: datetime) -> str:
     """Naive UTC -> 'tisdag 3 mars kl 10:00' in local time."""
     local = to_local(value)
-    return f"{format_day(local.date())} kl {local:%H:%M}"
+    return f"{format_day(local.date())} {'at' if _english() else 'kl'} {local:%H:%M}"
 
 
 def format_time(value: datetime) -> str:

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 import pyotp
 from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..audit import record
@@ -15,8 +17,11 @@ from ..templating import HOME_ENDPOINT
 from . import bp, services
 from .forms import ActivationCodeForm, ChoosePasswordForm, LoginForm, TotpForm
 
-WRONG_LOGIN = "Fel användarnamn eller lösenord."
-LOCKED = "Kontot är låst en stund efter för många felaktiga försök. Försök igen om 15 minuter."
+# Lazy: the text is chosen in the language of the request that shows it.
+WRONG_LOGIN = _l("Fel användarnamn eller lösenord.")
+LOCKED = _l(
+    "Kontot är låst en stund efter för många felaktiga försök. Försök igen om 15 minuter."
+)
 PENDING_KEY = "pending_login"
 
 
@@ -64,7 +69,7 @@ def login():
                     return render("auth/login.html", form=form, status=422)
             form.password.errors.append(WRONG_LOGIN)
         elif not user.active:
-            form.password.errors.append("Kontot är avstängt. Kontakta din samordnare.")
+            form.password.errors.append(_("Kontot är avstängt. Kontakta din samordnare."))
         elif user.needs_second_factor:
             session[PENDING_KEY] = {"id": user.id, "token": user.session_token}
             db.session.commit()
@@ -74,7 +79,7 @@ def login():
         else:
             return _finish_login(user, remember=form.remember.data)
         return render("auth/login.html", form=form, status=422)
-    return render("auth/login.html", form=form)
+    return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
 
 
 def _pending_user() -> User | None:
@@ -97,7 +102,7 @@ def _check_code(user: User, form: TotpForm) -> bool:
     db.session.commit()
     form.code.errors.append(
         LOCKED if services.is_locked(user)
-        else "Koden stämmer inte. Skriv den nya koden från appen."
+        else _("Koden stämmer inte. Skriv den nya koden från appen.")
     )
     if services.is_locked(user):
         session.pop(PENDING_KEY, None)
@@ -115,7 +120,7 @@ def login_totp():
         if _check_code(user, form):
             return _finish_login(user)
         return render("auth/totp.html", form=form, status=422)
-    return render("auth/totp.html", form=form)
+    return render("auth/totp.html", form=form, status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/login/totp/enrol", methods=["GET", "POST"])
@@ -185,7 +190,7 @@ def logout():
     session.clear()
     if lang:
         session["lang"] = lang
-    flash("Du är utloggad.", "info")
+    flash(_("Du är utloggad."), "info")
     response = redirect(url_for("auth.login"))
     # Drop the HTTP cache; the page script clears Cache Storage and sent outbox items (§5).
     response.headers["Clear-Site-Data"] = "\"cache\""

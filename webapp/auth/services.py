@@ -11,6 +11,7 @@ import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import ActivationCode, User, utcnow
@@ -50,11 +51,11 @@ def verify_password(user: User, password: str) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """A plain-Swedish reason the password is not accepted, or None."""
+    """A plain-language reason (in the request's language) the password is not accepted."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Lösenordet behöver minst {MIN_PASSWORD_LENGTH} tecken."
+        return _("Lösenordet behöver minst %(count)s tecken.", count=MIN_PASSWORD_LENGTH)
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        return "Lösenordet är för lätt att gissa. Välj ett annat."
+        return _("Lösenordet är för lätt att gissa. Välj ett annat.")
     return None
 
 
@@ -126,7 +127,7 @@ def issue_activation_code(user: User, issued_by: User | None) -> str:
         )
     ):
         old.used_at = utcnow()
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
     db.session.add(ActivationCode(
         user_id=user.id, code_hash=_code_hash(raw), expires_at=utcnow() + ACTIVATION_VALID,
         created_by_id=issued_by.id if issued_by else None,
@@ -135,20 +136,20 @@ def issue_activation_code(user: User, issued_by: User | None) -> str:
 
 
 def find_activation_code(code: str) -> tuple[ActivationCode | None, str | None]:
-    """(code, None) if usable; else (None, Swedish reason)."""
+    """(code, None) if usable; else (None, reason in the request's language)."""
     if len(normalise_code(code)) != 8:
-        return None, "Koden har 8 tecken, till exempel ABCD-EFGH."
+        return None, _("Koden har 8 tecken, till exempel ABCD-EFGH.")
     found = db.session.scalar(
         db.select(ActivationCode).where(ActivationCode.code_hash == _code_hash(code))
     )
     if found is None:
-        return None, "Koden stämmer inte. Kontrollera den och försök igen."
+        return None, _("Koden stämmer inte. Kontrollera den och försök igen.")
     if found.used_at is not None:
-        return None, "Koden har redan använts. Be din kontaktperson om en ny kod."
+        return None, _("Koden har redan använts. Be din kontaktperson om en ny kod.")
     if found.expires_at <= utcnow():
-        return None, "Koden har gått ut. Be din kontaktperson om en ny kod."
+        return None, _("Koden har gått ut. Be din kontaktperson om en ny kod.")
     if not found.user.active:
-        return None, "Kontot är avstängt. Kontakta din kontaktperson."
+        return None, _("Kontot är avstängt. Kontakta din kontaktperson.")
     return found, None
 
 

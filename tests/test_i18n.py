@@ -1,0 +1,162 @@
+"""Languages: Swedish by default, English by the footer switch, the account or Accept-Language;
+the committed English catalog is complete and its compiled .mo matches the .po."""
+from __future__ import annotations
+
+import io
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import repo_root
+
+CATALOG = repo_root() / "webapp" / "translations" / "en" / "LC_MESSAGES"
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _read_po():
+    with open(CATALOG / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_login_page_is_swedish_by_default(client):
+    html = _text(client.get("/login"))
+    assert '<html lang="sv">' in html
+    assert "<h1>Logga in</h1>" in html
+    assert "Användarnamn" in html and "Lösenord" in html
+    assert "In English" in html  # the switch offers the other language
+
+
+def test_language_switch_shows_english_and_back(client):
+    response = client.post("/language", data={"lang": "en", "next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    html = _text(client.get("/login"))
+    assert '<html lang="en">' in html
+    assert "<h1>Sign in</h1>" in html
+    assert "Username" in html and "Password" in html
+    assert "Keep me signed in on this phone for 30 days" in html
+    assert "Skip to content" in html
+    assert "På svenska" in html and "Logga in" not in html
+
+    client.post("/language", data={"lang": "sv", "next": "/login"})
+    assert '<html lang="sv">' in _text(client.get("/login"))
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/language", data={"lang": "xx", "next": "/login"})
+    assert '<html lang="sv">' in _text(client.get("/login"))
+
+
+def test_accept_language_english_gives_english_to_anonymous_users(client):
+    html = _text(client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"}))
+    assert '<html lang="en">' in html and "<h1>Sign in</h1>" in html
+
+
+def test_accept_language_swedish_first_stays_swedish(client):
+    html = _text(client.get("/login", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"}))
+    assert '<html lang="sv">' in html and "<h1>Logga in</h1>" in html
+
+
+def test_validation_messages_follow_the_language(client):
+    client.post("/language", data={"lang": "en", "next": "/login"})
+    response = client.post("/login", data={"username": "", "password": ""})
+    assert response.status_code == 422
+    html = _text(response)
+    assert "Enter your username." in html and "Enter your password." in html
+
+    response = client.post("/login", data={"username": "nobody", "password": "whatever-123"})
+    assert "Wrong username or password." in _text(response)
+
+
+def test_validation_messages_are_swedish_by_default(client):
+    html = _text(client.post("/login", data={"username": "", "password": ""}))
+    assert "Skriv ditt användarnamn." in html
+
+
+def test_error_page_follows_the_language(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    html = _text(response)
+    assert "This page does not exist." in html and "To the start page" in html
+    assert "Sidan finns inte." in _text(client.get("/no-such-page"))
+
+
+def test_account_language_is_used_and_session_choice_wins(client, world, login_as, db):
+    user = login_as("staff")
+    user.language = "en"
+    db.session.commit()
+    html = _text(client.get("/today"))
+    assert '<html lang="en">' in html
+    assert ">Today</a>" in html and ">Participants</a>" in html and "Sign out" in html
+
+    client.post("/language", data={"lang": "sv", "next": "/today"})
+    html = _text(client.get("/today"))
+    assert '<html lang="sv">' in html and ">Idag</a>" in html and "Logga ut" in html
+
+
+def test_logout_message_is_in_the_chosen_language(client, world, login_as):
+    login_as("staff")
+    client.post("/language", data={"lang": "en", "next": "/today"})
+    assert client.post("/logout").status_code == 302
+    assert "You are signed out." in _text(client.get("/login"))
+
+
+def test_login_required_message_is_translated(app):
+    from flask import get_flashed_messages
+
+    from webapp.extensions import login_manager
+
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        login_manager.unauthorized()
+        assert get_flashed_messages() == ["Please sign in to continue."]
+
+
+def test_gettext_outside_a_request_uses_swedish(app):
+    """CLI commands (create-admin) call the same translated helpers without a request."""
+    from webapp.auth.services import password_problem
+
+    assert password_problem("kort") == "Lösenordet behöver minst 10 tecken."
+
+
+def test_english_catalog_has_no_untranslated_or_fuzzy_entries():
+    catalog = _read_po()
+    problems = [
+        message.id for message in catalog
+        if message.id and (message.fuzzy or not message.string)
+    ]
+    assert not problems, f"translate these in {CATALOG / 'messages.po'}: {problems}"
+    assert len(catalog) > 100
+
+
+def test_english_catalog_placeholders_match():
+    """`%(name)s` in a msgid must appear in the translation (babel's python-format checker)."""
+    errors = [
+        (message.id, [str(error) for error in message_errors])
+        for message, message_errors in _read_po().check()
+    ]
+    assert not errors
+
+
+def test_compiled_catalog_matches_the_po_file():
+    compiled = io.BytesIO()
+    write_mo(compiled, _read_po())
+    committed = (CATALOG / "messages.mo").read_bytes()
+    assert compiled.getvalue() == committed, "run `make translations` and commit messages.mo"
+
+
+def test_dates_follow_the_language(app):
+    from datetime import date, datetime
+
+    from webapp.timeutil import format_datetime, format_day
+
+    day, moment = date(2026, 3, 3), datetime(2026, 3, 3, 9, 0)  # 10:00 in Stockholm
+    # A fresh app context per request, as in production (flask-babel caches the locale on g).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert format_day(day) == "Tuesday 3 March"
+        assert format_datetime(moment) == "Tuesday 3 March at 10:00"
+    with app.app_context(), app.test_request_context("/"):
+        assert format_day(day) == "tisdag 3 mars"
+        assert format_datetime(moment) == "tisdag 3 mars kl 10:00"
+    assert format_day(day) == "tisdag 3 mars"  # no request (CLI, jobs): Swedish
