@@ -90,4 +90,7 @@ def sign_in(page, username: str, password: str, totp_secret: str | None = None) 
         page.wait_for_url("**/login/totp")
         page.fill("#code", pyotp.TOTP(totp_secret).now())
         page.click("button[type=submit]")
+        # With the service worker in control, "networkidle" can come before htmx's boosted post
+        # has even started, so wait for the page to move on first.
+        page.wait_for_url(lambda url: not url.endswith("/login/totp"))
     page.wait_for_load_state("networkidle")
