@@ -275,7 +275,12 @@
   }
 
   function announceSent(items) {
-    items.forEach(function (item) { justSent.push(labelFor(item)); });
+    // The offline page reloads itself once online: its confirmations go with it to the next page.
+    var carry = doc.body && doc.body.hasAttribute("data-offline-page");
+    items.forEach(function (item) {
+      justSent.push(labelFor(item));
+      if (carry) carryConfirmation(labelFor(item));
+    });
   }
 
   // The confirmation must survive the navigation to the result page.

@@ -175,7 +175,12 @@
     labelSavedPage();
     if (document.body.hasAttribute("data-offline-page")) {
       // The offline page stands in for the page that was asked for: fetch it once back online.
-      window.addEventListener("online", function () { location.reload(); });
+      // Send the outbox first (with the session the last page left), then reload.
+      window.addEventListener("online", function () {
+        var outbox = window.BofastOutbox;
+        var sending = outbox && window.indexedDB ? outbox.flushAndRender() : Promise.resolve();
+        sending.catch(function () {}).then(function () { location.reload(); });
+      });
     }
   }
   window.addEventListener("online", labelSavedPage);
