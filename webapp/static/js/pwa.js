@@ -121,7 +121,7 @@
       dialog.setAttribute("aria-labelledby", "logout-warning-title");
       var title = document.createElement("h2");
       title.id = "logout-warning-title";
-      title.textContent = (count === 1 ? "1 sak har" : count + " saker har") + " inte skickats än";
+      title.textContent = "Vill du logga ut?";
       var text = document.createElement("p");
       text.textContent = (count === 1 ? "1 sak har" : count + " saker har") +
         " inte skickats än. Om du loggar ut nu skickas de inte förrän du loggar in igen på den här " +
