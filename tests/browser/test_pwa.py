@@ -144,7 +144,8 @@ def test_outbox_sends_an_offline_visit_exactly_once(world, phone, outbox_form):
     expect(phone.locator("#outbox-status")).to_have_text("1 väntar på att skickas")
     assert count(Note) == 0
 
-    phone.context.set_offline(False)  # the offline page reloads; the real page sends
+    phone.context.set_offline(False)  # the offline page sends, then reloads the real page
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Testbesök")
     expect(phone.locator("#outbox-status")).to_contain_text("Skickat: besöket (test)")
     assert count(Note) == 1
     [item] = outbox_items(phone)
@@ -161,7 +162,8 @@ def test_outbox_sends_at_once_when_online(world, phone, outbox_form):
     phone.goto(outbox_form(world.participant))
     wait_for_worker(phone)
     phone.fill("#note", "Ringde, bokade ny tid.")
-    phone.click("button:has-text('Spara')")
+    with phone.expect_navigation():  # to the answer's url, like the redirect of a normal post
+        phone.click("button:has-text('Spara')")
     expect(phone.locator("#outbox-status")).to_contain_text("Skickat: besöket (test)")
     assert count(Note) == 1
 
@@ -185,7 +187,8 @@ def test_rejected_visit_is_kept_and_can_be_corrected(world, phone, outbox_form):
     expect(phone.locator("#note")).to_have_attribute("aria-invalid", "true")
     screenshot(phone, "pwa-outbox-correct")
     phone.fill("#note", "Nu med anteckning.")
-    phone.click("button:has-text('Spara')")
+    with phone.expect_navigation():
+        phone.click("button:has-text('Spara')")
     expect(phone.locator("#outbox-status")).to_contain_text("Skickat: besöket (test)")
     assert count(Note) == 1
     items = outbox_items(phone)
@@ -197,7 +200,8 @@ def test_logout_warns_about_unsent_work_and_keeps_it(world, phone, outbox_form):
     phone.goto(outbox_form(world.participant))
     wait_for_worker(phone)
     phone.fill("#note", "Skickat direkt.")
-    phone.click("button:has-text('Spara')")
+    with phone.expect_navigation():
+        phone.click("button:has-text('Spara')")
     expect(phone.locator("#outbox-status")).to_contain_text("Skickat: besöket (test)")
     phone.click("button:has-text('Spara')")  # empty: rejected, so it stays unsent
     expect(phone.locator(".outbox-error")).to_be_visible()
