@@ -1,0 +1,521 @@
+// Bofast outbox (DESIGN §5): forms marked data-outbox="checklist" | "visit" are stored in
+// IndexedDB before they are sent, so a visit recorded in a basement with no signal is never lost.
+// Each item carries a client idempotency key; the server creates exactly one record per key and
+// answers a replay with the original answer, so sending again is always safe.
+//
+// Loaded both by pages (<script defer>) and by the service worker (importScripts), so the core
+// below touches no DOM; the page part at the bottom only runs where there is a document.
+(function (global) {
+  "use strict";
+
+  var DB_NAME = "bofast";
+  var DB_VERSION = 1;
+  var ITEMS = "outbox";
+  var META = "meta";
+  var SYNC_TAG = "bofast-outbox";
+  var SENT_KEEP_MS = 24 * 60 * 60 * 1000; // sent items are evidence for the worker, not an archive
+  var KIND_LABELS = { checklist: "genomgången", visit: "besöket" };
+
+  // ---- IndexedDB, promise-wrapped ----
+  var dbPromise = null;
+  function openDb() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve, reject) {
+      var request = global.indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(ITEMS)) db.createObjectStore(ITEMS, { keyPath: "key" });
+        if (!db.objectStoreNames.contains(META)) db.createObjectStore(META, { keyPath: "name" });
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
+      request.onerror = function () { dbPromise = null; reject(request.error); };
+    });
+    return dbPromise;
+  }
+
+  function withStore(name, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(name, mode);
+        var result;
+        var request = work(transaction.objectStore(name));
+        if (request) request.onsuccess = function () { result = request.result; };
+        transaction.oncomplete = function () { resolve(result); };
+        transaction.onerror = function () { reject(transaction.error); };
+        transaction.onabort = function () { reject(transaction.error); };
+      });
+    });
+  }
+
+  function allItems() {
+    return withStore(ITEMS, "readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).sort(function (a, b) { return a.createdAt - b.createdAt; });
+    });
+  }
+  function getItem(key) { return withStore(ITEMS, "readonly", function (s) { return s.get(key); }); }
+  function putItem(item) { return withStore(ITEMS, "readwrite", function (s) { return s.put(item); }); }
+  function deleteItem(key) { return withStore(ITEMS, "readwrite", function (s) { return s.delete(key); }); }
+  function getMeta(name) {
+    return withStore(META, "readonly", function (s) { return s.get(name); }).then(function (row) {
+      return row ? row.value : null;
+    });
+  }
+  function setMeta(name, value) {
+    return withStore(META, "readwrite", function (s) { return s.put({ name: name, value: value }); });
+  }
+  function deleteMeta(name) { return withStore(META, "readwrite", function (s) { return s.delete(name); }); }
+
+  function isUnsent(item) { return item.status !== "sent"; }
+
+  function newKey() {
+    if (global.crypto && global.crypto.randomUUID) return global.crypto.randomUUID();
+    // Fallback for older browsers: 128 random bits, hex.
+    var bytes = new Uint8Array(16);
+    global.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // ---- Sending ----
+  // The session (user id + CSRF token) comes from the current page when there is one; the service
+  // worker uses the one the last page stored, since it has no page of its own.
+  function currentSession() {
+    if (global.document && global.document.body) {
+      var body = global.document.body;
+      var user = body.getAttribute("data-user-id") || "";
+      var token = "";
+      try {
+        token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+      } catch (e) { token = ""; }
+      if (user && token) return Promise.resolve({ user: user, token: token });
+    }
+    return getMeta("session").then(function (session) { return session || { user: "", token: "" }; });
+  }
+
+  function errorMessages(status) {
+    if (status === 404) return { form: "Det som formuläret gällde finns inte längre." };
+    if (status === 403) return { form: "Du har inte behörighet att skicka det här." };
+    if (status === 409) return { form: "Någon annan har ändrat samma sak. Kontrollera och skicka igen." };
+    return { form: "Det gick inte att spara (felkod " + status + ")." };
+  }
+
+  // Send one item; resolves to "sent", "failed" (the worker must correct it) or "retry".
+  function sendItem(item, session) {
+    var body = new URLSearchParams();
+    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    item.attempts = (item.attempts || 0) + 1;
+    item.lastAttemptAt = Date.now();
+    return global.fetch(item.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: {
+        "Accept": "application/json",
+        "Idempotency-Key": item.key,
+        "X-CSRFToken": session.token,
+      },
+    }).then(function (response) {
+      var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      var parsed = isJson ? response.json().catch(function () { return {}; }) : Promise.resolve(null);
+      return parsed.then(function (data) {
+        var status = response.status;
+        if (response.ok && (!data || data.ok !== false) && !/\/login(\?|$)/.test(new URL(response.url).pathname)) {
+          item.status = "sent";
+          item.sentAt = Date.now();
+          item.result = { id: data && data.id, url: (data && data.url) || response.url };
+          item.errors = null;
+          return "sent";
+        }
+        if (status === 422 || (status >= 400 && status < 500 && [400, 401, 408, 429].indexOf(status) < 0)) {
+          item.status = "failed";
+          item.errors = (data && data.errors) || errorMessages(status);
+          return "failed";
+        }
+        // 400 (expired form token), 401 (signed out), 408, 429, 5xx: the data is fine, try later.
+        item.status = "pending";
+        item.waitingFor = status === 401 || status === 400 || response.redirected ? "login" : "server";
+        return "retry";
+      });
+    }, function () {
+      item.status = "pending";
+      item.waitingFor = "network";
+      return "retry";
+    }).then(function (outcome) {
+      return putItem(item).then(function () { return outcome; });
+    });
+  }
+
+  var flushing = null;
+  // Send every unsent item of the signed-in user, oldest first. Resolves to a summary. A call
+  // while a run is going waits for it and runs again, so a just-queued item is never skipped.
+  function flush(options) {
+    if (flushing) return flushing.then(function () { return flush(options); });
+    options = options || {};
+    flushing = currentSession().then(function (session) {
+      return allItems().then(function (items) {
+        var summary = { sent: [], failed: [], retry: 0 };
+        if (!session.user || !session.token) return summary;
+        var queue = items.filter(function (item) {
+          return item.user === session.user && (item.status === "pending" || item.status === "sending" ||
+            (options.includeFailed && item.status === "failed"));
+        });
+        return queue.reduce(function (chain, item) {
+          return chain.then(function () {
+            return sendItem(item, session).then(function (outcome) {
+              if (outcome === "sent") summary.sent.push(item);
+              else if (outcome === "failed") summary.failed.push(item);
+              else summary.retry += 1;
+            });
+          });
+        }, Promise.resolve()).then(function () { return summary; });
+      });
+    }).finally(function () { flushing = null; });
+    return flushing;
+  }
+
+  // Send every item again, sent ones too. Harmless by design (idempotency keys); used by tests
+  // and by support staff to prove that a replay creates nothing new. Resolves to the statuses.
+  function replayAll() {
+    return currentSession().then(function (session) {
+      return allItems().then(function (items) {
+        var statuses = [];
+        return items.filter(function (item) { return item.user === session.user; })
+          .reduce(function (chain, item) {
+            return chain.then(function () {
+              var wasSent = item.status === "sent";
+              return sendItem(item, session).then(function (outcome) {
+                if (wasSent && outcome !== "sent") { item.status = "sent"; return putItem(item); }
+              }).then(function () { statuses.push(item.status); });
+            });
+          }, Promise.resolve()).then(function () { return statuses; });
+      });
+    });
+  }
+
+  // Drop sent items (logout) and sent items older than a day (every start).
+  function pruneSent(all) {
+    var cutoff = Date.now() - SENT_KEEP_MS;
+    return allItems().then(function (items) {
+      return Promise.all(items.filter(function (item) {
+        return item.status === "sent" && (all || (item.sentAt || 0) < cutoff);
+      }).map(function (item) { return deleteItem(item.key); }));
+    });
+  }
+
+  function labelFor(item) { return item.label || KIND_LABELS[item.kind] || "formuläret"; }
+
+  var api = {
+    SYNC_TAG: SYNC_TAG,
+    allItems: allItems,
+    getItem: getItem,
+    putItem: putItem,
+    deleteItem: deleteItem,
+    getMeta: getMeta,
+    setMeta: setMeta,
+    deleteMeta: deleteMeta,
+    isUnsent: isUnsent,
+    newKey: newKey,
+    flush: flush,
+    replayAll: replayAll,
+    pruneSent: pruneSent,
+    labelFor: labelFor,
+  };
+  global.BofastOutbox = api;
+
+  if (!global.document) return; // in the service worker: the core is all it needs
+
+  // ======================= Page part =======================
+  var doc = global.document;
+  var justSent = [];
+
+  function bodyUser() { return doc.body.getAttribute("data-user-id") || ""; }
+
+  function el(tag, className, text) {
+    var node = doc.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  // "#outbox-status": what is waiting, what failed (with a way to correct it), what was sent.
+  function render() {
+    var box = doc.getElementById("outbox-status");
+    if (!box) return Promise.resolve();
+    return allItems().then(function (items) {
+      var user = bodyUser();
+      var mine = items.filter(function (item) { return !user || item.user === user; });
+      var waiting = mine.filter(function (item) { return item.status === "pending" || item.status === "sending"; });
+      var failed = mine.filter(function (item) { return item.status === "failed"; });
+      box.textContent = "";
+      if (waiting.length) {
+        var line = el("p", "outbox-waiting", waiting.length + " väntar på att skickas");
+        if (waiting.some(function (item) { return item.waitingFor === "login"; })) {
+          line.textContent += " – logga in igen så skickas de";
+        }
+        box.appendChild(line);
+      }
+      failed.forEach(function (item) {
+        var line = el("p", "outbox-failed");
+        line.appendChild(doc.createTextNode("Kunde inte skickas: " + labelFor(item) + ". "));
+        var link = el("a", "", "Rätta och skicka igen");
+        link.href = item.page + "#outbox-fix=" + encodeURIComponent(item.key);
+        line.appendChild(link);
+        box.appendChild(line);
+      });
+      justSent.forEach(function (label) {
+        box.appendChild(el("p", "outbox-sent", "Skickat: " + label));
+      });
+      box.hidden = !box.childNodes.length;
+      box.classList.toggle("has-failed", failed.length > 0);
+      box.classList.toggle("all-sent", !waiting.length && !failed.length && justSent.length > 0);
+    });
+  }
+
+  function announceSent(items) {
+    // The offline page reloads itself once online: its confirmations go with it to the next page.
+    var carry = doc.body && doc.body.hasAttribute("data-offline-page");
+    items.forEach(function (item) {
+      justSent.push(labelFor(item));
+      if (carry) carryConfirmation(labelFor(item));
+    });
+  }
+
+  // The confirmation must survive the navigation to the result page.
+  var CONFIRM_KEY = "bofast-outbox-sent";
+  function carryConfirmation(label) {
+    try {
+      var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
+      carried.push(label);
+      global.sessionStorage.setItem(CONFIRM_KEY, JSON.stringify(carried));
+    } catch (e) { /* storage off: the server's own page says it was saved */ }
+  }
+  function takeConfirmations() {
+    try {
+      var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
+      global.sessionStorage.removeItem(CONFIRM_KEY);
+      return carried;
+    } catch (e) { return []; }
+  }
+
+  function requestBackgroundSync() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) return registration.sync.register(SYNC_TAG);
+    }).catch(function () { /* no Background Sync (iOS): `online` and app start cover it */ });
+  }
+
+  // Keep the session where the service worker can reach it for Background Sync.
+  function rememberSession() {
+    return currentSession().then(function (session) {
+      if (!bodyUser() || !session.token) return null;
+      return getMeta("session").then(function (previous) {
+        var jobs = [setMeta("session", session)];
+        if (previous && previous.user && previous.user !== session.user) {
+          // Someone else signed in on this phone: the last person's stored pages and sent
+          // items go (their unsent items stay, and are only ever sent in their own session).
+          jobs.push(pruneSent(true));
+          if (global.caches) jobs.push(global.caches.delete("bofast-pages"));
+        }
+        return Promise.all(jobs);
+      });
+    });
+  }
+
+  function flushAndRender() {
+    return flush().then(function (summary) {
+      announceSent(summary.sent);
+      return render().then(function () { return summary; });
+    }, function () { return render(); });
+  }
+
+  function formFields(form, submitter) {
+    var data;
+    try { data = new FormData(form, submitter || undefined); } catch (e) { data = new FormData(form); }
+    var fields = [];
+    data.forEach(function (value, name) {
+      // The CSRF token goes as a header taken at send time: a stored one may have expired.
+      if (name === "csrf_token" || typeof value !== "string") return;
+      fields.push([name, value]);
+    });
+    if (submitter && submitter.name && !data.has(submitter.name)) {
+      fields.push([submitter.name, submitter.value || ""]);
+    }
+    return fields;
+  }
+
+  function showQueuedNotice(form, online) {
+    var notice = form.querySelector(".outbox-notice");
+    if (!notice) {
+      notice = el("p", "outbox-notice");
+      notice.setAttribute("role", "status");
+      form.insertBefore(notice, form.firstChild);
+    }
+    notice.textContent = online
+      ? "Skickar …"
+      : "Sparat på telefonen. Det skickas automatiskt när du har nät igen.";
+  }
+
+  function onSubmit(event) {
+    var form = event.target;
+    if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-outbox")) return;
+    if (!global.indexedDB || !bodyUser()) return; // no outbox possible: a normal post
+    // Stop htmx (hx-boost / hx-post on the form) from posting too: the outbox owns this submit.
+    event.preventDefault();
+    event.stopPropagation();
+    var keyInput = form.querySelector("input[name=idempotency_key]");
+    var key = (keyInput && keyInput.value) || newKey();
+    if (keyInput) keyInput.value = key;
+    var fields = formFields(form, event.submitter).filter(function (pair) {
+      return pair[0] !== "idempotency_key";
+    });
+    fields.push(["idempotency_key", key]);
+    var item = {
+      key: key,
+      kind: form.getAttribute("data-outbox"),
+      action: new URL(form.getAttribute("action") || global.location.href, global.location.href).pathname,
+      page: global.location.pathname + global.location.search,
+      label: form.getAttribute("data-outbox-label") || "",
+      user: bodyUser(),
+      fields: fields,
+      status: "pending",
+      createdAt: Date.now(),
+      attempts: 0,
+      errors: null,
+    };
+    var replaces = form.getAttribute("data-outbox-replaces");
+    var buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+    buttons.forEach(function (b) { b.disabled = true; });
+    putItem(item).then(function () {
+      if (replaces && replaces !== key) return deleteItem(replaces);
+    }).then(function () {
+      showQueuedNotice(form, navigator.onLine);
+      requestBackgroundSync();
+      return flush();
+    }).then(function (summary) {
+      announceSent(summary.sent);
+      return render();
+    }).then(function () {
+      return getItem(key); // whichever run sent it, the stored item knows how it went
+    }).then(function (mine) {
+      if (mine && mine.status === "sent" && mine.result && mine.result.url) {
+        carryConfirmation(labelFor(mine));
+        global.location.assign(mine.result.url); // like the redirect after a normal post
+        return;
+      }
+      buttons.forEach(function (b) { b.disabled = false; });
+      var failed = mine && mine.status === "failed" ? mine : null;
+      if (failed) {
+        showErrors(form, failed);
+        form.setAttribute("data-outbox-replaces", key);
+        if (keyInput) keyInput.value = "";
+        var notice = form.querySelector(".outbox-notice");
+        if (notice) notice.textContent = "Det här kunde inte sparas. Rätta det som är markerat och skicka igen.";
+      } else {
+        showQueuedNotice(form, false);
+      }
+    }).catch(function () {
+      buttons.forEach(function (b) { b.disabled = false; });
+    });
+  }
+
+  // ---- Reopening a failed item: the form filled with what was typed, and the errors ----
+  function fieldsByName(form, name) {
+    return Array.prototype.filter.call(form.elements, function (e) { return e.name === name; });
+  }
+
+  function fillForm(form, fields) {
+    var values = {};
+    fields.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (!input.name || input.name === "csrf_token" || input.name === "idempotency_key") return;
+      var given = values[input.name] || [];
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = given.indexOf(input.value) >= 0;
+      } else if (input.tagName === "SELECT" && input.multiple) {
+        Array.prototype.forEach.call(input.options, function (o) { o.selected = given.indexOf(o.value) >= 0; });
+      } else if (input.type !== "submit" && input.type !== "button" && input.type !== "file") {
+        if (given.length) input.value = given[0];
+      }
+    });
+  }
+
+  function showErrors(form, item) {
+    form.querySelectorAll(".outbox-error").forEach(function (node) { node.remove(); });
+    var errors = item.errors || {};
+    Object.keys(errors).forEach(function (name) {
+      var message = Array.isArray(errors[name]) ? errors[name].join(" ") : String(errors[name]);
+      var inputs = fieldsByName(form, name);
+      var error = el("p", "field-error outbox-error", message);
+      error.id = "outbox-error-" + name.replace(/[^A-Za-z0-9_-]/g, "-");
+      if (!inputs.length) {
+        error.setAttribute("role", "alert");
+        form.insertBefore(error, form.firstChild);
+        return;
+      }
+      var container = inputs[0].closest(".field, fieldset") || inputs[0];
+      container.classList.add("has-error");
+      container.parentNode.insertBefore(error, container.nextSibling);
+      inputs.forEach(function (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby",
+          ((input.getAttribute("aria-describedby") || "") + " " + error.id).trim());
+      });
+    });
+  }
+
+  function reopenFailed() {
+    var match = /^#outbox-fix=(.+)$/.exec(global.location.hash);
+    if (!match) return Promise.resolve();
+    return getItem(decodeURIComponent(match[1])).then(function (item) {
+      if (!item || item.user !== bodyUser()) return;
+      var forms = doc.querySelectorAll('form[data-outbox="' + item.kind + '"]');
+      var form = Array.prototype.filter.call(forms, function (f) {
+        return new URL(f.getAttribute("action") || global.location.href, global.location.href).pathname === item.action;
+      })[0] || forms[0];
+      if (!form) return;
+      fillForm(form, item.fields);
+      showErrors(form, item);
+      form.setAttribute("data-outbox-replaces", item.key);
+      var keyInput = form.querySelector("input[name=idempotency_key]");
+      if (keyInput) keyInput.value = ""; // the corrected version is a new submission
+      var notice = el("p", "outbox-notice", "Det här skickades inte. Rätta det som är markerat och skicka igen.");
+      notice.setAttribute("role", "alert");
+      form.insertBefore(notice, form.firstChild);
+    });
+  }
+
+  function start() {
+    if (!global.indexedDB) return;
+    justSent = takeConfirmations();
+    rememberSession()
+      .then(function () { return pruneSent(false); })
+      .then(reopenFailed)
+      .then(render)
+      .then(function () { return navigator.onLine ? flushAndRender() : null; })
+      .catch(function () { /* private mode without IndexedDB: forms post normally */ });
+  }
+
+  // Capture phase on the document: runs before htmx's own submit listener on the form.
+  doc.addEventListener("submit", onSubmit, true);
+  global.addEventListener("online", function () { flushAndRender(); });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type !== "outbox-sent") return;
+      (data.labels || []).forEach(function (label) { justSent.push(label); });
+      render();
+    });
+  }
+  // A boosted navigation swaps the body (and #outbox-status with it): treat it as a page load.
+  doc.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail && event.detail.boosted) start();
+  });
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  api.render = render;
+  api.flushAndRender = flushAndRender;
+})(typeof self !== "undefined" ? self : window);
