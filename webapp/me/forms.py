@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-COMMENT_KINDS = [("comment", _l("En kommentar")), ("wish", _l("En önskan"))]
+COMMENT_KINDS = [SelectChoice("comment", _l("En kommentar")), SelectChoice("wish", _l("En önskan"))]
 
 
 class GoalCommentForm(FlaskForm):

@@ -72,7 +72,8 @@ def _names(goals) -> dict[int, str]:
     ids |= {s.done_by_id for g in goals for s in g.steps if s.done_by_id}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))))
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
