@@ -1,8 +1,307 @@
-from ..access import own_participant
+"""The participant's own pages: plan, appointments, contacts, home, access log, calendar feed.
+
+Every query starts from `own_participant()`; an id that is not the participant's answers 404.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import calendar as ical
+from ..access import own_participant, visible_participants
+from ..audit import record
+from ..extensions import db, limiter
+from ..models import (
+    GOAL_STATUSES,
+    LIFE_AREAS,
+    AuditEvent,
+    ChecklistSubmission,
+    Goal,
+    GoalComment,
+    OpenSupportContact,
+    Organisation,
+    Plan,
+    StaffAssignment,
+    Step,
+    User,
+    utcnow,
+)
+from ..queries import current_contracts, tenancy_for
 from ..rendering import render
-from . import bp
+from ..timeutil import local_day_bounds_utc, local_today
+from . import bp, words
+from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
+
+OWN_STEP_KINDS = ("participant", "together")
+LOG_PAGE_SIZE = 50
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+# --- Din plan ------------------------------------------------------------------------------
+
+def _own_goal_or_404(goal_id: int, participant) -> Goal:
+    goal = db.session.scalar(
+        select(Goal).join(Plan).where(Goal.id == goal_id, Plan.participant_id == participant.id)
+    )
+    if goal is None:
+        abort(404)
+    return goal
+
+
+def _own_step_or_404(step_id: int, participant) -> Step:
+    step = db.session.scalar(
+        select(Step).join(Goal).join(Plan)
+        .where(Step.id == step_id, Plan.participant_id == participant.id)
+    )
+    if step is None:
+        abort(404)
+    return step
+
+
+def _names(goals) -> dict[int, str]:
+    """Display names of everyone who commented or ticked a step, in one query."""
+    ids = {c.author_id for g in goals for c in g.comments}
+    ids |= {s.done_by_id for g in goals for s in g.steps if s.done_by_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
+    plan = db.session.scalar(
+        select(Plan).where(Plan.participant_id == participant.id).options(
+            selectinload(Plan.goals).selectinload(Goal.steps),
+            selectinload(Plan.goals).selectinload(Goal.comments),
+        )
+    )
+    goals = list(plan.goals) if plan else []
+    # Goals still being worked on come first; reached and ended ones stay readable below.
+    order = {"active": 0, "paused": 1, "reached": 2, "dropped": 3}
+    goals.sort(key=lambda g: (order.get(g.status, 0), g.position))
+    forms = dict(forms or {})
+    for goal in goals:
+        forms.setdefault(goal.id, GoalCommentForm(formdata=None, prefix=f"g{goal.id}"))
+    return dict(participant=participant, plan=plan, goals=goals, forms=forms,
+                names=_names(goals), me_id=current_user.id, today=local_today(),
+                words=words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
+                own_kinds=OWN_STEP_KINDS, **extra)
 
 
 @bp.route("/me/plan")
 def plan():
-    return render("me/plan.html", participant=own_participant())
+    return render("me/plan.html", **_plan_context(own_participant()))
+
+
+@bp.route("/me/steps/<int:step_id>/done", methods=["POST"])
+def step_done(step_id: int):
+    participant = own_participant()
+    step = _own_step_or_404(step_id, participant)
+    if step.who not in OWN_STEP_KINDS:
+        abort(403)  # the participant sees staff steps but only ticks their own
+    form = StepDoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = form.done.data != "0"
+    if step.done != done:
+        step.done = done
+        step.done_at = utcnow() if done else None
+        step.done_by_id = current_user.id if done else None
+        record("update", participant_id=participant.id, object_type="step", object_id=step.id,
+               detail="done" if done else "not done")
+        db.session.commit()
+    if _is_htmx():
+        context = _plan_context(participant)
+        return render("me/plan.html", block="step", step=step, **context)
+    flash(_("Bra! Steget är klart.") if done else _("Steget är inte klart längre."), "info")
+    return redirect(url_for("me.plan", _anchor=f"step-{step.id}"))
+
+
+@bp.route("/me/goals/<int:goal_id>/comments", methods=["POST"])
+def goal_comment(goal_id: int):
+    participant = own_participant()
+    goal = _own_goal_or_404(goal_id, participant)
+    form = GoalCommentForm(prefix=f"g{goal.id}")
+    if not form.validate_on_submit():
+        context = _plan_context(participant, forms={goal.id: form})
+        return render("me/plan.html", block="goal_comments", status=422,
+                      goal=_goal_in(context, goal.id), **context)
+    comment = GoalComment(goal_id=goal.id, author_id=current_user.id,
+                          kind=form.kind.data, text=form.text.data.strip())
+    db.session.add(comment)
+    db.session.flush()
+    record("create", participant_id=participant.id, object_type="goal_comment",
+           object_id=comment.id, detail=comment.kind)
+    db.session.commit()
+    message = _("Tack! Din önskan är sparad.") if comment.kind == "wish" else _(
+        "Tack! Din kommentar är sparad.")
+    if _is_htmx():
+        context = _plan_context(participant, saved={goal.id: message})
+        return render("me/plan.html", block="goal_comments", goal=_goal_in(context, goal.id),
+                      **context)
+    flash(message, "info")
+    return redirect(url_for("me.plan", _anchor=f"goal-{goal.id}"))
+
+
+def _goal_in(context: dict, goal_id: int) -> Goal:
+    return next(g for g in context["goals"] if g.id == goal_id)
+
+
+# --- Dina tider ----------------------------------------------------------------------------
+
+def _feed_urls(user: User) -> tuple[str, str]:
+    """(https URL, webcal URL) of the personal feed, on the public base URL."""
+    base = current_app.config["BOFAST_BASE_URL"].rstrip("/")
+    https = base + url_for("me.calendar_feed", token=user.calendar_token)
+    return https, "webcal://" + https.split("://", 1)[-1]
+
+
+@bp.route("/me/appointments")
+def appointments():
+    participant = own_participant()
+    today = local_today()
+    start, _end = local_day_bounds_utc(today)
+    upcoming = ical.participant_appointments(participant.id, since=start, limit=100)
+    _load_staff(upcoming)
+    https, webcal = _feed_urls(current_user)
+    return render("me/appointments.html", participant=participant, appointments=upcoming,
+                  today=today, words=words, feed_url=https, webcal_url=webcal,
+                  form=NewCalendarLinkForm(),
+                  push_settings="push.settings" in current_app.view_functions)
+
+
+def _load_staff(appointments) -> None:
+    """Load every staff member in one query (no N+1 on `appointment.staff`)."""
+    ids = {a.staff_id for a in appointments if a.staff_id}
+    if ids:
+        db.session.scalars(select(User).where(User.id.in_(ids))).all()
+
+
+@bp.route("/me/calendar/new-link", methods=["POST"])
+def calendar_rotate():
+    own_participant()
+    if not NewCalendarLinkForm().validate_on_submit():
+        abort(400)
+    ical.rotate_token(current_user)
+    record("update", object_type="calendar_token", object_id=current_user.id)
+    db.session.commit()
+    flash(_("Du har fått en ny kalenderlänk. Den gamla fungerar inte längre. "
+            "Lägg till den nya i din kalender."), "info")
+    return redirect(url_for("me.appointments", _anchor="calendar"))
+
+
+@bp.route("/calendar/<token>.ics")
+@limiter.limit("60 per minute")
+def calendar_feed(token: str):
+    """Public, authorised by the secret token; answers 404 for anything unknown."""
+    user = ical.user_for_token(token)
+    participant = db.session.scalar(visible_participants(user)) if user else None
+    if participant is None or user.role != "participant":
+        abort(404)
+    now = utcnow()
+    items = ical.participant_appointments(participant.id, since=now - ical.HISTORY)
+    base = current_app.config["BOFAST_BASE_URL"].rstrip("/")
+    body = ical.build_feed(items, link=base + url_for("me.appointments"), now=now)
+    record("read", participant_id=participant.id, object_type="calendar_feed", user=user)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="bofast.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Kontakter -----------------------------------------------------------------------------
+
+@bp.route("/me/contacts")
+def contacts():
+    participant = own_participant()
+    workers = db.session.scalars(
+        select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.participant_id == participant.id, User.active.is_(True))
+        .order_by(StaffAssignment.is_primary.desc(), User.display_name)
+    ).all()
+    org = db.session.get(Organisation, participant.organisation_id)
+    open_support = db.session.scalars(
+        select(OpenSupportContact).where(OpenSupportContact.organisation_id == org.id)
+        .order_by(OpenSupportContact.position, OpenSupportContact.id)
+    ).all()
+    social_worker = participant.social_worker
+    if social_worker is not None and not social_worker.active:
+        social_worker = None
+    return render("me/contacts.html", participant=participant, workers=workers, org=org,
+                  open_support=open_support, social_worker=social_worker, words=words,
+                  open_first=participant.phase == 4)
+
+
+# --- Min lägenhet --------------------------------------------------------------------------
+
+def _latest_per_month(submissions) -> list[ChecklistSubmission]:
+    latest: dict[str, ChecklistSubmission] = {}
+    for row in submissions:  # ordered newest version first within a month
+        latest.setdefault(row.month, row)
+    return list(latest.values())
+
+
+def _checklist_link():
+    """A function building the link to one checklist, if that page exists yet."""
+    if "me.checklist" not in current_app.view_functions:
+        return None
+    rule = next(current_app.url_map.iter_rules("me.checklist"))
+    arg = next(iter(rule.arguments), "id")
+    return lambda submission: url_for("me.checklist", **{arg: submission.id})
+
+
+@bp.route("/me/home")
+def home():
+    participant = own_participant()
+    today = local_today()
+    org = db.session.get(Organisation, participant.organisation_id)
+    contract = current_contracts([participant.id]).get(participant.id)
+    tenancy = tenancy_for([participant.id], org, today)[participant.id]
+    submissions = _latest_per_month(db.session.scalars(
+        select(ChecklistSubmission).where(ChecklistSubmission.participant_id == participant.id)
+        .order_by(ChecklistSubmission.month.desc(), ChecklistSubmission.version_no.desc(),
+                  ChecklistSubmission.id.desc())
+    ))
+    return render("me/home.html", participant=participant, org=org, contract=contract,
+                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words,
+                  checklist_link=_checklist_link())
+
+
+# --- Vem har tittat ------------------------------------------------------------------------
+
+@bp.route("/me/access-log")
+def access_log():
+    participant = own_participant()
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    rows = db.session.scalars(
+        select(AuditEvent).options(joinedload(AuditEvent.user))
+        .where(AuditEvent.participant_id == participant.id,
+               or_(AuditEvent.user_id.is_(None), AuditEvent.user_id != current_user.id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE + 1)
+    ).all()
+    today = local_today()
+    entries = _collapse([(row.at, *words.audit_words(row)) for row in rows[:LOG_PAGE_SIZE]])
+    return render("me/access_log.html", participant=participant, today=today, words=words,
+                  entries=entries, page=page, has_more=len(rows) > LOG_PAGE_SIZE)
+
+
+def _collapse(entries: list[tuple[datetime, str, str, str]]):
+    """One line per person, action and minute: opening three tabs is one visit."""
+    result = []
+    for entry in entries:
+        if result and result[-1][1:] == entry[1:] and (
+            result[-1][0] - entry[0] < timedelta(minutes=1)
+        ):
+            continue
+        result.append(entry)
+    return result
