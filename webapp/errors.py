@@ -9,6 +9,7 @@ MESSAGES = {
     404: "Sidan finns inte.",
     405: "Det går inte att göra så här.",
     413: "Det du skickade är för stort.",
+    415: "Det går inte att skicka data i det formatet här.",
     429: "För många försök. Vänta en stund och försök igen.",
     500: "Något gick fel hos oss. Försök igen om en stund.",
 }
