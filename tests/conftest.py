@@ -102,9 +102,12 @@ def app(_db_template, tmp_path):
         yield application
         _db.session.remove()
         if TEST_DB_URL != "sqlite":
-            tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
+            # DELETE is much faster than TRUNCATE on small tables; replica mode skips the
+            # audit log's append-only trigger and FK checks for this cleanup only.
             with _db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in reversed(_db.metadata.sorted_tables):
+                    conn.execute(table.delete())
         _db.engine.dispose()
     shutil.rmtree(instance, ignore_errors=True)
 
