@@ -125,3 +125,40 @@ def build_world() -> World:
                                    user=world.users["other_participant"])
     db.session.commit()
     return world
+
+
+def make_checklist(participant, staff, held_on: date, answers: dict | None = None,
+                   supersedes=None, submitted_at: datetime | None = None, **kw):
+    """A stored checklist on the organisation's newest template; every item 'ok' unless given.
+
+    `answers` maps item key -> "ok" | "na" | ("remark", "text").
+    """
+    from webapp.models import (
+        ChecklistAnswer,
+        ChecklistSubmission,
+        ChecklistTemplate,
+        Contract,
+    )
+
+    template = db.session.scalar(
+        db.select(ChecklistTemplate)
+        .where(ChecklistTemplate.organisation_id == participant.organisation_id)
+        .order_by(ChecklistTemplate.version.desc()))
+    apartment_id = db.session.scalar(db.select(Contract.apartment_id).where(
+        Contract.participant_id == participant.id, Contract.ended_on.is_(None)))
+    submission = ChecklistSubmission(
+        participant_id=participant.id, apartment_id=apartment_id, template_id=template.id,
+        month=f"{held_on.year:04d}-{held_on.month:02d}", held_on=held_on, present="Båda",
+        tenant_agrees=True, submitted_by_id=staff.id,
+        supersedes_id=supersedes.id if supersedes else None,
+        version_no=supersedes.version_no + 1 if supersedes else 1,
+        submitted_at=submitted_at or datetime(held_on.year, held_on.month, held_on.day, 12), **kw)
+    db.session.add(submission)
+    db.session.flush()
+    for item in template.items:
+        value = (answers or {}).get(item.key, "ok")
+        answer, remark = value if isinstance(value, tuple) else (value, "")
+        db.session.add(ChecklistAnswer(submission_id=submission.id, item_key=item.key,
+                                       answer=answer, remark=remark))
+    db.session.flush()
+    return submission

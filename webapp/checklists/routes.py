@@ -1,1 +1,167 @@
-from . import bp  # noqa: F401
+"""The monthly checklist for staff: fill on site (offline-safe), correct, history (DESIGN §4)."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from ..access import get_participant_or_404
+from ..audit import record
+from ..domain.checklists import (
+    counting_submissions,
+    month_of,
+    month_statuses,
+    months_between,
+    shift_month,
+    validate_answers,
+    version_chain,
+)
+from ..extensions import db
+from ..idempotency import commit_or_replay, idempotency_key, remember, replay_response
+from ..models import Organisation
+from ..rendering import render
+from ..timeutil import local_today
+from . import bp
+from .forms import ChecklistForm
+from .services import (
+    correction_of,
+    current_apartment_id,
+    month_label,
+    participant_submissions,
+    store_submission,
+    submission_of,
+    template_version,
+)
+
+HISTORY_MONTHS = 12
+
+
+@bp.app_template_filter("month_label")
+def _month_label_filter(month: str) -> str:
+    return month_label(month)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/participants/<int:participant_id>/checklists/new", methods=["GET", "POST"])
+def new(participant_id: int):
+    participant = get_participant_or_404(participant_id, need="checklist_write")
+    return _fill(participant, None)
+
+
+@bp.route("/participants/<int:participant_id>/checklists/<int:submission_id>/correct",
+          methods=["GET", "POST"])
+def correct(participant_id: int, submission_id: int):
+    participant = get_participant_or_404(participant_id, need="checklist_write")
+    old = submission_of(participant, submission_id) or abort(404)
+    newer = correction_of(old)
+    if newer is not None and request.method == "GET":
+        flash("Det finns redan en nyare version. Du rättar den nyaste.", "warning")
+        return redirect(url_for(".correct", participant_id=participant.id,
+                                submission_id=newer.id))
+    return _fill(participant, old, already_corrected=newer is not None)
+
+
+def _fill(participant, old, already_corrected=False):
+    """GET: the form (prefilled for a correction). POST: validate, store once, answer."""
+    if request.method == "GET" and request.headers.get("HX-Boosted"):
+        # A full load, so checklist.js (drafts, progress) runs; a boosted swap would skip it.
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = request.full_path.rstrip("?")
+        return response
+    key = idempotency_key()
+    if request.method == "POST" and (replay := replay_response(key)) is not None:
+        return replay
+    template = old.template if old else template_version(
+        participant.organisation_id, request.form.get("template_version"))
+    form = ChecklistForm(obj=old if old and request.method == "GET" else None)
+    keys = [item.key for item in template.items]
+    posted = _posted_answers() if request.method == "POST" else _old_answers(old)
+    if request.method == "GET":
+        form.template_version.data = str(template.version)
+        form.idempotency_key.data = ""  # a correction is a new write, never the old one's key
+        form.held_on.data = form.held_on.data or local_today()
+        return _form_page(participant, template, form, posted, {}, old)
+    form_ok = form.validate()
+    answers, errors = validate_answers(keys, posted[0], posted[1])
+    errors = {name: field_errors[0] for name, field_errors in form.errors.items()} | errors
+    if already_corrected:
+        errors["form"] = ("Den här versionen är redan rättad. "
+                          "Öppna den nyaste versionen och rätta den.")
+    if errors or not form_ok:
+        if wants_json():
+            return jsonify(ok=False, errors=errors), 422
+        return _form_page(participant, template, form, posted, errors, old, status=422)
+    submission = store_submission(participant, template, form.fields_data(), answers,
+                                  current_user.id, key, supersedes=old)
+    record("correct" if old else "create", participant_id=participant.id,
+           object_type="checklist", object_id=submission.id)
+    url = url_for(".show", participant_id=participant.id, submission_id=submission.id)
+    if wants_json():
+        response = make_response(jsonify(ok=True, id=submission.id, url=url), 201)
+    else:
+        response = redirect(url, 303)
+    remember(key, response)
+    if (replay := commit_or_replay(key)) is not None:
+        return replay
+    if not wants_json():
+        flash(f"Genomgången för {month_label(submission.month)} är skickad.", "success")
+    return response
+
+
+def _posted_answers() -> tuple[dict[str, str], dict[str, str]]:
+    answers, remarks = {}, {}
+    for name, value in request.form.items():
+        if name.startswith("answer-"):
+            answers[name[len("answer-"):]] = value
+        elif name.startswith("remark-"):
+            remarks[name[len("remark-"):]] = value
+    return answers, remarks
+
+
+def _old_answers(old) -> tuple[dict[str, str], dict[str, str]]:
+    if old is None:
+        return {}, {}
+    return ({a.item_key: a.answer for a in old.answers},
+            {a.item_key: a.remark for a in old.answers})
+
+
+def _form_page(participant, template, form, posted, errors, old, status=200):
+    answers, remarks = posted
+    answered = sum(1 for item in template.items if answers.get(item.key) in ("ok", "remark", "na"))
+    draft_key = f"bofast-checklist-draft:{participant.id}" + (f":{old.id}" if old else "")
+    action = (url_for(".correct", participant_id=participant.id, submission_id=old.id) if old
+              else url_for(".new", participant_id=participant.id))
+    return render("checklists/form.html", status=status, participant=participant,
+                  checklist_template=template, form=form, answers=answers, remarks=remarks,
+                  errors=errors, old=old, answered=answered, action=action, draft_key=draft_key,
+                  has_apartment=current_apartment_id(participant.id) is not None)
+
+
+@bp.route("/participants/<int:participant_id>/checklists")
+def history(participant_id: int):
+    participant = get_participant_or_404(participant_id, need="checklist_read")
+    submissions = participant_submissions(participant.id)
+    counting = counting_submissions(submissions)
+    this_month = month_of(local_today())
+    first = min((s.month for s in submissions), default=this_month)
+    first = max(first, shift_month(this_month, -(HISTORY_MONTHS - 1)))
+    months = list(reversed(months_between(first, this_month)))
+    statuses = month_statuses(participant.id, months, counting, this_month)
+    others = {}
+    for submission in submissions:
+        if counting.get((participant.id, submission.month)) is not submission:
+            others.setdefault(submission.month, []).append(submission)
+    return render("checklists/history.html", participant=participant, statuses=statuses,
+                  others=others, this_month=this_month)
+
+
+@bp.route("/participants/<int:participant_id>/checklists/<int:submission_id>")
+def show(participant_id: int, submission_id: int):
+    participant = get_participant_or_404(participant_id, need="checklist_read")
+    submission = submission_of(participant, submission_id) or abort(404)
+    chain = version_chain(participant_submissions(participant.id), submission.id)
+    return render("checklists/show.html", participant=participant, submission=submission,
+                  items=submission.template.items, chain=chain,
+                  org=db.session.get(Organisation, participant.organisation_id))

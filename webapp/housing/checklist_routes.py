@@ -1,0 +1,196 @@
+"""Housing administration: the monthly checklist inbox per apartment, one checklist, CSV, print.
+
+Scope: the housing user's apartments (visible_participants + the apartment's housing team).
+Nothing from plans, visits or health is loaded here, only the checklist and name + address
+(masked for protected identities).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask import Response, abort, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..access import display_address, display_name, get_participant_or_404, visible_participants
+from ..audit import record
+from ..checklists.services import month_label
+from ..domain.checklists import (
+    counting_submissions,
+    month_of,
+    month_status,
+    parse_month,
+    shift_month,
+    version_chain,
+)
+from ..extensions import db
+from ..models import (
+    Apartment,
+    ChecklistItem,
+    ChecklistSubmission,
+    Contract,
+    Organisation,
+    Participant,
+    TeamMembership,
+)
+from ..rendering import render
+from ..timeutil import local_today
+from . import bp
+
+ANSWER_LABELS = {"ok": "OK", "remark": "Anmärkning", "na": "Ej aktuellt"}
+
+
+@dataclass
+class InboxRow:
+    participant: Participant
+    apartment: Apartment
+    status: str
+    submission: ChecklistSubmission | None = None
+    remarks: list[tuple[str, str]] = field(default_factory=list)  # (item text, remark)
+
+
+def _my_team_ids():
+    return select(TeamMembership.team_id).where(TeamMembership.user_id == current_user.id)
+
+
+def _inbox(month: str) -> list[InboxRow]:
+    """One row per apartment of mine with a current tenant, and that month's checklist."""
+    scope = visible_participants(current_user).with_only_columns(Participant.id)
+    pairs = db.session.execute(
+        select(Participant, Apartment)
+        .join(Contract, Contract.participant_id == Participant.id)
+        .join(Apartment, Apartment.id == Contract.apartment_id)
+        .where(Participant.id.in_(scope), Contract.ended_on.is_(None),
+               Apartment.housing_team_id.in_(_my_team_ids()))
+        .order_by(Apartment.address, Apartment.apartment_number, Participant.id)
+    ).all()
+    ids = [p.id for p, _a in pairs]
+    month_subs = list(db.session.scalars(
+        select(ChecklistSubmission)
+        .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
+        .options(selectinload(ChecklistSubmission.answers))
+    )) if ids else []
+    replaced = set(db.session.scalars(
+        select(ChecklistSubmission.supersedes_id)
+        .where(ChecklistSubmission.supersedes_id.in_([s.id for s in month_subs]))
+    )) if month_subs else set()
+    counting = counting_submissions(month_subs, replaced)
+    texts = _item_texts({s.template_id for s in counting.values()})
+    this_month = month_of(local_today())
+    rows = []
+    for participant, apartment in pairs:
+        submission = counting.get((participant.id, month))
+        if submission is not None and submission.apartment_id != apartment.id:
+            submission = None  # filed for another apartment: not this one's checklist
+        row = InboxRow(participant, apartment, month_status(month, submission, this_month).status,
+                       submission)
+        if submission is not None:
+            row.remarks = [(texts.get((submission.template_id, a.item_key), a.item_key), a.remark)
+                           for a in submission.answers if a.answer == "remark"]
+        rows.append(row)
+    return rows
+
+
+def _item_texts(template_ids) -> dict[tuple[int, str], str]:
+    if not template_ids:
+        return {}
+    items = db.session.scalars(select(ChecklistItem).where(
+        ChecklistItem.template_id.in_(template_ids)))
+    return {(item.template_id, item.key): item.text for item in items}
+
+
+def _month_arg() -> str:
+    return parse_month(request.args.get("month")) or month_of(local_today())
+
+
+@bp.route("/housing/checklists")
+def checklists():
+    month = _month_arg()
+    rows = _inbox(month)
+    this_month = month_of(local_today())
+    return render("housing/checklists.html", rows=rows, month=month,
+                  previous=shift_month(month, -1),
+                  next=shift_month(month, 1) if month < this_month else None,
+                  submitted=sum(1 for r in rows if r.status == "submitted"))
+
+
+@bp.route("/housing/checklists.csv")
+def checklists_csv():
+    month = _month_arg()
+    rows = _inbox(month)
+    record("export", object_type="checklists_csv", detail=month)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Månad", "Adress", "Lägenhetsnummer", "Hyresgäst", "Status", "Datum",
+                     "Version", "Hyresgästen instämmer", "Antal anmärkningar", "Anmärkningar"])
+    for row in rows:
+        s = row.submission
+        protected = display_address(row.participant, "x") != "x"
+        writer.writerow([_cell(v) for v in (
+            month_label(month),
+            "" if protected else row.apartment.address,
+            "" if protected else row.apartment.apartment_number,
+            display_name(row.participant),
+            {"submitted": "Inskickad", "due": "Inte gjord ännu"}.get(row.status, "Saknas"),
+            s.held_on.isoformat() if s else "",
+            s.version_no if s else "",
+            ("Ja" if s.tenant_agrees else "Nej") if s else "",
+            len(row.remarks) if s else "",
+            " | ".join(f"{text}: {remark}" for text, remark in row.remarks),
+        )])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="genomgangar-{month}.csv"'
+    return response
+
+
+def _cell(value) -> str:
+    """Neutralise spreadsheet formulas typed into free text (CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _submission_or_404(submission_id: int):
+    """A submission for one of my apartments whose tenant I may see; else 404."""
+    submission = db.session.scalar(
+        select(ChecklistSubmission)
+        .join(Apartment, Apartment.id == ChecklistSubmission.apartment_id)
+        .where(ChecklistSubmission.id == submission_id,
+               Apartment.housing_team_id.in_(_my_team_ids()))
+        .options(selectinload(ChecklistSubmission.answers),
+                 selectinload(ChecklistSubmission.template))
+    )
+    if submission is None:
+        abort(404)
+    participant = get_participant_or_404(submission.participant_id, need="checklist_read")
+    apartment = db.session.get(Apartment, submission.apartment_id)
+    return submission, participant, apartment
+
+
+def _chain(submission) -> list[ChecklistSubmission]:
+    """The versions of this checklist that belong to the same apartment, oldest first."""
+    versions = db.session.scalars(select(ChecklistSubmission).where(
+        ChecklistSubmission.participant_id == submission.participant_id,
+        ChecklistSubmission.apartment_id == submission.apartment_id))
+    return version_chain(versions, submission.id)
+
+
+@bp.route("/housing/checklists/<int:submission_id>")
+def checklist(submission_id: int):
+    submission, participant, apartment = _submission_or_404(submission_id)
+    return render("housing/checklist.html", submission=submission, participant=participant,
+                  apartment=apartment, items=submission.template.items, chain=_chain(submission),
+                  org=db.session.get(Organisation, participant.organisation_id),
+                  back=url_for(".checklists", month=submission.month))
+
+
+@bp.route("/housing/checklists/<int:submission_id>/print")
+def checklist_print(submission_id: int):
+    submission, participant, apartment = _submission_or_404(submission_id)
+    return render("housing/checklist_print.html", submission=submission,
+                  participant=participant, apartment=apartment,
+                  items=submission.template.items,
+                  org=db.session.get(Organisation, participant.organisation_id))
