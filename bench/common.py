@@ -6,6 +6,7 @@ gunicorn workers use, so 50 users can be signed in without typing 50 TOTP codes.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -107,7 +108,8 @@ def mint_session(app, user, page: str = "/") -> tuple[str, str]:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["last_seen"] = time.time()
-    response = client.get(page, follow_redirects=True)
+    # Its own context: flask-login and Flask-WTF cache the user and token in `g`.
+    response = contextvars.Context().run(client.get, page, follow_redirects=True)
     match = CSRF_IN_PAGE.search(response.get_data(as_text=True))
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     return cookie.value, match.group(1) if match else ""
