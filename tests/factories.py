@@ -162,3 +162,43 @@ def make_checklist(participant, staff, held_on: date, answers: dict | None = Non
                                        answer=answer, remark=remark))
     db.session.flush()
     return submission
+# --- staff-core: appointments at local times, outcomes, disturbances, checklists ----------------
+
+def local_at(day: date, hour: int, minute: int = 0) -> datetime:
+    """Naive UTC for a local (Europe/Stockholm) wall-clock time, as the app stores it."""
+    from webapp.timeutil import to_utc
+
+    return to_utc(datetime(day.year, day.month, day.day, hour, minute))
+
+
+def make_outcome(appointment, staff, outcome="done", **kw):
+    from webapp.models import VisitOutcome
+
+    row = VisitOutcome(appointment_id=appointment.id, participant_id=appointment.participant_id,
+                       outcome=outcome, recorded_by_id=staff.id, **kw)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_disturbance(participant, severity="rattelse", received_at=None, **kw):
+    from webapp.models import Disturbance, utcnow
+
+    row = Disturbance(participant_id=participant.id, occurred_on=date.today(), source="landlord",
+                      severity=severity, received_at=received_at or utcnow(), **kw)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_checklist_submission(participant, staff, month: str):
+    from webapp.models import ChecklistSubmission, ChecklistTemplate
+
+    template = db.session.scalar(db.select(ChecklistTemplate).where(
+        ChecklistTemplate.organisation_id == participant.organisation_id))
+    row = ChecklistSubmission(participant_id=participant.id, template_id=template.id, month=month,
+                              held_on=date(int(month[:4]), int(month[5:]), 1),
+                              submitted_by_id=staff.id, tenant_agrees=True)
+    db.session.add(row)
+    db.session.flush()
+    return row

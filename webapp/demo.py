@@ -19,6 +19,7 @@ from .models import (
     Contract,
     Disturbance,
     Goal,
+    HousingNotice,
     OpenSupportContact,
     Organisation,
     Participant,
@@ -193,6 +194,11 @@ def seed_demo() -> bool:
                 source="landlord", severity="rattelse", reported_by_id=bostad.id,
                 description="Rättelseanmaning från hyresvärden: hög musik sent på kvällen.",
             ))
+        if extra == "no_visit":
+            # Staff could not meet her at home: housing administration is told (DESIGN §1).
+            db.session.add(HousingNotice(participant_id=participant.id,
+                                         apartment_id=apartment.id,
+                                         occurred_on=utcnow() - timedelta(days=1)))
         if extra == "absence":
             db.session.add(Absence(participant_id=participant.id,
                                    start_date=today - timedelta(days=40),

@@ -1,7 +1,217 @@
+"""Housing administration: overview, notices, tenancy counters, logging disturbances.
+
+Housing sees only its apartments' tenants (`visible_participants`) and, about them, never plans,
+visit notes, absence reasons or health: queries here select the columns housing may see.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..access import display_name, visible_participants
+from ..audit import record
+from ..domain.visits import VisitRule, period_bounds, visit_compliance
+from ..extensions import db
+from ..models import (
+    SEVERITIES,
+    Absence,
+    Apartment,
+    Appointment,
+    ChecklistSubmission,
+    Disturbance,
+    HousingNotice,
+    Participant,
+    User,
+    VisitOutcome,
+    utcnow,
+)
+from ..queries import current_contracts, tenancy_for
 from ..rendering import render
+from ..timeutil import local_today, month_key, to_local
 from . import bp
+from .forms import DisturbanceForm
+
+ONE_DAY = timedelta(days=1)
+RECENT_DAYS = 90
+
+
+def _scope() -> list[Participant]:
+    return list(db.session.scalars(
+        visible_participants(current_user).order_by(Participant.last_name, Participant.first_name)
+    ))
+
+
+def _checklist_counts(people: list[Participant], month: str) -> dict:
+    expected = [p.id for p in people if p.phase == 2]
+    submitted = set(db.session.scalars(
+        select(ChecklistSubmission.participant_id).where(
+            ChecklistSubmission.participant_id.in_(expected), ChecklistSubmission.month == month)
+    )) if expected else set()
+    return {"expected": len(expected), "submitted": len(submitted),
+            "missing": len(expected) - len(submitted), "month": month}
+
+
+def _visit_counts(people: list[Participant]) -> list[dict]:
+    """Met / not met counts for this and last period: housing sees numbers, never notes."""
+    org = current_user.organisation
+    rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
+    today = local_today()
+    this_start, _ = period_bounds(today, rule.period)
+    last_start, _ = period_bounds(this_start - ONE_DAY, rule.period)
+    ids = [p.id for p in people if p.phase == 2]
+    visits: dict[int, list] = {pid: [] for pid in ids}
+    if ids:
+        for pid, starts_at, with_soc in db.session.execute(
+            select(Appointment.participant_id, Appointment.starts_at,
+                   Appointment.with_social_services)
+            .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+            .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+                   VisitOutcome.outcome == "done",
+                   Appointment.starts_at >= utcnow() - timedelta(days=70))
+        ):
+            visits[pid].append((to_local(starts_at).date(), with_soc))
+    result = []
+    for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
+        met = sum(visit_compliance(rule, visits[pid], start).met for pid in ids)
+        result.append({"label": label, "start": start, "met": met, "not_met": len(ids) - met})
+    return result
+
+
+def _notices(by_id: dict[int, Participant]) -> list[dict]:
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    rows = db.session.scalars(
+        select(HousingNotice).where(HousingNotice.participant_id.in_(list(by_id)))
+        .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
+        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc())
+    ).all() if by_id else []
+    apartment_ids = {n.apartment_id for n in rows if n.apartment_id}
+    apartments = {a.id: a for a in db.session.scalars(
+        select(Apartment).where(Apartment.id.in_(apartment_ids)))} if apartment_ids else {}
+    return [{"notice": n, "participant": by_id[n.participant_id],
+             "apartment": apartments.get(n.apartment_id)} for n in rows]
+
+
+def _follow_up(d, now) -> dict:
+    if d.followed_up_at is None:
+        return {"done": False, "in_time": now - d.received_at <= ONE_DAY}
+    return {"done": True, "in_time": d.followed_up_at - d.received_at <= ONE_DAY}
+
+
+def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
+    if not by_id:
+        return []
+    now = utcnow()
+    housing_users = select(User.id).where(User.role == "housing")
+    rows = db.session.execute(
+        select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
+               Disturbance.received_at, Disturbance.severity, Disturbance.source,
+               Disturbance.description, Disturbance.followed_up_at,
+               Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
+        .where(Disturbance.participant_id.in_(list(by_id)))
+        .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
+               | Disturbance.followed_up_at.is_(None))
+        .order_by(Disturbance.received_at.desc())
+    ).all()
+    return [{"row": d, "participant": by_id[d.participant_id], "follow_up": _follow_up(d, now),
+             # Text written by support staff stays with them; housing sees its own and the
+             # landlord's words.
+             "show_text": bool(d.by_housing) or d.source in ("housing", "landlord", "neighbour")}
+            for d in rows]
+
+
+def _absences(by_id: dict[int, Participant]) -> list[dict]:
+    """Dates only: the reason column is never selected for housing."""
+    if not by_id:
+        return []
+    since = local_today() - timedelta(days=RECENT_DAYS)
+    rows = db.session.execute(
+        select(Absence.participant_id, Absence.start_date, Absence.end_date)
+        .where(Absence.participant_id.in_(list(by_id)))
+        .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
+        .order_by(Absence.start_date.desc())
+    ).all()
+    return [{"participant": by_id[r.participant_id], "start": r.start_date, "end": r.end_date}
+            for r in rows]
 
 
 @bp.route("/housing")
 def home():
-    return render("housing/home.html")
+    people = _scope()
+    by_id = {p.id: p for p in people}
+    return render(
+        "housing/home.html", block="notices",
+        checklists=_checklist_counts(people, month_key(local_today())),
+        visit_counts=_visit_counts(people), notices=_notices(by_id),
+        disturbances=_disturbances(by_id), absences=_absences(by_id), severities=SEVERITIES,
+    )
+
+
+@bp.route("/housing/notices/<int:notice_id>/acknowledge", methods=["POST"])
+def acknowledge_notice(notice_id: int):
+    notice = db.session.get(HousingNotice, notice_id)
+    if notice is None or db.session.scalar(
+        visible_participants(current_user).where(Participant.id == notice.participant_id)
+    ) is None:
+        abort(404)
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at = utcnow()
+        notice.acknowledged_by_id = current_user.id
+        record("update", participant_id=notice.participant_id, object_type="housing_notice",
+               object_id=notice.id, detail="kvitterad")
+        db.session.commit()
+    flash("Meddelandet är kvitterat.", "info")
+    return redirect(url_for("housing.home"))
+
+
+@bp.route("/housing/tenancies")
+def tenancies():
+    people = _scope()
+    ids = [p.id for p in people]
+    contracts = current_contracts(ids)
+    counters = tenancy_for(ids, current_user.organisation, local_today())
+    rows = [{"participant": p, "contract": contracts.get(p.id), "tenancy": counters.get(p.id)}
+            for p in people]
+
+    def closeness(row):
+        # Second-hand tenants closest to their expected transfer first; first-hand ones last.
+        contract, tenancy = row["contract"], row["tenancy"]
+        if contract is None or contract.kind == "first_hand" or tenancy is None:
+            return (1, display_name(row["participant"]))
+        return (0, tenancy.expected_transfer.isoformat())
+
+    rows.sort(key=closeness)
+    return render("housing/tenancies.html", rows=rows, today=local_today())
+
+
+def _form_choices(form: DisturbanceForm) -> None:
+    form.participant_id.choices = [SelectChoice(p.id, display_name(p)) for p in _scope()]
+
+
+@bp.route("/housing/disturbances/new", methods=["GET", "POST"])
+def new_disturbance():
+    form = DisturbanceForm()
+    _form_choices(form)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("housing/disturbance_new.html", form=form, status=status)
+    contract = current_contracts([form.participant_id.data]).get(form.participant_id.data)
+    disturbance = Disturbance(
+        participant_id=form.participant_id.data,
+        apartment_id=contract.apartment_id if contract else None,
+        occurred_on=form.occurred_on.data, received_at=utcnow(), source="housing",
+        severity=form.severity.data, description=form.description.data.strip(),
+        reported_by_id=current_user.id,
+    )
+    db.session.add(disturbance)
+    db.session.flush()
+    record("create", participant_id=disturbance.participant_id, object_type="disturbance",
+           object_id=disturbance.id)
+    db.session.commit()
+    flash("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen inom ett dygn.",
+          "info")
+    return redirect(url_for("housing.home"))
+

@@ -65,6 +65,8 @@ class OpenSupportContact(db.Model):
     hours: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Removing a contact in settings hides it (nothing is hard-deleted from the UI).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Team(db.Model):

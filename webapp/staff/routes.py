@@ -1,17 +1,253 @@
-from flask_login import current_user
+"""Staff on a phone: today's work, the caseload, a participant's overview and appointments."""
+from __future__ import annotations
 
-from ..access import visible_participants
+from datetime import timedelta
+from uuid import uuid4
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .. import idempotency
+from ..access import display_name, get_participant_or_404, visible_participants
+from ..audit import record
+from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
+from ..domain.due import Rules, due_items, visit_missing
 from ..extensions import db
+from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
 from ..rendering import render
-from . import bp
+from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
+from . import bp, caseload, services
+from .forms import OutcomeForm
+
+
+@bp.context_processor
+def _staff_template_values() -> dict:
+    return dict(kinds=APPOINTMENT_KINDS, outcomes=OUTCOMES, new_key=lambda: uuid4().hex)
+
+
+def _caseload() -> list:
+    people = db.session.scalars(visible_participants(current_user)).all()
+    return caseload.sort_by_name(people, display_name)
 
 
 @bp.route("/today")
 def today():
-    return render("staff/today.html")
+    day, now, org = local_today(), utcnow(), current_user.organisation
+    people = _caseload()
+    facts = caseload.due_facts(people, org, day, now)
+    items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date())
+    return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
+                  people={p.id: p for p in people},
+                  appointments=caseload.appointments_on([p.id for p in people], day),
+                  items=items, due_link=services.due_link)
 
 
 @bp.route("/participants")
 def participants():
-    people = db.session.scalars(visible_participants(current_user)).all()
-    return render("staff/participants.html", participants=people)
+    query = (request.args.get("q") or "").strip()[:100]
+    people = _caseload()
+    if query:  # on the name as shown, so a masked identity is never found by its real name
+        people = [p for p in people if query.casefold() in display_name(p).casefold()]
+    ids, org, now = [p.id for p in people], current_user.organisation, utcnow()
+    rules, day = Rules.of(org), local_today()
+    done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
+    rattelser = caseload.open_rattelser(ids)
+    upcoming = caseload.next_appointments(ids, now)
+    rows = [services.CaseloadRow(
+        participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
+        visit_missing=visit_missing(services.visit_facts(p, done), rules, day),
+    ) for p in people]
+    return render("staff/participants.html", block="results", rows=rows, q=query)
+
+
+@bp.route("/participants/<int:participant_id>")
+def participant(participant_id: int):
+    person = get_participant_or_404(participant_id)
+    return render("staff/participant.html", **services.overview(person))
+
+
+@bp.route("/participants/<int:participant_id>/activation-code", methods=["POST"])
+def activation_code(participant_id: int):
+    person = get_participant_or_404(participant_id, need="activation", audit_action=None)
+    user = services.ensure_participant_user(person)
+    code = issue_activation_code(user, current_user)
+    record("activation_code", participant_id=person.id, object_type="user", object_id=user.id)
+    db.session.commit()
+    url = url_for("auth.activate", code=code, _external=True)
+    activation = dict(code=code, url=url, qr=activation_qr_svg(url), username=user.username,
+                      expires_at=utcnow() + ACTIVATION_VALID)
+    response = render("staff/participant.html", block="activation", activation=activation,
+                      **services.overview(person))
+    response.headers["Cache-Control"] = "no-store"  # the code is shown once
+    return response
+
+
+# --- Appointments ---------------------------------------------------------------------------
+
+def _appointments_page(person, form, status=200, message=None):
+    start_today = local_day_bounds_utc(local_today())[0]
+    upcoming = caseload.appointments_between([person.id], start_today, start_today.replace(
+        year=start_today.year + 10))
+    past = caseload.appointments_between([person.id], start_today - timedelta(days=365),
+                                         start_today)[::-1]
+    return render("staff/appointments.html", block="appointments", status=status,
+                  participant=person, form=form, upcoming=upcoming, past=past[:30],
+                  today=local_today(),
+                  message=message)
+
+
+def _book(person, form, template_on_error):
+    """Book from either form; an invalid one re-renders where it came from with 422."""
+    if not form.validate_on_submit():
+        if template_on_error == "page":
+            return _appointments_page(person, form, status=422)
+        return render("staff/appointment_form.html", block="form", status=422,
+                      participant=person, form=form, appointment=None)
+    appointment = Appointment(participant_id=person.id, created_by_id=current_user.id)
+    services.apply_appointment_form(appointment, form)
+    db.session.add(appointment)
+    db.session.flush()
+    record("create", participant_id=person.id, object_type="appointment",
+           object_id=appointment.id)
+    db.session.commit()
+    message = _("Tiden är bokad.")
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        return _appointments_page(person, services.appointment_form(person), message=message)
+    flash(message, "success")
+    return redirect(url_for("staff.appointments", participant_id=person.id))
+
+
+@bp.route("/participants/<int:participant_id>/appointments", methods=["GET", "POST"])
+def appointments(participant_id: int):
+    write = request.method == "POST"
+    person = get_participant_or_404(participant_id,
+                                    need="appointments_write" if write else "appointments")
+    form = services.appointment_form(person)
+    if write:
+        return _book(person, form, "page")
+    return _appointments_page(person, form)
+
+
+@bp.route("/participants/<int:participant_id>/appointments/new", methods=["GET", "POST"])
+def new_appointment(participant_id: int):
+    write = request.method == "POST"
+    person = get_participant_or_404(participant_id,
+                                    need="appointments_write" if write else "appointments")
+    form = services.appointment_form(person)
+    if write:
+        return _book(person, form, "form")
+    return render("staff/appointment_form.html", block="form", participant=person, form=form,
+                  appointment=None)
+
+
+def _appointment_or_404(person, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.participant_id != person.id:
+        abort(404)
+    return appointment
+
+
+@bp.route("/participants/<int:participant_id>/appointments/<int:appointment_id>/edit",
+          methods=["GET", "POST"])
+def edit_appointment(participant_id: int, appointment_id: int):
+    write = request.method == "POST"
+    person = get_participant_or_404(participant_id,
+                                    need="appointments_write" if write else "appointments")
+    appointment = _appointment_or_404(person, appointment_id)
+    form = services.appointment_form(person, appointment)
+    problem = services.why_not_editable(appointment)
+    if write and problem:
+        form.validate()
+        form.day.errors = [*form.day.errors, problem]
+    elif write and form.validate_on_submit():
+        services.apply_appointment_form(appointment, form)
+        record("update", participant_id=person.id, object_type="appointment",
+               object_id=appointment.id)
+        db.session.commit()
+        flash(_("Tiden är ändrad."), "success")
+        return redirect(url_for("staff.appointments", participant_id=person.id))
+    return render("staff/appointment_form.html", block="form", status=422 if write else 200,
+                  participant=person, form=form, appointment=appointment, problem=problem)
+
+
+@bp.route("/participants/<int:participant_id>/appointments/<int:appointment_id>/cancel",
+          methods=["POST"])
+def cancel_appointment(participant_id: int, appointment_id: int):
+    person = get_participant_or_404(participant_id, need="appointments_write")
+    appointment = _appointment_or_404(person, appointment_id)
+    status, message = 200, _("Tiden är inställd.")
+    if appointment.outcome is not None:
+        status, message = 422, _("Besöket är redan registrerat och kan inte ställas in.")
+    elif appointment.status != "cancelled":
+        appointment.status, appointment.cancelled_at = "cancelled", utcnow()
+        record("cancel", participant_id=person.id, object_type="appointment",
+               object_id=appointment.id)
+        db.session.commit()
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        return _appointments_page(person, services.appointment_form(person), status=status,
+                                  message=message)
+    flash(message, "success" if status == 200 else "error")
+    return redirect(url_for("staff.appointments", participant_id=person.id))
+
+
+# --- Visit outcome (offline outbox contract, DESIGN §5) -------------------------------------
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json") and request.accept_mimetypes["application/json"] >= (
+        request.accept_mimetypes["text/html"])
+
+
+def _outcome_page(person, appointment, form, status=200, recorded=None):
+    return render("staff/outcome.html", block="outcome", status=status, participant=person,
+                  appointment=appointment, form=form, recorded=recorded,
+                  next_url=services.safe_next(form.next.data or request.args.get("next")))
+
+
+def _outcome_invalid(person, appointment, form):
+    if _wants_json():
+        errors = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
+        return jsonify(ok=False, errors=errors), 422
+    return _outcome_page(person, appointment, form, status=422)
+
+
+@bp.route("/participants/<int:participant_id>/appointments/<int:appointment_id>/outcome",
+          methods=["GET", "POST"])
+def record_outcome(participant_id: int, appointment_id: int):
+    person = get_participant_or_404(participant_id, need="visits_write")
+    appointment = _appointment_or_404(person, appointment_id)
+    form = OutcomeForm()
+    if request.method == "GET":
+        return _outcome_page(person, appointment, form, recorded=appointment.outcome)
+    key = idempotency.idempotency_key()
+    if (replay := idempotency.replay_response(key)) is not None:
+        return replay
+    problem = services.why_no_outcome(appointment)
+    if not form.validate() or problem:
+        if problem:
+            form.outcome.errors = [*form.outcome.errors, problem]
+        return _outcome_invalid(person, appointment, form)
+    outcome = services.store_outcome(person, appointment, form, key)
+    response = _outcome_saved(person, appointment, form, outcome)
+    idempotency.remember(key, response)
+    try:
+        replay = idempotency.commit_or_replay(key)
+    except IntegrityError:  # a different submission for the same visit won the race
+        form.outcome.errors = [services.already_recorded_message(appointment)]
+        return _outcome_invalid(person, appointment, form)
+    return replay or response
+
+
+def _outcome_saved(person, appointment, form, outcome):
+    url = url_for("staff.appointments", participant_id=person.id)
+    if _wants_json():
+        response = jsonify(ok=True, id=outcome.id, url=url)
+        response.status_code = 201
+        return response
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        return _outcome_page(person, appointment, form, recorded=outcome)
+    flash(_("Besöket är registrerat."), "success")
+    return redirect(services.safe_next(form.next.data) or url)
+

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:55:40.332808
+Create Date: 2026-11-23 12:12:48.087252
 
 """
 from alembic import op
@@ -41,6 +41,7 @@ def upgrade():
     sa.Column('hours', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_open_support_contacts_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_open_support_contacts'))
     )

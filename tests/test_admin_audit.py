@@ -1,0 +1,154 @@
+"""Audit log view, CSV export with masking, monthly log review flags, programme figures page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from tests.factories import make_participant
+from webapp.domain.log_review import AccessEvent, burst_events, flag_events, sample_events
+from webapp.models import AuditEvent, AuditReview
+from webapp.timeutil import to_utc
+
+
+def add_event(db, user, participant, local: datetime, action="read"):
+    event = AuditEvent(at=to_utc(local), user_id=user.id, role=user.role, action=action,
+                       object_type="identity", path="/x",
+                       participant_id=participant.id if participant else None)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+# --- pure flag rules --------------------------------------------------------------------------
+
+def ev(i, minute, pid, user=1, role="staff", hour=10, action="read"):
+    return AccessEvent(id=i, at_local=datetime(2026, 2, 3, hour, 0) + timedelta(minutes=minute),
+                       user_id=user, role=role, action=action, participant_id=pid)
+
+
+def test_flags_outside_caseload_night_and_burst():
+    events = [
+        ev(1, 0, pid=1),  # in caseload, daytime: no flag
+        ev(2, 0, pid=99),  # outside caseload
+        ev(3, 0, pid=1, hour=23),  # night
+        ev(4, 0, pid=1, hour=5),  # night (before 06)
+        ev(5, 0, pid=99, role="admin"),  # admin sees everyone: not outside caseload
+        ev(6, 0, pid=99, role="participant", user=7),  # participants are not reviewed here
+        ev(7, 0, pid=99, action="create"),  # outside caseload applies to reads only
+    ]
+    flags = flag_events(events, {1: {1}})
+    assert flags == {2: ["outside_caseload"], 3: ["night"], 4: ["night"]}
+
+
+def test_burst_needs_more_than_twenty_people_within_ten_minutes():
+    twenty = [ev(i, i * 0.4, pid=i) for i in range(1, 21)]  # 20 people in 8 minutes
+    assert burst_events(twenty) == set()
+    twenty_one = twenty + [ev(21, 9, pid=21)]
+    assert burst_events(twenty_one) == set(range(1, 22))
+    spread = [ev(i, i * 1.0, pid=i) for i in range(1, 22)]  # 21 people over 20 minutes
+    assert burst_events(spread) == set()
+    same_person = [ev(i, i * 0.1, pid=1) for i in range(1, 40)]
+    assert burst_events(same_person) == set()
+
+
+def test_sample_is_stable_for_a_month():
+    events = [ev(i, i, pid=1) for i in range(100)]
+    first = sample_events(events, 20, "2026-02")
+    assert len(first) == 20 and first == sample_events(events, 20, "2026-02")
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+def test_log_review_page_highlights_and_review_is_kept_apart(db, client, login_as, world):
+    staff = world.users["staff"]
+    night = add_event(db, staff, world.participant, datetime(2026, 2, 10, 23, 30))
+    outside = add_event(db, staff, world.other, datetime(2026, 2, 11, 10, 0))
+    normal = add_event(db, staff, world.participant, datetime(2026, 2, 12, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit/review?month=2026-02").get_data(as_text=True)
+    assert f'id="event-{night.id}"' in html and "Nattetid" in html
+    assert f'id="event-{outside.id}"' in html and "Utanför egna ärenden" in html
+    assert f'id="event-{normal.id}"' in html  # in the sample
+    response = client.post(f"/admin/audit/events/{outside.id}/review",
+                           data={"comment": "Vikarie, ok", "month": "2026-02"})
+    assert response.status_code == 302
+    review = db.session.query(AuditReview).one()
+    assert review.audit_event_id == outside.id and review.comment == "Vikarie, ok"
+    assert db.session.query(AuditEvent).filter_by(action="review",
+                                                  object_id=outside.id).count() == 1
+    html = client.get("/admin/audit/review?month=2026-02").get_data(as_text=True)
+    assert "Vikarie, ok" in html and "Granskad" in html
+
+
+def test_log_review_flags_burst_of_records(db, client, login_as, world):
+    staff = world.users["staff"]
+    people = [make_participant(world.org, world.team, f"P{i}", f"Burst{i}") for i in range(21)]
+    start = datetime(2026, 3, 2, 10, 0)
+    for i, p in enumerate(people):
+        add_event(db, staff, p, start + timedelta(seconds=20 * i))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit/review?month=2026-03").get_data(as_text=True)
+    assert html.count("Många personer på kort tid") >= 21
+
+
+def test_audit_filters_and_csv_masks_protected_identity(db, client, login_as, world):
+    hidden = make_participant(world.org, world.team, "Hemlig", "Hemligsson", protected=True)
+    staff = world.users["staff"]
+    add_event(db, staff, hidden, datetime(2026, 1, 5, 10, 0))
+    add_event(db, staff, world.participant, datetime(2026, 1, 20, 10, 0))
+    add_event(db, world.users["housing"], world.participant, datetime(2026, 1, 6, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get(f"/admin/audit?user_id={staff.id}&start=2026-01-01&end=2026-01-10"
+                      ).get_data(as_text=True)
+    assert "1 händelser" in html
+    assert "Skyddad deltagare" in html and "Hemligsson" not in html
+    response = client.get(f"/admin/audit.csv?user_id={staff.id}&start=2026-01-01&end=2026-01-31")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data(as_text=True)
+    lines = body.strip().splitlines()
+    assert len(lines) == 3  # header + two events of staff in January
+    assert "Skyddad deltagare" in body and "Hemlig" not in body.replace("Skyddad", "")
+    assert "Kalle Svensson" in body
+
+
+def test_csv_cells_cannot_start_formulas():
+    from webapp.admin.services import csv_cell
+
+    assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_cell("Kalle") == "Kalle"
+
+
+def test_figures_page_shows_definitions_accessible_charts_and_csv(db, client, login_as, world):
+    login_as("admin")
+    html = client.get("/admin/figures?month=2026-02").get_data(as_text=True)
+    assert "Kvarboende efter 12 månader" in html
+    assert "Av deltagarna som flyttade in för minst 12 månader sedan" in html
+    assert html.count('role="img"') >= 6
+    assert "<title id=" in html and "<table>" in html
+    assert "<script" not in html.split("</head>")[1]
+    response = client.get("/admin/figures.csv?month=2026-02")
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert len(lines) == 1 + 12 * 6
+    assert lines[-1].startswith("2026-02;")
+    # Only counts leave the figures export: no names.
+    assert "Kalle" not in response.get_data(as_text=True)
+
+
+def test_figures_on_known_data_through_the_page(db, client, login_as, world):
+    """world.participant: fas 2 from 2026-01-09, moved in 2026-01-10; a checklist for February."""
+    from webapp.models import ChecklistSubmission
+
+    template_id = db.session.execute(db.text("SELECT id FROM checklist_templates")).scalar()
+    db.session.add(ChecklistSubmission(
+        participant_id=world.participant.id, template_id=template_id, month="2026-02",
+        held_on=date(2026, 2, 10), submitted_by_id=world.users["staff"].id))
+    db.session.commit()
+    login_as("admin")
+    body = client.get("/admin/figures.csv?month=2026-02").get_data(as_text=True)
+    # Both world participants are in fas 2 since 2026-01-09; one checklist for February.
+    assert "2026-02;Genomgångar i tid;50,0;1;2" in body

@@ -1,0 +1,218 @@
+"""Admin: users, participants, settings and contacts; every action audited, nothing deleted."""
+from __future__ import annotations
+
+from webapp.models import (
+    ActivationCode,
+    AuditEvent,
+    Disturbance,
+    OpenSupportContact,
+    Participant,
+    PhaseChange,
+    StaffAssignment,
+    TeamMembership,
+    User,
+)
+
+
+def audited(db, action, object_type, object_id=None):
+    query = db.session.query(AuditEvent).filter_by(action=action, object_type=object_type)
+    if object_id is not None:
+        query = query.filter_by(object_id=object_id)
+    return query.count()
+
+
+def test_create_staff_user_shows_temporary_password_once_and_needs_totp(db, client, login_as,
+                                                                       world):
+    login_as("admin")
+    response = client.post("/admin/users/new", data={
+        "role": "staff", "display_name": "Nina Ny", "username": "nina", "phone": "070-1",
+        "email": "nina@example.org", "team_ids": [world.team.id]})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Tillfälligt lösenord" in html
+    user = db.session.query(User).filter_by(username="nina").one()
+    assert user.password_hash and user.totp_secret is None and user.totp_confirmed_at is None
+    assert user.team_ids() == [world.team.id]
+    assert audited(db, "create", "user", user.id) == 1
+    # The password is not on the user's page afterwards.
+    assert "Tillfälligt lösenord" not in client.get(f"/admin/users/{user.id}").get_data(
+        as_text=True)
+
+
+def test_create_participant_user_issues_activation_code_with_qr(db, client, login_as, world):
+    from tests.factories import make_participant
+
+    p = make_participant(world.org, world.team, "Ny", "Deltagare")
+    db.session.commit()
+    login_as("admin")
+    response = client.post("/admin/users/new", data={
+        "role": "participant", "display_name": "x", "username": "nydelt",
+        "participant_id": p.id})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Aktiveringskod" in html and "<svg" in html
+    db.session.refresh(p)
+    assert p.user is not None and p.user.role == "participant"
+    assert db.session.query(ActivationCode).filter_by(user_id=p.user_id).count() == 1
+
+
+def test_create_user_invalid_keeps_input_with_swedish_errors(db, client, login_as, world):
+    login_as("admin")
+    response = client.post("/admin/users/new", data={
+        "role": "participant", "display_name": "Kvar Namn", "username": "staff"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Användarnamnet finns redan" in html
+    assert "Välj vilken deltagare kontot hör till." in html
+    assert "Kvar Namn" in html
+
+
+def test_deactivation_keeps_data_and_ends_sessions(db, client, login_as, world):
+    staff = world.users["staff"]
+    db.session.add(Disturbance(participant_id=world.participant.id, source="staff",
+                               severity="minor", reported_by_id=staff.id,
+                               occurred_on=world.participant.created_at.date()))
+    db.session.commit()
+    login_as("staff")
+    assert client.get("/today").status_code == 200
+    old_token = staff.session_token
+    admin_client = client.application.test_client()
+    with admin_client.session_transaction() as sess:
+        sess["_user_id"] = world.users["admin"].get_id()
+        sess["_fresh"] = True
+    response = admin_client.post(f"/admin/users/{staff.id}/deactivate")
+    assert response.status_code == 302
+    db.session.refresh(staff)
+    assert not staff.active and staff.deactivated_at is not None
+    assert staff.session_token != old_token
+    # The staff member's old session cookie no longer works.
+    assert client.get("/today").status_code in (302, 401)
+    # Everything they wrote is still there.
+    assert db.session.query(Disturbance).filter_by(reported_by_id=staff.id).count() == 1
+    assert db.session.get(User, staff.id) is not None
+    assert audited(db, "deactivate", "user", staff.id) == 1
+
+
+def test_admin_cannot_deactivate_self(db, client, login_as, world):
+    admin = login_as("admin")
+    client.post(f"/admin/users/{admin.id}/deactivate")
+    db.session.refresh(admin)
+    assert admin.active
+
+
+def test_reset_second_factor_forces_reenrolment(db, client, login_as, world):
+    login_as("admin")
+    housing = world.users["housing"]
+    assert client.post(f"/admin/users/{housing.id}/reset-second-factor").status_code == 302
+    db.session.refresh(housing)
+    assert housing.totp_secret is None and housing.totp_confirmed_at is None
+    assert audited(db, "reset_totp", "user", housing.id) == 1
+
+
+def test_issue_activation_code_for_participant_without_login(db, client, login_as, world):
+    from tests.factories import make_participant
+
+    p = make_participant(world.org, world.team, "Utan", "Konto")
+    db.session.commit()
+    login_as("admin")
+    response = client.post(f"/admin/participants/{p.id}/activation-code")
+    assert response.status_code == 200
+    assert "Aktiveringskod" in response.get_data(as_text=True)
+    db.session.refresh(p)
+    assert p.user_id is not None
+    assert audited(db, "activation_code", "user", p.user_id) == 1
+
+
+def test_teams_and_assignments_are_saved_and_audited(db, client, login_as, world):
+    login_as("admin")
+    staff = world.users["other_staff"]
+    client.post(f"/admin/users/{staff.id}/teams", data={"team_ids": [world.team.id]})
+    assert {m.team_id for m in db.session.query(TeamMembership).filter_by(user_id=staff.id)} == {
+        world.team.id}
+    assert audited(db, "update", "user_teams", staff.id) == 1
+    client.post(f"/admin/users/{staff.id}/assignments",
+                data={"participant_id": world.participant.id})
+    assert db.session.query(StaffAssignment).filter_by(
+        user_id=staff.id, participant_id=world.participant.id).count() == 1
+    client.post(f"/admin/users/{staff.id}/assignments/{world.participant.id}/remove")
+    assert db.session.query(StaffAssignment).filter_by(user_id=staff.id).count() == 0
+    assert audited(db, "create", "staff_assignment") == 1
+    assert audited(db, "delete", "staff_assignment") == 1
+
+
+def test_create_protected_participant_masked_in_lists(db, client, login_as, world):
+    login_as("admin")
+    response = client.post("/admin/participants/new", data={
+        "first_name": "Hemlig", "last_name": "Hemligsson", "team_id": world.team.id,
+        "phase": 1, "protected_identity": "y", "pseudonym": "Deltagare X"})
+    assert response.status_code == 302
+    p = db.session.query(Participant).filter_by(last_name="Hemligsson").one()
+    assert p.protected_identity and p.phase == 1
+    assert db.session.query(PhaseChange).filter_by(participant_id=p.id).count() == 1
+    html = client.get("/admin/participants").get_data(as_text=True)
+    assert "Deltagare X" in html and "Hemligsson" not in html
+    assert audited(db, "create", "participant", p.id) == 1
+
+
+def test_protected_participant_needs_pseudonym(db, client, login_as, world):
+    login_as("admin")
+    response = client.post("/admin/participants/new", data={
+        "first_name": "A", "last_name": "B", "team_id": world.team.id, "phase": 1,
+        "protected_identity": "y"})
+    assert response.status_code == 422
+    assert "Skriv ett namn som visas" in response.get_data(as_text=True)
+
+
+def test_preset_then_fine_tune_settings(db, client, login_as, world):
+    login_as("admin")
+    client.post("/admin/settings/preset", data={"preset": "stockholm"})
+    db.session.refresh(world.org)
+    assert (world.org.min_visits, world.org.visit_period, world.org.transfer_months) == (
+        4, "month", 9)
+    response = client.post("/admin/settings", data={
+        "min_visits": 5, "visit_period": "month", "visits_with_social_services": 1,
+        "transfer_months": 10, "decision_months": 24, "checklist_monthly": "y",
+        "oncall_phone": "031-1"})
+    assert response.status_code == 302
+    db.session.refresh(world.org)
+    assert (world.org.min_visits, world.org.transfer_months, world.org.oncall_phone) == (
+        5, 10, "031-1")
+    assert audited(db, "update", "organisation") == 2
+
+
+def test_settings_invalid_is_422_in_swedish(client, login_as, world):
+    login_as("admin")
+    response = client.post("/admin/settings", data={"min_visits": "1", "visit_period": "year",
+                                                     "visits_with_social_services": "3"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Välj vecka eller månad." in html
+    assert "Kan inte vara fler än minsta antalet hembesök." in html
+
+
+def test_contacts_add_edit_and_remove_hides_without_deleting(db, client, login_as, world):
+    login_as("admin")
+    client.post("/admin/settings/contacts", data={
+        "kind": "phone", "label": "Öppna stödet", "phone": "031-2", "position": 1})
+    contact = db.session.query(OpenSupportContact).one()
+    client.post(f"/admin/settings/contacts/{contact.id}", data={
+        "kind": "office", "label": "Kontoret", "address": "Gatan 1"})
+    db.session.refresh(contact)
+    assert (contact.kind, contact.label) == ("office", "Kontoret")
+    client.post(f"/admin/settings/contacts/{contact.id}/remove")
+    db.session.refresh(contact)
+    assert contact.active is False
+    assert db.session.query(OpenSupportContact).count() == 1
+    assert "Kontoret" not in client.get("/admin/settings").get_data(as_text=True)
+    for action in ("create", "update", "delete"):
+        assert audited(db, action, "open_support_contact", contact.id) == 1
+
+
+def test_admin_cannot_touch_other_organisations_user(db, client, login_as, world):
+    from tests.factories import make_org, make_user
+
+    other = make_user(make_org("Annan kommun"), "staff", "frammande")
+    db.session.commit()
+    login_as("admin")
+    assert client.get(f"/admin/users/{other.id}").status_code == 404
+    assert client.post(f"/admin/users/{other.id}/deactivate").status_code == 404

@@ -1,0 +1,183 @@
+"""Housing: overview, notices, tenancies, logging disturbances, and what it never sees."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import make_appointment, make_participant
+from webapp.models import (
+    Absence,
+    AuditEvent,
+    Disturbance,
+    Goal,
+    HousingNotice,
+    Note,
+    Plan,
+    VisitOutcome,
+    utcnow,
+)
+from webapp.timeutil import local_today
+
+SECRETS = ["HEMLIG-ORSAK", "HEMLIGT-MAL", "HEMLIG-BESOKSANTECKNING", "HEMLIG-UPPFOLJNING",
+           "HEMLIG-JOURNAL", "HEMLIG-PERSONALTEXT"]
+
+
+@pytest.fixture
+def housing_data(db, world):
+    p = world.participant
+    staff = world.users["staff"]
+    plan = db.session.query(Plan).filter_by(participant_id=p.id).one()
+    db.session.add(Goal(plan_id=plan.id, own_words="HEMLIGT-MAL att må bättre"))
+    db.session.add(Absence(participant_id=p.id, start_date=local_today() - timedelta(days=10),
+                           end_date=local_today() - timedelta(days=5), reason="HEMLIG-ORSAK"))
+    appointment = make_appointment(p, staff, utcnow() - timedelta(days=2))
+    db.session.add(VisitOutcome(appointment_id=appointment.id, participant_id=p.id,
+                                outcome="not_met", note="HEMLIG-BESOKSANTECKNING",
+                                recorded_by_id=staff.id))
+    db.session.add(Note(participant_id=p.id, author_id=staff.id, text="HEMLIG-JOURNAL"))
+    db.session.add(Disturbance(participant_id=p.id, occurred_on=local_today(), source="landlord",
+                               severity="rattelse", description="Hög musik",
+                               received_at=utcnow() - timedelta(hours=30),
+                               followed_up_at=utcnow() - timedelta(hours=2),
+                               follow_up_note="HEMLIG-UPPFOLJNING"))
+    db.session.add(Disturbance(participant_id=p.id, occurred_on=local_today(), source="staff",
+                               severity="minor", description="HEMLIG-PERSONALTEXT",
+                               reported_by_id=staff.id))
+    notice = HousingNotice(participant_id=p.id, occurred_on=utcnow() - timedelta(days=1))
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
+def housing_get_urls(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/housing") and "GET" in rule.methods and not rule.arguments:
+            yield rule.rule
+
+
+def test_housing_home_shows_notice_disturbance_and_absence_dates(client, login_as, world,
+                                                                  housing_data):
+    login_as("housing")
+    html = client.get("/housing").get_data(as_text=True)
+    assert "Kalle Svensson" in html
+    assert "Kvittera" in html
+    assert "Hög musik" in html
+    assert "Uppföljd" in html and "efter mer än ett dygn" in html
+    assert "Frånvaro" in html
+
+
+def test_housing_never_sees_reasons_plans_notes(app, client, login_as, world, housing_data):
+    login_as("housing")
+    urls = list(housing_get_urls(app)) + ["/housing/checklists?month=2026-01"]
+    for url in urls:
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        for secret in SECRETS:
+            assert secret not in body, f"{secret} leaked on {url}"
+
+
+def test_housing_is_denied_every_non_housing_route(app, client, login_as, world):
+    """Walk the url map: everything outside /housing (and the shared pages) refuses housing."""
+    from tests.test_access import _param_values
+
+    values = _param_values(world)
+    shared = re.compile(r"^/($|login|logout|activate|healthz|offline|language|static|icons|"
+                        r"manifest\.webmanifest|sw\.js|push/|calendar/|housing)")
+    leaked = []
+    for rule in app.url_map.iter_rules():
+        if shared.search(rule.rule):
+            continue
+        url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            login_as("housing")
+            response = client.open(url, method=method, data={})
+            if response.status_code not in (403, 404):
+                leaked.append(f"{method} {url}: {response.status_code}")
+    assert not leaked, leaked
+
+
+def test_acknowledge_notice_sets_who_and_when_and_is_audited(db, client, login_as, world,
+                                                             housing_data):
+    user = login_as("housing")
+    response = client.post(f"/housing/notices/{housing_data.id}/acknowledge")
+    assert response.status_code == 302
+    db.session.refresh(housing_data)
+    assert housing_data.acknowledged_at is not None
+    assert housing_data.acknowledged_by_id == user.id
+    assert db.session.query(AuditEvent).filter_by(
+        object_type="housing_notice", object_id=housing_data.id, user_id=user.id).count() == 1
+
+
+def test_acknowledge_notice_outside_scope_is_404(db, client, login_as, world):
+    notice = HousingNotice(participant_id=world.other.id, occurred_on=utcnow())
+    db.session.add(notice)
+    db.session.commit()
+    login_as("housing")
+    assert client.post(f"/housing/notices/{notice.id}/acknowledge").status_code == 404
+    assert client.post("/housing/notices/99999/acknowledge").status_code == 404
+    db.session.refresh(notice)
+    assert notice.acknowledged_at is None
+
+
+def test_housing_logs_rattelse_which_starts_the_one_day_rule(db, client, login_as, world):
+    user = login_as("housing")
+    before = utcnow()
+    response = client.post("/housing/disturbances/new", data={
+        "participant_id": world.participant.id, "occurred_on": local_today().isoformat(),
+        "severity": "rattelse", "description": "Rättelseanmaning skickad",
+    })
+    assert response.status_code == 302
+    row = db.session.query(Disturbance).one()
+    assert row.source == "housing" and row.severity == "rattelse"
+    assert row.reported_by_id == user.id
+    assert row.received_at >= before - timedelta(seconds=1)
+    assert row.apartment_id is not None
+    assert db.session.query(AuditEvent).filter_by(object_type="disturbance",
+                                                  object_id=row.id).count() == 1
+
+
+def test_housing_cannot_log_disturbance_for_tenant_outside_scope(db, client, login_as, world):
+    login_as("housing")
+    response = client.post("/housing/disturbances/new", data={
+        "participant_id": world.other.id, "occurred_on": "2026-01-05",
+        "severity": "minor", "description": "Text som ska finnas kvar",
+    })
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Välj en hyresgäst i listan." in html
+    assert "Text som ska finnas kvar" in html
+    assert "Olle" not in html
+    assert db.session.query(Disturbance).count() == 0
+
+
+def test_disturbance_form_errors_in_swedish_on_empty_post(client, login_as, world):
+    login_as("housing")
+    response = client.post("/housing/disturbances/new", data={"participant_id": "abc"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Välj en hyresgäst i listan." in html
+    assert "Beskriv kort vad som hände." in html
+    assert "Not a valid" not in html and "Invalid" not in html
+
+
+def test_tenancies_sorted_by_closest_transfer_with_protected_masked(db, client, login_as, world):
+    p2 = make_participant(world.org, world.team, "Tidig", "Inflyttad",
+                          housing_team=world.housing_team, move_in=date(2025, 1, 1))
+    make_participant(world.org, world.team, "Hemlig", "Person", housing_team=world.housing_team,
+                     protected=True, move_in=date(2025, 6, 1))
+    db.session.commit()
+    login_as("housing")
+    html = client.get("/housing/tenancies").get_data(as_text=True)
+    assert html.index(p2.full_name) < html.index("Skyddad deltagare") < html.index("Kalle")
+    assert "Hemlig" not in html and "Persongatan" not in html
+    assert "Adress skyddad" in html
+    assert "Andrahand" in html
+
+
+def test_housing_home_checklist_counts_and_visit_counts(db, client, login_as, world):
+    login_as("housing")
+    html = client.get("/housing").get_data(as_text=True)
+    assert "Inskickade:" in html and "1 saknas" in html
+    assert "inte gjorda än" in html

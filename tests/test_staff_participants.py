@@ -1,0 +1,208 @@
+"""The caseload list, search, the participant overview and the activation code."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from tests.factories import (
+    local_at,
+    make_appointment,
+    make_disturbance,
+    make_participant,
+    make_user,
+)
+from webapp.models import ActivationCode, AuditEvent, Consent, Participant, ReserveKey, User
+from webapp.timeutil import local_today
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- the caseload list ------------------------------------------------------------------------
+
+def test_caseload_shows_phase_flags_and_next_appointment(client, world, login_as, db):
+    staff = login_as("staff")
+    make_disturbance(world.participant)
+    make_appointment(world.participant, staff, local_at(local_today() + timedelta(days=3), 10),
+                     kind="healthcare")
+    make_participant(world.org, world.team, "Sara", "Hemlig", phase=3, protected=True,
+                     assigned=[staff])
+    db.session.commit()
+    page = _html(client.get("/participants"))
+    kalle = page.split("Kalle Svensson")[1].split("</li>")[0]
+    assert "Fas 2" in kalle and "Rättelseanmaning" in kalle and "Hembesök saknas" in kalle
+    assert "Nästa:" in kalle and "vårdbesök med följe" in kalle
+    sara = page.split("Sara Hemlig")[1].split("</li>")[0]
+    assert "Fas 3" in sara and "Skyddade personuppgifter" in sara
+    assert "Hembesök saknas" not in sara and "Ingen tid bokad" in sara
+    assert "Olle" not in page
+
+
+def test_search_by_name_with_a_normal_submit(client, world, login_as, db):
+    login_as("staff")
+    make_participant(world.org, world.team, "Bertil", "Bok")
+    db.session.commit()
+    page = _html(client.get("/participants?q=bert"))
+    assert "Bertil Bok" in page and "Kalle Svensson" not in page
+    assert 'value="bert"' in page and 'type="submit"' in page
+    assert "Ingen deltagare heter så." in _html(client.get("/participants?q=zzz"))
+
+
+def test_live_search_returns_only_the_results_fragment(client, world, login_as):
+    login_as("staff")
+    response = client.get("/participants?q=kal", headers={"HX-Request": "true"})
+    page = _html(response)
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<div id="results">') and "<html" not in page
+    assert "Kalle Svensson" in page
+    assert "HX-Request" in response.headers.get("Vary", "")
+    full = _html(client.get("/participants"))
+    assert 'hx-get="/participants"' in full and 'hx-target="#results"' in full
+
+
+def test_social_worker_sees_own_cases(client, world, login_as):
+    login_as("social_worker")
+    page = _html(client.get("/participants"))
+    assert "Mina ärenden" in page and "Kalle Svensson" in page and "Olle" not in page
+
+
+def test_protected_identity_is_masked_for_a_colleague_not_assigned(client, world, login_as, db):
+    sara = make_participant(world.org, world.team, "Sara", "Hemlig", protected=True,
+                            assigned=[world.users["staff"]], phone="070-999 99 99")
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team])
+    db.session.commit()
+    login_as(colleague)
+    listing = _html(client.get("/participants"))
+    assert "Sara" not in listing and "Skyddad deltagare" in listing
+    # Searching for the real name must not reveal who the masked person is.
+    assert "Skyddad deltagare" not in _html(client.get("/participants?q=sara"))
+    assert "Skyddad deltagare" in _html(client.get("/participants?q=skyddad"))
+    overview = _html(client.get(f"/participants/{sara.id}"))
+    assert "Sara" not in overview and "Hemlig" not in overview
+    assert "Hemliggatan" not in overview and "Adress skyddad" in overview
+    assert "070-999" not in overview and "tel:" not in overview
+    login_as("staff")
+    overview = _html(client.get(f"/participants/{sara.id}"))
+    assert "Sara Hemlig" in overview and "Hemliggatan 1" in overview
+    assert 'href="tel:0709999999"' in overview
+
+
+# --- the overview --------------------------------------------------------------------------
+
+def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as, db):
+    staff = login_as("staff")
+    person = make_participant(world.org, world.team, "Bertil", "Bok", phone="070-123 45 67",
+                              move_in=local_today() - timedelta(days=100),
+                              decision_date=date(2026, 1, 1), review_date=date(2027, 6, 1))
+    db.session.add_all([
+        Consent(participant_id=person.id, scope="Socialtjänst, hyresvärd",
+                given_on=date(2026, 1, 2)),
+        ReserveKey(participant_id=person.id, spare_key_at_office=True, entrance_access=True,
+                   conditions="Bara efter samtal."),
+    ])
+    make_appointment(person, staff, local_at(local_today() + timedelta(days=2), 11))
+    make_disturbance(person, severity="minor")
+    db.session.commit()
+    page = _html(client.get(f"/participants/{person.id}"))
+    assert 'href="tel:0701234567"' in page
+    assert "Bokgatan 1" in page and "andrahandskontrakt" in page
+    assert "3 av 18 månader" in page and "Beräknad överlåtelse:" in page
+    assert "<progress" in page
+    assert "Fas 2" in page and "Hembesök den här veckan" in page
+    assert "Omprövning" in page and "2027" in page
+    assert "Reservnyckel finns på kontoret." in page and "Bara efter samtal." in page
+    assert "Socialtjänst, hyresvärd" in page
+    assert re.search(r"Störningar som inte är uppföljda</dt>\s*<dd><span class=\"badge danger\">1",
+                     page)
+    assert "Ge deltagaren en aktiveringskod" in page
+    assert db.session.query(AuditEvent).filter_by(action="read",
+                                                  participant_id=person.id).count() == 1
+
+
+def test_overview_before_move_in(client, world, login_as, db):
+    login_as("staff")
+    person = make_participant(world.org, world.team, "Nora", "Ny", phase=1,
+                              move_in=local_today() + timedelta(days=20))
+    db.session.commit()
+    page = _html(client.get(f"/participants/{person.id}"))
+    assert "Räknaren börjar när deltagaren flyttar in." in page
+
+
+def test_social_worker_reads_overview_without_activation(client, world, login_as):
+    login_as("social_worker")
+    page = _html(client.get(f"/participants/{world.participant.id}"))
+    assert "Kalle Svensson" in page and "aktiveringskod" not in page
+
+
+# --- activation code --------------------------------------------------------------------------
+
+def _new_person(world, db, first="Bertil", last="Bok", **kw):
+    person = make_participant(world.org, world.team, first, last, **kw)
+    db.session.commit()
+    return person
+
+
+def test_activation_code_creates_the_login_and_works_once(client, world, login_as, db):
+    login_as("staff")
+    person = _new_person(world, db)
+    response = client.post(f"/participants/{person.id}/activation-code")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = _html(response)
+    code = re.search(r'class="activation-code"[^>]*>([A-Z2-9]{4}-[A-Z2-9]{4})<', page).group(1)
+    assert "<svg" in page and "72 timmar" in page and "bertil" in page
+    db.session.expire_all()
+    person = db.session.get(Participant, person.id)
+    assert person.user is not None and person.user.role == "participant"
+    assert person.user.username == "bertil" and person.user.password_hash is None
+    assert db.session.query(AuditEvent).filter_by(action="activation_code").count() == 1
+
+    client.post("/logout")
+    data = {"code": code, "password": "blå cykel på taket", "confirm": "blå cykel på taket"}
+    assert client.post("/activate", data=data).status_code == 302
+    client.post("/logout")
+    assert client.post("/activate", data=data).status_code == 422
+
+
+def test_activation_code_with_htmx_returns_the_section(client, world, login_as, db):
+    login_as("staff")
+    person = _new_person(world, db)
+    response = client.post(f"/participants/{person.id}/activation-code",
+                           headers={"HX-Request": "true"})
+    page = _html(response)
+    assert page.lstrip().startswith('<section id="activation"') and "<html" not in page
+    assert re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", page)
+
+
+def test_a_second_code_reuses_the_login_and_voids_the_first(client, world, login_as, db):
+    login_as("staff")
+    person = _new_person(world, db)
+    client.post(f"/participants/{person.id}/activation-code")
+    client.post(f"/participants/{person.id}/activation-code")
+    assert db.session.query(User).filter_by(role="participant", username="bertil").count() == 1
+    codes = db.session.query(ActivationCode).all()
+    assert len(codes) == 2 and sum(code.used_at is None for code in codes) == 1
+
+
+def test_usernames_are_unique_and_protected_ones_are_neutral(client, world, login_as, db):
+    login_as("staff")
+    first, second = _new_person(world, db), _new_person(world, db)
+    third = _new_person(world, db)
+    hidden = _new_person(world, db, "Sara", "Hemlig", protected=True,
+                         assigned=[world.users["staff"]])
+    for person in (first, second, third, hidden):
+        assert client.post(f"/participants/{person.id}/activation-code").status_code == 200
+    db.session.expire_all()
+    names = [db.session.get(Participant, p.id).user.username for p in (first, second, third)]
+    assert names == ["bertil", "bertil.b", "bertil2"]
+    login = db.session.get(Participant, hidden.id).user
+    assert login.username == f"deltagare{hidden.id}" and "Sara" not in login.display_name
+
+
+def test_only_staff_issue_activation_codes(client, world, login_as):
+    login_as("social_worker")
+    url = f"/participants/{world.participant.id}/activation-code"
+    assert client.post(url).status_code == 403
+    login_as("other_staff")
+    assert client.post(url).status_code == 404

@@ -1,0 +1,183 @@
+"""Admin work kept out of the views: loading facts for figures and the log review, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import Select, select
+
+from ..access import directly_assigned_ids, visible_participants
+from ..auth.services import activation_qr_svg, hash_password, issue_activation_code
+from ..domain.figures import ParticipantFacts
+from ..domain.log_review import AccessEvent
+from ..extensions import db
+from ..models import (
+    Appointment,
+    AuditEvent,
+    ChecklistSubmission,
+    Contract,
+    Disturbance,
+    Participant,
+    PhaseChange,
+    User,
+    VisitOutcome,
+)
+from ..timeutil import to_local, to_utc
+
+# No 0/O, 1/l: a temporary password is read from the screen and typed once.
+TEMP_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def temporary_password() -> str:
+    raw = "".join(secrets.choice(TEMP_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def set_temporary_password(user: User) -> str:
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    return password
+
+
+def participant_login(participant: Participant) -> User:
+    """The participant's own login, created (without a password) when first needed."""
+    if participant.user is not None:
+        return participant.user
+    base = "".join(ch for ch in participant.first_name.lower() if ch.isalnum()) or "deltagare"
+    username = f"{base}{participant.id}"
+    while db.session.scalar(select(User.id).where(User.username == username)):
+        username = f"{base}{participant.id}-{secrets.token_hex(2)}"
+    user = User(organisation_id=participant.organisation_id, username=username,
+                display_name=participant.full_name, role="participant")
+    db.session.add(user)
+    db.session.flush()
+    participant.user_id = user.id
+    return user
+
+
+def activation(user: User, issued_by: User) -> dict:
+    """Issue a code; return what the page shows once: code, link and QR."""
+    code = issue_activation_code(user, issued_by)
+    link = current_app.config["BOFAST_BASE_URL"].rstrip("/") + url_for("auth.activate",
+                                                                         code=code)
+    return {"code": code, "link": link, "qr": activation_qr_svg(link), "username": user.username}
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+def figure_facts(organisation_id: int) -> list[ParticipantFacts]:
+    """Everything the figures need, in six queries for the whole organisation."""
+    people = db.session.execute(
+        select(Participant.id, Participant.decision_date)
+        .where(Participant.organisation_id == organisation_id)
+    ).all()
+    ids = [row.id for row in people]
+    if not ids:
+        return []
+    phases, contracts, visits = defaultdict(list), defaultdict(list), defaultdict(list)
+    months, disturbances = defaultdict(set), defaultdict(list)
+    for pid, started, phase in db.session.execute(
+            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
+            .where(PhaseChange.participant_id.in_(ids))):
+        phases[pid].append((started, phase))
+    for pid, move_in, ended in db.session.execute(
+            select(Contract.participant_id, Contract.move_in_date, Contract.ended_on)
+            .where(Contract.participant_id.in_(ids), Contract.move_in_date.is_not(None))):
+        contracts[pid].append((move_in, ended))
+    for pid, starts_at, with_soc in db.session.execute(
+            select(Appointment.participant_id, Appointment.starts_at,
+                   Appointment.with_social_services)
+            .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+            .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+                   VisitOutcome.outcome == "done")):
+        visits[pid].append((to_local(starts_at).date(), with_soc))
+    for pid, month in db.session.execute(
+            select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
+            .where(ChecklistSubmission.participant_id.in_(ids)).distinct()):
+        months[pid].add(month)
+    for pid, occurred in db.session.execute(
+            select(Disturbance.participant_id, Disturbance.occurred_on)
+            .where(Disturbance.participant_id.in_(ids))):
+        disturbances[pid].append(occurred)
+    return [
+        ParticipantFacts(
+            id=row.id, decision_date=row.decision_date, phases=tuple(phases[row.id]),
+            contracts=tuple(contracts[row.id]), visits=tuple(visits[row.id]),
+            checklist_months=frozenset(months[row.id]),
+            disturbances=tuple(disturbances[row.id]))
+        for row in people
+    ]
+
+
+# --- Audit log ----------------------------------------------------------------------------
+
+def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | None,
+                                                                  datetime | None]:
+    """Local dates (end inclusive) -> the UTC interval [from, to)."""
+    lo = to_utc(datetime.combine(start, datetime.min.time())) if start else None
+    hi = to_utc(datetime.combine(end + timedelta(days=1), datetime.min.time())) if end else None
+    return lo, hi
+
+
+def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
+                end=None) -> Select:
+    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    query = select(AuditEvent).where(
+        AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)
+    )
+    if user_id:
+        query = query.where(AuditEvent.user_id == user_id)
+    if participant_id:
+        query = query.where(AuditEvent.participant_id == participant_id)
+    lo, hi = local_range_utc(start, end)
+    if lo:
+        query = query.where(AuditEvent.at >= lo)
+    if hi:
+        query = query.where(AuditEvent.at < hi)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
+    """Every event about a participant in the local calendar month starting on `month`."""
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    lo, hi = local_range_utc(month, next_month - timedelta(days=1))
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    rows = db.session.execute(
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
+               AuditEvent.action, AuditEvent.participant_id)
+        .where(AuditEvent.participant_id.in_(org_people), AuditEvent.at >= lo,
+               AuditEvent.at < hi)
+    ).all()
+    return [AccessEvent(id=r.id, at_local=to_local(r.at).replace(tzinfo=None),
+                        user_id=r.user_id, role=r.role, action=r.action,
+                        participant_id=r.participant_id) for r in rows]
+
+
+def caseloads(user_ids: set[int]) -> dict[int, set[int]]:
+    """Per user: participants in their scope now, plus those directly assigned."""
+    result = {}
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+        visible = set(db.session.scalars(
+            visible_participants(user).with_only_columns(Participant.id)))
+        result[user.id] = visible | directly_assigned_ids(user)
+    return result
+
+
+def csv_cell(value) -> str:
+    """Text that a spreadsheet could run as a formula is prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens Swedish characters correctly

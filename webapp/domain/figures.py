@@ -1,0 +1,222 @@
+"""Programme figures for the coordinator (DESIGN §3 Admin), as plain functions of the data.
+
+Each figure takes `ParticipantFacts` (everything needed about one participant, already loaded),
+a month (its first day) and today, and returns a `FigureValue`: the value with its numerator and
+denominator, so the page can show how it was reached. Definitions, in Swedish, are in `FIGURES`.
+Nothing here reads the database or the clock.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .tenancy import add_months
+from .visits import VisitRule, period_bounds, visit_compliance
+
+Contract = tuple[date, date | None]  # (move-in, last day or None while running)
+
+
+@dataclass(frozen=True)
+class ParticipantFacts:
+    id: int
+    decision_date: date | None = None
+    phases: tuple[tuple[date, int], ...] = ()  # (started_on, phase), any order
+    contracts: tuple[Contract, ...] = ()  # contracts with a move-in date
+    visits: tuple[tuple[date, bool], ...] = ()  # done home visits: (local date, with soc.)
+    checklist_months: frozenset[str] = field(default_factory=frozenset)  # "YYYY-MM"
+    disturbances: tuple[date, ...] = ()  # occurred_on
+
+    def phase_on(self, day: date) -> int | None:
+        current = None
+        for started, phase in sorted(self.phases):
+            if started <= day:
+                current = phase
+        return current
+
+    @property
+    def first_move_in(self) -> date | None:
+        return min((move_in for move_in, _end in self.contracts), default=None)
+
+    def housed_on(self, day: date) -> bool:
+        return any(move_in <= day and (end is None or end >= day)
+                   for move_in, end in self.contracts)
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    value: float | None  # None: nobody to count this month
+    numerator: float = 0
+    denominator: float = 0
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.value is None else round(self.value * 100)
+
+
+@dataclass(frozen=True)
+class FigureDefinition:
+    key: str
+    title: str
+    definition: str
+    unit: str  # "percent" | "rate" | "days"
+
+
+FIGURES: list[FigureDefinition] = [
+    FigureDefinition(
+        "retention_12", "Kvarboende efter 12 månader",
+        "Av deltagarna som flyttade in för minst 12 månader sedan (räknat till månadens sista "
+        "dag): andelen som fortfarande hade ett kontrakt (andrahand eller förstahand) 12 månader "
+        "efter sin första inflyttning.", "percent"),
+    FigureDefinition(
+        "retention_24", "Kvarboende efter 24 månader",
+        "Av deltagarna som flyttade in för minst 24 månader sedan (räknat till månadens sista "
+        "dag): andelen som fortfarande hade ett kontrakt 24 månader efter sin första "
+        "inflyttning.", "percent"),
+    FigureDefinition(
+        "visits", "Veckor med hembesök enligt kravet",
+        "Av alla avslutade perioder (veckor, eller månader om kravet gäller per månad) som "
+        "börjar i månaden och där deltagaren var i fas 2 periodens första dag: andelen där "
+        "minsta antalet hembesök blev gjorda.", "percent"),
+    FigureDefinition(
+        "checklists", "Genomgångar i tid",
+        "Av deltagarna som var i fas 2 månadens första dag: andelen som har en inskickad "
+        "genomgång av lägenhetens skötsel för just den månaden.", "percent"),
+    FigureDefinition(
+        "disturbances", "Störningar per lägenhetsår",
+        "Antal störningar som hände under månaden, delat med antalet lägenhetsår under månaden "
+        "(dagar med kontrakt för alla deltagare, delat med 365).", "rate"),
+    FigureDefinition(
+        "decision_to_move_in", "Tid från beslut till inflyttning",
+        "Mediantid i dagar från beslutsdatum till första inflyttning, för deltagare som flyttade "
+        "in under månaden.", "days"),
+]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """Last day of the month that starts on `month`."""
+    return add_months(month_start(month), 1) - timedelta(days=1)
+
+
+def last_months(last: date, count: int = 12) -> list[date]:
+    """The `count` months ending with the month of `last`, oldest first (first days)."""
+    start = month_start(last)
+    return [add_months(start, -back) for back in range(count - 1, -1, -1)]
+
+
+def _ratio(numerator: int, denominator: int) -> FigureValue:
+    if not denominator:
+        return FigureValue(None, numerator, denominator)
+    return FigureValue(numerator / denominator, numerator, denominator)
+
+
+def retention(people: list[ParticipantFacts], months: int, month: date,
+              today: date) -> FigureValue:
+    """Share still housed `months` after first move-in, among those that far past move-in."""
+    as_of = min(month_end(month), today)
+    cohort = housed = 0
+    for person in people:
+        first = person.first_move_in
+        if first is None:
+            continue
+        point = add_months(first, months)
+        if point > as_of:
+            continue
+        cohort += 1
+        housed += person.housed_on(point)
+    return _ratio(housed, cohort)
+
+
+def visit_share(people: list[ParticipantFacts], rule: VisitRule, month: date,
+                today: date) -> FigureValue:
+    """Share of finished fas-2 periods starting in the month with the minimum visits made."""
+    first, end = month_start(month), month_end(month)
+    starts = []
+    day, _ = period_bounds(first, rule.period)
+    if day < first:
+        day = period_bounds(day, rule.period)[1]
+    while day <= end:
+        starts.append(day)
+        day = period_bounds(day, rule.period)[1]
+    periods = [start for start in starts if period_bounds(start, rule.period)[1] <= today]
+    counted = met = 0
+    for person in people:
+        for start in periods:
+            if person.phase_on(start) != 2:
+                continue
+            counted += 1
+            met += visit_compliance(rule, list(person.visits), start).met
+    return _ratio(met, counted)
+
+
+def checklists_on_time(people: list[ParticipantFacts], month: date,
+                       today: date) -> FigureValue:
+    """Share of fas-2 participant-months (fas 2 on the 1st) with a checklist for that month."""
+    first = month_start(month)
+    if first > today:
+        return FigureValue(None)
+    key = f"{first.year:04d}-{first.month:02d}"
+    counted = submitted = 0
+    for person in people:
+        if person.phase_on(first) != 2:
+            continue
+        counted += 1
+        submitted += key in person.checklist_months
+    return _ratio(submitted, counted)
+
+
+def disturbances_per_apartment_year(people: list[ParticipantFacts], month: date,
+                                    today: date) -> FigureValue:
+    """Disturbances in the month per apartment-year of contracts running in the month."""
+    first, last = month_start(month), min(month_end(month), today)
+    if last < first:
+        return FigureValue(None)
+    days = count = 0
+    for person in people:
+        for move_in, end in person.contracts:
+            lo, hi = max(move_in, first), min(end or last, last)
+            if hi >= lo:
+                days += (hi - lo).days + 1
+        count += sum(1 for when in person.disturbances if first <= when <= last)
+    if not days:
+        return FigureValue(None, count, 0)
+    years = days / 365
+    return FigureValue(count / years, count, years)
+
+
+def decision_to_move_in(people: list[ParticipantFacts], month: date) -> FigureValue:
+    """Median days from decision to first move-in, for first move-ins in the month."""
+    first, last = month_start(month), month_end(month)
+    waits = [
+        (person.first_move_in - person.decision_date).days
+        for person in people
+        if person.first_move_in and person.decision_date
+        and first <= person.first_move_in <= last
+    ]
+    if not waits:
+        return FigureValue(None)
+    return FigureValue(float(statistics.median(waits)), len(waits), len(waits))
+
+
+def monthly_figures(people: list[ParticipantFacts], rule: VisitRule, month: date,
+                    today: date) -> dict[str, FigureValue]:
+    """Every figure of `FIGURES` for one month."""
+    return {
+        "retention_12": retention(people, 12, month, today),
+        "retention_24": retention(people, 24, month, today),
+        "visits": visit_share(people, rule, month, today),
+        "checklists": checklists_on_time(people, month, today),
+        "disturbances": disturbances_per_apartment_year(people, month, today),
+        "decision_to_move_in": decision_to_move_in(people, month),
+    }
+
+
+def figure_series(people: list[ParticipantFacts], rule: VisitRule, last: date, today: date,
+                  count: int = 12) -> list[tuple[date, dict[str, FigureValue]]]:
+    """`monthly_figures` for each of the `count` months ending with `last`, oldest first."""
+    return [(month, monthly_figures(people, rule, month, today))
+            for month in last_months(last, count)]

@@ -1,0 +1,96 @@
+"""The monthly log review (DESIGN §3 Admin): which access events look unusual.
+
+Swedish social services follow up access logs systematically; the admin sees a sample plus the
+events flagged here: opening someone outside one's caseload, access at night, and many records
+in a short time. Plain functions: events in, flags out.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+FLAGS = {
+    "outside_caseload": "Utanför egna ärenden",
+    "night": "Nattetid (22–06)",
+    "burst": "Många personer på kort tid",
+}
+# Roles whose reads are limited to a caseload; admin sees everything by design and a
+# participant only themselves.
+CASELOAD_ROLES = frozenset({"staff", "social_worker", "housing"})
+WORKER_ROLES = CASELOAD_ROLES | {"admin"}
+NIGHT_START, NIGHT_END = 22, 6
+BURST_LIMIT = 20  # more than this many distinct participants ...
+BURST_WINDOW = timedelta(minutes=10)  # ... within this window
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    id: int
+    at_local: datetime  # local wall-clock time
+    user_id: int | None
+    role: str
+    action: str
+    participant_id: int | None
+
+
+def is_night(at_local: datetime) -> bool:
+    return at_local.hour >= NIGHT_START or at_local.hour < NIGHT_END
+
+
+def burst_events(events: list[AccessEvent], limit: int = BURST_LIMIT,
+                 window: timedelta = BURST_WINDOW) -> set[int]:
+    """Ids of events in any window where one user touched more than `limit` participants."""
+    flagged: set[int] = set()
+    by_user: dict[int, list[AccessEvent]] = defaultdict(list)
+    for event in events:
+        if event.user_id is not None and event.participant_id is not None:
+            by_user[event.user_id].append(event)
+    for user_events in by_user.values():
+        user_events.sort(key=lambda e: (e.at_local, e.id))
+        counts: Counter[int] = Counter()
+        left = 0
+        for right, event in enumerate(user_events):
+            counts[event.participant_id] += 1
+            while event.at_local - user_events[left].at_local > window:
+                old = user_events[left].participant_id
+                counts[old] -= 1
+                if not counts[old]:
+                    del counts[old]
+                left += 1
+            if len(counts) > limit:
+                flagged.update(e.id for e in user_events[left:right + 1])
+    return flagged
+
+
+def flag_events(events: list[AccessEvent],
+                caseloads: dict[int, set[int]]) -> dict[int, list[str]]:
+    """Flags per event id (only events with at least one flag are returned).
+
+    `caseloads`: per user id, the participants that user may see or is assigned to.
+    """
+    workers = [e for e in events if e.role in WORKER_ROLES]
+    bursts = burst_events(workers)
+    flags: dict[int, list[str]] = {}
+    for event in workers:
+        found = []
+        if (event.role in CASELOAD_ROLES and event.action == "read"
+                and event.participant_id is not None
+                and event.participant_id not in caseloads.get(event.user_id, set())):
+            found.append("outside_caseload")
+        if is_night(event.at_local):
+            found.append("night")
+        if event.id in bursts:
+            found.append("burst")
+        if found:
+            flags[event.id] = found
+    return flags
+
+
+def sample_events(events: list[AccessEvent], size: int, seed: str) -> list[AccessEvent]:
+    """A stable random sample (the same month shows the same sample on every visit)."""
+    pool = sorted(events, key=lambda e: e.id)
+    if len(pool) <= size:
+        return pool
+    return sorted(random.Random(seed).sample(pool, size), key=lambda e: (e.at_local, e.id))

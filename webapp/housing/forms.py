@@ -1,0 +1,45 @@
+"""Housing administration forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from ..timeutil import local_today
+
+HOUSING_SEVERITIES = [
+    SelectChoice("minor", "Mindre störning"),
+    SelectChoice("rattelse", "Rättelseanmaning"),
+    SelectChoice("serious", "Allvarlig störning"),
+]
+
+
+def int_or_none(value) -> int | None:
+    """Coerce for id selects: a bogus value becomes None, so our Swedish message is shown."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class DisturbanceForm(FlaskForm):
+    """Housing logs a disturbance or a rättelseanmaning; staff's one-day rule starts now."""
+
+    # Choices are the user's scope (set by the view); checked here with a Swedish message.
+    participant_id = SelectField("Hyresgäst", coerce=int_or_none, validate_choice=False,
+                                 validators=[InputRequired("Välj hyresgäst.")])
+    occurred_on = DateField("Datum då det hände", validators=[
+        DataRequired("Skriv datumet, till exempel 2026-03-01.")])
+    severity = SelectField("Typ", choices=HOUSING_SEVERITIES, validators=[
+        DataRequired("Välj typ.")])
+    description = TextAreaField("Vad hände?", validators=[
+        DataRequired("Beskriv kort vad som hände."), Length(max=2000,
+                                                            message="Högst 2000 tecken.")])
+
+    def validate_participant_id(self, field):
+        if field.data not in {choice.value for choice in self.participant_id.choices}:
+            raise ValidationError("Välj en hyresgäst i listan.")
+
+    def validate_occurred_on(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError("Datumet kan inte vara senare än i dag.")

@@ -1,0 +1,122 @@
+"""Batch queries behind the staff pages: a constant number of queries for any caseload size
+(DESIGN §9). Every function takes participant ids already scoped by `visible_participants`."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
+
+from ..domain.due import Facts, Rules
+from ..domain.visits import period_bounds
+from ..extensions import db
+from ..models import Appointment, ChecklistSubmission, Disturbance, Participant, VisitOutcome
+from ..queries import current_contracts, tenancy_for
+from ..timeutil import local_day_bounds_utc, month_key, to_local
+
+
+def sort_by_name(participants: list[Participant], name) -> list[Participant]:
+    return sorted(participants, key=lambda p: name(p).casefold())
+
+
+def appointments_between(ids: list[int], start: datetime, end: datetime) -> list[Appointment]:
+    """Appointments of these participants in [start, end) (naive UTC), outcome and staff
+    loaded, in time order."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
+        .where(Appointment.participant_id.in_(ids), Appointment.starts_at >= start,
+               Appointment.starts_at < end)
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).unique())
+
+
+def appointments_on(ids: list[int], day: date) -> list[Appointment]:
+    start, end = local_day_bounds_utc(day)
+    return appointments_between(ids, start, end)
+
+
+def next_appointments(ids: list[int], now: datetime) -> dict[int, Appointment]:
+    """Each participant's next booked appointment, in one query."""
+    first = (
+        select(Appointment.participant_id, func.min(Appointment.starts_at).label("first"))
+        .where(Appointment.participant_id.in_(ids), Appointment.status == "booked",
+               Appointment.starts_at >= now)
+        .group_by(Appointment.participant_id).subquery()
+    )
+    rows = db.session.scalars(
+        select(Appointment).join(first, and_(Appointment.participant_id == first.c.participant_id,
+                                             Appointment.starts_at == first.c.first))
+        .where(Appointment.status == "booked").order_by(Appointment.id.desc())
+    )
+    return {row.participant_id: row for row in rows}
+
+
+def home_visits_in_period(ids: list[int], rules: Rules, today: date,
+                          now: datetime) -> tuple[dict[int, list], dict[int, int]]:
+    """(done visits as (local date, with social services), booked visits later this period)
+    per participant, for the current visit period."""
+    first, end = period_bounds(today, rules.visit_period)
+    start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
+    done: dict[int, list] = defaultdict(list)
+    booked: dict[int, int] = defaultdict(int)
+    rows = db.session.execute(
+        select(Appointment.participant_id, Appointment.starts_at,
+               Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
+        .outerjoin(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+        .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+               Appointment.starts_at >= start_utc, Appointment.starts_at < end_utc)
+    )
+    for pid, starts_at, with_soc, status, outcome in rows:
+        if outcome == "done":
+            done[pid].append((to_local(starts_at).date(), with_soc))
+        elif outcome is None and status == "booked" and starts_at >= now:
+            booked[pid] += 1
+    return done, booked
+
+
+def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
+    """Rättelseanmaningar not yet followed up, per participant."""
+    result: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for disturbance_id, pid, received_at in db.session.execute(
+        select(Disturbance.id, Disturbance.participant_id, Disturbance.received_at)
+        .where(Disturbance.participant_id.in_(ids), Disturbance.severity == "rattelse",
+               Disturbance.followed_up_at.is_(None))
+        .order_by(Disturbance.received_at)
+    ):
+        result[pid].append((disturbance_id, received_at))
+    return result
+
+
+def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
+    month = month_key(today)
+    found = set(db.session.scalars(
+        select(ChecklistSubmission.participant_id).distinct()
+        .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
+    ))
+    return {pid: frozenset({month}) for pid in found}
+
+
+def due_facts(participants: list[Participant], org, today: date,
+              now: datetime) -> list[Facts]:
+    """Everything `domain.due` needs for a caseload, in seven queries."""
+    ids = [p.id for p in participants]
+    rules = Rules.of(org)
+    done, booked = home_visits_in_period(ids, rules, today, now)
+    months = checklist_months(ids, today)
+    rattelser = open_rattelser(ids)
+    contracts = current_contracts(ids)
+    tenancy = tenancy_for(ids, org, today)
+    facts = []
+    for p in participants:
+        contract, counter = contracts.get(p.id), tenancy.get(p.id)
+        facts.append(Facts(
+            participant_id=p.id, phase=p.phase, visits=done.get(p.id, []),
+            booked_visits=booked.get(p.id, 0), checklist_months=months.get(p.id, frozenset()),
+            open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
+            review_date=p.review_date,
+            move_in=contract.move_in_date if contract else None,
+            expected_transfer=counter.expected_transfer if counter else None,
+        ))
+    return facts
