@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from common import FIRST_LOAD_BUDGET, HTML_BUDGET, kb, make_app
 
 NON_HTML = (".csv", ".ics", ".js", ".webmanifest", ".json", ".png", ".svg")
+# More statements than this on one page is almost surely a query per row (N+1).
+SQL_SUSPECT = 40
 USERS = [("staff", "bench-small"), ("staff", "bench-large"), ("staff", "bench-staff-01"),
          ("social_worker", "bench-soc-01"), ("housing", "bench-housing-1"),
          ("admin", "bench-admin"), ("participant", "bench-p-0001")]
@@ -101,6 +103,9 @@ def measure(app, username):
             statements[0] = 0
             response = fresh(client.get, url)
             sql = statements[0]
+            if response.status_code >= 500:
+                results.append(dict(url=url, html=0, first=0, sql=sql, error=True))
+                continue
             if response.status_code != 200 or response.mimetype != "text/html":
                 continue
             html = response.get_data()
@@ -127,11 +132,13 @@ def main() -> None:
         for _role, username in USERS:
             by_user[username] = measure(app, username)
             for row in by_user[username]:
-                flags = []
+                flags = ["SERVER ERROR"] if row.get("error") else []
                 if row["html"] > HTML_BUDGET:
                     flags.append("HTML > 14 KB")
                 if row["first"] > FIRST_LOAD_BUDGET:
                     flags.append("first load > 60 KB")
+                if row["sql"] > SQL_SUSPECT:
+                    flags.append(f"SQL > {SQL_SUSPECT}: N+1?")
                 ok &= not flags
                 print(f"{username:16} {row['url'][:44]:44} {kb(row['html']):>9} "
                       f"{kb(row['first']):>11} {kb(row['html']):>9} {row['sql']:>4}  "
