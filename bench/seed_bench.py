@@ -188,7 +188,7 @@ def seed(participants: int, per_participant: int, seed_value: int = 2026) -> dic
                 starts_at=starts, duration_minutes=60, location="", visible_to_participant=True,
                 with_social_services=a % 10 == 0, status="booked", note="",
                 created_by_id=primary.id, created_at=now, updated_at=now))
-            if starts < now - timedelta(hours=2):
+            if starts < now - timedelta(days=14):  # the last two weeks: not yet recorded
                 outcome_id += 1
                 rows["outcomes"].append(dict(
                     id=outcome_id, appointment_id=appointment_id, participant_id=pid,

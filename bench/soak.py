@@ -38,7 +38,7 @@ class Actor:
     def __init__(self, app, user, rule_texts):
         from webapp.access import roles_for_endpoint, visible_participants
         from webapp.extensions import db
-        from webapp.models import Appointment, Participant
+        from webapp.models import Appointment, Participant, utcnow
 
         self.username, self.role = user.username, user.role
         self.cookie, self.csrf = mint_session(app, user, "/")
@@ -52,8 +52,9 @@ class Actor:
         if user.role == "staff" and OUTCOME in rule_texts:
             self.appointments = list(db.session.execute(
                 db.select(Appointment.participant_id, Appointment.id)
-                .where(Appointment.staff_id == user.id, ~Appointment.outcome.has())
-                .order_by(Appointment.starts_at).limit(200)))
+                .where(Appointment.staff_id == user.id, ~Appointment.outcome.has(),
+                       Appointment.starts_at < utcnow())
+                .order_by(Appointment.starts_at.desc()).limit(200)))
 
 
 def checklist_write(actor, item_keys):
