@@ -8,6 +8,10 @@ from .extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from .push.cli import register_push_cli
+
+    register_push_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create the demo organisation, users and data (idempotent)."""

@@ -90,4 +90,6 @@ def sign_in(page, username: str, password: str, totp_secret: str | None = None) 
         page.wait_for_url("**/login/totp")
         page.fill("#code", pyotp.TOTP(totp_secret).now())
         page.click("button[type=submit]")
+    # Wait until the sign-in pages are left, not just until the submit's load event.
+    page.wait_for_url(lambda url: "/login" not in url)
     page.wait_for_load_state("networkidle")

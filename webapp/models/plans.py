@@ -66,6 +66,8 @@ class Step(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Removing a step only sets this: steps are never deleted, so the plan's history stays whole.
+    dropped_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     goal: Mapped[Goal] = relationship(back_populates="steps")
 

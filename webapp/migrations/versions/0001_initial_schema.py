@@ -611,6 +611,7 @@ def upgrade():
     sa.Column('done_at', sa.DateTime(), nullable=True),
     sa.Column('done_by_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('dropped_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_steps_done_by_id_users')),
     sa.ForeignKeyConstraint(['goal_id'], ['goals.id'], name=op.f('fk_steps_goal_id_goals')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_steps'))

@@ -1,0 +1,389 @@
+"""The participant's events: one time-ordered list plus small forms to record what happened.
+
+Disturbances (with the one-day rule for rättelseanmaningar), absences, phase changes, consent,
+the reserve key and the decision/review dates. Each form works as a plain post (redirect, or
+the page again with 422 and everything typed kept); htmx swaps just that form's panel.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import can, get_participant_or_404
+from ..audit import record
+from ..domain.disturbances import follow_up_deadline, is_overdue, needs_follow_up
+from ..domain.tenancy import add_months
+from ..extensions import db
+from ..models import (
+    SEVERITIES,
+    SOURCES,
+    Absence,
+    Consent,
+    Contract,
+    Disturbance,
+    Organisation,
+    PhaseChange,
+    ReserveKey,
+    User,
+    utcnow,
+)
+from ..rendering import render
+from ..timeutil import local_today, to_local
+from . import bp
+from .events_forms import (
+    OPEN_SUPPORT_REMINDER,
+    PHASE_LABELS,
+    AbsenceEndForm,
+    AbsenceForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    DecisionForm,
+    DisturbanceForm,
+    FollowUpForm,
+    PhaseForm,
+    ReserveKeyForm,
+)
+
+REVIEW_SOON_DAYS = 60
+
+
+def _fragment_request() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def _saved(participant, message: str, category: str = "message"):
+    """Back to the events page: a redirect, or for htmx a client-side navigation to it."""
+    flash(message, category)
+    url = url_for("staff.events", participant_id=participant.id)
+    if _fragment_request():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = url
+        return response
+    return redirect(url, 303)
+
+
+def _writable(participant_id: int, need: str):
+    return get_participant_or_404(participant_id, need=need)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events")
+def events(participant_id: int):
+    participant = get_participant_or_404(participant_id, need="disturbances")
+    return _page(participant)
+
+
+def _page(participant, status: int = 200, block: str | None = None, **overrides):
+    rows = _load(participant)
+    context = dict(participant=participant, timeline=_timeline(participant, rows),
+                   open_rattelser=[d for d in rows["disturbances"] if needs_follow_up(d)],
+                   key=rows["key"], now=utcnow(), today=local_today(),
+                   SEVERITIES=SEVERITIES, SOURCES=SOURCES, PHASE_LABELS=PHASE_LABELS,
+                   OPEN_SUPPORT_REMINDER=OPEN_SUPPORT_REMINDER, is_overdue=is_overdue,
+                   follow_up_deadline=follow_up_deadline,
+                   item_form=_item_forms(overrides.pop("item_forms", {})))
+    if can(current_user, "events_write"):
+        context |= _blank_forms(participant, rows)
+    context |= overrides
+    return render("staff/events.html", block=block if _fragment_request() else None,
+                  status=status, **context)
+
+
+ITEM_FORMS = {"followup": FollowUpForm, "absence": AbsenceEndForm, "consent": ConsentWithdrawForm}
+
+
+def _item_forms(submitted: dict):
+    """For the template: the form of one timeline item (the submitted one keeps its errors)."""
+
+    def item_form(kind: str, obj):
+        key = f"{kind}-{obj.id}"
+        if key in submitted:
+            return submitted[key]
+        defaults = {"absence": {"end_date": local_today()},
+                    "consent": {"withdrawn_on": local_today()}}.get(kind, {})
+        return ITEM_FORMS[kind](formdata=None, prefix=key, **defaults)
+
+    return item_form
+
+
+def _load(participant) -> dict:
+    pid = participant.id
+    return dict(
+        disturbances=db.session.scalars(
+            select(Disturbance).where(Disturbance.participant_id == pid)).all(),
+        absences=db.session.scalars(select(Absence).where(Absence.participant_id == pid)).all(),
+        phases=db.session.scalars(
+            select(PhaseChange).where(PhaseChange.participant_id == pid)
+            .order_by(PhaseChange.started_on, PhaseChange.id)).all(),
+        consents=db.session.scalars(select(Consent).where(Consent.participant_id == pid)).all(),
+        key=db.session.scalar(select(ReserveKey).where(ReserveKey.participant_id == pid)),
+    )
+
+
+def _blank_forms(participant, rows) -> dict:
+    today = local_today()
+    next_phase = str(min(participant.phase + 1, 4))
+    return dict(
+        disturbance_form=DisturbanceForm(formdata=None, occurred_on=today),
+        absence_form=AbsenceForm(formdata=None, start_date=today),
+        phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
+        consent_form=ConsentForm(formdata=None, given_on=today),
+        key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
+        decision_form=DecisionForm(formdata=None, decision_date=participant.decision_date,
+                                   review_date=participant.review_date),
+        decision_months=_organisation(participant).decision_months,
+    )
+
+
+def _organisation(participant) -> Organisation:
+    return db.session.get(Organisation, participant.organisation_id)
+
+
+def _timeline(participant, rows) -> list[dict]:
+    """Every event as {day, kind, title, ...}, newest first (future review dates on top)."""
+    names = _names(rows)
+    entries: list[dict] = []
+    for d in rows["disturbances"]:
+        entries.append(dict(day=d.occurred_on, at=d.received_at, kind="disturbance", obj=d,
+                            by=names.get(d.reported_by_id),
+                            followed_by=names.get(d.followed_up_by_id)))
+    for a in rows["absences"]:
+        entries.append(dict(day=a.start_date, at=a.created_at, kind="absence", obj=a,
+                            by=names.get(a.recorded_by_id)))
+    for p in rows["phases"]:
+        entries.append(dict(day=p.started_on, at=p.created_at, kind="phase", obj=p,
+                            by=names.get(p.recorded_by_id)))
+    for c in rows["consents"]:
+        entries.append(dict(day=c.given_on, at=c.created_at, kind="consent", obj=c,
+                            by=names.get(c.recorded_by_id)))
+        if c.withdrawn_on:
+            entries.append(dict(day=c.withdrawn_on, at=None, kind="consent_withdrawn", obj=c))
+    if rows["key"] is not None:
+        key = rows["key"]
+        entries.append(dict(day=to_local(key.updated_at).date(), at=key.updated_at, kind="key",
+                            obj=key, by=names.get(key.updated_by_id)))
+    if participant.decision_date:
+        entries.append(dict(day=participant.decision_date, at=None, kind="decision"))
+    if participant.review_date:
+        days_left = (participant.review_date - local_today()).days
+        entries.append(dict(day=participant.review_date, at=None, kind="review",
+                            days_left=days_left))
+    entries.sort(key=lambda e: (e["day"], e["at"] or datetime.min), reverse=True)
+    return entries
+
+
+def _names(rows) -> dict[int, str]:
+    ids = set()
+    for d in rows["disturbances"]:
+        ids |= {d.reported_by_id, d.followed_up_by_id}
+    for group in ("absences", "phases", "consents"):
+        ids |= {r.recorded_by_id for r in rows[group]}
+    if rows["key"] is not None:
+        ids.add(rows["key"].updated_by_id)
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def _invalid(participant, name: str, form):
+    """422: the page (or, for htmx, just this form's panel) with the errors and what was typed."""
+    return _page(participant, status=422, block=name, **{name: form})
+
+
+# --- disturbances ----------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events/disturbances", methods=["POST"])
+def events_disturbance(participant_id: int):
+    participant = _writable(participant_id, "disturbances_write")
+    form = DisturbanceForm()
+    if not form.validate_on_submit():
+        return _invalid(participant, "disturbance_form", form)
+    contract = db.session.scalar(
+        select(Contract).where(Contract.participant_id == participant.id,
+                               Contract.ended_on.is_(None))
+        .order_by(Contract.move_in_date.desc()))
+    disturbance = Disturbance(
+        participant_id=participant.id, apartment_id=contract.apartment_id if contract else None,
+        occurred_on=form.occurred_on.data, received_at=utcnow(), source=form.source.data,
+        severity=form.severity.data, description=form.description.data.strip(),
+        reported_by_id=current_user.id)
+    db.session.add(disturbance)
+    db.session.flush()
+    record("disturbance_create", participant_id=participant.id, object_type="disturbance",
+           object_id=disturbance.id, detail=disturbance.severity)
+    db.session.commit()
+    if disturbance.severity == "rattelse":
+        return _saved(participant, "Rättelseanmaningen är sparad. Kontakta hyresgästen senast "
+                      "inom ett dygn.", "warning")
+    return _saved(participant, "Störningen är sparad.")
+
+
+@bp.route("/participants/<int:participant_id>/events/disturbances/<int:disturbance_id>/follow-up",
+          methods=["POST"])
+def events_follow_up(participant_id: int, disturbance_id: int):
+    participant = _writable(participant_id, "disturbances_write")
+    disturbance = db.session.scalar(select(Disturbance).where(
+        Disturbance.id == disturbance_id, Disturbance.participant_id == participant.id))
+    if disturbance is None:
+        abort(404)
+    if disturbance.followed_up_at is not None:
+        return _saved(participant, "Störningen var redan uppföljd.")
+    form = FollowUpForm(prefix=f"followup-{disturbance.id}")
+    if not form.validate_on_submit():
+        return _page(participant, status=422, item_forms={f"followup-{disturbance.id}": form})
+    disturbance.followed_up_at, disturbance.followed_up_by_id = utcnow(), current_user.id
+    disturbance.follow_up_note = form.note.data.strip()
+    record("disturbance_followup", participant_id=participant.id, object_type="disturbance",
+           object_id=disturbance.id)
+    db.session.commit()
+    return _saved(participant, "Uppföljningen är sparad.")
+
+
+# --- absences --------------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events/absences", methods=["POST"])
+def events_absence(participant_id: int):
+    participant = _writable(participant_id, "absence_write")
+    form = AbsenceForm()
+    if not form.validate_on_submit():
+        return _invalid(participant, "absence_form", form)
+    absence = Absence(participant_id=participant.id, start_date=form.start_date.data,
+                      end_date=form.end_date.data, reason=(form.reason.data or "").strip(),
+                      recorded_by_id=current_user.id)
+    db.session.add(absence)
+    db.session.flush()
+    record("absence_create", participant_id=participant.id, object_type="absence",
+           object_id=absence.id)
+    db.session.commit()
+    return _saved(participant, "Frånvaron är sparad.")
+
+
+@bp.route("/participants/<int:participant_id>/events/absences/<int:absence_id>/end",
+          methods=["POST"])
+def events_absence_end(participant_id: int, absence_id: int):
+    participant = _writable(participant_id, "absence_write")
+    absence = db.session.scalar(select(Absence).where(
+        Absence.id == absence_id, Absence.participant_id == participant.id))
+    if absence is None:
+        abort(404)
+    form = AbsenceEndForm(prefix=f"absence-{absence.id}", start=absence.start_date)
+    if not form.validate_on_submit():
+        return _page(participant, status=422, item_forms={f"absence-{absence.id}": form})
+    absence.end_date = form.end_date.data
+    record("absence_end", participant_id=participant.id, object_type="absence",
+           object_id=absence.id)
+    db.session.commit()
+    return _saved(participant, "Frånvaron är avslutad.")
+
+
+# --- phase -----------------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events/phase", methods=["POST"])
+def events_phase(participant_id: int):
+    participant = _writable(participant_id, "events_write")
+    current_start = db.session.scalar(
+        select(PhaseChange.started_on).where(PhaseChange.participant_id == participant.id)
+        .order_by(PhaseChange.started_on.desc()).limit(1))
+    form = PhaseForm(current_phase=participant.phase, current_start=current_start)
+    if not form.validate_on_submit():
+        return _invalid(participant, "phase_form", form)
+    change = PhaseChange(participant_id=participant.id, phase=int(form.phase.data),
+                         started_on=form.started_on.data, note=(form.note.data or "").strip(),
+                         recorded_by_id=current_user.id)
+    db.session.add(change)
+    participant.phase = change.phase  # the new change is the latest (validated above)
+    db.session.flush()
+    record("phase_change", participant_id=participant.id, object_type="phase_change",
+           object_id=change.id, detail=f"fas {change.phase}")
+    db.session.commit()
+    if change.phase == 4:
+        return _saved(participant, OPEN_SUPPORT_REMINDER, "warning")
+    return _saved(participant, f"Deltagaren är nu i fas {change.phase}.")
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events/consents", methods=["POST"])
+def events_consent(participant_id: int):
+    participant = _writable(participant_id, "events_write")
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _invalid(participant, "consent_form", form)
+    consent = Consent(participant_id=participant.id, scope=form.scope.data.strip(),
+                      given_on=form.given_on.data, recorded_by_id=current_user.id)
+    db.session.add(consent)
+    db.session.flush()
+    record("consent_create", participant_id=participant.id, object_type="consent",
+           object_id=consent.id)
+    db.session.commit()
+    return _saved(participant, "Samtycket är sparat.")
+
+
+@bp.route("/participants/<int:participant_id>/events/consents/<int:consent_id>/withdraw",
+          methods=["POST"])
+def events_consent_withdraw(participant_id: int, consent_id: int):
+    participant = _writable(participant_id, "events_write")
+    consent = db.session.scalar(select(Consent).where(
+        Consent.id == consent_id, Consent.participant_id == participant.id))
+    if consent is None:
+        abort(404)
+    if consent.withdrawn_on is not None:
+        return _saved(participant, "Samtycket var redan återkallat.")
+    form = ConsentWithdrawForm(prefix=f"consent-{consent.id}", given_on=consent.given_on)
+    if not form.validate_on_submit():
+        return _page(participant, status=422, item_forms={f"consent-{consent.id}": form})
+    consent.withdrawn_on = form.withdrawn_on.data
+    record("consent_withdraw", participant_id=participant.id, object_type="consent",
+           object_id=consent.id)
+    db.session.commit()
+    return _saved(participant, "Samtycket är återkallat.")
+
+
+# --- reserve key and decision ------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/events/reserve-key", methods=["POST"])
+def events_reserve_key(participant_id: int):
+    participant = _writable(participant_id, "events_write")
+    form = ReserveKeyForm()
+    if not form.validate_on_submit():
+        return _invalid(participant, "key_form", form)
+    key = db.session.scalar(select(ReserveKey).where(ReserveKey.participant_id == participant.id))
+    if key is None:
+        key = ReserveKey(participant_id=participant.id)
+        db.session.add(key)
+    key.spare_key_at_office = form.spare_key_at_office.data
+    key.entrance_access = form.entrance_access.data
+    key.conditions = (form.conditions.data or "").strip()
+    key.updated_by_id, key.updated_at = current_user.id, utcnow()
+    db.session.flush()
+    record("reserve_key_update", participant_id=participant.id, object_type="reserve_key",
+           object_id=key.id)
+    db.session.commit()
+    return _saved(participant, "Uppgifterna om nycklar är sparade.")
+
+
+@bp.route("/participants/<int:participant_id>/events/decision", methods=["POST"])
+def events_decision(participant_id: int):
+    participant = _writable(participant_id, "events_write")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _invalid(participant, "decision_form", form)
+    participant.decision_date = form.decision_date.data
+    participant.review_date = form.review_date.data or default_review_date(
+        form.decision_date.data, _organisation(participant).decision_months)
+    record("decision_update", participant_id=participant.id, object_type="participant",
+           object_id=participant.id, detail=f"omprövning {participant.review_date.isoformat()}")
+    db.session.commit()
+    return _saved(participant, f"Beslutet är sparat. Omprövas senast "
+                  f"{participant.review_date.isoformat()}.")
+
+
+def default_review_date(decision_date: date, decision_months: int) -> date:
+    """The review deadline when none is given: the organisation's decision period later."""
+    return add_months(decision_date, decision_months)

@@ -1,0 +1,79 @@
+"""Forms of the plan (genomförandeplan) and the date helpers the staff event forms share."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..models import GOAL_STATUSES, LIFE_AREAS
+from ..timeutil import local_today
+
+STEP_WHO = {"participant": "Deltagaren", "staff": "Personalen", "together": "Tillsammans"}
+DATE_HINT = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-14."
+
+
+class DayField(DateField):
+    """A date input whose format error is in Swedish."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", DATE_HINT)
+        super().__init__(label, validators, **kwargs)
+
+
+def not_after_today(form, field):
+    if field.data and field.data > local_today():
+        raise ValidationError("Datumet kan inte vara senare än i dag.")
+
+
+def within_days(days: int, message: str | None = None):
+    """A validator: the date may be at most `days` ahead (catches typos like 2062)."""
+
+    def check(form, field):
+        if field.data and field.data > local_today() + timedelta(days=days):
+            raise ValidationError(message or "Datumet ligger för långt fram. Kontrollera året.")
+
+    return check
+
+
+def not_long_ago(days: int = 3660):
+    def check(form, field):
+        if field.data and field.data < local_today() - timedelta(days=days):
+            raise ValidationError("Datumet ligger för långt bak i tiden. Kontrollera året.")
+
+    return check
+
+
+class VersionedForm(FlaskForm):
+    # The plan version this form was loaded at: a newer stored version means a conflict.
+    version = HiddenField()
+
+
+class GoalForm(VersionedForm):
+    own_words = TextAreaField(
+        "Målet med deltagarens egna ord",
+        validators=[DataRequired("Skriv målet så som deltagaren säger det."), Length(max=2000)],
+    )
+    life_area = SelectField("Livsområde", choices=dict(LIFE_AREAS), default="other")
+    status = SelectField("Läge", choices=dict(GOAL_STATUSES), default="active")
+
+
+class StepForm(VersionedForm):
+    text = TextAreaField("Vad ska göras?", validators=[
+        DataRequired("Skriv vad som ska göras."), Length(max=1000)])
+    who = RadioField("Vem gör det?", choices=dict(STEP_WHO), default="together")
+    who_name = StringField("Namn på den som hjälper till (valfritt)", validators=[
+        Optional(), Length(max=200)])
+    due_date = DayField("Klart senast (valfritt)", validators=[
+        Optional(), not_long_ago(366), within_days(3 * 366)])
+
+
+class FollowUpForm(VersionedForm):
+    follow_up_date = DayField("Datum för nästa uppföljning", validators=[
+        Optional(), not_long_ago(366), within_days(2 * 366)])
+
+
+class DropForm(VersionedForm):
+    """A button-only form (CSRF and the loaded version)."""
+
