@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.before_request(security.enforce_idle_timeout)
     app.before_request(access.enforce_area_access)
+    app.before_request(security.check_json_body)
     app.after_request(commit_audit)
     app.after_request(security.set_security_headers)
 

@@ -11,6 +11,7 @@ MESSAGES = {
     404: _l("Sidan finns inte."),
     405: _l("Det går inte att göra så här."),
     413: _l("Det du skickade är för stort."),
+    415: _l("Det går inte att skicka data i det formatet här."),
     429: _l("För många försök. Vänta en stund och försök igen."),
     500: _l("Något gick fel hos oss. Försök igen om en stund."),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from .models import utcnow
@@ -57,4 +57,20 @@ def enforce_idle_timeout():
         flash("Du har loggats ut eftersom du inte har använt Bofast på en stund.", "info")
         return redirect(url_for("auth.login"))
     session["last_seen"] = now
+    return None
+
+
+# Only the push API takes JSON bodies (DESIGN §10); every other write is a form post, also from
+# the offline outbox. Flask-WTF would read a JSON body as form data, and a number, list or bare
+# value where a form expects text would be a 500.
+JSON_BODY_BLUEPRINTS = frozenset({"push"})
+
+
+def check_json_body():
+    if not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.blueprint not in JSON_BODY_BLUEPRINTS:
+        abort(415)
+    if not isinstance(request.get_json(silent=True), dict):
+        abort(400)
     return None

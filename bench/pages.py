@@ -1,0 +1,159 @@
+"""Page weight and SQL statements per page, for every page of each role (DESIGN §9).
+
+    /tmp/venv/bin/python bench/pages.py
+
+Runs the app in-process (test client) on the bench database. For every GET page in
+`app.url_map` the role may open: HTML bytes gzip, first load (HTML + CSS + JS + icons it links,
+gzip) and repeat load (HTML only: the service worker serves the assets), and SQL statements per
+request counted with a SQLAlchemy event. Staff pages are measured for a 10-participant and a
+1,000-participant caseload: the statement counts must be equal (no N+1).
+"""
+from __future__ import annotations
+
+import contextvars
+import gzip
+import re
+import sys
+from html.parser import HTMLParser
+
+from common import FIRST_LOAD_BUDGET, HTML_BUDGET, kb, make_app
+
+NON_HTML = (".csv", ".ics", ".js", ".webmanifest", ".json", ".png", ".svg")
+# More statements than this on one page is almost surely a query per row (N+1).
+SQL_SUSPECT = 40
+USERS = [("staff", "bench-small"), ("staff", "bench-large"), ("staff", "bench-staff-01"),
+         ("social_worker", "bench-soc-01"), ("housing", "bench-housing-1"),
+         ("admin", "bench-admin"), ("participant", "bench-p-0001")]
+
+
+class Assets(HTMLParser):
+    """Same-origin assets a page makes the browser fetch on first load."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        url = None
+        if tag == "link" and (a.get("rel") or "") in ("stylesheet", "icon", "manifest",
+                                                      "apple-touch-icon", "preload"):
+            url = a.get("href")
+        elif tag in ("script", "img") and a.get("src"):
+            url = a.get("src")
+        if url and url.startswith("/") and not url.startswith("//") and url not in self.urls:
+            self.urls.append(url)
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def page_urls(app, participant_id):
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or rule.rule in ("/", "/logout"):
+            continue
+        if rule.rule.endswith(NON_HTML) or rule.rule.startswith(("/icons/", "/calendar/")):
+            continue
+        if set(rule.arguments) - {"participant_id"}:
+            continue
+        if rule.arguments and participant_id is None:
+            continue
+        url = rule.build({"participant_id": participant_id} if rule.arguments else {},
+                         append_unknown=False)[1]
+        urls.append((rule.endpoint, url))
+    return sorted(set(urls), key=lambda pair: pair[1])
+
+
+def fresh(call, *args, **kwargs):
+    """Each request in its own context, as in production (no user cached in `g` between them)."""
+    return contextvars.Context().run(call, *args, **kwargs)
+
+
+def measure(app, username):
+    from sqlalchemy import event
+
+    from webapp.access import roles_for_endpoint, visible_participants
+    from webapp.extensions import db
+    from webapp.models import Participant, User
+
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        sys.exit(f"{username} not found: run bench/seed_bench.py first")
+    first = db.session.scalar(visible_participants(user).order_by(Participant.id).limit(1))
+    client = app.test_client()
+    statements = [0]
+
+    def count(*_args, **_kw):
+        statements[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    asset_cache: dict[str, int] = {}
+    results = []
+    try:
+        for endpoint, url in page_urls(app, first.id if first else None):
+            allowed = roles_for_endpoint(endpoint, "GET")
+            if not allowed or user.role not in allowed:
+                continue
+            with client.session_transaction() as session:
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+            fresh(client.get, url)  # warm: first-request work is not what a user waits for
+            statements[0] = 0
+            response = fresh(client.get, url)
+            sql = statements[0]
+            if response.status_code >= 500:
+                results.append(dict(url=url, html=0, first=0, sql=sql, error=True))
+                continue
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            html = response.get_data()
+            parser = Assets()
+            parser.feed(html.decode("utf-8", "replace"))
+            assets = 0
+            for asset in parser.urls:
+                if asset not in asset_cache:
+                    asset_cache[asset] = gz(fresh(client.get, asset).get_data())
+                assets += asset_cache[asset]
+            results.append(dict(url=url, html=gz(html), first=gz(html) + assets, sql=sql))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return results
+
+
+def main() -> None:
+    app = make_app()
+    ok = True
+    by_user = {}
+    with app.app_context():
+        print(f"{'user':16} {'page':44} {'HTML gz':>9} {'first load':>11} {'repeat':>9} "
+              f"{'SQL':>4}  budget")
+        for _role, username in USERS:
+            by_user[username] = measure(app, username)
+            for row in by_user[username]:
+                flags = ["SERVER ERROR"] if row.get("error") else []
+                if row["html"] > HTML_BUDGET:
+                    flags.append("HTML > 14 KB")
+                if row["first"] > FIRST_LOAD_BUDGET:
+                    flags.append("first load > 60 KB")
+                if row["sql"] > SQL_SUSPECT:
+                    flags.append(f"SQL > {SQL_SUSPECT}: N+1?")
+                ok &= not flags
+                print(f"{username:16} {row['url'][:44]:44} {kb(row['html']):>9} "
+                      f"{kb(row['first']):>11} {kb(row['html']):>9} {row['sql']:>4}  "
+                      f"{', '.join(flags) or 'ok'}")
+    small = {re.sub(r"/\d+", "/<id>", r["url"]): r["sql"] for r in by_user["bench-small"]}
+    large = {re.sub(r"/\d+", "/<id>", r["url"]): r["sql"] for r in by_user["bench-large"]}
+    print("\nSQL statements per page, caseload 10 vs 1,000 (budget: equal)")
+    for url in sorted(small.keys() & large.keys()):
+        same = small[url] == large[url]
+        ok &= same
+        print(f"  {url:44} {small[url]:>4} {large[url]:>6}  {'ok' if same else 'GROWS'}")
+    print(f"\nBudgets: HTML ≤ {kb(HTML_BUDGET)} gzip, first load ≤ {kb(FIRST_LOAD_BUDGET)} gzip, "
+          f"SQL constant in caseload size: {'met' if ok else 'NOT met'}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
