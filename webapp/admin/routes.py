@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from ..access import display_name
@@ -79,6 +80,8 @@ def _teams() -> list[Team]:
 def _participants() -> list[Participant]:
     return list(db.session.scalars(
         select(Participant).where(Participant.organisation_id == _org_id())
+        .options(selectinload(Participant.team), selectinload(Participant.social_worker),
+                 selectinload(Participant.user))
         .order_by(Participant.last_name, Participant.first_name)))
 
 
@@ -105,7 +108,7 @@ def _month_label(month: date) -> str:
 @bp.route("/admin/users")
 def users():
     people = db.session.scalars(
-        select(User).where(User.organisation_id == _org_id())
+        select(User).where(User.organisation_id == _org_id()).options(selectinload(User.teams))
         .order_by(User.active.desc(), User.role, User.display_name)).all()
     return render("admin/users.html", users=people, role_labels=ROLE_LABELS)
 

@@ -1,0 +1,37 @@
+"""Admin lists run a constant number of SQL statements, however many people there are (§9)."""
+from sqlalchemy import event
+
+from tests.factories import make_participant, make_team, make_user
+
+
+def _statements(db, client, url):
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _grow(world, db, size):
+    for n in range(size):
+        team = make_team(world.org, f"Extra {n}")
+        worker = make_user(world.org, "social_worker", f"soc-extra-{n}-{size}", teams=[team])
+        user = make_user(world.org, "participant", f"p-extra-{n}-{size}", totp=False)
+        make_participant(world.org, team, f"Extra{n}", "Person", social_worker=worker, user=user,
+                         protected=n % 3 == 0)
+    db.session.commit()
+
+
+def test_admin_lists_do_not_query_per_row(world, db, client, login_as):
+    login_as("admin")
+    _grow(world, db, 3)
+    small = {url: _statements(db, client, url) for url in ("/admin/users", "/admin/participants")}
+    _grow(world, db, 30)
+    big = {url: _statements(db, client, url) for url in ("/admin/users", "/admin/participants")}
+    assert small == big
