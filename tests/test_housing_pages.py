@@ -181,3 +181,20 @@ def test_housing_home_checklist_counts_and_visit_counts(db, client, login_as, wo
     html = client.get("/housing").get_data(as_text=True)
     assert "Inskickade:" in html and "1 saknas" in html
     assert "inte gjorda än" in html
+
+
+def test_tenancies_are_paged_closest_transfer_first(db, client, login_as, world):
+    from webapp.housing.routes import TENANCIES_PER_PAGE
+
+    for n in range(TENANCIES_PER_PAGE + 5):
+        make_participant(world.org, world.team, f"Sid{n:03d}", "Hyresgäst",
+                         housing_team=world.housing_team, move_in=date(2024, 1, 1) + timedelta(n))
+    db.session.commit()
+    login_as("housing")
+    first = client.get("/housing/tenancies").get_data(as_text=True)
+    second = client.get("/housing/tenancies?page=2").get_data(as_text=True)
+    assert "Sid000 Hyresgäst" in first and "Sid000 Hyresgäst" not in second
+    assert "Kalle" in second and "Kalle" not in first  # the newest move-in comes last
+    assert first.count('class="item-title"') == TENANCIES_PER_PAGE
+    assert "Sida 2 av 2" in second
+    assert client.get("/housing/tenancies?page=99").status_code == 200

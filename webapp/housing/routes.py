@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -167,6 +167,9 @@ def acknowledge_notice(notice_id: int):
     return redirect(url_for("housing.home"))
 
 
+TENANCIES_PER_PAGE = 50
+
+
 @bp.route("/housing/tenancies")
 def tenancies():
     people = _scope()
@@ -184,7 +187,12 @@ def tenancies():
         return (0, tenancy.expected_transfer.isoformat())
 
     rows.sort(key=closeness)
-    return render("housing/tenancies.html", rows=rows, today=local_today())
+    # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
+    pages = max(1, -(-len(rows) // TENANCIES_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = rows[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]
+    return render("housing/tenancies.html", rows=shown, total=len(rows), page=page, pages=pages,
+                  today=local_today())
 
 
 def _form_choices(form: DisturbanceForm) -> None:
