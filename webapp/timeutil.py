@@ -61,6 +61,17 @@ def format_day(value: date) -> str:
     return f"{WEEKDAYS_SV[value.weekday()]} {value.day} {MONTHS_SV[value.month - 1]}"
 
 
+def month_name(month: int, short: bool = False) -> str:
+    """'mars' ('March' on English pages); `short` gives the first three letters for charts."""
+    name = (_MONTHS_EN if _english() else MONTHS_SV)[month - 1]
+    return name[:3] if short else name
+
+
+def format_month(value: date) -> str:
+    """'mars 2026' ('March 2026' on English pages)."""
+    return f"{month_name(value.month)} {value.year}"
+
+
 def format_datetime(value: datetime) -> str:
     """Naive UTC -> 'tisdag 3 mars kl 10:00' in local time."""
     local = to_local(value)

@@ -33,7 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..timeutil import MONTHS_SV, local_today, month_key, to_local
+from ..timeutil import format_month, local_today, month_key, month_name, to_local
 from . import bp, services
 from .forms import (
     ROLE_LABELS,
@@ -100,7 +100,7 @@ def _month_arg(default: date) -> date:
 
 
 def _month_label(month: date) -> str:
-    return f"{MONTHS_SV[month.month - 1]} {month.year}"
+    return format_month(month)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ def _series(last: date):
 
 
 def _chart(definition, series) -> str:
-    labels = [f"{MONTHS_SV[m.month - 1][:3]}" for m, _ in series]
+    labels = [month_name(m.month, short=True) for m, _ in series]
     values = [_scaled(definition, figures[definition.key]) for _, figures in series]
     return bar_chart(f"chart-{definition.key}", f"{definition.title}, senaste 12 månaderna",
                      labels, values, max_value=100 if definition.unit == "percent" else None,

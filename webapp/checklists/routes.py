@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import get_participant_or_404
@@ -106,7 +107,8 @@ def _fill(participant, old, already_corrected=False):
     if (replay := commit_or_replay(key)) is not None:
         return replay
     if not wants_json():
-        flash(f"Genomgången för {month_label(submission.month)} är skickad.", "success")
+        flash(_("Genomgången för %(month)s är skickad.", month=month_label(submission.month)),
+              "success")
     return response
 
 

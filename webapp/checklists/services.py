@@ -4,6 +4,8 @@ The rules themselves (what counts, validation) are in `webapp.domain.checklists`
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,12 +20,12 @@ from ..models import (
     Organisation,
     Participant,
 )
-from ..timeutil import MONTHS_SV
+from ..timeutil import format_month
 
 
 def month_label(month: str) -> str:
-    """'2026-03' -> 'mars 2026'."""
-    return f"{MONTHS_SV[int(month[5:7]) - 1]} {month[:4]}"
+    """'2026-03' -> 'mars 2026' ('March 2026' on English pages)."""
+    return format_month(date(int(month[:4]), int(month[5:7]), 1))
 
 
 def current_template(organisation_id: int) -> ChecklistTemplate:

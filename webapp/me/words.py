@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -85,12 +85,20 @@ def when_words(starts_at: datetime, today: date) -> str:
              time=local.strftime("%H:%M"))
 
 
+def _day_in_sentence(day: date, today: date) -> str:
+    """day_words inside a sentence: 'idag', 'tisdag 3 mars'; English keeps 'Tuesday 3 March'."""
+    words = day_words(day, today)
+    if abs((day - today).days) > 1 and str(get_locale()) == "en":
+        return words
+    return words[:1].lower() + words[1:]
+
+
 def due_words(due: date | None, today: date) -> str:
     if due is None:
         return ""
     if due < today:
-        return _("Var tänkt till %(day)s", day=day_words(due, today).lower())
-    return _("Senast %(day)s", day=day_words(due, today).lower())
+        return _("Var tänkt till %(day)s", day=_day_in_sentence(due, today))
+    return _("Senast %(day)s", day=_day_in_sentence(due, today))
 
 
 def month_words(month: str) -> str:

@@ -9,7 +9,8 @@
     var fields = toggle.form.querySelectorAll(".password input");
     var show = fields.length && fields[0].type === "password";
     fields.forEach(function (f) { f.type = show ? "text" : "password"; });
-    toggle.textContent = show ? "Dölj lösenordet" : "Visa lösenordet";
+    // The labels come from the page so they follow the chosen language.
+    toggle.textContent = show ? toggle.dataset.hideLabel : toggle.dataset.showLabel;
     toggle.setAttribute("aria-pressed", show ? "true" : "false");
   });
 

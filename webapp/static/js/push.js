@@ -48,6 +48,8 @@
     var disable = section.querySelector("[data-push-disable]");
     var ios = section.querySelector("[data-push-ios]");
     if (!state || !enable || !disable) return;
+    // Messages come from data-msg-* on the section, rendered through _() in the page's language.
+    var msg = section.dataset;
 
     function show(text, on) {
       state.textContent = text;
@@ -56,24 +58,24 @@
     }
 
     if (!supported()) {
-      state.textContent = "Den här webbläsaren kan inte ta emot notiser.";
+      state.textContent = msg.msgUnsupported;
       if (ios && /iPhone|iPad/.test(navigator.userAgent)) ios.hidden = false;
       return;
     }
     if (Notification.permission === "denied") {
-      state.textContent = "Notiser är blockerade för Bofast. Du kan tillåta dem i webbläsarens inställningar.";
+      state.textContent = msg.msgBlocked;
       return;
     }
 
     registration().then(function (reg) { return reg.pushManager.getSubscription(); })
       .then(function (sub) {
-        if (sub) show("Notiser är på för den här telefonen.", true);
-        else show("Notiser är av för den här telefonen.", false);
-      }).catch(function () { show("Notiser är av för den här telefonen.", false); });
+        if (sub) show(msg.msgOn, true);
+        else show(msg.msgOff, false);
+      }).catch(function () { show(msg.msgOff, false); });
 
     enable.addEventListener("click", function () {
       enable.disabled = true;
-      state.textContent = "Slår på notiser …";
+      state.textContent = msg.msgEnabling;
       Notification.requestPermission().then(function (permission) {
         if (permission !== "granted") throw new Error("permission");
         return Promise.all([
@@ -94,8 +96,8 @@
       }).catch(function (error) {
         enable.disabled = false;
         show(error && error.message === "permission"
-          ? "Du sa nej till notiser. Du kan ändra det i webbläsarens inställningar."
-          : "Det gick inte att slå på notiser. Försök igen om en stund.", false);
+          ? msg.msgDenied
+          : msg.msgEnableFailed, false);
       });
     });
 
@@ -112,7 +114,7 @@
           window.location.reload();
         }).catch(function () {
           disable.disabled = false;
-          state.textContent = "Det gick inte att slå av notiser. Försök igen.";
+          state.textContent = msg.msgDisableFailed;
         });
     });
   }
