@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -185,7 +186,7 @@ def user_teams(user_id: int):
     record("update", object_type="user_teams", object_id=user.id,
            detail=f"team {sorted(current)} -> {sorted(wanted)}")
     db.session.commit()
-    flash("Teamen är sparade.", "info")
+    flash(_("Teamen är sparade."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -203,7 +204,7 @@ def user_assign(user_id: int):
     record("create", object_type="staff_assignment", object_id=user.id,
            participant_id=form.participant_id.data)
     db.session.commit()
-    flash("Deltagaren är tilldelad.", "info")
+    flash(_("Deltagaren är tilldelad."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -219,7 +220,7 @@ def user_unassign(user_id: int, participant_id: int):
     record("delete", object_type="staff_assignment", object_id=user.id,
            participant_id=participant_id)
     db.session.commit()
-    flash("Tilldelningen är borttagen.", "info")
+    flash(_("Tilldelningen är borttagen."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -227,7 +228,7 @@ def user_unassign(user_id: int, participant_id: int):
 def user_deactivate(user_id: int):
     user = _org_user(user_id)
     if user.id == current_user.id:
-        flash("Du kan inte stänga av ditt eget konto.", "error")
+        flash(_("Du kan inte stänga av ditt eget konto."), "error")
     elif user.active:
         # Everything the user wrote stays; old sessions stop working at once.
         user.active = False
@@ -235,7 +236,8 @@ def user_deactivate(user_id: int):
         rotate_session(user)
         record("deactivate", object_type="user", object_id=user.id)
         db.session.commit()
-        flash(f"{user.display_name} är avstängd. Allt hen har skrivit finns kvar.", "info")
+        flash(_("%(name)s är avstängd. Allt hen har skrivit finns kvar.", name=user.display_name),
+              "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -250,8 +252,8 @@ def user_reset_totp(user_id: int):
     rotate_session(user)
     record("reset_totp", object_type="user", object_id=user.id)
     db.session.commit()
-    flash("Tvåstegsverifieringen är nollställd. Personen kopplar en ny app vid nästa "
-          "inloggning.", "info")
+    flash(_("Tvåstegsverifieringen är nollställd. Personen kopplar en ny app vid nästa "
+          "inloggning."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -306,7 +308,7 @@ def new_participant():
     record("create", participant_id=participant.id, object_type="participant",
            object_id=participant.id)
     db.session.commit()
-    flash(f"{display_name(participant)} är tillagd.", "info")
+    flash(_("%(name)s är tillagd.", name=display_name(participant)), "info")
     return redirect(url_for("admin.participants"))
 
 
@@ -355,7 +357,7 @@ def settings():
     changed = {k: (v, getattr(org, k)) for k, v in before.items() if getattr(org, k) != v}
     record("update", object_type="organisation", object_id=org.id, detail=str(changed))
     db.session.commit()
-    flash("Inställningarna är sparade.", "info")
+    flash(_("Inställningarna är sparade."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -369,7 +371,7 @@ def settings_preset():
     record("update", object_type="organisation", object_id=org.id,
            detail=f"förval {form.preset.data}")
     db.session.commit()
-    flash("Förvalet är använt. Justera fälten nedan om ni har andra regler.", "info")
+    flash(_("Förvalet är använt. Justera fälten nedan om ni har andra regler."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -385,7 +387,7 @@ def contact_add():
     db.session.flush()
     record("create", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten är tillagd.", "info")
+    flash(_("Kontakten är tillagd."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -407,7 +409,7 @@ def contact_edit(contact_id: int):
     contact.position = form.position.data or 0
     record("update", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten är sparad.", "info")
+    flash(_("Kontakten är sparad."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -417,7 +419,7 @@ def contact_remove(contact_id: int):
     contact.active = False  # hidden, not deleted
     record("delete", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten visas inte längre.", "info")
+    flash(_("Kontakten visas inte längre."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -524,9 +526,9 @@ def audit_mark_reviewed(event_id: int):
         record("review", object_type="audit_event", object_id=event.id,
                participant_id=event.participant_id)
         db.session.commit()
-        flash("Markerad som granskad.", "info")
+        flash(_("Markerad som granskad."), "info")
     else:
-        flash("Kommentaren är för lång (högst 2000 tecken).", "error")
+        flash(_("Kommentaren är för lång (högst 2000 tecken)."), "error")
     month = request.form.get("month") or month_key(to_local(event.at).date())
     return redirect(url_for("admin.audit_review", month=month, _anchor=f"event-{event.id}"))
 
