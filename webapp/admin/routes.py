@@ -2,6 +2,7 @@
 programme figures. Every change is written to the audit log; nothing is hard-deleted."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -117,7 +118,7 @@ def users():
 def _user_form(form: UserForm) -> UserForm:
     form.team_ids.choices = [SelectChoice(t.id, t.name) for t in _teams()]
     unlinked = [p for p in _participants() if p.user_id is None]
-    form.participant_id.choices = _people_choices(unlinked, "Välj deltagare")
+    form.participant_id.choices = _people_choices(unlinked, _("Välj deltagare"))
     return form
 
 
@@ -163,7 +164,7 @@ def _user_page(user: User, teams_form: TeamsForm, assign_form: AssignmentForm) -
         .where(StaffAssignment.user_id == user.id).order_by(Participant.last_name)).all()
     assigned_ids = {p.id for p in assigned}
     assign_form.participant_id.choices = _people_choices(
-        [p for p in _participants() if p.id not in assigned_ids], "Välj deltagare")
+        [p for p in _participants() if p.id not in assigned_ids], _("Välj deltagare"))
     linked = db.session.scalar(select(Participant).where(Participant.user_id == user.id))
     return dict(user=user, teams_form=teams_form, assign_form=assign_form, assigned=assigned,
                 linked=linked, role_labels=ROLE_LABELS)
@@ -198,7 +199,7 @@ def user_assign(user_id: int):
     page["teams_form"].team_ids.choices = [SelectChoice(t.id, t.name) for t in _teams()]
     if user.role != "staff" or not form.validate_on_submit():
         if user.role != "staff":
-            form.participant_id.errors = ["Bara stödpersonal kan tilldelas deltagare."]
+            form.participant_id.errors = [_("Bara stödpersonal kan tilldelas deltagare.")]
         return render("admin/user.html", status=422, **page)
     db.session.add(StaffAssignment(participant_id=form.participant_id.data, user_id=user.id))
     record("create", object_type="staff_assignment", object_id=user.id,
@@ -282,7 +283,7 @@ def _participant_form(form: ParticipantForm) -> ParticipantForm:
     workers = db.session.scalars(select(User).where(
         User.organisation_id == _org_id(), User.role == "social_worker", User.active)
         .order_by(User.display_name)).all()
-    form.social_worker_id.choices = [SelectChoice("", "Ingen ännu")] + [
+    form.social_worker_id.choices = [SelectChoice("", _("Ingen ännu"))] + [
         SelectChoice(u.id, u.display_name) for u in workers]
     return form
 
@@ -429,9 +430,9 @@ def _audit_filters() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     users = db.session.scalars(select(User).where(User.organisation_id == _org_id())
                                .order_by(User.display_name)).all()
-    form.user_id.choices = [SelectChoice("", "Alla")] + [
+    form.user_id.choices = [SelectChoice("", _("Alla"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
-    form.participant_id.choices = _people_choices(_participants(), "Alla")
+    form.participant_id.choices = _people_choices(_participants(), _("Alla"))
     if not form.validate():
         form.start.data = form.end.data = None
     return form
@@ -541,10 +542,17 @@ def _series(last: date):
     return fig.figure_series(services.figure_facts(org.id), rule, last, local_today())
 
 
+def _figures() -> list[fig.FigureDefinition]:
+    """The figure definitions with title and definition in the reader's language."""
+    return [dataclasses.replace(d, title=_(d.title), definition=_(d.definition))
+            for d in fig.FIGURES]
+
+
 def _chart(definition, series) -> str:
     labels = [month_name(m.month, short=True) for m, _ in series]
     values = [_scaled(definition, figures[definition.key]) for _, figures in series]
-    return bar_chart(f"chart-{definition.key}", f"{definition.title}, senaste 12 månaderna",
+    return bar_chart(f"chart-{definition.key}",
+                     _("%(title)s, senaste 12 månaderna", title=definition.title),
                      labels, values, max_value=100 if definition.unit == "percent" else None,
                      unit=" %" if definition.unit == "percent" else "")
 
@@ -559,9 +567,10 @@ def _scaled(definition, value: fig.FigureValue) -> float | None:
 def figures():
     month = _month_arg(local_today())
     series = _series(month)
-    charts = {d.key: _chart(d, series) for d in fig.FIGURES}
+    definitions = _figures()
+    charts = {d.key: _chart(d, series) for d in definitions}
     return render("admin/figures.html", month=month, month_label=_month_label(month),
-                  series=series, current=series[-1][1], definitions=fig.FIGURES, charts=charts,
+                  series=series, current=series[-1][1], definitions=definitions, charts=charts,
                   month_label_of=_month_label, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
@@ -572,7 +581,7 @@ def figures_csv():
     month = _month_arg(local_today())
     rows = []
     for start, values in _series(month):
-        for definition in fig.FIGURES:
+        for definition in _figures():
             value = values[definition.key]
             scaled = _scaled(definition, value)
             rows.append([month_key(start), definition.title,
