@@ -7,6 +7,7 @@ inline style attributes).
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 360, 180
@@ -34,8 +35,9 @@ def bar_chart(chart_id: str, title: str, labels: list[str], values: list[float |
     top = max_value if max_value is not None else _nice_max(present)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(values))
+    no_value = _("inget värde")
     summary = ", ".join(
-        f"{label}: {_fmt(v) + unit if v is not None else 'inget värde'}"
+        f"{label}: {_fmt(v) + unit if v is not None else no_value}"
         for label, v in zip(labels, values, strict=True)
     )
     parts = [

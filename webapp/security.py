@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from .models import utcnow
@@ -54,7 +55,7 @@ def enforce_idle_timeout():
     if last is not None and now - last > idle:
         logout_user()
         session.clear()
-        flash("Du har loggats ut eftersom du inte har använt Bofast på en stund.", "info")
+        flash(_("Du har loggats ut eftersom du inte har använt Bofast på en stund."), "info")
         return redirect(url_for("auth.login"))
     session["last_seen"] = now
     return None

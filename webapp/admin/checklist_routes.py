@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -32,7 +33,7 @@ def checklist_templates():
     if not ok or errors:
         return _page(form, current, errors.get("items"), status=422)
     if _same(current, form.title.data.strip(), rows):
-        flash("Inget är ändrat, så ingen ny version sparades.", "info")
+        flash(_("Inget är ändrat, så ingen ny version sparades."), "info")
         return redirect(url_for(".checklist_templates"), 303)
     template = ChecklistTemplate(organisation_id=current_user.organisation_id,
                                  version=current.version + 1, title=form.title.data.strip(),
@@ -45,7 +46,8 @@ def checklist_templates():
     record("create", object_type="checklist_template", object_id=template.id,
            detail=f"version {template.version}")
     db.session.commit()
-    flash(f"Version {template.version} är sparad. Nya genomgångar använder den.", "success")
+    flash(_("Version %(version)s är sparad. Nya genomgångar använder den.",
+            version=template.version), "success")
     return redirect(url_for(".checklist_templates"), 303)
 
 
@@ -59,7 +61,7 @@ def _prefill(form: TemplateForm, template: ChecklistTemplate, blank: int) -> Non
     for position, item in enumerate(template.items):
         form.items.append_entry({"section": item.section, "key": item.key, "text": item.text,
                                  "order": str((position + 1) * 10)})
-    for _ in range(blank):
+    for _blank in range(blank):
         form.items.append_entry()
 
 

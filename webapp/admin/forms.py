@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,22 +30,22 @@ from ..extensions import db
 from ..models import User
 
 ROLE_CHOICES = [
-    SelectChoice("staff", "Stödpersonal"),
-    SelectChoice("social_worker", "Socialsekreterare"),
-    SelectChoice("housing", "Bostadsförvaltning"),
-    SelectChoice("admin", "Administratör / samordnare"),
-    SelectChoice("participant", "Deltagare"),
+    SelectChoice("staff", _l("Stödpersonal")),
+    SelectChoice("social_worker", _l("Socialsekreterare")),
+    SelectChoice("housing", _l("Bostadsförvaltning")),
+    SelectChoice("admin", _l("Administratör / samordnare")),
+    SelectChoice("participant", _l("Deltagare")),
 ]
 ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
 PRESET_CHOICES = [
-    SelectChoice("goteborg", "Göteborg"),
-    SelectChoice("stockholm", "Stockholm"),
-    SelectChoice("helsingborg", "Helsingborg"),
+    SelectChoice("goteborg", _l("Göteborg")),
+    SelectChoice("stockholm", _l("Stockholm")),
+    SelectChoice("helsingborg", _l("Helsingborg")),
 ]
 CONTACT_KINDS = [
-    SelectChoice("phone", "Telefon"),
-    SelectChoice("dropin", "Drop-in"),
-    SelectChoice("office", "Kontor"),
+    SelectChoice("phone", _l("Telefon")),
+    SelectChoice("dropin", _l("Drop-in")),
+    SelectChoice("office", _l("Kontor")),
 ]
 USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
 
@@ -68,146 +69,151 @@ def _in_choices(field, message: str) -> None:
 
 
 class UserForm(FlaskForm):
-    role = SelectField("Roll", choices=ROLE_CHOICES, validate_choice=False,
-                       validators=[DataRequired("Välj roll.")])
-    display_name = StringField("Namn", validators=[
-        DataRequired("Skriv namnet."), Length(max=200, message="Högst 200 tecken.")])
-    username = StringField("Användarnamn", description="Små bokstäver, siffror, punkt och streck.",
-                           validators=[DataRequired("Skriv ett användarnamn.")])
-    phone = StringField("Telefon", validators=[Optional(), Length(max=40)])
-    email = StringField("E-post", validators=[
-        Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Skriv en giltig e-postadress."),
+    role = SelectField(_l("Roll"), choices=ROLE_CHOICES, validate_choice=False,
+                       validators=[DataRequired(_l("Välj roll."))])
+    display_name = StringField(_l("Namn"), validators=[
+        DataRequired(_l("Skriv namnet.")), Length(max=200, message=_l("Högst 200 tecken."))])
+    username = StringField(_l("Användarnamn"),
+                           description=_l("Små bokstäver, siffror, punkt och streck."),
+                           validators=[DataRequired(_l("Skriv ett användarnamn."))])
+    phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-post"), validators=[
+        Optional(),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Skriv en giltig e-postadress.")),
         Length(max=200)])
-    team_ids = MultiCheckboxField("Team", coerce=int, validate_choice=False)
+    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
     # No Optional(): it would stop the chain before validate_participant_id runs.
-    participant_id = SelectField("Deltagare som kontot hör till", coerce=int_or_none,
+    participant_id = SelectField(_l("Deltagare som kontot hör till"), coerce=int_or_none,
                                  validate_choice=False)
 
     def validate_role(self, field):
-        _in_choices(field, "Välj en roll i listan.")
+        _in_choices(field, _l("Välj en roll i listan."))
 
     def validate_username(self, field):
         field.data = (field.data or "").strip().lower()
         if not USERNAME.match(field.data):
-            raise ValidationError("Använd 3–80 tecken: små bokstäver, siffror, punkt, streck.")
+            raise ValidationError(_l("Använd 3–80 tecken: små bokstäver, siffror, punkt, streck."))
         if db.session.scalar(db.select(User.id).where(User.username == field.data)):
-            raise ValidationError("Användarnamnet finns redan. Välj ett annat.")
+            raise ValidationError(_l("Användarnamnet finns redan. Välj ett annat."))
 
     def validate_team_ids(self, field):
         allowed = {choice.value for choice in field.choices}
         if any(team_id not in allowed for team_id in field.data or []):
-            raise ValidationError("Välj team i listan.")
+            raise ValidationError(_l("Välj team i listan."))
 
     def validate_participant_id(self, field):
         if self.role.data != "participant":
             field.data = None
             return
         if field.data is None:
-            raise ValidationError("Välj vilken deltagare kontot hör till.")
-        _in_choices(field, "Välj en deltagare i listan.")
+            raise ValidationError(_l("Välj vilken deltagare kontot hör till."))
+        _in_choices(field, _l("Välj en deltagare i listan."))
 
 
 class TeamsForm(FlaskForm):
-    team_ids = MultiCheckboxField("Team", coerce=int, validate_choice=False)
+    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
 
     def validate_team_ids(self, field):
         allowed = {choice.value for choice in field.choices}
         if any(team_id not in allowed for team_id in field.data or []):
-            raise ValidationError("Välj team i listan.")
+            raise ValidationError(_l("Välj team i listan."))
 
 
 class AssignmentForm(FlaskForm):
-    participant_id = SelectField("Deltagare", coerce=int_or_none, validate_choice=False,
-                                 validators=[InputRequired("Välj deltagare.")])
+    participant_id = SelectField(_l("Deltagare"), coerce=int_or_none, validate_choice=False,
+                                 validators=[InputRequired(_l("Välj deltagare."))])
 
     def validate_participant_id(self, field):
-        _in_choices(field, "Välj en deltagare i listan.")
+        _in_choices(field, _l("Välj en deltagare i listan."))
 
 
 class ParticipantForm(FlaskForm):
-    first_name = StringField("Förnamn", validators=[
-        DataRequired("Skriv förnamnet."), Length(max=100)])
-    last_name = StringField("Efternamn", validators=[
-        DataRequired("Skriv efternamnet."), Length(max=100)])
-    phone = StringField("Telefon", validators=[Optional(), Length(max=40)])
-    team_id = SelectField("Team", coerce=int_or_none, validate_choice=False,
-                          validators=[InputRequired("Välj team.")])
-    social_worker_id = SelectField("Socialsekreterare", coerce=int_or_none,
+    first_name = StringField(_l("Förnamn"), validators=[
+        DataRequired(_l("Skriv förnamnet.")), Length(max=100)])
+    last_name = StringField(_l("Efternamn"), validators=[
+        DataRequired(_l("Skriv efternamnet.")), Length(max=100)])
+    phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
+    team_id = SelectField(_l("Team"), coerce=int_or_none, validate_choice=False,
+                          validators=[InputRequired(_l("Välj team."))])
+    social_worker_id = SelectField(_l("Socialsekreterare"), coerce=int_or_none,
                                    validate_choice=False, validators=[Optional()])
-    phase = SelectField("Fas", coerce=int_or_none, validate_choice=False, choices=[
-        SelectChoice(1, "Fas 1 – planering före inflyttning"),
-        SelectChoice(2, "Fas 2 – andrahandskontrakt"),
-        SelectChoice(3, "Fas 3 – förstahandskontrakt"),
-        SelectChoice(4, "Fas 4 – öppet stöd"),
-    ], validators=[InputRequired("Välj fas.")])
-    decision_date = DateField("Beslutsdatum", validators=[Optional()])
-    protected_identity = BooleanField("Skyddade personuppgifter")
-    pseudonym = StringField("Namn som visas i stället (för skyddade personuppgifter)",
+    phase = SelectField(_l("Fas"), coerce=int_or_none, validate_choice=False, choices=[
+        SelectChoice(1, _l("Fas 1 – planering före inflyttning")),
+        SelectChoice(2, _l("Fas 2 – andrahandskontrakt")),
+        SelectChoice(3, _l("Fas 3 – förstahandskontrakt")),
+        SelectChoice(4, _l("Fas 4 – öppet stöd")),
+    ], validators=[InputRequired(_l("Välj fas."))])
+    decision_date = DateField(_l("Beslutsdatum"), validators=[Optional()])
+    protected_identity = BooleanField(_l("Skyddade personuppgifter"))
+    pseudonym = StringField(_l("Namn som visas i stället (för skyddade personuppgifter)"),
                             validators=[Length(max=100)])
 
     def validate_team_id(self, field):
-        _in_choices(field, "Välj ett team i listan.")
+        _in_choices(field, _l("Välj ett team i listan."))
 
     def validate_social_worker_id(self, field):
         if field.data is not None:
-            _in_choices(field, "Välj en socialsekreterare i listan.")
+            _in_choices(field, _l("Välj en socialsekreterare i listan."))
 
     def validate_phase(self, field):
-        _in_choices(field, "Välj en fas i listan.")
+        _in_choices(field, _l("Välj en fas i listan."))
 
     def validate_pseudonym(self, field):
         if self.protected_identity.data and not (field.data or "").strip():
-            raise ValidationError("Skriv ett namn som visas i stället för det riktiga.")
+            raise ValidationError(_l("Skriv ett namn som visas i stället för det riktiga."))
 
 
 class PresetForm(FlaskForm):
-    preset = SelectField("Förval", choices=PRESET_CHOICES, validate_choice=False,
-                         validators=[DataRequired("Välj förval.")])
+    preset = SelectField(_l("Förval"), choices=PRESET_CHOICES, validate_choice=False,
+                         validators=[DataRequired(_l("Välj förval."))])
 
     def validate_preset(self, field):
-        _in_choices(field, "Välj ett förval i listan.")
+        _in_choices(field, _l("Välj ett förval i listan."))
 
 
 class SettingsForm(FlaskForm):
-    min_visits = IntegerField("Minsta antal hembesök per period i fas 2", validators=[
-        InputRequired("Skriv ett antal."), NumberRange(0, 31, "Skriv ett tal mellan 0 och 31.")])
-    visit_period = SelectField("Period", choices=[
-        SelectChoice("week", "Vecka"), SelectChoice("month", "Månad")], validate_choice=False)
+    min_visits = IntegerField(_l("Minsta antal hembesök per period i fas 2"), validators=[
+        InputRequired(_l("Skriv ett antal.")),
+        NumberRange(0, 31, _l("Skriv ett tal mellan 0 och 31."))])
+    visit_period = SelectField(_l("Period"), choices=[
+        SelectChoice("week", _l("Vecka")), SelectChoice("month", _l("Månad"))],
+        validate_choice=False)
     visits_with_social_services = IntegerField(
-        "Varav med socialtjänsten närvarande", validators=[
-            InputRequired("Skriv ett antal."),
-            NumberRange(0, 31, "Skriv ett tal mellan 0 och 31.")])
-    transfer_months = IntegerField("Månader med bra boende före förstahandskontrakt", validators=[
-        InputRequired("Skriv antal månader."),
-        NumberRange(1, 60, "Skriv ett tal mellan 1 och 60.")])
-    decision_months = IntegerField("Beslutets längd i månader", validators=[
-        InputRequired("Skriv antal månader."),
-        NumberRange(1, 120, "Skriv ett tal mellan 1 och 120.")])
-    checklist_monthly = BooleanField("Genomgång av lägenheten varje månad")
-    oncall_phone = StringField("Telefonnummer dygnet runt", validators=[
-        Optional(), Length(max=40, message="Högst 40 tecken.")])
+        _l("Varav med socialtjänsten närvarande"), validators=[
+            InputRequired(_l("Skriv ett antal.")),
+            NumberRange(0, 31, _l("Skriv ett tal mellan 0 och 31."))])
+    transfer_months = IntegerField(
+        _l("Månader med bra boende före förstahandskontrakt"), validators=[
+        InputRequired(_l("Skriv antal månader.")),
+        NumberRange(1, 60, _l("Skriv ett tal mellan 1 och 60."))])
+    decision_months = IntegerField(_l("Beslutets längd i månader"), validators=[
+        InputRequired(_l("Skriv antal månader.")),
+        NumberRange(1, 120, _l("Skriv ett tal mellan 1 och 120."))])
+    checklist_monthly = BooleanField(_l("Genomgång av lägenheten varje månad"))
+    oncall_phone = StringField(_l("Telefonnummer dygnet runt"), validators=[
+        Optional(), Length(max=40, message=_l("Högst 40 tecken."))])
 
     def validate_visit_period(self, field):
-        _in_choices(field, "Välj vecka eller månad.")
+        _in_choices(field, _l("Välj vecka eller månad."))
 
     def validate_visits_with_social_services(self, field):
         if field.data is not None and self.min_visits.data is not None and (
                 field.data > self.min_visits.data):
-            raise ValidationError("Kan inte vara fler än minsta antalet hembesök.")
+            raise ValidationError(_l("Kan inte vara fler än minsta antalet hembesök."))
 
 
 class ContactForm(FlaskForm):
-    kind = SelectField("Typ", choices=CONTACT_KINDS, validate_choice=False)
-    label = StringField("Namn", validators=[
-        DataRequired("Skriv ett namn, till exempel Öppna stödet, telefon."), Length(max=200)])
-    phone = StringField("Telefon", validators=[Optional(), Length(max=40)])
-    hours = StringField("Tider", validators=[Optional(), Length(max=200)])
-    address = StringField("Adress", validators=[Optional(), Length(max=300)])
-    position = IntegerField("Ordning", default=0, validators=[
-        Optional(), NumberRange(0, 999, "Skriv ett tal mellan 0 och 999.")])
+    kind = SelectField(_l("Typ"), choices=CONTACT_KINDS, validate_choice=False)
+    label = StringField(_l("Namn"), validators=[
+        DataRequired(_l("Skriv ett namn, till exempel Öppna stödet, telefon.")), Length(max=200)])
+    phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
+    hours = StringField(_l("Tider"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Adress"), validators=[Optional(), Length(max=300)])
+    position = IntegerField(_l("Ordning"), default=0, validators=[
+        Optional(), NumberRange(0, 999, _l("Skriv ett tal mellan 0 och 999."))])
 
     def validate_kind(self, field):
-        _in_choices(field, "Välj typ i listan.")
+        _in_choices(field, _l("Välj typ i listan."))
 
 
 class AuditFilterForm(FlaskForm):
@@ -216,17 +222,17 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    user_id = SelectField("Person", coerce=int_or_none, validate_choice=False,
+    user_id = SelectField(_l("Person"), coerce=int_or_none, validate_choice=False,
                           validators=[Optional()])
-    participant_id = SelectField("Deltagare", coerce=int_or_none, validate_choice=False,
+    participant_id = SelectField(_l("Deltagare"), coerce=int_or_none, validate_choice=False,
                                  validators=[Optional()])
-    start = DateField("Från och med", validators=[Optional()])
-    end = DateField("Till och med", validators=[Optional()])
+    start = DateField(_l("Från och med"), validators=[Optional()])
+    end = DateField(_l("Till och med"), validators=[Optional()])
 
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError("Slutdatum kan inte vara före startdatum.")
+            raise ValidationError(_l("Slutdatum kan inte vara före startdatum."))
 
 
 class ReviewForm(FlaskForm):
-    comment = TextAreaField("Kommentar", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=2000)])

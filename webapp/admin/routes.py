@@ -2,9 +2,11 @@
 programme figures. Every change is written to the audit log; nothing is hard-deleted."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -116,7 +118,7 @@ def users():
 def _user_form(form: UserForm) -> UserForm:
     form.team_ids.choices = [SelectChoice(t.id, t.name) for t in _teams()]
     unlinked = [p for p in _participants() if p.user_id is None]
-    form.participant_id.choices = _people_choices(unlinked, "Välj deltagare")
+    form.participant_id.choices = _people_choices(unlinked, _("Välj deltagare"))
     return form
 
 
@@ -162,7 +164,7 @@ def _user_page(user: User, teams_form: TeamsForm, assign_form: AssignmentForm) -
         .where(StaffAssignment.user_id == user.id).order_by(Participant.last_name)).all()
     assigned_ids = {p.id for p in assigned}
     assign_form.participant_id.choices = _people_choices(
-        [p for p in _participants() if p.id not in assigned_ids], "Välj deltagare")
+        [p for p in _participants() if p.id not in assigned_ids], _("Välj deltagare"))
     linked = db.session.scalar(select(Participant).where(Participant.user_id == user.id))
     return dict(user=user, teams_form=teams_form, assign_form=assign_form, assigned=assigned,
                 linked=linked, role_labels=ROLE_LABELS)
@@ -185,7 +187,7 @@ def user_teams(user_id: int):
     record("update", object_type="user_teams", object_id=user.id,
            detail=f"team {sorted(current)} -> {sorted(wanted)}")
     db.session.commit()
-    flash("Teamen är sparade.", "info")
+    flash(_("Teamen är sparade."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -197,13 +199,13 @@ def user_assign(user_id: int):
     page["teams_form"].team_ids.choices = [SelectChoice(t.id, t.name) for t in _teams()]
     if user.role != "staff" or not form.validate_on_submit():
         if user.role != "staff":
-            form.participant_id.errors = ["Bara stödpersonal kan tilldelas deltagare."]
+            form.participant_id.errors = [_("Bara stödpersonal kan tilldelas deltagare.")]
         return render("admin/user.html", status=422, **page)
     db.session.add(StaffAssignment(participant_id=form.participant_id.data, user_id=user.id))
     record("create", object_type="staff_assignment", object_id=user.id,
            participant_id=form.participant_id.data)
     db.session.commit()
-    flash("Deltagaren är tilldelad.", "info")
+    flash(_("Deltagaren är tilldelad."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -219,7 +221,7 @@ def user_unassign(user_id: int, participant_id: int):
     record("delete", object_type="staff_assignment", object_id=user.id,
            participant_id=participant_id)
     db.session.commit()
-    flash("Tilldelningen är borttagen.", "info")
+    flash(_("Tilldelningen är borttagen."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -227,7 +229,7 @@ def user_unassign(user_id: int, participant_id: int):
 def user_deactivate(user_id: int):
     user = _org_user(user_id)
     if user.id == current_user.id:
-        flash("Du kan inte stänga av ditt eget konto.", "error")
+        flash(_("Du kan inte stänga av ditt eget konto."), "error")
     elif user.active:
         # Everything the user wrote stays; old sessions stop working at once.
         user.active = False
@@ -235,7 +237,8 @@ def user_deactivate(user_id: int):
         rotate_session(user)
         record("deactivate", object_type="user", object_id=user.id)
         db.session.commit()
-        flash(f"{user.display_name} är avstängd. Allt hen har skrivit finns kvar.", "info")
+        flash(_("%(name)s är avstängd. Allt hen har skrivit finns kvar.", name=user.display_name),
+              "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -250,8 +253,8 @@ def user_reset_totp(user_id: int):
     rotate_session(user)
     record("reset_totp", object_type="user", object_id=user.id)
     db.session.commit()
-    flash("Tvåstegsverifieringen är nollställd. Personen kopplar en ny app vid nästa "
-          "inloggning.", "info")
+    flash(_("Tvåstegsverifieringen är nollställd. Personen kopplar en ny app vid nästa "
+          "inloggning."), "info")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -280,7 +283,7 @@ def _participant_form(form: ParticipantForm) -> ParticipantForm:
     workers = db.session.scalars(select(User).where(
         User.organisation_id == _org_id(), User.role == "social_worker", User.active)
         .order_by(User.display_name)).all()
-    form.social_worker_id.choices = [SelectChoice("", "Ingen ännu")] + [
+    form.social_worker_id.choices = [SelectChoice("", _("Ingen ännu"))] + [
         SelectChoice(u.id, u.display_name) for u in workers]
     return form
 
@@ -306,7 +309,7 @@ def new_participant():
     record("create", participant_id=participant.id, object_type="participant",
            object_id=participant.id)
     db.session.commit()
-    flash(f"{display_name(participant)} är tillagd.", "info")
+    flash(_("%(name)s är tillagd.", name=display_name(participant)), "info")
     return redirect(url_for("admin.participants"))
 
 
@@ -355,7 +358,7 @@ def settings():
     changed = {k: (v, getattr(org, k)) for k, v in before.items() if getattr(org, k) != v}
     record("update", object_type="organisation", object_id=org.id, detail=str(changed))
     db.session.commit()
-    flash("Inställningarna är sparade.", "info")
+    flash(_("Inställningarna är sparade."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -369,7 +372,7 @@ def settings_preset():
     record("update", object_type="organisation", object_id=org.id,
            detail=f"förval {form.preset.data}")
     db.session.commit()
-    flash("Förvalet är använt. Justera fälten nedan om ni har andra regler.", "info")
+    flash(_("Förvalet är använt. Justera fälten nedan om ni har andra regler."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -385,7 +388,7 @@ def contact_add():
     db.session.flush()
     record("create", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten är tillagd.", "info")
+    flash(_("Kontakten är tillagd."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -407,7 +410,7 @@ def contact_edit(contact_id: int):
     contact.position = form.position.data or 0
     record("update", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten är sparad.", "info")
+    flash(_("Kontakten är sparad."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -417,7 +420,7 @@ def contact_remove(contact_id: int):
     contact.active = False  # hidden, not deleted
     record("delete", object_type="open_support_contact", object_id=contact.id)
     db.session.commit()
-    flash("Kontakten visas inte längre.", "info")
+    flash(_("Kontakten visas inte längre."), "info")
     return redirect(url_for("admin.settings"))
 
 
@@ -427,9 +430,9 @@ def _audit_filters() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     users = db.session.scalars(select(User).where(User.organisation_id == _org_id())
                                .order_by(User.display_name)).all()
-    form.user_id.choices = [SelectChoice("", "Alla")] + [
+    form.user_id.choices = [SelectChoice("", _("Alla"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
-    form.participant_id.choices = _people_choices(_participants(), "Alla")
+    form.participant_id.choices = _people_choices(_participants(), _("Alla"))
     if not form.validate():
         form.start.data = form.end.data = None
     return form
@@ -524,9 +527,9 @@ def audit_mark_reviewed(event_id: int):
         record("review", object_type="audit_event", object_id=event.id,
                participant_id=event.participant_id)
         db.session.commit()
-        flash("Markerad som granskad.", "info")
+        flash(_("Markerad som granskad."), "info")
     else:
-        flash("Kommentaren är för lång (högst 2000 tecken).", "error")
+        flash(_("Kommentaren är för lång (högst 2000 tecken)."), "error")
     month = request.form.get("month") or month_key(to_local(event.at).date())
     return redirect(url_for("admin.audit_review", month=month, _anchor=f"event-{event.id}"))
 
@@ -539,10 +542,17 @@ def _series(last: date):
     return fig.figure_series(services.figure_facts(org.id), rule, last, local_today())
 
 
+def _figures() -> list[fig.FigureDefinition]:
+    """The figure definitions with title and definition in the reader's language."""
+    return [dataclasses.replace(d, title=_(d.title), definition=_(d.definition))
+            for d in fig.FIGURES]
+
+
 def _chart(definition, series) -> str:
     labels = [month_name(m.month, short=True) for m, _ in series]
     values = [_scaled(definition, figures[definition.key]) for _, figures in series]
-    return bar_chart(f"chart-{definition.key}", f"{definition.title}, senaste 12 månaderna",
+    return bar_chart(f"chart-{definition.key}",
+                     _("%(title)s, senaste 12 månaderna", title=definition.title),
                      labels, values, max_value=100 if definition.unit == "percent" else None,
                      unit=" %" if definition.unit == "percent" else "")
 
@@ -557,9 +567,10 @@ def _scaled(definition, value: fig.FigureValue) -> float | None:
 def figures():
     month = _month_arg(local_today())
     series = _series(month)
-    charts = {d.key: _chart(d, series) for d in fig.FIGURES}
+    definitions = _figures()
+    charts = {d.key: _chart(d, series) for d in definitions}
     return render("admin/figures.html", month=month, month_label=_month_label(month),
-                  series=series, current=series[-1][1], definitions=fig.FIGURES, charts=charts,
+                  series=series, current=series[-1][1], definitions=definitions, charts=charts,
                   month_label_of=_month_label, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
@@ -570,7 +581,7 @@ def figures_csv():
     month = _month_arg(local_today())
     rows = []
     for start, values in _series(month):
-        for definition in fig.FIGURES:
+        for definition in _figures():
             value = values[definition.key]
             scaled = _scaled(definition, value)
             rows.append([month_key(start), definition.title,

@@ -20,7 +20,7 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-14.") from exc
+            raise ValueError(_l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-14.")) from exc
 
 
 class ChecklistForm(FlaskForm):
@@ -45,12 +45,12 @@ class ChecklistForm(FlaskForm):
 
     def validate_present(self, field):
         if not (field.data or "").strip():
-            raise ValidationError("Skriv vilka som var med, till exempel hyresgästen och du.")
+            raise ValidationError(_l("Skriv vilka som var med, till exempel hyresgästen och du."))
 
     def validate_tenant_comment(self, field):
         if not self.tenant_agrees.data and not (field.data or "").strip():
             raise ValidationError(
-                "Kryssa i att hyresgästen instämmer, eller skriv hyresgästens egen kommentar.")
+                _l("Kryssa i att hyresgästen instämmer, eller skriv hyresgästens egen kommentar."))
 
     def fields_data(self) -> dict:
         return {

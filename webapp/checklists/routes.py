@@ -58,7 +58,7 @@ def correct(participant_id: int, submission_id: int):
     old = submission_of(participant, submission_id) or abort(404)
     newer = correction_of(old)
     if newer is not None and request.method == "GET":
-        flash("Det finns redan en nyare version. Du rättar den nyaste.", "warning")
+        flash(_("Det finns redan en nyare version. Du rättar den nyaste."), "warning")
         return redirect(url_for(".correct", participant_id=participant.id,
                                 submission_id=newer.id))
     return _fill(participant, old, already_corrected=newer is not None)

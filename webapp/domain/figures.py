@@ -54,6 +54,11 @@ class FigureValue:
         return None if self.value is None else round(self.value * 100)
 
 
+def N_(text: str) -> str:
+    """Marks a text for the translation catalog; the view translates it (no Flask here)."""
+    return text
+
+
 @dataclass(frozen=True)
 class FigureDefinition:
     key: str
@@ -64,32 +69,32 @@ class FigureDefinition:
 
 FIGURES: list[FigureDefinition] = [
     FigureDefinition(
-        "retention_12", "Kvarboende efter 12 månader",
-        "Av deltagarna som flyttade in för minst 12 månader sedan (räknat till månadens sista "
+        "retention_12", N_("Kvarboende efter 12 månader"),
+        N_("Av deltagarna som flyttade in för minst 12 månader sedan (räknat till månadens sista "
         "dag): andelen som fortfarande hade ett kontrakt (andrahand eller förstahand) 12 månader "
-        "efter sin första inflyttning.", "percent"),
+        "efter sin första inflyttning."), "percent"),
     FigureDefinition(
-        "retention_24", "Kvarboende efter 24 månader",
-        "Av deltagarna som flyttade in för minst 24 månader sedan (räknat till månadens sista "
+        "retention_24", N_("Kvarboende efter 24 månader"),
+        N_("Av deltagarna som flyttade in för minst 24 månader sedan (räknat till månadens sista "
         "dag): andelen som fortfarande hade ett kontrakt 24 månader efter sin första "
-        "inflyttning.", "percent"),
+        "inflyttning."), "percent"),
     FigureDefinition(
-        "visits", "Veckor med hembesök enligt kravet",
-        "Av alla avslutade perioder (veckor, eller månader om kravet gäller per månad) som "
+        "visits", N_("Veckor med hembesök enligt kravet"),
+        N_("Av alla avslutade perioder (veckor, eller månader om kravet gäller per månad) som "
         "börjar i månaden och där deltagaren var i fas 2 periodens första dag: andelen där "
-        "minsta antalet hembesök blev gjorda.", "percent"),
+        "minsta antalet hembesök blev gjorda."), "percent"),
     FigureDefinition(
-        "checklists", "Genomgångar i tid",
-        "Av deltagarna som var i fas 2 månadens första dag: andelen som har en inskickad "
-        "genomgång av lägenhetens skötsel för just den månaden.", "percent"),
+        "checklists", N_("Genomgångar i tid"),
+        N_("Av deltagarna som var i fas 2 månadens första dag: andelen som har en inskickad "
+        "genomgång av lägenhetens skötsel för just den månaden."), "percent"),
     FigureDefinition(
-        "disturbances", "Störningar per lägenhetsår",
-        "Antal störningar som hände under månaden, delat med antalet lägenhetsår under månaden "
-        "(dagar med kontrakt för alla deltagare, delat med 365).", "rate"),
+        "disturbances", N_("Störningar per lägenhetsår"),
+        N_("Antal störningar som hände under månaden, delat med antalet lägenhetsår under månaden "
+        "(dagar med kontrakt för alla deltagare, delat med 365)."), "rate"),
     FigureDefinition(
-        "decision_to_move_in", "Tid från beslut till inflyttning",
-        "Mediantid i dagar från beslutsdatum till första inflyttning, för deltagare som flyttade "
-        "in under månaden.", "days"),
+        "decision_to_move_in", N_("Tid från beslut till inflyttning"),
+        N_("Mediantid i dagar från beslutsdatum till första inflyttning, för deltagare som "
+        "flyttade in under månaden."), "days"),
 ]
 
 

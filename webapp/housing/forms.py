@@ -1,6 +1,7 @@
 """Housing administration forms."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -8,9 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from ..timeutil import local_today
 
 HOUSING_SEVERITIES = [
-    SelectChoice("minor", "Mindre störning"),
-    SelectChoice("rattelse", "Rättelseanmaning"),
-    SelectChoice("serious", "Allvarlig störning"),
+    SelectChoice("minor", _l("Mindre störning")),
+    SelectChoice("rattelse", _l("Rättelseanmaning")),
+    SelectChoice("serious", _l("Allvarlig störning")),
 ]
 
 
@@ -26,20 +27,20 @@ class DisturbanceForm(FlaskForm):
     """Housing logs a disturbance or a rättelseanmaning; staff's one-day rule starts now."""
 
     # Choices are the user's scope (set by the view); checked here with a Swedish message.
-    participant_id = SelectField("Hyresgäst", coerce=int_or_none, validate_choice=False,
-                                 validators=[InputRequired("Välj hyresgäst.")])
-    occurred_on = DateField("Datum då det hände", validators=[
-        DataRequired("Skriv datumet, till exempel 2026-03-01.")])
-    severity = SelectField("Typ", choices=HOUSING_SEVERITIES, validators=[
-        DataRequired("Välj typ.")])
-    description = TextAreaField("Vad hände?", validators=[
-        DataRequired("Beskriv kort vad som hände."), Length(max=2000,
-                                                            message="Högst 2000 tecken.")])
+    participant_id = SelectField(_l("Hyresgäst"), coerce=int_or_none, validate_choice=False,
+                                 validators=[InputRequired(_l("Välj hyresgäst."))])
+    occurred_on = DateField(_l("Datum då det hände"), validators=[
+        DataRequired(_l("Skriv datumet, till exempel 2026-03-01."))])
+    severity = SelectField(_l("Typ"), choices=HOUSING_SEVERITIES, validators=[
+        DataRequired(_l("Välj typ."))])
+    description = TextAreaField(_l("Vad hände?"), validators=[
+        DataRequired(_l("Beskriv kort vad som hände.")), Length(max=2000,
+                                                            message=_l("Högst 2000 tecken."))])
 
     def validate_participant_id(self, field):
         if field.data not in {choice.value for choice in self.participant_id.choices}:
-            raise ValidationError("Välj en hyresgäst i listan.")
+            raise ValidationError(_l("Välj en hyresgäst i listan."))
 
     def validate_occurred_on(self, field):
         if field.data and field.data > local_today():
-            raise ValidationError("Datumet kan inte vara senare än i dag.")
+            raise ValidationError(_l("Datumet kan inte vara senare än i dag."))

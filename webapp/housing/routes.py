@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -60,8 +61,8 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
     org = current_user.organisation
     rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
     today = local_today()
-    this_start, _ = period_bounds(today, rule.period)
-    last_start, _ = period_bounds(this_start - ONE_DAY, rule.period)
+    this_start, _this_end = period_bounds(today, rule.period)
+    last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
     ids = [p.id for p in people if p.phase == 2]
     visits: dict[int, list] = {pid: [] for pid in ids}
     if ids:
@@ -163,7 +164,7 @@ def acknowledge_notice(notice_id: int):
         record("update", participant_id=notice.participant_id, object_type="housing_notice",
                object_id=notice.id, detail="kvitterad")
         db.session.commit()
-    flash("Meddelandet är kvitterat.", "info")
+    flash(_("Meddelandet är kvitterat."), "info")
     return redirect(url_for("housing.home"))
 
 
@@ -219,7 +220,7 @@ def new_disturbance():
     record("create", participant_id=disturbance.participant_id, object_type="disturbance",
            object_id=disturbance.id)
     db.session.commit()
-    flash("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen inom ett dygn.",
+    flash(_("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen inom ett dygn."),
           "info")
     return redirect(url_for("housing.home"))
 

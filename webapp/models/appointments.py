@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,16 +13,16 @@ from .participants import Participant
 from .people import User
 
 APPOINTMENT_KINDS = {
-    "home_visit": "Hembesök",
-    "phone": "Telefonsamtal",
-    "healthcare": "Vårdbesök med följe",
-    "meeting": "Möte",
-    "sip": "SIP-möte",
-    "viewing": "Visning",
-    "contract_signing": "Kontraktsskrivning",
-    "planning": "Planeringsmöte",
+    "home_visit": _l("Hembesök"),
+    "phone": _l("Telefonsamtal"),
+    "healthcare": _l("Vårdbesök med följe"),
+    "meeting": _l("Möte"),
+    "sip": _l("SIP-möte"),
+    "viewing": _l("Visning"),
+    "contract_signing": _l("Kontraktsskrivning"),
+    "planning": _l("Planeringsmöte"),
 }
-OUTCOMES = {"done": "Genomfört", "not_met": "Inte träffad", "cancelled": "Inställt"}
+OUTCOMES = {"done": _l("Genomfört"), "not_met": _l("Inte träffad"), "cancelled": _l("Inställt")}
 
 
 class Appointment(db.Model):

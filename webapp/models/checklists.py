@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
 
-ANSWERS = {"ok": "OK", "remark": "Anmärkning", "na": "Ej aktuellt"}
+ANSWERS = {"ok": _l("OK"), "remark": _l("Anmärkning"), "na": _l("Ej aktuellt")}
 
 
 class ChecklistTemplate(db.Model):

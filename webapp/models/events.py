@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .base import utcnow
 
-SEVERITIES = {"minor": "Mindre", "rattelse": "Rättelseanmaning", "serious": "Allvarlig"}
+SEVERITIES = {"minor": _l("Mindre"), "rattelse": _l("Rättelseanmaning"), "serious": _l("Allvarlig")}
 SOURCES = {
-    "landlord": "Hyresvärd",
-    "neighbour": "Granne",
-    "housing": "Bostadsförvaltning",
-    "staff": "Stödpersonal",
-    "other": "Annan",
+    "landlord": _l("Hyresvärd"),
+    "neighbour": _l("Granne"),
+    "housing": _l("Bostadsförvaltning"),
+    "staff": _l("Stödpersonal"),
+    "other": _l("Annan"),
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,17 +11,18 @@ from ..extensions import db
 from .base import utcnow
 
 LIFE_AREAS = {
-    "housing": "Boende",
-    "health": "Hälsa",
-    "economy": "Ekonomi",
-    "work": "Sysselsättning",
-    "relations": "Relationer och nätverk",
-    "leisure": "Fritid",
-    "daily_life": "Vardag",
-    "other": "Annat",
+    "housing": _l("Boende"),
+    "health": _l("Hälsa"),
+    "economy": _l("Ekonomi"),
+    "work": _l("Sysselsättning"),
+    "relations": _l("Relationer och nätverk"),
+    "leisure": _l("Fritid"),
+    "daily_life": _l("Vardag"),
+    "other": _l("Annat"),
 }
 GOAL_STATUSES = {
-    "active": "Pågår", "reached": "Uppnått", "paused": "Vilande", "dropped": "Avslutat",
+    "active": _l("Pågår"), "reached": _l("Uppnått"), "paused": _l("Vilande"),
+    "dropped": _l("Avslutat"),
 }
 
 

@@ -5,6 +5,8 @@ import uuid
 from datetime import timedelta
 
 from flask import abort, flash, jsonify, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -97,7 +99,7 @@ def delete_device(id):
     db.session.commit()
     if not deleted:
         abort(404)
-    flash("Enheten får inte längre notiser.", "success")
+    flash(_("Enheten får inte längre notiser."), "success")
     return redirect(url_for("push.settings"))
 
 
@@ -108,7 +110,7 @@ def send_test_notification(user) -> tuple[str, str]:
     try:
         keys = delivery.load_keys()
     except delivery.VapidKeysMissing:
-        return "error", "Notiser är inte igång på servern ännu. Prata med den som sköter Bofast."
+        return "error", _("Notiser är inte igång på servern ännu. Prata med den som sköter Bofast.")
     now = utcnow()
     reminder = Reminder(user_id=user.id, kind="test", dedupe_key=f"test:{user.id}:{uuid.uuid4()}",
                         due_at=now, expires_at=now + timedelta(minutes=10), title="Bofast",
@@ -119,13 +121,13 @@ def send_test_notification(user) -> tuple[str, str]:
     status, delivered = deliver(db.session, reminder, now, keys)
     db.session.commit()
     if status == "no_device":
-        return "info", "Du har inte slagit på notiser på någon enhet ännu."
+        return "info", _("Du har inte slagit på notiser på någon enhet ännu.")
     if delivered:
-        units = "enhet" if delivered == 1 else "enheter"
-        return "success", f"Testnotisen skickades till {delivered} {units}."
+        return "success", ngettext("Testnotisen skickades till %(num)s enhet.",
+                                   "Testnotisen skickades till %(num)s enheter.", delivered)
     if status == "pending":
-        return "info", "Notistjänsten svarade inte just nu. Vi försöker igen om en stund."
-    return "error", ("Testnotisen gick inte fram. Slå av och på notiser på enheten och "
+        return "info", _("Notistjänsten svarade inte just nu. Vi försöker igen om en stund.")
+    return "error", _("Testnotisen gick inte fram. Slå av och på notiser på enheten och "
                      "försök igen.")
 
 
@@ -178,6 +180,6 @@ def settings():
         db.session.flush()
         replan_user(db.session, current_user.id)
         db.session.commit()
-        flash("Dina val är sparade.", "success")
+        flash(_("Dina val är sparade."), "success")
         return redirect(url_for("push.settings"))
     return render("push/settings.html", form=form, **_settings_context())

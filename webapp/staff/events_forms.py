@@ -1,22 +1,25 @@
 """Forms of the events page: disturbances, absences, phase, consent, keys, decision."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..models import SEVERITIES, SOURCES
-from .plan_forms import DayField, not_after_today, not_long_ago, within_days
+from .plan_forms import DayField, label_choices, not_after_today, not_long_ago, within_days
 
 PHASE_LABELS = {
-    "1": "Fas 1 – planering före inflyttning",
-    "2": "Fas 2 – andrahandskontrakt",
-    "3": "Fas 3 – förstahandskontrakt",
-    "4": "Fas 4 – öppet stöd",
+    "1": _l("Fas 1 – planering före inflyttning"),
+    "2": _l("Fas 2 – andrahandskontrakt"),
+    "3": _l("Fas 3 – förstahandskontrakt"),
+    "4": _l("Fas 4 – öppet stöd"),
 }
 OPEN_SUPPORT_REMINDER = (
-    "Fas 4: berätta för deltagaren om det öppna stödet – att hen kan ringa under telefontiderna, "
-    "komma på drop-in och besöka kontoret, och få hjälp att söka stöd igen."
+    _l("Fas 4: berätta för deltagaren om det öppna stödet – att hen kan ringa under "
+       "telefontiderna, "
+       "komma på drop-in och besöka kontoret, och få hjälp att söka stöd igen.")
 )
 
 
@@ -26,34 +29,37 @@ def _required_day(label: str, message: str, *extra):
 
 
 class DisturbanceForm(FlaskForm):
-    occurred_on = _required_day("Datum för störningen", "Skriv när det hände.", not_after_today)
-    source = SelectField("Vem har hört av sig?", choices=dict(SOURCES), default="landlord")
-    severity = RadioField("Hur allvarligt?", choices=dict(SEVERITIES), default="minor",
-                          validators=[DataRequired("Välj hur allvarligt det är.")])
-    description = TextAreaField("Vad har hänt?", validators=[
-        DataRequired("Skriv kort vad som har hänt."), Length(max=4000)])
+    occurred_on = _required_day(_l("Datum för störningen"), _l("Skriv när det hände."),
+                                not_after_today)
+    source = SelectField(_l("Vem har hört av sig?"), choices=label_choices(SOURCES),
+                         default="landlord")
+    severity = RadioField(_l("Hur allvarligt?"), choices=label_choices(SEVERITIES), default="minor",
+                          validators=[DataRequired(_l("Välj hur allvarligt det är."))])
+    description = TextAreaField(_l("Vad har hänt?"), validators=[
+        DataRequired(_l("Skriv kort vad som har hänt.")), Length(max=4000)])
 
 
 class FollowUpForm(FlaskForm):
-    note = TextAreaField("Vad gjorde ni? (kontakt med hyresgästen)", validators=[
-        DataRequired("Skriv kort hur ni tog kontakt och vad ni kom överens om."),
+    note = TextAreaField(_l("Vad gjorde ni? (kontakt med hyresgästen)"), validators=[
+        DataRequired(_l("Skriv kort hur ni tog kontakt och vad ni kom överens om.")),
         Length(max=4000)])
 
 
 class AbsenceForm(FlaskForm):
-    start_date = _required_day("Från och med", "Skriv när frånvaron började.", within_days(366))
-    end_date = DayField("Till och med (lämna tomt om den pågår)", validators=[
+    start_date = _required_day(_l("Från och med"), _l("Skriv när frånvaron började."),
+                               within_days(366))
+    end_date = DayField(_l("Till och med (lämna tomt om den pågår)"), validators=[
         Optional(), within_days(366)])
-    reason = TextAreaField("Orsak (syns bara för personal och socialsekreterare)", validators=[
+    reason = TextAreaField(_l("Orsak (syns bara för personal och socialsekreterare)"), validators=[
         Optional(), Length(max=2000)])
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError("Slutdatum kan inte vara före startdatum.")
+            raise ValidationError(_l("Slutdatum kan inte vara före startdatum."))
 
 
 class AbsenceEndForm(FlaskForm):
-    end_date = _required_day("Sista dagen borta", "Skriv sista dagen.", within_days(366))
+    end_date = _required_day(_l("Sista dagen borta"), _l("Skriv sista dagen."), within_days(366))
 
     def __init__(self, *args, start=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,14 +67,14 @@ class AbsenceEndForm(FlaskForm):
 
     def validate_end_date(self, field):
         if field.data and self.start and field.data < self.start:
-            raise ValidationError("Slutdatum kan inte vara före startdatum.")
+            raise ValidationError(_l("Slutdatum kan inte vara före startdatum."))
 
 
 class PhaseForm(FlaskForm):
-    phase = SelectField("Ny fas", choices=PHASE_LABELS)
-    started_on = _required_day("Fasen börjar", "Skriv när den nya fasen börjar.",
+    phase = SelectField(_l("Ny fas"), choices=label_choices(PHASE_LABELS))
+    started_on = _required_day(_l("Fasen börjar"), _l("Skriv när den nya fasen börjar."),
                                within_days(366))
-    note = TextAreaField("Anteckning (valfritt)", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Anteckning (valfritt)"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, current_phase=None, current_start=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,23 +82,23 @@ class PhaseForm(FlaskForm):
 
     def validate_phase(self, field):
         if field.data == str(self.current_phase):
-            raise ValidationError("Deltagaren är redan i den fasen. Välj en annan fas.")
+            raise ValidationError(_l("Deltagaren är redan i den fasen. Välj en annan fas."))
 
     def validate_started_on(self, field):
         if field.data and self.current_start and field.data < self.current_start:
-            raise ValidationError(
-                f"Datumet kan inte vara före när nuvarande fas började "
-                f"({self.current_start.isoformat()}).")
+            raise ValidationError(_(
+                "Datumet kan inte vara före när nuvarande fas började (%(date)s).",
+                date=self.current_start.isoformat()))
 
 
 class ConsentForm(FlaskForm):
-    scope = TextAreaField("Vad gäller samtycket? (vilka får dela information)", validators=[
-        DataRequired("Skriv vad deltagaren har samtyckt till."), Length(max=2000)])
-    given_on = _required_day("Datum för samtycket", "Skriv datumet.", not_after_today)
+    scope = TextAreaField(_l("Vad gäller samtycket? (vilka får dela information)"), validators=[
+        DataRequired(_l("Skriv vad deltagaren har samtyckt till.")), Length(max=2000)])
+    given_on = _required_day(_l("Datum för samtycket"), _l("Skriv datumet."), not_after_today)
 
 
 class ConsentWithdrawForm(FlaskForm):
-    withdrawn_on = _required_day("Återkallat den", "Skriv datumet.", not_after_today)
+    withdrawn_on = _required_day(_l("Återkallat den"), _l("Skriv datumet."), not_after_today)
 
     def __init__(self, *args, given_on=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,26 +106,27 @@ class ConsentWithdrawForm(FlaskForm):
 
     def validate_withdrawn_on(self, field):
         if field.data and self.given_on and field.data < self.given_on:
-            raise ValidationError("Datumet kan inte vara före samtycket.")
+            raise ValidationError(_l("Datumet kan inte vara före samtycket."))
 
 
 class ReserveKeyForm(FlaskForm):
-    spare_key_at_office = BooleanField("Deltagaren har lämnat en reservnyckel på kontoret")
-    conditions = TextAreaField("Villkor som vi kommit överens om (när får personalen använda den?)",
-                               validators=[Length(max=2000)])
-    entrance_access = BooleanField("Personalen har nyckel eller tagg till porten")
+    spare_key_at_office = BooleanField(_l("Deltagaren har lämnat en reservnyckel på kontoret"))
+    conditions = TextAreaField(
+        _l("Villkor som vi kommit överens om (när får personalen använda den?)"),
+        validators=[Length(max=2000)])
+    entrance_access = BooleanField(_l("Personalen har nyckel eller tagg till porten"))
 
     def validate_conditions(self, field):
         if self.spare_key_at_office.data and not (field.data or "").strip():
-            raise ValidationError("Skriv villkoren för reservnyckeln.")
+            raise ValidationError(_l("Skriv villkoren för reservnyckeln."))
 
 
 class DecisionForm(FlaskForm):
-    decision_date = _required_day("Beslutet togs", "Skriv datumet för beslutet.",
+    decision_date = _required_day(_l("Beslutet togs"), _l("Skriv datumet för beslutet."),
                                   within_days(366))
-    review_date = DayField("Omprövas senast (lämna tomt för förslaget)", validators=[
+    review_date = DayField(_l("Omprövas senast (lämna tomt för förslaget)"), validators=[
         Optional(), within_days(6 * 366)])
 
     def validate_review_date(self, field):
         if field.data and self.decision_date.data and field.data <= self.decision_date.data:
-            raise ValidationError("Omprövningen måste vara efter beslutet.")
+            raise ValidationError(_l("Omprövningen måste vara efter beslutet."))

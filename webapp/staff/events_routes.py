@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -56,7 +57,7 @@ def _fragment_request() -> bool:
 
 def _saved(participant, message: str, category: str = "message"):
     """Back to the events page: a redirect, or for htmx a client-side navigation to it."""
-    flash(message, category)
+    flash(str(message), category)  # str: a lazy reminder text must not reach the session
     url = url_for("staff.events", participant_id=participant.id)
     if _fragment_request():
         response = make_response("", 200)
@@ -219,9 +220,9 @@ def events_disturbance(participant_id: int):
            object_id=disturbance.id, detail=disturbance.severity)
     db.session.commit()
     if disturbance.severity == "rattelse":
-        return _saved(participant, "Rättelseanmaningen är sparad. Kontakta hyresgästen senast "
-                      "inom ett dygn.", "warning")
-    return _saved(participant, "Störningen är sparad.")
+        return _saved(participant, _("Rättelseanmaningen är sparad. Kontakta hyresgästen senast "
+                      "inom ett dygn."), "warning")
+    return _saved(participant, _("Störningen är sparad."))
 
 
 @bp.route("/participants/<int:participant_id>/events/disturbances/<int:disturbance_id>/follow-up",
@@ -233,7 +234,7 @@ def events_follow_up(participant_id: int, disturbance_id: int):
     if disturbance is None:
         abort(404)
     if disturbance.followed_up_at is not None:
-        return _saved(participant, "Störningen var redan uppföljd.")
+        return _saved(participant, _("Störningen var redan uppföljd."))
     form = FollowUpForm(prefix=f"followup-{disturbance.id}")
     if not form.validate_on_submit():
         return _page(participant, status=422, item_forms={f"followup-{disturbance.id}": form})
@@ -242,7 +243,7 @@ def events_follow_up(participant_id: int, disturbance_id: int):
     record("disturbance_followup", participant_id=participant.id, object_type="disturbance",
            object_id=disturbance.id)
     db.session.commit()
-    return _saved(participant, "Uppföljningen är sparad.")
+    return _saved(participant, _("Uppföljningen är sparad."))
 
 
 # --- absences --------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def events_absence(participant_id: int):
     record("absence_create", participant_id=participant.id, object_type="absence",
            object_id=absence.id)
     db.session.commit()
-    return _saved(participant, "Frånvaron är sparad.")
+    return _saved(participant, _("Frånvaron är sparad."))
 
 
 @bp.route("/participants/<int:participant_id>/events/absences/<int:absence_id>/end",
@@ -279,7 +280,7 @@ def events_absence_end(participant_id: int, absence_id: int):
     record("absence_end", participant_id=participant.id, object_type="absence",
            object_id=absence.id)
     db.session.commit()
-    return _saved(participant, "Frånvaron är avslutad.")
+    return _saved(participant, _("Frånvaron är avslutad."))
 
 
 # --- phase -----------------------------------------------------------------------------------
@@ -304,7 +305,7 @@ def events_phase(participant_id: int):
     db.session.commit()
     if change.phase == 4:
         return _saved(participant, OPEN_SUPPORT_REMINDER, "warning")
-    return _saved(participant, f"Deltagaren är nu i fas {change.phase}.")
+    return _saved(participant, _("Deltagaren är nu i fas %(phase)s.", phase=change.phase))
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def events_consent(participant_id: int):
     record("consent_create", participant_id=participant.id, object_type="consent",
            object_id=consent.id)
     db.session.commit()
-    return _saved(participant, "Samtycket är sparat.")
+    return _saved(participant, _("Samtycket är sparat."))
 
 
 @bp.route("/participants/<int:participant_id>/events/consents/<int:consent_id>/withdraw",
@@ -334,7 +335,7 @@ def events_consent_withdraw(participant_id: int, consent_id: int):
     if consent is None:
         abort(404)
     if consent.withdrawn_on is not None:
-        return _saved(participant, "Samtycket var redan återkallat.")
+        return _saved(participant, _("Samtycket var redan återkallat."))
     form = ConsentWithdrawForm(prefix=f"consent-{consent.id}", given_on=consent.given_on)
     if not form.validate_on_submit():
         return _page(participant, status=422, item_forms={f"consent-{consent.id}": form})
@@ -342,7 +343,7 @@ def events_consent_withdraw(participant_id: int, consent_id: int):
     record("consent_withdraw", participant_id=participant.id, object_type="consent",
            object_id=consent.id)
     db.session.commit()
-    return _saved(participant, "Samtycket är återkallat.")
+    return _saved(participant, _("Samtycket är återkallat."))
 
 
 # --- reserve key and decision ------------------------------------------------------------------
@@ -365,7 +366,7 @@ def events_reserve_key(participant_id: int):
     record("reserve_key_update", participant_id=participant.id, object_type="reserve_key",
            object_id=key.id)
     db.session.commit()
-    return _saved(participant, "Uppgifterna om nycklar är sparade.")
+    return _saved(participant, _("Uppgifterna om nycklar är sparade."))
 
 
 @bp.route("/participants/<int:participant_id>/events/decision", methods=["POST"])
@@ -380,8 +381,8 @@ def events_decision(participant_id: int):
     record("decision_update", participant_id=participant.id, object_type="participant",
            object_id=participant.id, detail=f"omprövning {participant.review_date.isoformat()}")
     db.session.commit()
-    return _saved(participant, f"Beslutet är sparat. Omprövas senast "
-                  f"{participant.review_date.isoformat()}.")
+    return _saved(participant, _("Beslutet är sparat. Omprövas senast %(date)s.",
+                                 date=participant.review_date.isoformat()))
 
 
 def default_review_date(decision_date: date, decision_months: int) -> date:

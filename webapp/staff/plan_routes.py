@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 
 from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -24,7 +26,7 @@ from ..timeutil import local_today
 from . import bp
 from .plan_forms import STEP_WHO, DropForm, FollowUpForm, GoalForm, StepForm
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = _l(
     "Planen har ändrats av någon annan medan du skrev. Jämför det som är sparat nu med det du "
     "skrev. Du kan spara din text ändå, eller använda det som är sparat."
 )
@@ -190,17 +192,17 @@ def _edit_page(participant, plan, form, *, heading, action, submit, status=200,
 
 
 def _goal_stored(goal: Goal) -> list[tuple[str, str]]:
-    return [("Målet med deltagarens egna ord", goal.own_words),
-            ("Livsområde", LIFE_AREAS.get(goal.life_area, goal.life_area)),
-            ("Läge", GOAL_STATUSES.get(goal.status, goal.status))]
+    return [(_("Målet med deltagarens egna ord"), goal.own_words),
+            (_("Livsområde"), LIFE_AREAS.get(goal.life_area, goal.life_area)),
+            (_("Läge"), GOAL_STATUSES.get(goal.status, goal.status))]
 
 
 def _step_stored(step: Step) -> list[tuple[str, str]]:
     who = STEP_WHO.get(step.who, step.who) + (f" ({step.who_name})" if step.who_name else "")
-    return [("Vad ska göras?", step.text), ("Vem gör det?", who),
-            ("Klart senast", step.due_date.isoformat() if step.due_date else "–"),
-            ("Klart", "Ja" if step.done else "Nej"),
-            ("Borttaget", "Ja" if step.dropped_at else "Nej")]
+    return [(_("Vad ska göras?"), step.text), (_("Vem gör det?"), who),
+            (_("Klart senast"), step.due_date.isoformat() if step.due_date else "–"),
+            (_("Klart"), _("Ja") if step.done else _("Nej")),
+            (_("Borttaget"), _("Ja") if step.dropped_at else _("Nej"))]
 
 
 # --- follow-up date --------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def plan_follow_up(participant_id: int):
     participant, the_plan = _writable(participant_id)
     form = FollowUpForm()
     action = url_for("staff.plan_follow_up", participant_id=participant.id)
-    page = dict(heading="Nästa uppföljning av planen", action=action, submit="Spara datum")
+    page = dict(heading=_("Nästa uppföljning av planen"), action=action, submit=_("Spara datum"))
     if not form.validate_on_submit():
         return _edit_page(participant, the_plan, form, status=422, **page)
 
@@ -220,10 +222,10 @@ def plan_follow_up(participant_id: int):
 
     if not save_change(the_plan, participant, _loaded_version(), change,
                        action="plan_follow_up", object_type="plan"):
-        stored = [("Nästa uppföljning", the_plan.follow_up_date.isoformat()
+        stored = [(_("Nästa uppföljning"), the_plan.follow_up_date.isoformat()
                    if the_plan.follow_up_date else "–")]
         return _edit_page(participant, the_plan, form, status=409, stored=stored, **page)
-    flash("Datumet för uppföljning är sparat.")
+    flash(_("Datumet för uppföljning är sparat."))
     return _back_to_plan(participant)
 
 
@@ -234,7 +236,7 @@ def plan_goal_new(participant_id: int):
     participant, the_plan = _writable(participant_id)
     form = GoalForm(version=the_plan.version)
     action = url_for("staff.plan_goal_new", participant_id=participant.id)
-    page = dict(heading="Nytt mål", action=action, submit="Spara målet")
+    page = dict(heading=_("Nytt mål"), action=action, submit=_("Spara målet"))
     if request.method == "GET":
         return _edit_page(participant, the_plan, form, **page)
     if not form.validate_on_submit():
@@ -250,7 +252,7 @@ def plan_goal_new(participant_id: int):
     if not save_change(the_plan, participant, the_plan.version, change,
                        action="plan_goal_create", object_type="goal"):
         return _edit_page(participant, the_plan, form, status=409, stored=[], **page)
-    flash("Målet är sparat.")
+    flash(_("Målet är sparat."))
     return _back_to_plan(participant)
 
 
@@ -259,10 +261,10 @@ def plan_goal_edit(participant_id: int, goal_id: int):
     participant, the_plan = _writable(participant_id)
     goal = _goal_or_404(the_plan, goal_id)
     form = GoalForm(obj=goal, version=the_plan.version)
-    page = dict(heading="Ändra mål", submit="Spara ändringen",
+    page = dict(heading=_("Ändra mål"), submit=_("Spara ändringen"),
                 action=url_for("staff.plan_goal_edit", participant_id=participant.id,
                                goal_id=goal.id),
-                drop=dict(label="Ta bort målet", action=url_for(
+                drop=dict(label=_("Ta bort målet"), action=url_for(
                     "staff.plan_goal_drop", participant_id=participant.id, goal_id=goal.id)))
     if request.method == "GET":
         return _edit_page(participant, the_plan, form, **page)
@@ -278,7 +280,7 @@ def plan_goal_edit(participant_id: int, goal_id: int):
                        action="plan_goal_update", object_type="goal"):
         return _edit_page(participant, the_plan, form, status=409, stored=_goal_stored(goal),
                           **page)
-    flash("Målet är sparat.")
+    flash(_("Målet är sparat."))
     return _back_to_plan(participant, f"#goal-{goal.id}")
 
 
@@ -295,10 +297,10 @@ def plan_goal_drop(participant_id: int, goal_id: int):
                        action="plan_goal_drop", object_type="goal"):
         retry = DropForm(version=the_plan.version, formdata=None)
         return _edit_page(participant, the_plan, retry, status=409, stored=_goal_stored(goal),
-                          heading="Ta bort målet?", submit="Ta bort målet ändå",
+                          heading=_("Ta bort målet?"), submit=_("Ta bort målet ändå"),
                           action=url_for("staff.plan_goal_drop", participant_id=participant.id,
                                          goal_id=goal.id))
-    flash("Målet är borttaget ur planen. Det finns kvar i historiken.")
+    flash(_("Målet är borttaget ur planen. Det finns kvar i historiken."))
     return _back_to_plan(participant)
 
 
@@ -310,7 +312,7 @@ def plan_step_new(participant_id: int, goal_id: int):
     participant, the_plan = _writable(participant_id)
     goal = _goal_or_404(the_plan, goal_id)
     form = StepForm(version=the_plan.version)
-    page = dict(heading="Nytt steg", submit="Spara steget", action=url_for(
+    page = dict(heading=_("Nytt steg"), submit=_("Spara steget"), action=url_for(
         "staff.plan_step_new", participant_id=participant.id, goal_id=goal.id))
     if request.method == "GET":
         return _edit_page(participant, the_plan, form, **page)
@@ -326,7 +328,7 @@ def plan_step_new(participant_id: int, goal_id: int):
     if not save_change(the_plan, participant, the_plan.version, change,
                        action="plan_step_create", object_type="step"):
         return _edit_page(participant, the_plan, form, status=409, stored=[], **page)
-    flash("Steget är sparat.")
+    flash(_("Steget är sparat."))
     return _back_to_plan(participant, f"#goal-{goal.id}")
 
 
@@ -341,10 +343,10 @@ def plan_step_edit(participant_id: int, step_id: int):
     participant, the_plan = _writable(participant_id)
     step = _step_or_404(the_plan, step_id)
     form = StepForm(obj=step, version=the_plan.version)
-    page = dict(heading="Ändra steg", submit="Spara ändringen",
+    page = dict(heading=_("Ändra steg"), submit=_("Spara ändringen"),
                 action=url_for("staff.plan_step_edit", participant_id=participant.id,
                                step_id=step.id),
-                drop=dict(label="Ta bort steget", action=url_for(
+                drop=dict(label=_("Ta bort steget"), action=url_for(
                     "staff.plan_step_drop", participant_id=participant.id, step_id=step.id)))
     if request.method == "GET":
         return _edit_page(participant, the_plan, form, **page)
@@ -359,7 +361,7 @@ def plan_step_edit(participant_id: int, step_id: int):
                        action="plan_step_update", object_type="step"):
         return _edit_page(participant, the_plan, form, status=409, stored=_step_stored(step),
                           **page)
-    flash("Steget är sparat.")
+    flash(_("Steget är sparat."))
     return _back_to_plan(participant, f"#step-{step.id}")
 
 
@@ -376,10 +378,10 @@ def plan_step_drop(participant_id: int, step_id: int):
                        action="plan_step_drop", object_type="step"):
         retry = DropForm(version=the_plan.version, formdata=None)
         return _edit_page(participant, the_plan, retry, status=409, stored=_step_stored(step),
-                          heading="Ta bort steget?", submit="Ta bort steget ändå",
+                          heading=_("Ta bort steget?"), submit=_("Ta bort steget ändå"),
                           action=url_for("staff.plan_step_drop", participant_id=participant.id,
                                          step_id=step.id))
-    flash("Steget är borttaget ur planen. Det finns kvar i historiken.")
+    flash(_("Steget är borttaget ur planen. Det finns kvar i historiken."))
     return _back_to_plan(participant, f"#goal-{step.goal_id}")
 
 
@@ -399,9 +401,10 @@ def plan_step_done(participant_id: int, step_id: int):
         if not save_change(the_plan, participant, the_plan.version, change,
                            action="plan_step_done" if wanted else "plan_step_undone",
                            object_type="step"):
-            return make_response("Någon sparade samtidigt. Ladda om sidan och försök igen.", 409)
+            return make_response(_("Någon sparade samtidigt. Ladda om sidan och försök igen."), 409)
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
         return render("staff/plan.html", block="step", participant=participant, plan=the_plan,
                       step=step, oob_version=True, **_labels())
-    flash("Steget är markerat som klart." if wanted else "Steget är inte längre markerat klart.")
+    flash(_("Steget är markerat som klart.") if wanted
+          else _("Steget är inte längre markerat klart."))
     return _back_to_plan(participant, f"#step-{step.id}")

@@ -16,6 +16,15 @@
   var SENT_KEEP_MS = 24 * 60 * 60 * 1000; // sent items are evidence for the worker, not an archive
   var KIND_LABELS = { checklist: "genomgången", visit: "besöket" };
 
+  // UI text in the page's language: base.html renders the translations as data-msg-* attributes
+  // on #outbox-status; the Swedish here is the fallback (and all the service worker has).
+  function msg(name, fallback, vars) {
+    var box = global.document && global.document.getElementById("outbox-status");
+    var text = (box && box.getAttribute("data-msg-" + name)) || fallback;
+    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
+    return text;
+  }
+
   // ---- IndexedDB, promise-wrapped ----
   var dbPromise = null;
   function openDb() {
@@ -96,10 +105,10 @@
   }
 
   function errorMessages(status) {
-    if (status === 404) return { form: "Det som formuläret gällde finns inte längre." };
-    if (status === 403) return { form: "Du har inte behörighet att skicka det här." };
-    if (status === 409) return { form: "Någon annan har ändrat samma sak. Kontrollera och skicka igen." };
-    return { form: "Det gick inte att spara (felkod " + status + ")." };
+    if (status === 404) return { form: msg("gone", "Det som formuläret gällde finns inte längre.") };
+    if (status === 403) return { form: msg("forbidden", "Du har inte behörighet att skicka det här.") };
+    if (status === 409) return { form: msg("conflict", "Någon annan har ändrat samma sak. Kontrollera och skicka igen.") };
+    return { form: msg("failed-code", "Det gick inte att spara (felkod {status}).", { status: status }) };
   }
 
   // Send one item; resolves to "sent", "failed" (the worker must correct it) or "retry".
@@ -205,7 +214,11 @@
     });
   }
 
-  function labelFor(item) { return item.label || KIND_LABELS[item.kind] || "formuläret"; }
+  function labelFor(item) {
+    if (item.label) return item.label;
+    if (KIND_LABELS[item.kind]) return msg("kind-" + item.kind, KIND_LABELS[item.kind]);
+    return msg("kind-form", "formuläret");
+  }
 
   var api = {
     SYNC_TAG: SYNC_TAG,
@@ -251,22 +264,23 @@
       var failed = mine.filter(function (item) { return item.status === "failed"; });
       box.textContent = "";
       if (waiting.length) {
-        var line = el("p", "outbox-waiting", waiting.length + " väntar på att skickas");
+        var line = el("p", "outbox-waiting",
+                      msg("waiting", "{count} väntar på att skickas", { count: waiting.length }));
         if (waiting.some(function (item) { return item.waitingFor === "login"; })) {
-          line.textContent += " – logga in igen så skickas de";
+          line.textContent += msg("waiting-login", " – logga in igen så skickas de");
         }
         box.appendChild(line);
       }
       failed.forEach(function (item) {
         var line = el("p", "outbox-failed");
-        line.appendChild(doc.createTextNode("Kunde inte skickas: " + labelFor(item) + ". "));
-        var link = el("a", "", "Rätta och skicka igen");
+        line.appendChild(doc.createTextNode(msg("not-sent", "Kunde inte skickas: {label}. ", { label: labelFor(item) })));
+        var link = el("a", "", msg("fix", "Rätta och skicka igen"));
         link.href = item.page + "#outbox-fix=" + encodeURIComponent(item.key);
         line.appendChild(link);
         box.appendChild(line);
       });
       justSent.forEach(function (label) {
-        box.appendChild(el("p", "outbox-sent", "Skickat: " + label));
+        box.appendChild(el("p", "outbox-sent", msg("sent", "Skickat: {label}", { label: label })));
       });
       box.hidden = !box.childNodes.length;
       box.classList.toggle("has-failed", failed.length > 0);
@@ -354,8 +368,8 @@
       form.insertBefore(notice, form.firstChild);
     }
     notice.textContent = online
-      ? "Skickar …"
-      : "Sparat på telefonen. Det skickas automatiskt när du har nät igen.";
+      ? msg("sending", "Skickar …")
+      : msg("queued", "Sparat på telefonen. Det skickas automatiskt när du har nät igen.");
   }
 
   function onSubmit(event) {
@@ -412,7 +426,7 @@
         form.setAttribute("data-outbox-replaces", key);
         if (keyInput) keyInput.value = "";
         var notice = form.querySelector(".outbox-notice");
-        if (notice) notice.textContent = "Det här kunde inte sparas. Rätta det som är markerat och skicka igen.";
+        if (notice) notice.textContent = msg("invalid", "Det här kunde inte sparas. Rätta det som är markerat och skicka igen.");
       } else {
         showQueuedNotice(form, false);
       }
@@ -481,7 +495,8 @@
       form.setAttribute("data-outbox-replaces", item.key);
       var keyInput = form.querySelector("input[name=idempotency_key]");
       if (keyInput) keyInput.value = ""; // the corrected version is a new submission
-      var notice = el("p", "outbox-notice", "Det här skickades inte. Rätta det som är markerat och skicka igen.");
+      var notice = el("p", "outbox-notice",
+        msg("rejected", "Det här skickades inte. Rätta det som är markerat och skicka igen."));
       notice.setAttribute("role", "alert");
       form.insertBefore(notice, form.firstChild);
     });

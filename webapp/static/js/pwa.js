@@ -8,6 +8,17 @@
   var FORM_PAGES = [/^\/participants\/\d+\/checklists\/new$/, /^\/participants\/\d+\/appointments\/\d+\/outcome$/];
   var MAX_WARM = 20;
 
+  // UI text in the page's language from data-msg-* on #outbox-status (rendered by base.html);
+  // the Swedish here is the fallback.
+  function msg(name, fallback, vars) {
+    var box = document.getElementById("outbox-status");
+    var text = (box && box.getAttribute("data-msg-" + name)) || fallback;
+    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
+    return text;
+  }
+
+  function dateLocale() { return document.documentElement.lang === "en" ? "en-GB" : "sv-SE"; }
+
   function hasWorker() { return "serviceWorker" in navigator; }
 
   function register() {
@@ -25,9 +36,12 @@
   function formatSaved(ms) {
     var saved = new Date(ms);
     var now = new Date();
-    var time = saved.toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
-    if (saved.toDateString() === now.toDateString()) return "Sparad kl " + time;
-    return "Sparad " + saved.toLocaleDateString("sv-SE", { day: "numeric", month: "long" }) + " kl " + time;
+    var time = saved.toLocaleTimeString(dateLocale(), { hour: "2-digit", minute: "2-digit" });
+    if (saved.toDateString() === now.toDateString()) {
+      return msg("saved-today", "Sparad kl {time}", { time: time });
+    }
+    var day = saved.toLocaleDateString(dateLocale(), { day: "numeric", month: "long" });
+    return msg("saved-day", "Sparad {day} kl {time}", { day: day, time: time });
   }
 
   function labelSavedPage() {
@@ -43,8 +57,8 @@
       main.insertBefore(banner, main.firstChild);
     }
     banner.textContent = formatSaved(ms) + (navigator.onLine
-      ? " – du har nät igen, ladda om sidan för det senaste"
-      : " – du är offline");
+      ? msg("online-again", " – du har nät igen, ladda om sidan för det senaste")
+      : msg("offline", " – du är offline"));
   }
 
   // ---- Keep the forms linked from today's list ready for offline use ----
@@ -92,7 +106,8 @@
     if (!box) return;
     var line = document.createElement("p");
     line.className = "outbox-failed";
-    line.textContent = "Ingen anslutning – det gick inte att skicka. Försök igen när du har nät.";
+    line.textContent = msg("no-connection",
+      "Ingen anslutning – det gick inte att skicka. Försök igen när du har nät.");
     box.appendChild(line);
     box.hidden = false;
   }
@@ -121,21 +136,24 @@
       dialog.setAttribute("aria-labelledby", "logout-warning-title");
       var title = document.createElement("h2");
       title.id = "logout-warning-title";
-      title.textContent = "Vill du logga ut?";
+      title.textContent = msg("logout-title", "Vill du logga ut?");
       var text = document.createElement("p");
-      text.textContent = (count === 1 ? "1 sak har" : count + " saker har") +
-        " inte skickats än. Om du loggar ut nu skickas de inte förrän du loggar in igen på den här " +
-        "telefonen. De finns kvar här så länge.";
+      text.textContent = count === 1
+        ? msg("logout-one", "1 sak har inte skickats än. Om du loggar ut nu skickas de inte " +
+          "förrän du loggar in igen på den här telefonen. De finns kvar här så länge.")
+        : msg("logout-many", "{count} saker har inte skickats än. Om du loggar ut nu skickas de " +
+          "inte förrän du loggar in igen på den här telefonen. De finns kvar här så länge.",
+          { count: count });
       var actions = document.createElement("p");
       actions.className = "actions";
       var stay = document.createElement("button");
       stay.type = "button";
       stay.className = "button primary";
-      stay.textContent = "Stanna kvar";
+      stay.textContent = msg("stay", "Stanna kvar");
       var leave = document.createElement("button");
       leave.type = "button";
       leave.className = "button danger";
-      leave.textContent = "Logga ut ändå";
+      leave.textContent = msg("leave", "Logga ut ändå");
       actions.appendChild(stay);
       actions.appendChild(leave);
       dialog.appendChild(title);
@@ -147,7 +165,7 @@
       leave.addEventListener("click", function () { done(true); });
       dialog.addEventListener("cancel", function (e) { e.preventDefault(); done(false); });
       if (dialog.showModal) dialog.showModal();
-      else resolve(window.confirm(text.textContent + " Logga ut ändå?"));
+      else resolve(window.confirm(text.textContent + " " + msg("leave", "Logga ut ändå") + "?"));
       stay.focus();
     });
   }
