@@ -160,3 +160,26 @@ def test_dates_follow_the_language(app):
         assert format_day(day) == "tisdag 3 mars"
         assert format_datetime(moment) == "tisdag 3 mars kl 10:00"
     assert format_day(day) == "tisdag 3 mars"  # no request (CLI, jobs): Swedish
+
+
+def test_every_wrapped_string_has_an_english_translation(tmp_path):
+    """A string wrapped in _() but missing from the catalog would show Swedish on English pages."""
+    from pathlib import Path
+
+    from babel.messages.frontend import CommandLineInterface
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    pot, cfg = tmp_path / "messages.pot", tmp_path / "babel.cfg"
+    # babel.cfg's patterns, relative to webapp/ so that .venv and the rest are not walked.
+    cfg.write_text("[python: **.py]\n[jinja2: templates/**.html]\n")
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(cfg), "-k", "_l",
+                                "-o", str(pot), str(root / "webapp")])
+    with pot.open("rb") as handle:
+        wanted = {m.id for m in read_po(handle) if m.id}
+    assert len(wanted) > 500  # the extraction really found the app's strings
+    po_path = root / "webapp/translations/en/LC_MESSAGES/messages.po"
+    with po_path.open("rb") as handle:
+        have = {m.id for m in read_po(handle) if m.id and m.string}
+    missing = sorted(str(m) for m in wanted - have)
+    assert not missing, f"run `make translations` and translate: {missing[:10]}"
