@@ -62,6 +62,19 @@ def test_each_visit_has_a_quick_outcome_form_on_the_same_endpoint(client, world,
     assert db.session.query(VisitOutcome).count() == 2
 
 
+def test_a_colleagues_visit_links_to_the_outcome_page_instead_of_an_inline_form(
+        client, world, login_as, db):
+    staff = login_as("staff")
+    colleague = make_user(world.org, "staff", "colleague", teams=[world.team])
+    theirs = make_appointment(world.participant, colleague, local_at(local_today(), 0, 15))
+    db.session.commit()
+    page = _html(client.get("/today"))
+    url = f"/participants/{world.participant.id}/appointments/{theirs.id}/outcome"
+    assert f'href="{url}"' in page
+    assert f'action="{url}"' not in page
+    assert staff.id != colleague.id
+
+
 def test_due_items_link_to_the_right_section(client, world, login_as, db):
     login_as("staff")
     pid = world.participant.id  # fas 2, no visit and no checklist this period
