@@ -133,31 +133,32 @@ def _rattelse_items(facts: Facts, now: datetime, to_local_date) -> list[DueItem]
     return items
 
 
+def _dated_item(kind: str, facts: Facts, when: date | None, warn_days: int,
+                today: date) -> DueItem | None:
+    """A deadline item once `when` is within `warn_days`; overdue once it has passed."""
+    if when is None or when > today + timedelta(days=warn_days):
+        return None
+    return DueItem(kind=kind, participant_id=facts.participant_id, due=when,
+                   overdue=when < today)
+
+
 def _review_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
     if facts.phase >= 4:  # fas 4: the decision has ended
         return None
-    when = review_date(facts, rules)
-    if when is None or when > today + timedelta(days=REVIEW_WARNING_DAYS):
-        return None
-    return DueItem(kind="review", participant_id=facts.participant_id, due=when,
-                   overdue=when < today)
+    return _dated_item("review", facts, review_date(facts, rules), REVIEW_WARNING_DAYS, today)
 
 
 def _transfer_item(facts: Facts, today: date) -> DueItem | None:
-    when = facts.expected_transfer
-    if facts.phase != 2 or when is None or when > today + timedelta(days=TRANSFER_WARNING_DAYS):
+    if facts.phase != 2:
         return None
-    return DueItem(kind="transfer", participant_id=facts.participant_id, due=when,
-                   overdue=when < today)
+    return _dated_item("transfer", facts, facts.expected_transfer, TRANSFER_WARNING_DAYS, today)
 
 
 def _move_in_item(facts: Facts, today: date) -> DueItem | None:
-    when = facts.move_in
-    if facts.phase != 1 or when is None or when > today + timedelta(days=MOVE_IN_WARNING_DAYS):
+    if facts.phase != 1:
         return None
     # Still fas 1 after the move-in day: the phase change is overdue.
-    return DueItem(kind="move_in", participant_id=facts.participant_id, due=when,
-                   overdue=when < today)
+    return _dated_item("move_in", facts, facts.move_in, MOVE_IN_WARNING_DAYS, today)
 
 
 def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
