@@ -10,12 +10,14 @@ Two layers, both enforced here and nowhere else:
 """
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import Select, exists, or_, select
 
 from .extensions import db
 from .models import Apartment, Contract, Participant, StaffAssignment, TeamMembership, User
+from .rendering import wants_json
 
 PUBLIC = frozenset({"anonymous"})
 ANY_USER = frozenset({"participant", "staff", "social_worker", "housing", "admin"})
@@ -98,9 +100,7 @@ def roles_for_endpoint(endpoint: str | None, method: str = "GET") -> frozenset[s
 
 
 def wants_fragment() -> bool:
-    return request.headers.get("HX-Request") == "true" or request.accept_mimetypes.best == (
-        "application/json"
-    )
+    return bool(request.htmx) or wants_json()
 
 
 def enforce_area_access():

@@ -19,7 +19,7 @@ from ..domain.checklists import (
 from ..extensions import db
 from ..idempotency import commit_or_replay, idempotency_key, remember, replay_response
 from ..models import Organisation
-from ..rendering import render
+from ..rendering import render, wants_json
 from ..timeutil import local_today
 from . import bp
 from .forms import ChecklistForm
@@ -41,8 +41,6 @@ def _month_label_filter(month: str) -> str:
     return month_label(month)
 
 
-def wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
 
 
 @bp.route("/participants/<int:participant_id>/checklists/new", methods=["GET", "POST"])

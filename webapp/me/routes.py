@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..queries import current_contracts, tenancy_for
-from ..rendering import render
+from ..rendering import is_fragment_request, render
 from ..timeutil import local_day_bounds_utc, local_today
 from . import bp, words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
@@ -41,8 +41,6 @@ OWN_STEP_KINDS = ("participant", "together")
 LOG_PAGE_SIZE = 50
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 # --- Din plan ------------------------------------------------------------------------------
@@ -118,7 +116,7 @@ def step_done(step_id: int):
         record("update", participant_id=participant.id, object_type="step", object_id=step.id,
                detail="done" if done else "not done")
         db.session.commit()
-    if _is_htmx():
+    if is_fragment_request():
         context = _plan_context(participant)
         return render("me/plan.html", block="step", step=step, **context)
     flash(_("Bra! Steget är klart.") if done else _("Steget är inte klart längre."), "info")
@@ -143,7 +141,7 @@ def goal_comment(goal_id: int):
     db.session.commit()
     message = _("Tack! Din önskan är sparad.") if comment.kind == "wish" else _(
         "Tack! Din kommentar är sparad.")
-    if _is_htmx():
+    if is_fragment_request():
         context = _plan_context(participant, saved={goal.id: message})
         return render("me/plan.html", block="goal_comments", goal=_goal_in(context, goal.id),
                       **context)
@@ -174,8 +172,7 @@ def appointments():
     https, webcal = _feed_urls(current_user)
     return render("me/appointments.html", participant=participant, appointments=upcoming,
                   today=today, words=words, feed_url=https, webcal_url=webcal,
-                  form=NewCalendarLinkForm(),
-                  push_settings="push.settings" in current_app.view_functions)
+                  form=NewCalendarLinkForm())
 
 
 def _load_staff(appointments) -> None:
@@ -250,13 +247,6 @@ def _latest_per_month(submissions) -> list[ChecklistSubmission]:
     return list(latest.values())
 
 
-def _checklist_link():
-    """A function building the link to one checklist, if that page exists yet."""
-    if "me.checklist" not in current_app.view_functions:
-        return None
-    rule = next(current_app.url_map.iter_rules("me.checklist"))
-    arg = next(iter(rule.arguments), "id")
-    return lambda submission: url_for("me.checklist", **{arg: submission.id})
 
 
 @bp.route("/me/home")
@@ -272,8 +262,7 @@ def home():
                   ChecklistSubmission.id.desc())
     ))
     return render("me/home.html", participant=participant, org=org, contract=contract,
-                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words,
-                  checklist_link=_checklist_link())
+                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words)
 
 
 # --- Vem har tittat ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import PushSubscription, Reminder, ReminderPreference
 from ..models.base import utcnow
-from ..rendering import render
+from ..rendering import render, wants_json
 from . import bp, delivery
 from .forms import ReminderPreferenceForm
 
@@ -26,7 +26,7 @@ def vapid_public_key():
     key = delivery.public_key_b64()
     if key is None:
         return jsonify(error="Notiser är inte igång på servern ännu."), 404
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         response = jsonify(publicKey=key)
     else:
         response = make_response(key)
@@ -134,9 +134,9 @@ def send_test_notification(user) -> tuple[str, str]:
 @bp.route("/push/test", methods=["POST"])
 def test():
     category, message = send_test_notification(current_user)
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
+    if wants_json() or request.is_json:
         return jsonify(ok=category == "success", message=message)
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         return render("push/settings.html", block="test_result",
                       test_result=(category, message), **_settings_context())
     flash(message, category)

@@ -16,7 +16,7 @@ from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activatio
 from ..domain.due import Rules, due_items, visit_missing
 from ..extensions import db
 from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
-from ..rendering import render
+from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
 from . import bp, caseload, services
 from .forms import OutcomeForm
@@ -89,9 +89,6 @@ def activation_code(participant_id: int):
 
 # --- Appointments ---------------------------------------------------------------------------
 
-def _fragment_wanted() -> bool:
-    """An htmx request from an hx-* form (not a boosted page load) gets a fragment back."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 def _appointments_page(person, form, status=200, message=None, message_error=False):
@@ -120,7 +117,7 @@ def _book(person, form, template_on_error):
            object_id=appointment.id)
     db.session.commit()
     message = _("Tiden är bokad.")
-    if _fragment_wanted():
+    if is_fragment_request():
         return _appointments_page(person, services.appointment_form(person), message=message)
     flash(message, "success")
     return redirect(url_for("staff.appointments", participant_id=person.id))
@@ -187,7 +184,7 @@ def cancel_appointment(participant_id: int, appointment_id: int):
         record("cancel", participant_id=person.id, object_type="appointment",
                object_id=appointment.id)
         db.session.commit()
-    if _fragment_wanted():
+    if is_fragment_request():
         return _appointments_page(person, services.appointment_form(person), status=status,
                                   message=message, message_error=status != 200)
     flash(message, "success" if status == 200 else "error")
@@ -196,10 +193,6 @@ def cancel_appointment(participant_id: int, appointment_id: int):
 
 # --- Visit outcome (offline outbox contract, DESIGN §5) -------------------------------------
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
-        "application/json") and request.accept_mimetypes["application/json"] >= (
-        request.accept_mimetypes["text/html"])
 
 
 def _outcome_page(person, appointment, form, status=200, recorded=None):
@@ -209,7 +202,7 @@ def _outcome_page(person, appointment, form, status=200, recorded=None):
 
 
 def _outcome_invalid(person, appointment, form):
-    if _wants_json():
+    if wants_json():
         errors = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
         return jsonify(ok=False, errors=errors), 422
     return _outcome_page(person, appointment, form, status=422)
@@ -244,11 +237,11 @@ def record_outcome(participant_id: int, appointment_id: int):
 
 def _outcome_saved(person, appointment, form, outcome):
     url = url_for("staff.appointments", participant_id=person.id)
-    if _wants_json():
+    if wants_json():
         response = jsonify(ok=True, id=outcome.id, url=url)
         response.status_code = 201
         return response
-    if _fragment_wanted():
+    if is_fragment_request():
         return _outcome_page(person, appointment, form, recorded=outcome)
     flash(_("Besöket är registrerat."), "success")
     return redirect(services.safe_next(form.next.data) or url)

@@ -6,11 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from werkzeug.routing import BuildError
 
 from ..access import display_address
 from ..audit import record
@@ -54,25 +53,14 @@ def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
                  visits=done.get(participant.id, []))
 
 
-def _first_endpoint(*endpoints: str) -> str:
-    """Sections built by other parts of the app may be absent; fall back to the overview."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            return endpoint
-    return "staff.participant"
-
-
 def due_link(item: DueItem) -> str:
     """Where a due item is dealt with: the participant's right section."""
     endpoint = {
         "visit": "staff.appointments",
-        "checklist": _first_endpoint("checklists.new", "checklists.history"),
-        "rattelse": _first_endpoint("staff.events"),
+        "checklist": "checklists.new",
+        "rattelse": "staff.events",
     }.get(item.kind, "staff.participant")
-    try:
-        return url_for(endpoint, participant_id=item.participant_id)
-    except BuildError:  # another part's route wants more than the participant: use the overview
-        return url_for("staff.participant", participant_id=item.participant_id)
+    return url_for(endpoint, participant_id=item.participant_id)
 
 
 # --- Participant overview -------------------------------------------------------------------
