@@ -190,3 +190,19 @@ def test_every_wrapped_string_has_an_english_translation(tmp_path):
         have = {m.id for m in read_po(handle) if m.id and m.string}
     missing = sorted(str(m) for m in wanted - have)
     assert not missing, f"run `make translations` and translate: {missing[:10]}"
+
+
+def test_a_render_pins_the_catalog_only_while_it_renders(app):
+    """Templates look the catalog up once per page (webapp/i18n.py), and the pin never outlives
+    the render: the next request in the same thread may be in another language."""
+    from webapp.i18n import _pinned
+    from webapp.rendering import render
+
+    # A fresh app context per request, as in production (flask-babel caches the locale on it).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        body = render("error.html", status=404, message="x").get_data(as_text=True)
+        assert "To the start page" in body
+        assert _pinned.get() is None
+    with app.app_context(), app.test_request_context("/"):
+        body = render("error.html", status=404, message="x").get_data(as_text=True)
+        assert "Till startsidan" in body

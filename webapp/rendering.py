@@ -5,6 +5,8 @@ from flask import make_response, render_template
 from htmx_flask import request
 from jinja2_fragments.flask import render_block
 
+from .i18n import pinned_translations
+
 
 def is_fragment_request() -> bool:
     """An htmx request that swaps part of a page (a boosted link wants the whole page)."""
@@ -20,10 +22,11 @@ def wants_json() -> bool:
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """Render the whole page, or only `block` for a (non-boosted) htmx request."""
-    if block and is_fragment_request():
-        body = render_block(template, block, **context)
-    else:
-        body = render_template(template, **context)
+    with pinned_translations():
+        if block and is_fragment_request():
+            body = render_block(template, block, **context)
+        else:
+            body = render_template(template, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
