@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import requests
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from tests.conftest import IN_CI, POSTGRES_URL, TEST_CONFIG, repo_root
+from tests.conftest import IN_CI, POSTGRES_URL, TEST_CONFIG
 from tests.factories import PASSWORD, make_org, make_participant, make_team, make_user
+from tests.servers import gunicorn_servers
 from webapp import create_app
 from webapp.extensions import db
 
@@ -30,7 +25,6 @@ pytestmark = pytest.mark.postgres
 
 REDIS_URL = os.environ.get("BOFAST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PUBLIC_HOST = "bofast.example.se"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 @pytest.fixture
@@ -72,63 +66,6 @@ def database():
         admin.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def _servers(database_url: str, tmp_path: Path, count: int = 2):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": uuid.uuid4().hex,
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
-        "RATELIMIT_KEY_PREFIX": f"bofast-test-{uuid.uuid4().hex[:8]}",  # nothing left to flush
-        "BOFAST_TRUSTED_PROXIES": "1",
-        "BOFAST_BASE_URL": f"https://{PUBLIC_HOST}",
-    }
-    processes, bases = [], []
-    try:
-        for i in range(count):
-            port = _free_port()
-            log = open(tmp_path / f"gunicorn-{i}.log", "wb")  # noqa: SIM115 - closed below
-            processes.append((subprocess.Popen(
-                [str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                 "webapp:create_app()"],
-                cwd=repo_root(), env=env, stdout=log, stderr=subprocess.STDOUT), log))
-            bases.append(f"http://127.0.0.1:{port}")
-        for (process, _log), base in zip(processes, bases, strict=True):
-            _wait_until_up(process, base, tmp_path)
-        yield bases
-    finally:
-        for process, _log in processes:
-            process.terminate()
-        for process, log in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
-
-
-def _wait_until_up(process, base: str, tmp_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            logs = "\n".join(p.read_text() for p in tmp_path.glob("gunicorn-*.log"))
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{logs}")
-        try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:  # bound, but the worker is still loading the app
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"gunicorn at {base} did not answer within 30 s")
-
-
 class Browser:
     """One person's browser behind the proxy; the proxy adds their address and https.
 
@@ -160,7 +97,15 @@ class Browser:
 
 
 def test_two_servers_share_sessions_and_limits(redis_required, database, tmp_path):
-    with _servers(database, tmp_path) as (one, two):
+    env = {
+        "DATABASE_URL": database,
+        "SECRET_KEY": uuid.uuid4().hex,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"bofast-test-{uuid.uuid4().hex[:8]}",  # nothing left to flush
+        "BOFAST_TRUSTED_PROXIES": "1",
+        "BOFAST_BASE_URL": f"https://{PUBLIC_HOST}",
+    }
+    with gunicorn_servers(env, tmp_path, count=2) as (one, two):
         kalle = Browser("198.51.100.10")
         signed_in = kalle.login(one, "deltagare", PASSWORD)
         assert signed_in.status_code == 302, signed_in.text[:500]
