@@ -127,7 +127,7 @@ def nginx() -> str:
                                      else None)
     if path is None:
         if IN_CI:
-            pytest.fail("CI must run the nginx test: no nginx (apt-get install nginx-light)")
+            pytest.fail("CI must run the nginx test: no nginx (apt-get install nginx)")
         pytest.skip("nginx not installed")
     return path
 
