@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
 from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
+from ..urls import public_url
 from . import bp, caseload, services
 from .forms import OutcomeForm
 
@@ -78,7 +79,7 @@ def activation_code(participant_id: int):
     code = issue_activation_code(user, current_user)
     record("activation_code", participant_id=person.id, object_type="user", object_id=user.id)
     db.session.commit()
-    url = url_for("auth.activate", code=code, _external=True)
+    url = public_url("auth.activate", code=code)
     activation = dict(code=code, url=url, qr=activation_qr_svg(url), username=user.username,
                       expires_at=utcnow() + ACTIVATION_VALID)
     response = render("staff/participant.html", block="activation", activation=activation,
