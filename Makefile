@@ -23,7 +23,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Upgrading a dependency is a deliberate commit: edit pyproject.toml if needed, run `make lock`
 # (re-resolves every pin; `make lock UPGRADE="-P flask"` upgrades one package), then `make test`.
