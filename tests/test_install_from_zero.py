@@ -16,7 +16,6 @@ from webapp import create_app
 from webapp.extensions import db
 
 ADMIN_PASSWORD = "lång lösenfras för admin"
-STAFF_PASSWORD_RE = re.compile(r'Tillfälligt lösenord:</p>|class="secret">([^<]+)</code>')
 
 
 @pytest.fixture
