@@ -153,7 +153,7 @@ def test_housing_team_members_and_archive_while_it_has_apartments(db, client, lo
                              housing_team_id=team.id))
     db.session.commit()
     response = client.post(f"/admin/teams/{team.id}/archive")
-    assert response.status_code == 422 and "förvaltar 1 lägenheter" in _html(response)
+    assert response.status_code == 422 and "förvaltar 1 lägenhet." in _html(response)
 
 
 def test_another_organisations_team_is_404(db, client, login_as, world):

@@ -23,7 +23,7 @@ LABELS = {
     "settings": (_l("Organisationens inställningar och förval"),
                  _l("Välj kommunens förval och kontrollera programmets regler.")),
     "contacts": (_l("Telefonnummer dygnet runt och kontakter"),
-                 _l("Numret deltagarna ringer när det brinner i knutarna, och öppna stödet.")),
+                 _l("Numret deltagarna kan ringa dygnet runt, och kontakterna för öppet stöd.")),
     "teams": (_l("Team"), _l("Minst ett stödteam. Deltagare hör alltid till ett team.")),
     "staff": (_l("Stödpersonal"), _l("Skapa stödpersonal och lägg dem i ett stödteam.")),
     "social_workers": (_l("Socialsekreterare"), _l("De som har ärendena hos socialtjänsten.")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
@@ -162,10 +163,12 @@ def team_archive(team_id: int):
     team = team_or_404(team_id)
     holdings = _holdings(team)
     if holdings:
-        message = (_("Teamet förvaltar %(num)s lägenheter. Flytta dem till ett annat team först.",
-                     num=holdings) if team.kind == "housing" else
-                   _("Teamet har %(num)s deltagare. Flytta dem till ett annat team först.",
-                     num=holdings))
+        message = (ngettext(
+            "Teamet förvaltar %(num)s lägenhet. Flytta den till ett annat team först.",
+            "Teamet förvaltar %(num)s lägenheter. Flytta dem till ett annat team först.",
+            holdings) if team.kind == "housing" else ngettext(
+            "Teamet har %(num)s deltagare. Flytta deltagaren till ett annat team först.",
+            "Teamet har %(num)s deltagare. Flytta dem till ett annat team först.", holdings))
         return _team_page(team, archive_error=message, status=422)
     if team.archived_at is None:
         team.archived_at = utcnow()
