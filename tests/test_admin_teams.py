@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import make_org, make_participant, make_team, make_user
 from webapp.domain.first_day import STEP_ORDER, SetupFacts, next_step, setup_steps
-from webapp.models import Apartment, AuditEvent, Team, TeamMembership
+from webapp.models import Apartment, AuditEvent, Team, TeamMembership, User
 
 
 def _html(response) -> str:
@@ -255,3 +255,14 @@ def test_guide_counts_only_active_teams_and_staff_in_them(db, client, login_as):
     assert (facts.support_teams, facts.staff_in_teams) == (1, 0)
     client.post(f"/admin/teams/{team.id}/archive")
     assert setup_facts(org).support_teams == 0
+
+
+def test_the_demo_organisation_shows_no_first_day_guide(db, app, client):
+    from webapp.demo import seed_demo
+
+    seed_demo()
+    admin = db.session.query(User).filter_by(username="admin").one()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = admin.get_id(), True
+    page = _html(client.get("/admin/users"))
+    assert "Maja Admin" in page and "Kom igång" not in page
