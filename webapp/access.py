@@ -15,15 +15,7 @@ from flask_login import current_user
 from sqlalchemy import Select, exists, or_, select
 
 from .extensions import db
-from .models import (
-    Apartment,
-    Contract,
-    Participant,
-    StaffAssignment,
-    Team,
-    TeamMembership,
-    User,
-)
+from .models import Apartment, Contract, Participant, StaffAssignment, TeamMembership, User
 
 PUBLIC = frozenset({"anonymous"})
 ANY_USER = frozenset({"participant", "staff", "social_worker", "housing", "admin"})
@@ -179,8 +171,10 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
     return participant
 
 
-def team_or_404(team_id: int) -> Team:
+def team_or_404(team_id: int):
     """A team of the current user's organisation (another organisation's team: 404)."""
+    from .models import Team
+
     team = db.session.get(Team, team_id)
     if team is None or team.organisation_id != current_user.organisation_id:
         abort(404)
