@@ -17,6 +17,8 @@ def test_removed_contact_is_gone_from_the_participants_contacts(db, client, logi
     login_as("admin")
     assert client.post(f"/admin/settings/contacts/{gone.id}/remove").status_code == 302
     login_as("participant")
-    page = client.get("/me/contacts").get_data(as_text=True)
+    response = client.get("/me/contacts")
+    assert response.headers["Cache-Control"] == "no-store"  # no stale copy in the browser
+    page = response.get_data(as_text=True)
     assert "Gamla drop-in" not in page and "Nedlagda gatan" not in page
     assert "Öppna stödet, telefon" in page

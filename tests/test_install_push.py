@@ -70,3 +70,15 @@ def test_the_answer_does_not_tell_whether_the_endpoint_was_known(db, world, clie
     again = client.post("/push/subscriptions", json=fresh)
     assert first.status_code == second.status_code == again.status_code == 201
     assert first.get_data() == second.get_data() == again.get_data()
+
+
+def test_another_organisations_device_cannot_be_unsubscribed(db, world, client, login_as,
+                                                            push_service):
+    stranger = make_user(make_org("Annanstad"), "staff", "fremling")
+    sub = push_service.new_device()
+    _register(db, stranger, sub)
+    login_as("admin")
+    response = client.delete("/push/subscriptions", json={"endpoint": sub["endpoint"]})
+    assert response.status_code == 200 and response.json["deleted"] == 0
+    assert client.post(f"/push/subscriptions/{_rows(db)[0].id}/delete").status_code == 404
+    assert [row.user_id for row in _rows(db)] == [stranger.id]
