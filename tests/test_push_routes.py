@@ -78,7 +78,8 @@ def test_subscribe_and_unsubscribe(db, world, client, login_as, push_service):
     [row] = subscriptions(db)
     assert (row.user_id, row.endpoint, row.p256dh) == (user.id, sub["endpoint"],
                                                        sub["keys"]["p256dh"])
-    assert client.post("/push/subscriptions", json=sub).status_code == 200  # same device
+    # Same device again: the same answer as the first time (issue 19).
+    assert client.post("/push/subscriptions", json=sub).status_code == 201
     assert len(subscriptions(db)) == 1
     response = client.delete("/push/subscriptions", json={"endpoint": sub["endpoint"]})
     assert response.status_code == 200 and response.json["deleted"] == 1

@@ -171,6 +171,16 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
     return participant
 
 
+def team_or_404(team_id: int):
+    """A team of the current user's organisation (another organisation's team: 404)."""
+    from .models import Team
+
+    team = db.session.get(Team, team_id)
+    if team is None or team.organisation_id != current_user.organisation_id:
+        abort(404)
+    return team
+
+
 def own_participant() -> Participant:
     """The signed-in participant's own record (404 if the login is not linked to one)."""
     participant = db.session.scalar(visible_participants(current_user))

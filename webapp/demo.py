@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .auth.services import hash_password
+from .demo_install import seed_install_demo
 from .extensions import db
 from .models import (
     Absence,
@@ -131,6 +132,7 @@ def seed_demo() -> bool:
     ])
     db.session.flush()
     template = ensure_default_template(org)
+    seed_install_demo(org)
 
     _user(org, "admin", "Maja Admin", "admin")
     anna = _user(org, "anna", "Anna Andersson", "staff", phone="070-111 22 33")

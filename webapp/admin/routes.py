@@ -76,7 +76,8 @@ def _org_participant(participant_id: int | None) -> Participant:
 
 def _teams() -> list[Team]:
     return list(db.session.scalars(
-        select(Team).where(Team.organisation_id == _org_id()).order_by(Team.name)))
+        select(Team).where(Team.organisation_id == _org_id(), Team.archived_at.is_(None))
+        .order_by(Team.name)))
 
 
 def _participants() -> list[Participant]:
@@ -124,7 +125,9 @@ def _user_form(form: UserForm) -> UserForm:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 def new_user():
-    form = _user_form(UserForm())
+    # ?role=staff: the first-day guide and team pages open the form with the role chosen.
+    preset = {"role": request.args.get("role")} if request.method == "GET" else {}
+    form = _user_form(UserForm(**preset))
     if not form.validate_on_submit():
         return render("admin/user_new.html", form=form,
                       status=422 if form.is_submitted() else 200)
@@ -178,7 +181,9 @@ def user_teams(user_id: int):
     if not form.validate_on_submit():
         return render("admin/user.html", status=422,
                       **_user_page(user, form, AssignmentForm(formdata=None)))
-    wanted, current = set(form.team_ids.data or []), set(user.team_ids())
+    # Archived teams are not in the form, so saving leaves those memberships alone.
+    shown = {choice.value for choice in form.team_ids.choices}
+    wanted, current = set(form.team_ids.data or []), set(user.team_ids()) & shown
     for team_id in wanted - current:
         db.session.add(TeamMembership(team_id=team_id, user_id=user.id))
     for membership in db.session.scalars(select(TeamMembership).where(

@@ -227,7 +227,8 @@ def contacts():
     ).all()
     org = db.session.get(Organisation, participant.organisation_id)
     open_support = db.session.scalars(
-        select(OpenSupportContact).where(OpenSupportContact.organisation_id == org.id)
+        select(OpenSupportContact).where(OpenSupportContact.organisation_id == org.id,
+                                         OpenSupportContact.active.is_(True))  # removed: gone
         .order_by(OpenSupportContact.position, OpenSupportContact.id)
     ).all()
     social_worker = participant.social_worker

@@ -1,6 +1,7 @@
 """Push: the public key, device subscriptions, a test notification and the settings page."""
 from __future__ import annotations
 
+import hmac
 import uuid
 from datetime import timedelta
 
@@ -53,8 +54,21 @@ def subscription_errors(data) -> dict[str, str]:
     return errors
 
 
+def _holds(sub: PushSubscription, data: dict) -> bool:
+    """The browser proves it holds a subscription by sending its keys along with the endpoint."""
+    return (hmac.compare_digest(sub.p256dh, data["keys"]["p256dh"])
+            and hmac.compare_digest(sub.auth, data["keys"]["auth"]))
+
+
 @bp.route("/push/subscriptions", methods=["POST"])
 def subscribe():
+    """Turn notifications on for this device.
+
+    An endpoint already registered to someone else moves to the poster only when the same keys
+    come with it (a shared phone: whoever signed in and turned it on). Knowing another device's
+    push URL is not enough to take its notifications: that answers 409. Every accepted post
+    answers the same 201, whether or not the endpoint was known.
+    """
     data = request.get_json(silent=True)
     errors = subscription_errors(data)
     if errors:
@@ -62,11 +76,14 @@ def subscribe():
     for _try in range(2):  # the same browser may post twice at once: the second one updates
         sub = db.session.scalar(select(PushSubscription).where(
             PushSubscription.endpoint == data["endpoint"]))
-        created = sub is None
-        if created:
+        if sub is None:
             sub = PushSubscription(endpoint=data["endpoint"])
             db.session.add(sub)
-        # A shared phone: the device now belongs to whoever signed in and turned it on.
+        elif sub.user_id != current_user.id and not _holds(sub, data):
+            db.session.rollback()
+            return jsonify(ok=False, errors={"endpoint": _(
+                "Den här enheten är redan kopplad till ett annat konto. Slå av notiser i "
+                "webbläsaren och slå på dem igen.")}), 409
         sub.user_id = current_user.id
         sub.p256dh, sub.auth = data["keys"]["p256dh"], data["keys"]["auth"]
         sub.user_agent = (request.user_agent.string or "")[:300]
@@ -75,7 +92,7 @@ def subscribe():
             break
         except IntegrityError:
             db.session.rollback()
-    return jsonify(ok=True, id=sub.id), 201 if created else 200
+    return jsonify(ok=True), 201
 
 
 @bp.route("/push/subscriptions", methods=["DELETE"])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..timeutil import local_today, to_local, to_utc
+from ..usernames import participant_username
 from . import caseload
 from .forms import AppointmentForm
 
@@ -124,25 +124,9 @@ def overview(person: Participant) -> dict:
 
 # --- Participant login ----------------------------------------------------------------------
 
-def _ascii_slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
-
-
 def username_for(person: Participant) -> str:
-    """A unique, easy username: "kalle", then "kalle.s", "kalle2"...
-
-    A protected identity gets a neutral name, so the login never reveals who it is.
-    """
-    base = f"deltagare{person.id}" if person.protected_identity else (
-        _ascii_slug(person.first_name) or f"deltagare{person.id}")
-    taken = set(db.session.scalars(select(User.username).where(
-        or_(User.username == base, User.username.like(f"{base}%")))))
-    candidates = [base]
-    if not person.protected_identity and _ascii_slug(person.last_name):
-        candidates.append(f"{base}.{_ascii_slug(person.last_name)[0]}")
-    candidates += [f"{base}{n}" for n in range(2, len(taken) + 3)]
-    return next(name for name in candidates if name not in taken)
+    """A random, easy username ("bertil4821"); a protected identity gets a neutral word."""
+    return participant_username(person.first_name, person.protected_identity)
 
 
 def ensure_participant_user(person: Participant) -> User:
