@@ -1,12 +1,12 @@
 """Teams can be archived (issue 19: teams in the admin area).
 
-Revision ID: 0006
+Revision ID: 0003
 Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
