@@ -62,7 +62,7 @@ def pages_for(app, user):
             yield url
 
 
-def measure(app, timer, username: str, rounds: int):
+def client_for(app, username: str):
     from webapp.extensions import db
     from webapp.models import User
 
@@ -71,6 +71,11 @@ def measure(app, timer, username: str, rounds: int):
         sys.exit(f"{username} not found: run bench/seed_bench.py first")
     client = app.test_client()
     sign_in(client, user)
+    return client, user
+
+
+def measure(app, timer, username: str, rounds: int):
+    client, user = client_for(app, username)
     rows = []
     for url in pages_for(app, user):
         response = fresh(client.get, url)  # warm: first-request work is not what a user waits for
@@ -92,7 +97,7 @@ def measure(app, timer, username: str, rounds: int):
     return client, rows
 
 
-def profile(app, client, url: str, requests: int = 5) -> None:
+def profile(app, client, url: str, what: str, requests: int = 5) -> None:
     """cProfile of `requests` GETs of `url`: top 10 in webapp/ and where the time goes."""
     from sqlalchemy import event
 
@@ -121,9 +126,10 @@ def profile(app, client, url: str, requests: int = 5) -> None:
                 calls += nc
         return seconds / requests * 1000, round(calls / requests)
 
-    print(f"\nProfile of the slowest page, {url} ({requests} requests under cProfile, "
+    print(f"\nProfile of {what}, {url} ({requests} requests under cProfile, "
           f"per request; profiling itself slows every call down)")
-    print(f"  {'cumulative':>10} {'calls':>6}  function (inside webapp/ and its templates)")
+    print(f"  {'cumulative':>10} {'calls':>6}  function (inside webapp/ and its templates; a "
+          f"template block counts each resume as a call)")
     own = sorted(
         ((ct, nc, filename, line, name)
          for (filename, line, name), (_cc, nc, _tt, ct, _c) in stats.items()
@@ -155,6 +161,8 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=FACTOR)
     parser.add_argument("--user", action="append", help="only these users (default: all)")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile", action="append", metavar="USER:PATH",
+                        help="profile this page too (e.g. bench-staff-01:/today)")
     args = parser.parse_args()
     app = make_app()
     timer = Timed(app.wsgi_app)
@@ -180,11 +188,16 @@ def main() -> None:
         timed = [row for row in rows if row["page"] == row["page"]]
         if timed and not args.no_profile:
             slowest = max(timed, key=lambda row: row["page"])
-            profile(app, clients[slowest["user"]], slowest["url"])
+            profile(app, clients[slowest["user"]], slowest["url"], "the slowest page")
+        for wanted in args.profile or []:
+            username, _, url = wanted.partition(":")
+            if username not in clients:
+                clients[username] = client_for(app, username)[0]
+            profile(app, clients[username], url, username)
     healthz = statistics.median(row["healthz"] for row in timed) if timed else float("nan")
     worst = max((row["page"] / row["healthz"] for row in timed), default=float("nan"))
-    print(f"\n{len(rows)} pages, {args.rounds} rounds each; /healthz median {healthz * 1000:.1f} ms;"
-          f" worst ratio {worst:.1f}×")
+    print(f"\n{len(rows)} pages, {args.rounds} rounds each; /healthz median "
+          f"{healthz * 1000:.1f} ms; worst ratio {worst:.1f}×")
     print(f"Budget: every page's server time ≤ {args.factor:g}× /healthz in the same run: "
           f"{'met' if ok else 'NOT met'}")
     sys.exit(0 if ok else 1)
