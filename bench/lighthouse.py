@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import requests
 from common import make_app, mint_session, start_gunicorn, stop
 
 BENCH = Path(__file__).resolve().parent
@@ -125,11 +126,14 @@ def main() -> None:
     pages, cookie_name = targets(args.only)
     process, base = start_gunicorn(workers=2, threads=4)
     ok = True
+    bench_index: list[float] = []
     try:
         print(f"{'user':16} {'page':34} {'score':>5} {'LCP':>7} {'TBT':>7}  "
               f"budget (score ≥ {SCORE_BUDGET}, LCP ≤ {LCP_BUDGET_MS / 1000:g} s, TBT)  met?")
         for label, path, cookie in pages:
             headers = {"Cookie": f"{cookie_name}={cookie}"} if cookie else {}
+            for _ in range(4):  # warm both workers: a user meets a running server, not a cold one
+                requests.get(base + path, headers=headers, timeout=60)
             lhr = run_lighthouse(base + path, headers, args.timeout, args.save, label)
             tbt_budget = 0 if path.endswith(TBT_ZERO) else None
             budget = (f"≥ {SCORE_BUDGET}, ≤ {LCP_BUDGET_MS / 1000:g} s, "
@@ -155,6 +159,7 @@ def main() -> None:
             if tbt_budget is not None and (tbt is None or tbt > tbt_budget):
                 problems.append("TBT")
             ok &= not problems
+            bench_index.append(lhr.get("environment", {}).get("benchmarkIndex") or 0)
             shown_score = f"{score * 100:.0f}" if score is not None else "–"
             shown_lcp = f"{lcp / 1000:.2f}s" if lcp is not None else "–"
             shown_tbt = f"{tbt:.0f}ms" if tbt is not None else "–"
@@ -163,6 +168,11 @@ def main() -> None:
                   flush=True)
     finally:
         stop(process)
+    if bench_index:
+        # Lighthouse calibrates its 4× CPU slowdown for a machine scoring ~1000-2000 here; a loaded
+        # or slow host scores lower and its TBT and LCP come out worse than a phone's would.
+        print(f"\nLighthouse benchmarkIndex of this host during the run: "
+              f"{min(bench_index):.0f}–{max(bench_index):.0f}")
     print(f"\nBudget: Lighthouse mobile (simulated slow 4G) performance ≥ {SCORE_BUDGET}, "
           f"LCP ≤ {LCP_BUDGET_MS / 1000:g} s, no long task on the checklist form: "
           f"{'met' if ok else 'NOT met'}")
