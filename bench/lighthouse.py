@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import requests
-from common import make_app, mint_session, start_gunicorn, stop
+from common import make_app, mint_session, start_gunicorn, stop, write_summary
 
 BENCH = Path(__file__).resolve().parent
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
@@ -121,12 +122,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=180, help="seconds per page")
     parser.add_argument("--only", action="append", help="only this path (as in PAGES)")
     parser.add_argument("--save", type=Path, help="keep each JSON report in this folder")
+    parser.add_argument("--summary", help="also write the summary rows as JSON here")
     args = parser.parse_args()
     ensure_lighthouse()
     pages, cookie_name = targets(args.only)
     process, base = start_gunicorn(workers=2, threads=4)
     ok = True
     bench_index: list[float] = []
+    measured, failed = [], []
     try:
         print(f"{'user':16} {'page':34} {'score':>5} {'LCP':>7} {'TBT':>7}  "
               f"budget (score ≥ {SCORE_BUDGET}, LCP ≤ {LCP_BUDGET_MS / 1000:g} s, TBT)  met?")
@@ -140,6 +143,7 @@ def main() -> None:
                       + ("TBT 0 ms" if tbt_budget == 0 else "TBT –"))
             if isinstance(lhr, str):
                 ok = False
+                failed.append(path)
                 print(f"{label:16} {path:34} {'–':>5} {'–':>7} {'–':>7}  {budget:34}  "
                       f"FAILED: {lhr}", flush=True)
                 continue
@@ -159,6 +163,7 @@ def main() -> None:
             if tbt_budget is not None and (tbt is None or tbt > tbt_budget):
                 problems.append("TBT")
             ok &= not problems
+            measured.append((path, score, lcp, tbt, tbt_budget))
             bench_index.append(lhr.get("environment", {}).get("benchmarkIndex") or 0)
             shown_score = f"{score * 100:.0f}" if score is not None else "–"
             shown_lcp = f"{lcp / 1000:.2f}s" if lcp is not None else "–"
@@ -176,7 +181,30 @@ def main() -> None:
     print(f"\nBudget: Lighthouse mobile (simulated slow 4G) performance ≥ {SCORE_BUDGET}, "
           f"LCP ≤ {LCP_BUDGET_MS / 1000:g} s, no long task on the checklist form: "
           f"{'met' if ok else 'NOT met'}")
+    write_summary(args.summary, summary_rows(measured, failed))
     sys.exit(0 if ok else 1)
+
+
+def summary_rows(measured, failed):
+    """The figures bench/all.py puts in its one table."""
+    rows = [("Lighthouse runs failed or timed out", f"{len(failed)} {' '.join(failed)}".strip(),
+             "0", not failed)]
+    if not measured:
+        return rows
+    path, score, *_ = min(measured, key=lambda m: -1 if m[1] is None else m[1])
+    rows.append(("Lighthouse mobile performance, lowest",
+                 f"{score * 100:.0f} ({path})" if score is not None else f"none ({path})",
+                 f"≥ {SCORE_BUDGET}", score is not None and score * 100 >= SCORE_BUDGET))
+    path, _s, lcp, *_ = max(measured, key=lambda m: float("inf") if m[2] is None else m[2])
+    rows.append(("Lighthouse LCP, slowest",
+                 f"{lcp / 1000:.2f} s ({path})" if lcp is not None else f"none ({path})",
+                 f"≤ {LCP_BUDGET_MS / 1000:g} s", lcp is not None and lcp <= LCP_BUDGET_MS))
+    for path, _s, _l, tbt, tbt_budget in measured:
+        if tbt_budget is not None:
+            rows.append((f"Lighthouse TBT, {re.sub(r'/[0-9]+', '/<id>', path)}",
+                         f"{tbt:.0f} ms" if tbt is not None else "none",
+                         f"{tbt_budget} ms", tbt is not None and tbt <= tbt_budget))
+    return rows
 
 
 if __name__ == "__main__":

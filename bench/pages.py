@@ -10,13 +10,14 @@ request counted with a SQLAlchemy event. Staff pages are measured for a 10-parti
 """
 from __future__ import annotations
 
+import argparse
 import contextvars
 import gzip
 import re
 import sys
 from html.parser import HTMLParser
 
-from common import FIRST_LOAD_BUDGET, HTML_BUDGET, kb, make_app
+from common import FIRST_LOAD_BUDGET, HTML_BUDGET, kb, make_app, write_summary
 
 NON_HTML = (".csv", ".ics", ".js", ".webmanifest", ".json", ".png", ".svg")
 # More statements than this on one page is almost surely a query per row (N+1).
@@ -122,7 +123,40 @@ def measure(app, username):
     return results
 
 
+def summary_rows(by_user, small, large):
+    """The figures bench/all.py puts in its one table."""
+    rows = [(user, r) for user, results in by_user.items() for r in results]
+    timed = [(user, r) for user, r in rows if not r.get("error")]
+    html_user, html = max(timed, key=lambda pair: pair[1]["html"])
+    first_user, first = max(timed, key=lambda pair: pair[1]["first"])
+    sql_user, sql = max(timed, key=lambda pair: pair[1]["sql"])
+    today_user, today = max(((u, r) for u, r in timed if r["url"] == "/today"),
+                            key=lambda pair: pair[1]["html"], default=(None, None))
+    equal = sum(small[url] == large[url] for url in small.keys() & large.keys())
+    shared = len(small.keys() & large.keys())
+    errors = len(rows) - len(timed)
+    result = [
+        ("Largest HTML, gzip", f"{kb(html['html'])} ({html_user} {html['url']})",
+         f"≤ {kb(HTML_BUDGET)}", html["html"] <= HTML_BUDGET),
+        ("Largest first load, gzip", f"{kb(first['first'])} ({first_user} {first['url']})",
+         f"≤ {kb(FIRST_LOAD_BUDGET)}", first["first"] <= FIRST_LOAD_BUDGET),
+        ("Most SQL statements on a page", f"{sql['sql']} ({sql_user} {sql['url']})",
+         f"≤ {SQL_SUSPECT} (no N+1)", sql["sql"] <= SQL_SUSPECT),
+        ("SQL per page, caseload 10 vs 1,000", f"{equal} of {shared} pages equal", "all equal",
+         equal == shared),
+        ("Pages answering 5xx", str(errors), "0", errors == 0),
+    ]
+    if today is not None:
+        result.insert(1, ("/today HTML gzip, largest caseload",
+                          f"{kb(today['html'])} ({today_user})", f"≤ {kb(HTML_BUDGET)}",
+                          today["html"] <= HTML_BUDGET))
+    return result
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--summary", help="also write the summary rows as JSON here")
+    args = parser.parse_args()
     app = make_app()
     ok = True
     by_user = {}
@@ -152,6 +186,7 @@ def main() -> None:
         print(f"  {url:44} {small[url]:>4} {large[url]:>6}  {'ok' if same else 'GROWS'}")
     print(f"\nBudgets: HTML ≤ {kb(HTML_BUDGET)} gzip, first load ≤ {kb(FIRST_LOAD_BUDGET)} gzip, "
           f"SQL constant in caseload size: {'met' if ok else 'NOT met'}")
+    write_summary(args.summary, summary_rows(by_user, small, large))
     sys.exit(0 if ok else 1)
 
 

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, make_app
+from common import ROOT, make_app, write_summary
 from pages import USERS, fresh, page_urls
 
 FACTOR = 4.0
@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=FACTOR)
     parser.add_argument("--user", action="append", help="only these users (default: all)")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--summary", help="also write the summary rows as JSON here")
     parser.add_argument("--profile", action="append", metavar="USER:PATH",
                         help="profile this page too (e.g. bench-staff-01:/today)")
     args = parser.parse_args()
@@ -200,6 +201,17 @@ def main() -> None:
           f"{healthz * 1000:.1f} ms; worst ratio {worst:.1f}×")
     print(f"Budget: every page's server time ≤ {args.factor:g}× /healthz in the same run: "
           f"{'met' if ok else 'NOT met'}")
+    over = [row for row in rows if row["error"] or not row["page"] <= args.factor * row["healthz"]]
+    worst_row = max(timed, key=lambda row: row["page"] / row["healthz"], default=None)
+    summary = [("Pages over the server-time budget", f"{len(over)} of {len(rows)}", "0",
+                not over)]
+    if worst_row:
+        summary.insert(0, (
+            "Server time, worst page vs /healthz",
+            f"{worst:.1f}× ({worst_row['user']} {worst_row['url']}, "
+            f"{worst_row['page'] * 1000:.0f} ms vs {worst_row['healthz'] * 1000:.1f} ms)",
+            f"≤ {args.factor:g}×", worst <= args.factor))
+    write_summary(args.summary, summary)
     sys.exit(0 if ok else 1)
 
 
