@@ -1,6 +1,6 @@
 """Server latency of the staff "Idag" page next to /healthz under 50 concurrent users (§9).
 
-    /tmp/venv/bin/python bench/load.py [--users 50] [--rounds 20] [--seconds 120]
+    .venv/bin/python bench/load.py [--users 50] [--rounds 20] [--seconds 120]
 
 Starts gunicorn 'webapp:create_app()' (2 workers × 4 threads by default) on 127.0.0.1 against
 the bench PostgreSQL database, signs in 50 staff users (sessions minted in-process with the
