@@ -5,9 +5,10 @@
 Runs the app in-process (test client) on the bench database. For every GET page in
 `app.url_map` the role may open: HTML bytes gzip, first load (HTML + CSS + JS + icons it links,
 gzip), the same first load as the app serves it to a browser that accepts gzip (no proxy in
-front: uncompressed unless the app compresses), repeat load (HTML only: the service worker serves the assets), and SQL statements per
-request counted with a SQLAlchemy event. Staff pages are measured for a 10-participant and a
-1,000-participant caseload: the statement counts must be equal (no N+1).
+front: uncompressed unless the app compresses), repeat load (HTML only: the service worker
+serves the assets), and SQL statements per request counted with a SQLAlchemy event. Staff
+pages are measured for a 10-participant and a 1,000-participant caseload: the statement counts
+must be equal (no N+1).
 """
 from __future__ import annotations
 
