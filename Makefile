@@ -44,3 +44,7 @@ translations: install
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -w 100 \
 	  --ignore-obsolete
 	$(BIN)/pybabel compile -d webapp/translations --statistics
+
+# Every benchmark against the bench PostgreSQL database (seed it first: bench/seed_bench.py).
+bench: install
+	$(BIN)/python bench/all.py

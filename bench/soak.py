@@ -1,6 +1,6 @@
 """Soak: mixed traffic for N minutes against gunicorn on PostgreSQL (run by hand).
 
-    /tmp/venv/bin/python bench/soak.py [--minutes 10] [--staff 10] [--participants 5]
+    .venv/bin/python bench/soak.py [--minutes 10] [--staff 10] [--participants 5]
 
 Staff read their pages and write (monthly checklists, visit outcomes: every write with an
 idempotency key, every 5th write sent twice as the offline outbox would), participants and
