@@ -27,6 +27,7 @@ from .services import (
     correction_of,
     current_apartment_id,
     month_label,
+    month_submission,
     participant_submissions,
     store_submission,
     submission_of,
@@ -48,6 +49,14 @@ def wants_json() -> bool:
 @bp.route("/participants/<int:participant_id>/checklists/new", methods=["GET", "POST"])
 def new(participant_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_write")
+    if request.method == "GET" and not request.headers.get("HX-Boosted"):
+        # One checklist per month: once this month's is sent, the form is its correction.
+        sent = month_submission(participant.id, month_of(local_today()))
+        if sent is not None:
+            flash(_("Månadens genomgång är redan skickad. Det du skickar nu blir en rättelse."),
+                  "info")
+            return redirect(url_for(".correct", participant_id=participant.id,
+                                    submission_id=sent.id), 303)
     return _fill(participant, None)
 
 
@@ -94,6 +103,11 @@ def _fill(participant, old, already_corrected=False):
         if wants_json():
             return jsonify(ok=False, errors=errors), 422
         return _form_page(participant, template, form, posted, errors, old, status=422)
+    if old is None:
+        # A second checklist for a month that has one (sent from another phone, or a form
+        # opened before the first was sent) is a correction of it: a new version, never a
+        # second version 1.
+        old = month_submission(participant.id, month_of(form.held_on.data))
     submission = store_submission(participant, template, form.fields_data(), answers,
                                   current_user.id, key, supersedes=old)
     record("correct" if old else "create", participant_id=participant.id,
@@ -132,7 +146,9 @@ def _old_answers(old) -> tuple[dict[str, str], dict[str, str]]:
 def _form_page(participant, template, form, posted, errors, old, status=200):
     answers, remarks = posted
     answered = sum(1 for item in template.items if answers.get(item.key) in ("ok", "remark", "na"))
-    draft_key = f"bofast-checklist-draft:{participant.id}" + (f":{old.id}" if old else "")
+    # Per user: a draft never opens for someone else who signs in on the same phone.
+    draft_key = (f"bofast-checklist-draft:{current_user.id}:{participant.id}"
+                 + (f":{old.id}" if old else ""))
     action = (url_for(".correct", participant_id=participant.id, submission_id=old.id) if old
               else url_for(".new", participant_id=participant.id))
     return render("checklists/form.html", status=status, participant=participant,

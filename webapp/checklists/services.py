@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..demo import ensure_default_template
-from ..domain.checklists import AnswerInput, month_of
+from ..domain.checklists import AnswerInput, counting_submissions, month_of
 from ..extensions import db
 from ..models import (
     ChecklistAnswer,
@@ -77,6 +77,12 @@ def submission_of(participant: Participant, submission_id: int) -> ChecklistSubm
         .options(selectinload(ChecklistSubmission.answers),
                  selectinload(ChecklistSubmission.template))
     )
+
+
+def month_submission(participant_id: int, month: str) -> ChecklistSubmission | None:
+    """The version that counts for `month` (the newest of its chain), if one was sent."""
+    counting = counting_submissions(participant_submissions(participant_id))
+    return counting.get((participant_id, month))
 
 
 def correction_of(submission: ChecklistSubmission) -> ChecklistSubmission | None:

@@ -112,10 +112,24 @@
     box.hidden = false;
   }
 
+  // ---- Checklist drafts (localStorage "bofast-checklist-draft:<user>:…", checklist.js):
+  // all go at logout; another user's go as soon as someone else is signed in. ----
+  function clearDrafts(keepUser) {
+    try {
+      var s = window.localStorage;
+      for (var i = s.length - 1; i >= 0; i--) {
+        var name = s.key(i) || "";
+        if (name.indexOf("bofast-checklist-draft:") !== 0) continue;
+        if (!keepUser || name.split(":")[1] !== keepUser) s.removeItem(name);
+      }
+    } catch (e) { /* storage off: nothing stored */ }
+  }
+
   // ---- Logout: warn about unsent work; clear what is stored on the phone (DESIGN §5) ----
   function clearStoredData() {
     var outbox = window.BofastOutbox;
     var jobs = [];
+    clearDrafts(null);
     if (window.caches) {
       jobs.push(caches.keys().then(function (keys) {
         return Promise.all(keys.filter(function (k) { return k.indexOf("bofast-") === 0; })
@@ -190,6 +204,8 @@
 
   // ---- Start ----
   function start() {
+    var user = document.body.getAttribute("data-user-id");
+    if (user) clearDrafts(user);
     labelSavedPage();
     if (document.body.hasAttribute("data-offline-page")) {
       // The offline page stands in for the page that was asked for: fetch it once back online.
