@@ -116,3 +116,24 @@ def test_drafts_are_cleared_at_logout_and_when_someone_else_signs_in(world, phon
     phone.goto("/me/plan")  # a full page load (the sign-in swap keeps the old <body> attributes)
     assert phone.evaluate(
         "Object.keys(localStorage).filter(k => k.startsWith('bofast-checklist-draft:'))") == []
+
+
+def test_a_refusal_is_shown_on_that_participants_form_only(world, phone):
+    sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
+    pid = world.participant.id
+    path = f"/participants/{pid}/checklists/new"
+    phone.goto(path)
+    phone.evaluate("""([path, user]) => BofastOutbox.putItem({
+        key: "refused-0001", kind: "checklist", action: path, page: path, label: "", user: user,
+        fields: [["answer-rent_paid", "remark"], ["remark-rent_paid", ""]], status: "failed",
+        createdAt: Date.now(), attempts: 1,
+        errors: {"remark-rent_paid": "Skriv vad anmärkningen gäller."}})""",
+                  [path, str(world.users["staff"].id)])
+    phone.goto("/today")
+    phone.wait_for_load_state("networkidle")
+    expect(phone.locator("#outbox-status")).not_to_contain_text("Kunde inte skickas")
+    phone.goto(path)
+    expect(phone.locator(".error-summary")).to_be_visible()
+    expect(phone.locator("#answer-rent_paid #remark-rent_paid-error")).to_have_text(
+        "Skriv vad anmärkningen gäller.")
+    assert phone.is_checked("#answer-rent_paid-remark")
