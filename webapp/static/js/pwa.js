@@ -7,6 +7,7 @@
   var SW_URL = "/sw.js"; // fixed interface (DESIGN §10): served from a route, scope "/"
   var FORM_PAGES = [/^\/participants\/\d+\/checklists\/new$/, /^\/participants\/\d+\/appointments\/\d+\/outcome$/];
   var MAX_WARM = 20;
+  var ME_PAGES = ["/me/contacts", "/me/appointments", "/me/offline"];
 
   // UI text in the page's language from data-msg-* on #outbox-status (rendered by base.html);
   // the Swedish here is the fallback.
@@ -63,7 +64,13 @@
 
   // ---- Keep the forms linked from today's list ready for offline use ----
   function warmFormPages(registration) {
-    if (location.pathname !== "/today" || !navigator.onLine || !registration.active) return;
+    if (!navigator.onLine || !registration.active) return;
+    if (/^\/me\//.test(location.pathname)) {
+      // Participants: their contacts, next appointments and offline page (DESIGN §5).
+      registration.active.postMessage({ type: "warm", urls: ME_PAGES });
+      return;
+    }
+    if (location.pathname !== "/today") return;
     var urls = [];
     document.querySelectorAll("main a[href]").forEach(function (link) {
       var url = new URL(link.href, location.href);
@@ -93,7 +100,8 @@
     if (!navigator.serviceWorker.controller) return;
     var url = new URL(xhr.responseURL || location.href, location.href);
     if (url.origin !== location.origin || url.search) return;
-    if (url.pathname !== "/today" && !FORM_PAGES.some(function (re) { return re.test(url.pathname); })) return;
+    if (url.pathname !== "/today" && ME_PAGES.indexOf(url.pathname) < 0 &&
+        !FORM_PAGES.some(function (re) { return re.test(url.pathname); })) return;
     if ((xhr.getResponseHeader("Content-Type") || "").indexOf("text/html") !== 0) return;
     navigator.serviceWorker.controller.postMessage({
       type: "store", url: url.pathname, html: xhr.responseText,

@@ -20,7 +20,10 @@ var OFFLINE_PAGES = [
   /^\/today$/,
   /^\/participants\/\d+\/checklists\/new$/,
   /^\/participants\/\d+\/appointments\/\d+\/outcome$/,
+  // Participants: who to call and their next appointments, and their own offline page.
+  /^\/me\/(contacts|appointments|offline)$/,
 ];
+var ME_OFFLINE_URL = "/me/offline";
 
 function isOfflinePage(url) {
   return url.origin === self.location.origin && url.search === "" &&
@@ -112,7 +115,10 @@ function navigate(request, url) {
     return response;
   }).catch(function () {
     var stored = request.method === "GET" && isOfflinePage(url) ? storedPage(url) : Promise.resolve(null);
-    return stored.then(function (response) { return response || offlinePage(); });
+    return stored.then(function (response) {
+      // A participant's phone keeps its own offline page (the on-call number, 112).
+      return response || storedPage(new URL(ME_OFFLINE_URL, self.location.origin));
+    }).then(function (response) { return response || offlinePage(); });
   });
 }
 
