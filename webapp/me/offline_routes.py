@@ -14,12 +14,16 @@ from ..rendering import render
 from . import bp, words
 
 
+def primary_worker(participant) -> User | None:
+    """The support worker to call (the primary one first)."""
+    return db.session.scalar(
+        select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.participant_id == participant.id, User.active.is_(True))
+        .order_by(StaffAssignment.is_primary.desc(), User.display_name).limit(1))
+
+
 @bp.route("/me/offline")
 def offline():
     participant = own_participant()
     org = db.session.get(Organisation, participant.organisation_id)
-    worker = db.session.scalar(
-        select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
-        .where(StaffAssignment.participant_id == participant.id, User.active.is_(True))
-        .order_by(StaffAssignment.is_primary.desc(), User.display_name).limit(1))
-    return render("me/offline.html", org=org, worker=worker, words=words)
+    return render("me/offline.html", org=org, worker=primary_worker(participant), words=words)

@@ -36,6 +36,7 @@ from ..rendering import render
 from ..timeutil import local_day_bounds_utc, local_today
 from . import bp, words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
+from .offline_routes import primary_worker
 
 OWN_STEP_KINDS = ("participant", "together")
 LOG_PAGE_SIZE = 50
@@ -174,7 +175,7 @@ def appointments():
     https, webcal = _feed_urls(current_user)
     return render("me/appointments.html", participant=participant, appointments=upcoming,
                   today=today, words=words, feed_url=https, webcal_url=webcal,
-                  form=NewCalendarLinkForm(),
+                  form=NewCalendarLinkForm(), worker=primary_worker(participant),
                   push_settings="push.settings" in current_app.view_functions)
 
 
