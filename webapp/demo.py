@@ -294,7 +294,7 @@ def _checklists(participant, apartment, template, today, staff, skip_last):
 def _upcoming(participant, today, staff):
     db.session.add_all([
         Appointment(participant_id=participant.id, staff_id=staff.id, kind="home_visit",
-                    starts_at=_at(today, 14), location="Hemma hos dig", created_by_id=staff.id),
+                    starts_at=_at(today, 14), location="", created_by_id=staff.id),
         Appointment(participant_id=participant.id, staff_id=staff.id, kind="healthcare",
                     starts_at=_at(today + timedelta(days=1), 10),
                     location="Vårdcentralen Centrum", created_by_id=staff.id),
