@@ -13,10 +13,11 @@ from .. import idempotency
 from ..access import display_name, get_participant_or_404, visible_participants
 from ..audit import record
 from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
-from ..domain.due import Rules, due_items, visit_missing
+from ..checklists.services import followups_open
+from ..domain.due import DueItem, Rules, due_items, visit_missing
 from ..domain.worklist import group_by_participant, next_visit
 from ..extensions import db
-from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
+from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
 from ..queries import current_contracts
 from ..rendering import render
 from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
@@ -40,6 +41,11 @@ def today():
     people = _caseload()
     facts = caseload.due_facts(people, org, day, now)
     items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date())
+    # Open follow-ups of checklist remarks join the worklist until marked done.
+    followups = {f.answer_id: f for f in followups_open([p.id for p in people])}
+    items = items + [DueItem(kind="followup", participant_id=f.participant_id, due=f.due,
+                             overdue=f.due < day, object_id=f.answer_id)
+                     for f in followups.values()]
     appointments = caseload.appointments_on([p.id for p in people], day)
     visiting = {a.participant_id for a in appointments}
     contracts = current_contracts(sorted(visiting))
@@ -49,7 +55,8 @@ def today():
                   addresses={pid: services.full_address(c.apartment)
                              for pid, c in contracts.items()},
                   next_id=coming.id if coming else None, tel_href=services.tel_href,
-                  items=items, groups=group_by_participant(items), due_link=services.due_link)
+                  items=items, groups=group_by_participant(items), due_link=services.due_link,
+                  followups=followups, followup_owners=FOLLOWUP_OWNERS)
 
 
 @bp.route("/participants")

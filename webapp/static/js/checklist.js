@@ -132,6 +132,26 @@
   // ---- Checks on the phone (the same rules as the server, which checks again) ----
   function field(form, name) { return form.querySelector('[name="' + name + '"]'); }
 
+  // A follow-up (åtgärd, ansvarig, klart senast): once any part is given, the action and the
+  // person responsible are needed.
+  function followupProblems(form, item, label) {
+    var action = item.querySelector("[name^='followup_action-']");
+    var owner = item.querySelector("[name^='followup_owner-']");
+    var due = item.querySelector("[name^='followup_due-']");
+    if (!action || !owner) return [];
+    var any = action.value.trim() || owner.value || (due && due.value);
+    var found = [];
+    if (any && !action.value.trim()) {
+      found.push({ name: action.name, label: label,
+                   text: msg(form, "followup-action", "Skriv vilken åtgärd som ska göras.") });
+    }
+    if (any && !owner.value) {
+      found.push({ name: owner.name, label: label,
+                   text: msg(form, "followup-owner", "Välj vem som är ansvarig.") });
+    }
+    return found;
+  }
+
   function problems(form) {
     var found = [];
     form.querySelectorAll("[data-item]").forEach(function (item) {
@@ -147,6 +167,7 @@
           found.push({ name: remark.name, label: label,
                        text: msg(form, "remark", "Skriv vad anmärkningen gäller.") });
         }
+        followupProblems(form, item, label).forEach(function (p) { found.push(p); });
       }
     });
     var held = field(form, "held_on");
@@ -205,6 +226,8 @@
       target.classList.add("has-error");
       describe(target, id);
     } else {
+      var details = target.closest("details");
+      if (details) details.open = true;
       var box = target.closest(".field, [data-remark]") || target.parentNode;
       box.appendChild(error);
       box.classList.add("has-error");
