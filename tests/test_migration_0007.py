@@ -37,7 +37,8 @@ def test_0007_adds_version_2_and_keeps_answers(tmp_path):
         upgrade()
         with db.engine.connect() as conn:
             versions = conn.execute(text(
-                "SELECT version, (SELECT count(*) FROM checklist_items i WHERE i.template_id = t.id)"
+                "SELECT version, (SELECT count(*) FROM checklist_items i "
+                "WHERE i.template_id = t.id)"
                 " FROM checklist_templates t ORDER BY version")).all()
             keys = conn.execute(text(
                 "SELECT key FROM checklist_items i JOIN checklist_templates t "
