@@ -7,7 +7,6 @@ from flask_login import current_user
 from .extensions import db
 from .models import AuditEvent
 
-
 # Pages the phone fetches in the background to keep them for offline use (sw.js `warm`).
 PREFETCH_ENDPOINTS = frozenset({"checklists.new", "staff.record_outcome", "me.contacts",
                                 "me.appointments", "me.offline"})
