@@ -608,13 +608,15 @@ def _figures() -> list[fig.FigureDefinition]:
             for d in fig.FIGURES]
 
 
-def _chart(definition, series) -> str:
+def _chart(definition, series, running: date | None = None) -> str:
     labels = [month_name(m.month, short=True) for m, _ in series]
-    values = [_scaled(definition, figures[definition.key]) for _, figures in series]
+    values = [None if m == running else _scaled(definition, figures[definition.key])
+              for m, figures in series]
+    notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
     return bar_chart(f"chart-{definition.key}",
                      _("%(title)s, senaste 12 månaderna", title=definition.title),
                      labels, values, max_value=100 if definition.unit == "percent" else None,
-                     unit=" %" if definition.unit == "percent" else "")
+                     unit=" %" if definition.unit == "percent" else "", notes=notes)
 
 
 def _scaled(definition, value: fig.FigureValue) -> float | None:
@@ -628,8 +630,11 @@ def figures():
     month = _month_arg(local_today())
     series = _series(month)
     definitions = _figures()
-    charts = {d.key: _chart(d, series) for d in definitions}
+    # The month that is not over yet is shown as running, not as a (misleading) 0 %.
+    running = local_today().replace(day=1)
+    charts = {d.key: _chart(d, series, running) for d in definitions}
     return render("admin/figures.html", month=month, month_label=_month_label(month),
+                  running=running,
                   series=series, current=series[-1][1], definitions=definitions, charts=charts,
                   month_label_of=_month_label, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),
