@@ -29,8 +29,9 @@ WIDEST = """() => {
   for (const el of document.querySelectorAll("body *")) {
     const r = el.getBoundingClientRect();
     if (r.right > limit + 1 && r.width > 0) {
-      out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}` +
-               `${el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : ""}` +
+      const cls = typeof el.className === "string" && el.className
+        ? "." + el.className.split(" ").join(".") : "";
+      out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls}` +
                ` right=${Math.round(r.right)}`);
     }
   }
