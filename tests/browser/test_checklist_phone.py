@@ -119,6 +119,10 @@ def test_drafts_are_cleared_at_logout_and_when_someone_else_signs_in(world, phon
 
 
 def test_a_refusal_is_shown_on_that_participants_form_only(world, phone):
+    from tests.factories import make_participant
+
+    world.other_in_team = make_participant(world.org, world.team, "Bertil", "Bok")
+    db.session.commit()
     sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
     pid = world.participant.id
     path = f"/participants/{pid}/checklists/new"
@@ -129,9 +133,11 @@ def test_a_refusal_is_shown_on_that_participants_form_only(world, phone):
         createdAt: Date.now(), attempts: 1,
         errors: {"remark-rent_paid": "Skriv vad anmärkningen gäller."}})""",
                   [path, str(world.users["staff"].id)])
-    phone.goto("/today")
+    phone.goto(f"/participants/{world.other_in_team.id}")  # another participant's page
     phone.wait_for_load_state("networkidle")
     expect(phone.locator("#outbox-status")).not_to_contain_text("Kunde inte skickas")
+    phone.goto("/today")  # Idag keeps the way back to the form
+    expect(phone.locator("#outbox-status")).to_contain_text("Kunde inte skickas")
     phone.goto(path)
     expect(phone.locator(".error-summary")).to_be_visible()
     expect(phone.locator("#answer-rent_paid #remark-rent_paid-error")).to_have_text(
