@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .auth.services import hash_password
 from .checklist_defaults import ensure_checklist_v2
+from .demo_phone import seed_followups
 from .extensions import db
 from .models import (
     Absence,
@@ -212,6 +213,7 @@ def seed_demo() -> bool:
                 created_by_id=erik.id))
     _more_visits_today(org, today, anna)
     ensure_checklist_v2(org)  # after the past checklists: they keep version 1
+    seed_followups()
     db.session.commit()
     return True
 
