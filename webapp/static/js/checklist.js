@@ -304,6 +304,9 @@
     });
     var note = form.querySelector("[data-queued-notice]");
     if (note) note.hidden = !locked;
+    // While it waits, the draft is not something to start over from.
+    var draftNotice = document.querySelector("[data-draft-notice]");
+    if (draftNotice && locked) draftNotice.hidden = true;
   }
 
   function showSent(form, item) {
