@@ -36,6 +36,7 @@ def register_cli(app: Flask) -> None:
     def create_admin(username, display_name, organisation, preset, join, password):
         """Bootstrap a real installation: an organisation and its first admin."""
         from .auth.services import hash_password, password_problem
+        from .checklist_defaults import ensure_checklist_v2
         from .demo import ensure_default_template
         from .models import Organisation, User
 
@@ -59,6 +60,7 @@ def register_cli(app: Flask) -> None:
             db.session.add(org)
             db.session.flush()
             ensure_default_template(org)
+            ensure_checklist_v2(org)
         db.session.add(User(organisation_id=org.id, username=username, display_name=display_name,
                             role="admin", password_hash=hash_password(password)))
         db.session.commit()

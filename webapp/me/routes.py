@@ -4,8 +4,6 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -36,8 +34,10 @@ from ..rendering import is_fragment_request, render
 from ..timeutil import local_day_bounds_utc, local_today
 from . import bp, words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
+from .offline_routes import primary_worker
 
 OWN_STEP_KINDS = ("participant", "together")
+LOG_WINDOW = 5000  # the newest events grouped on the page (a year of ordinary use)
 LOG_PAGE_SIZE = 50
 
 
@@ -172,7 +172,7 @@ def appointments():
     https, webcal = _feed_urls(current_user)
     return render("me/appointments.html", participant=participant, appointments=upcoming,
                   today=today, words=words, feed_url=https, webcal_url=webcal,
-                  form=NewCalendarLinkForm())
+                  form=NewCalendarLinkForm(), worker=primary_worker(participant))
 
 
 def _load_staff(appointments) -> None:
@@ -270,28 +270,21 @@ def home():
 
 @bp.route("/me/access-log")
 def access_log():
+    """Grouped by person, day and what they did ("Anna tittade på din plan 3 gånger i dag");
+    fetches the phone made for offline use are not someone reading the file."""
     participant = own_participant()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     rows = db.session.scalars(
         select(AuditEvent).options(joinedload(AuditEvent.user))
-        .where(AuditEvent.participant_id == participant.id,
+        .where(AuditEvent.participant_id == participant.id, AuditEvent.action != "prefetch",
                or_(AuditEvent.user_id.is_(None), AuditEvent.user_id != current_user.id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE + 1)
+        .limit(LOG_WINDOW)
     ).all()
     today = local_today()
-    entries = _collapse([(row.at, *words.audit_words(row)) for row in rows[:LOG_PAGE_SIZE]])
+    groups = words.group_by_day([(row.at, *words.audit_words(row)) for row in rows])
+    start = (page - 1) * LOG_PAGE_SIZE
     return render("me/access_log.html", participant=participant, today=today, words=words,
-                  entries=entries, page=page, has_more=len(rows) > LOG_PAGE_SIZE)
+                  entries=groups[start:start + LOG_PAGE_SIZE], page=page,
+                  has_more=len(groups) > start + LOG_PAGE_SIZE)
 
-
-def _collapse(entries: list[tuple[datetime, str, str, str]]):
-    """One line per person, action and minute: opening three tabs is one visit."""
-    result = []
-    for entry in entries:
-        if result and result[-1][1:] == entry[1:] and (
-            result[-1][0] - entry[0] < timedelta(minutes=1)
-        ):
-            continue
-        result.append(entry)
-    return result

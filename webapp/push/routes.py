@@ -26,7 +26,7 @@ TEST_BODY = "Det här är en testnotis från Bofast. Notiserna fungerar."
 def vapid_public_key():
     key = delivery.public_key_b64()
     if key is None:
-        return jsonify(error="Notiser är inte igång på servern ännu."), 404
+        return jsonify(error="Bofast kan inte skicka notiser ännu."), 404
     if wants_json():
         response = jsonify(publicKey=key)
     else:
@@ -116,7 +116,7 @@ def delete_device(id):
     db.session.commit()
     if not deleted:
         abort(404)
-    flash(_("Enheten får inte längre notiser."), "success")
+    flash(_("Telefonen får inte längre notiser."), "success")
     return redirect(url_for("push.settings"))
 
 
@@ -127,7 +127,7 @@ def send_test_notification(user) -> tuple[str, str]:
     try:
         keys = delivery.load_keys()
     except delivery.VapidKeysMissing:
-        return "error", _("Notiser är inte igång på servern ännu. Prata med den som sköter Bofast.")
+        return "error", _("Bofast kan inte skicka notiser ännu. Fråga den som sköter Bofast.")
     now = utcnow()
     reminder = Reminder(user_id=user.id, kind="test", dedupe_key=f"test:{user.id}:{uuid.uuid4()}",
                         due_at=now, expires_at=now + timedelta(minutes=10), title="Bofast",
@@ -138,13 +138,13 @@ def send_test_notification(user) -> tuple[str, str]:
     status, delivered = deliver(db.session, reminder, now, keys)
     db.session.commit()
     if status == "no_device":
-        return "info", _("Du har inte slagit på notiser på någon enhet ännu.")
+        return "info", _("Du har inte slagit på notiser på någon telefon ännu.")
     if delivered:
-        return "success", ngettext("Testnotisen skickades till %(num)s enhet.",
-                                   "Testnotisen skickades till %(num)s enheter.", delivered)
+        return "success", ngettext("Testnotisen skickades till %(num)s telefon.",
+                                   "Testnotisen skickades till %(num)s telefoner.", delivered)
     if status == "pending":
         return "info", _("Notistjänsten svarade inte just nu. Vi försöker igen om en stund.")
-    return "error", _("Testnotisen gick inte fram. Slå av och på notiser på enheten och "
+    return "error", _("Testnotisen gick inte fram. Slå av och på notiser på telefonen och "
                      "försök igen.")
 
 
@@ -165,7 +165,7 @@ def device_label(user_agent: str) -> str:
     ua = user_agent or ""
     system = next((name for token, name in (
         ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-        ("Mac OS", "Mac"), ("Linux", "Linux")) if token in ua), "Okänd enhet")
+        ("Mac OS", "Mac"), ("Linux", "Linux")) if token in ua), "Okänd telefon")
     browser = next((name for token, name in (
         ("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
         if token in ua), "")

@@ -261,7 +261,13 @@
       var user = bodyUser();
       var mine = items.filter(function (item) { return !user || item.user === user; });
       var waiting = mine.filter(function (item) { return item.status === "pending" || item.status === "sending"; });
-      var failed = mine.filter(function (item) { return item.status === "failed"; });
+      // A refused item is shown on its own form (and on Idag, the way back to it), never on
+      // other participants' pages.
+      var here = global.location.pathname;
+      var failed = mine.filter(function (item) {
+        return item.status === "failed" && (here === "/today" || item.action === here ||
+          (item.page || "").split("?")[0] === here);
+      });
       box.textContent = "";
       if (waiting.length) {
         var line = el("p", "outbox-waiting",

@@ -20,7 +20,10 @@ var OFFLINE_PAGES = [
   /^\/today$/,
   /^\/participants\/\d+\/checklists\/new$/,
   /^\/participants\/\d+\/appointments\/\d+\/outcome$/,
+  // Participants: who to call and their next appointments, and their own offline page.
+  /^\/me\/(contacts|appointments|offline)$/,
 ];
+var ME_OFFLINE_URL = "/me/offline";
 
 function isOfflinePage(url) {
   return url.origin === self.location.origin && url.search === "" &&
@@ -112,7 +115,10 @@ function navigate(request, url) {
     return response;
   }).catch(function () {
     var stored = request.method === "GET" && isOfflinePage(url) ? storedPage(url) : Promise.resolve(null);
-    return stored.then(function (response) { return response || offlinePage(); });
+    return stored.then(function (response) {
+      // A participant's phone keeps its own offline page (the on-call number, 112).
+      return response || storedPage(new URL(ME_OFFLINE_URL, self.location.origin));
+    }).then(function (response) { return response || offlinePage(); });
   });
 }
 
@@ -152,7 +158,8 @@ function warm(paths) {
       return cache.match(url.href, { ignoreVary: true }).then(function (stored) {
         var savedAt = stored ? parseInt(stored.headers.get(SAVED_AT) || "0", 10) : 0;
         if (savedAt >= today) return null; // loaded today already: no extra read of the file
-        return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+        // Marked, so the audit log records a prefetch, not someone reading the file.
+        return fetch(url.href, { credentials: "same-origin", headers: { "X-Bofast-Prefetch": "1" } }).then(function (response) {
           return storePage(url, response);
         });
       }).catch(function () { return null; });
