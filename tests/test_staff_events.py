@@ -147,7 +147,7 @@ def test_valid_form_with_htmx_navigates_back_to_the_page(client, world, login_as
 
 def test_rattelse_shows_contact_deadline_and_overdue_badge(client, world, login_as):
     fresh = _rattelse(world, received_ago=timedelta(hours=2))
-    late = _rattelse(world, received_ago=timedelta(days=2))
+    late = _rattelse(world, received_ago=timedelta(days=7))  # §1d: next working day
     assert not is_overdue(fresh, utcnow()) and is_overdue(late, utcnow())
     assert follow_up_deadline(fresh) == fresh.received_at + timedelta(days=1)
     login_as("staff")
