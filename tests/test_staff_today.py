@@ -78,7 +78,8 @@ def test_a_colleagues_visit_links_to_the_outcome_page_instead_of_an_inline_form(
 def test_due_items_link_to_the_right_section(client, world, login_as, db):
     login_as("staff")
     pid = world.participant.id  # fas 2, no visit and no checklist this period
-    make_disturbance(world.participant, received_at=utcnow() - timedelta(days=7))  # past any next working day
+    # Seven days: past the end of any next working day (DESIGN §1d).
+    make_disturbance(world.participant, received_at=utcnow() - timedelta(days=7))
     db.session.commit()
     page = _html(client.get("/today"))
     due = page.split('id="due-heading"')[1]

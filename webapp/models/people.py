@@ -8,9 +8,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from ..domain.rules import PRESETS as RULE_PRESETS
 from ..domain.rules import preset_values
+from ..extensions import db
 from .base import utcnow
 
 ROLES = ("participant", "staff", "social_worker", "housing", "admin")
