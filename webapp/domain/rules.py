@@ -100,6 +100,12 @@ def _org_rules(org) -> Rules:
     return replace(base, **values)
 
 
+def has_override(team) -> bool:
+    """The team sets any rule of its own."""
+    return getattr(team, "rules_preset", None) in PRESETS or any(
+        getattr(team, key, None) is not None for key in OVERRIDABLE)
+
+
 def effective_rules(org, team=None) -> Rules:
     """The organisation's rules, then the team's preset (if it chose one), then the team's
     own values where it set them."""

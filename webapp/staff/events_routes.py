@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..timeutil import local_today, to_local
+from ..timeutil import local_today, to_local, to_utc
 from . import bp
 from .events_forms import (
     OPEN_SUPPORT_REMINDER,
@@ -239,6 +239,10 @@ def events_follow_up(participant_id: int, disturbance_id: int):
     if not form.validate_on_submit():
         return _page(participant, status=422, item_forms={f"followup-{disturbance.id}": form})
     disturbance.followed_up_at, disturbance.followed_up_by_id = utcnow(), current_user.id
+    disturbance.contacted_at = disturbance.followed_up_at
+    if form.contacted_on.data:  # the real contact time, when it was earlier than the typing
+        disturbance.contacted_at = min(disturbance.followed_up_at, to_utc(datetime.combine(
+            form.contacted_on.data, form.contacted_time.data)))
     disturbance.follow_up_note = form.note.data.strip()
     record("disturbance_followup", participant_id=participant.id, object_type="disturbance",
            object_id=disturbance.id)
@@ -255,6 +259,7 @@ def events_absence(participant_id: int):
     if not form.validate_on_submit():
         return _invalid(participant, "absence_form", form)
     absence = Absence(participant_id=participant.id, start_date=form.start_date.data,
+                      kind=form.kind.data,
                       end_date=form.end_date.data, reason=(form.reason.data or "").strip(),
                       recorded_by_id=current_user.id)
     db.session.add(absence)

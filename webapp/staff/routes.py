@@ -17,7 +17,8 @@ from ..domain.due import Rules, due_items, visit_missing
 from ..extensions import db
 from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
 from ..rendering import render
-from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
+from ..social.services import sync_missed_visits
+from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local, tz
 from . import bp, caseload, services
 from .forms import OutcomeForm
 
@@ -36,8 +37,12 @@ def _caseload() -> list:
 def today():
     day, now, org = local_today(), utcnow(), current_user.organisation
     people = _caseload()
+    if sync_missed_visits(people, org, day):  # ended periods owe housing a notice (§1d)
+        db.session.commit()
+        people = _caseload()  # one query instead of reloading each expired row
     facts = caseload.due_facts(people, org, day, now)
-    items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date())
+    items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date(),
+                      zone=tz(), rules_by_participant=caseload.rules_by_participant(people, org))
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
                   people={p.id: p for p in people},
                   appointments=caseload.appointments_on([p.id for p in people], day),

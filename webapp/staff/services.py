@@ -33,7 +33,7 @@ from ..models import (
     VisitOutcome,
     utcnow,
 )
-from ..queries import current_contracts, tenancy_for
+from ..queries import absences_by_participant, current_contracts, tenancy_for
 from ..timeutil import local_today, to_local, to_utc
 from . import caseload
 from .forms import AppointmentForm
@@ -64,7 +64,16 @@ def _first_endpoint(*endpoints: str) -> str:
 
 def due_link(item: DueItem) -> str:
     """Where a due item is dealt with: the participant's right section."""
+    if item.kind == "missed_visit":
+        return url_for("social.explain_missed", participant_id=item.participant_id,
+                       missed_id=item.object_id)
+    if item.kind == "report" and item.period_start:
+        return url_for("social.reports", participant_id=item.participant_id,
+                       month=f"{item.period_start:%Y-%m}")
     endpoint = {
+        "goal": "social.plan_details",
+        "relief": "staff.events",
+        "review": "social.decisions",
         "visit": "staff.appointments",
         "checklist": _first_endpoint("checklists.new", "checklists.history"),
         "rattelse": _first_endpoint("staff.events"),
@@ -94,12 +103,13 @@ def tel_href(phone: str) -> str:
 def overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
     org, today, now = current_user.organisation, local_today(), utcnow()
-    rules = Rules.of(org)
+    rules = Rules.of(org, person.team)
     contract = current_contracts([person.id]).get(person.id)
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
-        compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today)
+        compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
+                                      absences_by_participant([person.id]).get(person.id, []))
     phase_since = db.session.scalar(
         select(func.max(PhaseChange.started_on))
         .where(PhaseChange.participant_id == person.id, PhaseChange.phase == person.phase))
@@ -119,8 +129,13 @@ def overview(person: Participant) -> dict:
         .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
+    from ..models import SupportAssignment
+
+    assignment = db.session.scalar(
+        select(SupportAssignment).where(SupportAssignment.participant_id == person.id)
+        .order_by(SupportAssignment.sent_on.desc(), SupportAssignment.id.desc()).limit(1))
     return dict(
-        participant=person, contract=contract, today=today,
+        participant=person, contract=contract, today=today, assignment=assignment,
         address=display_address(person, full_address(contract.apartment)) if contract else "",
         tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
         compliance=compliance, phase_since=phase_since, upcoming=upcoming,
