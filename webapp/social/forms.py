@@ -73,7 +73,7 @@ class QuarterlyForm(FlaskForm):
         InputRequired(_l("Skriv när mötet hölls.")), not_after_today, not_long_ago()])
     note = TextAreaField(_l("Vad kom ni fram till?"), validators=[Length(max=4000)])
     transfer_ready = RadioField(_l("Är deltagaren redo för förstahandskontrakt?"),
-                                choices=[("yes", _l("Ja")), ("no", _l("Inte än"))],
+                                choices=label_choices({"yes": _l("Ja"), "no": _l("Inte än")}),
                                 validators=[Optional()])
 
 
@@ -103,7 +103,8 @@ class LateVisitForm(FlaskForm):
     time = TimeField(_l("Klockslag"), validators=[
         InputRequired(_l("Skriv klockslaget, till exempel 14:30."))])
     with_social_services = RadioField(_l("Var socialtjänsten med?"),
-                                      choices=[("no", _l("Nej")), ("yes", _l("Ja"))],
+                                      choices=label_choices({"no": _l("Nej"),
+                                                             "yes": _l("Ja")}),
                                       default="no")
     note = TextAreaField(_l("Kort anteckning"), validators=[Optional(), Length(max=2000)])
 

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..access import get_participant_or_404
 from ..audit import record
@@ -70,11 +71,11 @@ def _decisions(person) -> list[Decision]:
                                                         Decision.id.desc())))
 
 
-def _decision_choices(person) -> list[tuple[str, str]]:
+def _decision_choices(person) -> list[SelectChoice]:
     from ..models import DECISION_KINDS
 
-    return [("", _("Inget valt"))] + [
-        (str(d.id), f"{DECISION_KINDS[d.kind]} {d.starts_on.isoformat()}")
+    return [SelectChoice("", _("Inget valt"))] + [
+        SelectChoice(str(d.id), f"{DECISION_KINDS[d.kind]} {d.starts_on.isoformat()}")
         for d in _decisions(person) if d.superseded_by_id is None]
 
 
