@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_local
+from ..timeutil import local_today, month_key, to_local, to_utc
 from . import bp
 from .forms import DisturbanceForm
 
@@ -214,6 +214,9 @@ def new_disturbance():
         occurred_on=form.occurred_on.data, received_at=utcnow(), source="housing",
         severity=form.severity.data, description=form.description.data.strip(),
         reported_by_id=current_user.id,
+        letter_sent_at=to_utc(form.letter_sent_at.data) if form.letter_sent_at.data else None,
+        copy_received_at=to_utc(form.copy_received_at.data) if form.copy_received_at.data
+        else None,
     )
     db.session.add(disturbance)
     db.session.flush()
