@@ -80,16 +80,23 @@ class QuarterlyForm(FlaskForm):
 class ExplainMissedForm(FlaskForm):
     reason = RadioField(_l("Varför blev det inget besök?"), choices=label_choices(MISSED_REASONS),
                         validators=[DataRequired(_l("Välj varför."))])
-    visited_on = DayField(_l("Datum för besöket"), validators=[Optional()])
+    visited_on = DayField(_l("Datum för besöket"), validators=[
+        Optional(), not_after_today, not_long_ago(92)])
     visited_time = TimeField(_l("Klockslag"), validators=[Optional()])
 
-    def validate_visited_on(self, field):
-        if self.reason.data == "logged_late" and not field.data:
-            raise ValidationError(_l("Skriv när besöket gjordes."))
-
-    def validate_visited_time(self, field):
-        if self.reason.data == "logged_late" and field.data is None:
-            raise ValidationError(_l("Skriv klockslaget, till exempel 14:30."))
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends a field's own checks when it is empty, so the "needed when the visit
+        # was made" rule is checked here.
+        ok = super().validate(extra_validators)
+        if self.reason.data != "logged_late":
+            return ok
+        if not self.visited_on.data and not self.visited_on.errors:
+            self.visited_on.errors = [_l("Skriv när besöket gjordes.")]
+            ok = False
+        if self.visited_time.data is None and not self.visited_time.errors:
+            self.visited_time.errors = [_l("Skriv klockslaget, till exempel 14:30.")]
+            ok = False
+        return ok
 
 
 MEETING_CHOICES = {k: v for k, v in APPOINTMENT_KINDS.items() if k != "phone"}

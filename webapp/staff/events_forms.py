@@ -48,9 +48,13 @@ class FollowUpForm(FlaskForm):
         DataRequired(_l("Skriv kort hur ni tog kontakt och vad ni kom överens om.")),
         Length(max=4000)])
 
-    def validate_contacted_time(self, field):
-        if self.contacted_on.data and field.data is None:
-            raise ValidationError(_l("Skriv klockslaget, till exempel 14:30."))
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the time field's own checks when empty: a date needs its time.
+        ok = super().validate(extra_validators)
+        if self.contacted_on.data and self.contacted_time.data is None:
+            self.contacted_time.errors = [_l("Skriv klockslaget, till exempel 14:30.")]
+            ok = False
+        return ok
 
 
 class AbsenceForm(FlaskForm):
