@@ -143,10 +143,12 @@ def test_compiled_catalog_matches_the_po_file():
 
     with open(CATALOG / "messages.mo", "rb") as f:
         compiled = read_mo(f)
-    want = {m.id if isinstance(m.id, str) else tuple(m.id): m.string
+    def plain(value):  # plural strings: a tuple from the .po, a list from the .mo
+        return value if isinstance(value, str) else tuple(value)
+
+    want = {plain(m.id): plain(m.string)
             for m in _read_po() if m.id and m.string and not m.fuzzy}
-    have = {m.id if isinstance(m.id, str) else tuple(m.id): m.string
-            for m in compiled if m.id}
+    have = {plain(m.id): plain(m.string) for m in compiled if m.id}
     assert have == want, "run `make translations` and commit messages.mo"
 
 
