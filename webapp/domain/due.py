@@ -71,7 +71,8 @@ class DueItem:
     missing_with_social_services: int = 0
     booked: int = 0  # visits booked later this period
     deadline: datetime | None = None  # exact deadline (naive UTC) where there is one
-    period_start: date | None = None  # the missed period of a "missed_visit"
+    period_start: date | None = None  # the period of a "visit", "missed_visit" or "report"
+    period: str = ""  # "week" | "month" for the visit items (a team may differ from the org)
 
 
 def review_date(facts: Facts, rules: Rules) -> date | None:
@@ -95,7 +96,8 @@ def _visit_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
         missing=compliance.missing,
         missing_with_social_services=max(0, compliance.required_with_social_services
                                          - compliance.done_with_social_services),
-        booked=facts.booked_visits,
+        booked=facts.booked_visits, period_start=compliance.period_start,
+        period=rules.visit_period,
     )
 
 
@@ -124,7 +126,7 @@ def _missed_items(facts: Facts, rules: Rules) -> list[DueItem]:
         _start, end = period_bounds(start, rules.visit_period)
         items.append(DueItem(kind="missed_visit", participant_id=facts.participant_id,
                              due=end - timedelta(days=1), overdue=True, object_id=missed_id,
-                             period_start=start))
+                             period_start=start, period=rules.visit_period))
     return items
 
 

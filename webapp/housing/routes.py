@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 
 from ..access import display_name, visible_participants
 from ..audit import record
+from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.visits import VisitRule, period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
@@ -32,7 +33,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_local, to_utc
+from ..timeutil import local_today, month_key, to_local, to_utc, tz
 from . import bp
 from .forms import DisturbanceForm
 
@@ -97,9 +98,10 @@ def _notices(by_id: dict[int, Participant]) -> list[dict]:
 
 
 def _follow_up(d, now) -> dict:
+    """The one-day rule as staff's Idag sees it (domain.disturbances): next working day."""
     if d.followed_up_at is None:
-        return {"done": False, "in_time": now - d.received_at <= ONE_DAY}
-    return {"done": True, "in_time": d.followed_up_at - d.received_at <= ONE_DAY}
+        return {"done": False, "in_time": not is_overdue(d, now, tz())}
+    return {"done": True, "in_time": bool(contacted_in_time(d, tz()))}
 
 
 def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
@@ -111,6 +113,8 @@ def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
         select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
                Disturbance.received_at, Disturbance.severity, Disturbance.source,
                Disturbance.description, Disturbance.followed_up_at,
+               Disturbance.letter_sent_at, Disturbance.copy_received_at,
+               Disturbance.contacted_at,
                Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
         .where(Disturbance.participant_id.in_(list(by_id)))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
@@ -223,7 +227,8 @@ def new_disturbance():
     record("create", participant_id=disturbance.participant_id, object_type="disturbance",
            object_id=disturbance.id)
     db.session.commit()
-    flash(_("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen inom ett dygn."),
+    flash(_("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen senast nästa "
+            "arbetsdag."),
           "info")
     return redirect(url_for("housing.home"))
 

@@ -1,7 +1,7 @@
 """Routes of the social-services side. Access per DESIGN §2 is decided in webapp/access.py."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -47,6 +47,19 @@ from .forms import (
     ReportForm,
 )
 from .home import home_sections
+
+
+@bp.app_template_filter("local_deadline")
+def local_deadline(value) -> str:
+    """A deadline at local midnight reads as the end of the day before ("måndag 23 november
+    kl 24:00"), as the one-day rule is worded."""
+    from ..timeutil import format_datetime, format_day, to_local
+
+    local = to_local(value)
+    if local.hour == 0 and local.minute == 0:
+        day = local.date() - timedelta(days=1)
+        return _("%(day)s kl 24:00", day=format_day(day))
+    return format_datetime(value)
 
 
 @bp.context_processor

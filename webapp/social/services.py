@@ -60,7 +60,7 @@ def sync_missed_visits(participants: list[Participant], org, today: date) -> int
     ids = [p.id for p in fas2]
     if not ids:
         return 0
-    since = today - timedelta(days=31 * 3)
+    since = today - timedelta(days=31 * (LOOKBACK_PERIODS + 1))  # room for monthly periods
     done = _done_meetings(ids, since, today)
     absences = absences_by_participant(ids)
     started = fas2_since(ids)

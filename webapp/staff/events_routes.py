@@ -221,7 +221,7 @@ def events_disturbance(participant_id: int):
     db.session.commit()
     if disturbance.severity == "rattelse":
         return _saved(participant, _("Rättelseanmaningen är sparad. Kontakta hyresgästen senast "
-                      "inom ett dygn."), "warning")
+                      "nästa arbetsdag."), "warning")
     return _saved(participant, _("Störningen är sparad."))
 
 
