@@ -243,12 +243,14 @@ def _missing_counts(session, user, today: date, now: datetime) -> tuple[int, int
     """(participants missing this period's visits, missing this month's checklist) in the
     user's caseload: the same facts and rules as the staff Idag page (domain.due)."""
     from .access import visible_participants
+    from .social.services import sync_missed_visits
     from .staff.caseload import due_facts, rules_by_participant
 
     people = session.scalars(visible_participants(user).where(Participant.phase == 2)).all()
     if not people:
         return 0, 0
     org = user.organisation
+    sync_missed_visits(people, org, today)  # the notices to housing need no page view (§1d)
     facts = due_facts(people, org, today, now)
     items = due_items(facts, Rules.of(org), today, now, zone=_zone(),
                       rules_by_participant=rules_by_participant(people, org))

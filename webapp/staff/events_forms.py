@@ -133,14 +133,3 @@ class ReserveKeyForm(FlaskForm):
     def validate_conditions(self, field):
         if self.spare_key_at_office.data and not (field.data or "").strip():
             raise ValidationError(_l("Skriv villkoren för reservnyckeln."))
-
-
-class DecisionForm(FlaskForm):
-    decision_date = _required_day(_l("Beslutet togs"), _l("Skriv datumet för beslutet."),
-                                  within_days(366))
-    review_date = DayField(_l("Omprövas senast (lämna tomt för förslaget)"), validators=[
-        Optional(), within_days(6 * 366)])
-
-    def validate_review_date(self, field):
-        if field.data and self.decision_date.data and field.data <= self.decision_date.data:
-            raise ValidationError(_l("Omprövningen måste vara efter beslutet."))

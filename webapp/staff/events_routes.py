@@ -41,7 +41,6 @@ from .events_forms import (
     AbsenceForm,
     ConsentForm,
     ConsentWithdrawForm,
-    DecisionForm,
     DisturbanceForm,
     FollowUpForm,
     PhaseForm,
@@ -134,8 +133,6 @@ def _blank_forms(participant, rows) -> dict:
         phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
         consent_form=ConsentForm(formdata=None, given_on=today),
         key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
-        decision_form=DecisionForm(formdata=None, decision_date=participant.decision_date,
-                                   review_date=participant.review_date),
         decision_months=_organisation(participant).decision_months,
     )
 
@@ -372,22 +369,6 @@ def events_reserve_key(participant_id: int):
            object_id=key.id)
     db.session.commit()
     return _saved(participant, _("Uppgifterna om nycklar är sparade."))
-
-
-@bp.route("/participants/<int:participant_id>/events/decision", methods=["POST"])
-def events_decision(participant_id: int):
-    participant = _writable(participant_id, "events_write")
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return _invalid(participant, "decision_form", form)
-    participant.decision_date = form.decision_date.data
-    participant.review_date = form.review_date.data or default_review_date(
-        form.decision_date.data, _organisation(participant).decision_months)
-    record("decision_update", participant_id=participant.id, object_type="participant",
-           object_id=participant.id, detail=f"omprövning {participant.review_date.isoformat()}")
-    db.session.commit()
-    return _saved(participant, _("Beslutet är sparat. Omprövas senast %(date)s.",
-                                 date=participant.review_date.isoformat()))
 
 
 def default_review_date(decision_date: date, decision_months: int) -> date:
