@@ -166,3 +166,18 @@ def test_housing_records_when_the_letter_was_sent_and_the_copy_received(client, 
     events = _html(client.get(f"/participants/{world.participant.id}/events"))
     # Friday 16:00 copy: contact by the end of Monday (not Saturday 16:00).
     assert "måndag 23 november kl 24:00" in events or "tisdag 24 november kl 00:00" in events
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_stockholm_acute_relief_is_counted_against_14_days_with_a_warning(client, world,
+                                                                          login_as, db):
+    world.org.apply_preset("stockholm")
+    db.session.add(Absence(participant_id=world.participant.id, kind="relief_acute",
+                           start_date=date(2026, 2, 1), end_date=date(2026, 2, 16)))
+    db.session.commit()
+    login_as("staff")
+    overview = _html(client.get(f"/participants/{world.participant.id}"))
+    assert "16 av 14 dagar" in overview and "Över taket" in overview
+    assert "Akut avlastning: 16 dagar i år, över taket." in _html(client.get("/today"))
+    login_as("social_worker")
+    assert "16 av 14 dagar" in _html(client.get("/social"))

@@ -129,13 +129,22 @@ def overview(person: Participant) -> dict:
         .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
-    from ..models import SupportAssignment
+    from ..domain.social import relief_days_in_year, relief_warning
+    from ..models import Absence, SupportAssignment
 
+    relief = None
+    if rules.relief_days_per_year:  # Stockholm: acute relief counted against a yearly cap
+        rows = db.session.execute(select(Absence.kind, Absence.start_date, Absence.end_date)
+                                  .where(Absence.participant_id == person.id)).all()
+        days = relief_days_in_year([tuple(r) for r in rows], today.year, today)
+        relief = dict(days=days, cap=rules.relief_days_per_year,
+                      level=relief_warning(days, rules.relief_days_per_year))
     assignment = db.session.scalar(
         select(SupportAssignment).where(SupportAssignment.participant_id == person.id)
         .order_by(SupportAssignment.sent_on.desc(), SupportAssignment.id.desc()).limit(1))
     return dict(
         participant=person, contract=contract, today=today, assignment=assignment,
+        relief=relief,
         address=display_address(person, full_address(contract.apartment)) if contract else "",
         tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
         compliance=compliance, phase_since=phase_since, upcoming=upcoming,
