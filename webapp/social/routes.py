@@ -369,7 +369,8 @@ def crisis_plan(participant_id: int):
     row = _crisis_plan(person)
     form = CrisisPlanForm() if write else CrisisPlanForm(formdata=None, obj=row)
     if write and form.validate_on_submit():
-        form.populate_obj(row)
+        for name in ("signals", "what_helps", "whom_to_call"):
+            setattr(row, name, (getattr(form, name).data or "").strip())
         row.updated_by_id, row.updated_at = current_user.id, utcnow()
         db.session.add(row)
         db.session.flush()
