@@ -249,3 +249,12 @@ def test_report_month_is_this_or_last(client, world, login_as):
     last = month_key(local_today().replace(day=1) - timedelta(days=1))
     page = _html(client.get(f"/participants/{world.participant.id}/reports?month={last}"))
     assert f"/reports/{last}" in page
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_the_plans_own_follow_up_date_is_flagged_when_due(client, world, login_as, db):
+    plan = db.session.scalar(select(Plan).where(Plan.participant_id == world.participant.id))
+    plan.follow_up_date = date(2026, 11, 23)
+    db.session.commit()
+    login_as("staff")
+    assert "Planen ska följas upp" in _html(client.get("/today"))

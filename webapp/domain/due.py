@@ -52,7 +52,8 @@ class Facts:
     # (MissedVisit id, first day of the period) of ended periods nobody has explained yet.
     missed_periods: list[tuple[int, date]] = field(default_factory=list)
     report_months: frozenset[str] | None = None  # None: monthly reports not tracked here
-    goal_follow_ups: list[tuple[int, date]] = field(default_factory=list)  # (goal id, date)
+    # (goal id, follow-up date) of plan goals; goal id None: the plan's own follow-up date.
+    goal_follow_ups: list[tuple[int | None, date]] = field(default_factory=list)
     relief_days_this_year: int = 0
     decision_date: date | None = None
     review_date: date | None = None

@@ -42,6 +42,11 @@ def social_facts(ids: list[int], today: date) -> dict[int, dict]:
                Goal.status == "active")
     ):
         result[pid]["goal_follow_ups"].append((goal_id, when))
+    for pid, when in db.session.execute(  # the plan's own follow-up date (id None)
+        select(Plan.participant_id, Plan.follow_up_date)
+        .where(Plan.participant_id.in_(ids), Plan.follow_up_date.is_not(None))
+    ):
+        result[pid]["goal_follow_ups"].append((None, when))
     relief: dict[int, list] = defaultdict(list)
     for pid, kind, first, last in db.session.execute(
         select(Absence.participant_id, Absence.kind, Absence.start_date, Absence.end_date)
