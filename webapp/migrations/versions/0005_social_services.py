@@ -157,16 +157,23 @@ def upgrade():
         batch_op.add_column(sa.Column('follow_up_on', sa.Date(), nullable=True))
 
     with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('any_meeting_counts', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('any_meeting_counts', sa.Boolean(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('relief_days_per_year', sa.Integer(), nullable=False, server_default='0'))
 
+    # The decision link: on SQLite an inline REFERENCES (a batch would rebuild `plans`, which
+    # other tables reference, and fail with foreign keys on and data in the database).
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("ALTER TABLE plans ADD COLUMN decision_id INTEGER "
+                   "CONSTRAINT fk_plans_decision_id_decisions REFERENCES decisions (id)")
+    else:
+        op.add_column('plans', sa.Column('decision_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_plans_decision_id_decisions'), 'plans', 'decisions',
+                              ['decision_id'], ['id'])
     with op.batch_alter_table('plans', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('decision_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('participation', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('agreement', sa.String(length=10), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('sip_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('sip_note', sa.Text(), nullable=False, server_default=''))
-        batch_op.create_foreign_key(batch_op.f('fk_plans_decision_id_decisions'), 'decisions', ['decision_id'], ['id'])
 
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rules_preset', sa.String(length=20), nullable=True))
