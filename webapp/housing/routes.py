@@ -16,7 +16,8 @@ from wtforms import SelectChoice
 from ..access import display_name, visible_participants
 from ..audit import record
 from ..domain.disturbances import contacted_in_time, is_overdue
-from ..domain.visits import VisitRule, period_bounds, visit_compliance
+from ..domain.due import Rules
+from ..domain.visits import period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
     SEVERITIES,
@@ -60,7 +61,7 @@ def _checklist_counts(people: list[Participant], month: str) -> dict:
 def _visit_counts(people: list[Participant]) -> list[dict]:
     """Met / not met counts for this and last period: housing sees numbers, never notes."""
     org = current_user.organisation
-    rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
+    rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
     today = local_today()
     this_start, _this_end = period_bounds(today, rule.period)
     last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
@@ -71,7 +72,8 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
             select(Appointment.participant_id, Appointment.starts_at,
                    Appointment.with_social_services)
             .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-            .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+            .where(Appointment.participant_id.in_(ids),
+                   Appointment.kind.in_(sorted(rule.counted_kinds)),
                    VisitOutcome.outcome == "done",
                    Appointment.starts_at >= utcnow() - timedelta(days=70))
         ):
