@@ -258,3 +258,13 @@ def test_the_plans_own_follow_up_date_is_flagged_when_due(client, world, login_a
     db.session.commit()
     login_as("staff")
     assert "Planen ska följas upp" in _html(client.get("/today"))
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_the_participant_sees_their_own_decision_dates(client, world, login_as, db):
+    login_as("social_worker")
+    _decision(client, world.participant.id, review_date="2027-05-01")
+    login_as("participant")
+    page = _html(client.get("/me/home"))
+    assert "Ditt beslut om stöd" in page and "2027-05-01" in page
+    assert "Boendestöd Bostad först" not in page  # the decision's text is not shown
