@@ -24,6 +24,15 @@ EXPECTATIONS: list[tuple[str, set[str] | None, set[str] | None]] = [
     (r"^/calendar/", None, None),  # secret-token feed
     (r"^/logout$", SIGNED_IN, SIGNED_IN),
     (r"^/today", {"staff"}, {"staff"}),
+    # Social services (DESIGN §2): decisions and the assignment are the social worker's; staff
+    # read them. Staff write the monthly report, the social worker comments on it.
+    (r"^/social$", {"social_worker"}, {"social_worker"}),
+    (r"^/participants/[^/]+/decisions/[^/]+/edit$", {"social_worker"}, {"social_worker"}),
+    (r"^/participants/[^/]+/(decisions|assignments)", {"staff", "social_worker"},
+     {"social_worker"}),
+    (r"^/participants/[^/]+/reports/[^/]+/comments$", {"social_worker"}, {"social_worker"}),
+    (r"^/participants/[^/]+/quarterly$", {"staff", "social_worker"},
+     {"staff", "social_worker"}),
     (r"^/participants", {"staff", "social_worker"}, {"staff"}),
     (r"^/me(/|$)", {"participant"}, {"participant"}),
     (r"^/housing(/|$)", {"housing"}, {"housing"}),
@@ -61,7 +70,7 @@ def _param_values(world):
         "disturbance_id": 1, "absence_id": 1, "template_id": 1, "event_id": 1,
         "token": "not-a-real-token", "filename": "icon-192.png", "size": 192, "month": "2026-01",
         "version": 1, "contact_id": 1, "team_id": world.team.id, "notice_id": 1,
-        "consent_id": 1,
+        "consent_id": 1, "decision_id": 1, "report_id": 1, "missed_id": 1,
     }
 
 

@@ -95,8 +95,9 @@ def test_rattelse_is_due_within_one_day_and_overdue_after():
     facts = Facts(participant_id=1, phase=3, open_rattelser=[(7, received)])
     item = due_for(facts, rules("goteborg"), WEDNESDAY, NOW)[0]
     assert item.kind == "rattelse" and item.object_id == 7 and not item.overdue
-    assert item.deadline == received + timedelta(days=1)
-    late = Facts(participant_id=1, phase=3, open_rattelser=[(7, NOW - timedelta(hours=25))])
+    # DESIGN §1d: the end of the next working day, local time (Thursday 24:00 CET = 23:00 UTC).
+    assert item.deadline == datetime(2026, 11, 19, 23, 0)
+    late = Facts(participant_id=1, phase=3, open_rattelser=[(7, NOW - timedelta(hours=60))])
     assert due_for(late, rules("goteborg"), WEDNESDAY, NOW)[0].overdue
 
 

@@ -39,7 +39,8 @@ def housing_data(db, world):
     db.session.add(Note(participant_id=p.id, author_id=staff.id, text="HEMLIG-JOURNAL"))
     db.session.add(Disturbance(participant_id=p.id, occurred_on=local_today(), source="landlord",
                                severity="rattelse", description="Hög musik",
-                               received_at=utcnow() - timedelta(hours=30),
+                               # Issue 15: the deadline is the end of the next working day.
+                               received_at=utcnow() - timedelta(days=7),
                                followed_up_at=utcnow() - timedelta(hours=2),
                                follow_up_note="HEMLIG-UPPFOLJNING"))
     db.session.add(Disturbance(participant_id=p.id, occurred_on=local_today(), source="staff",
@@ -64,7 +65,7 @@ def test_housing_home_shows_notice_disturbance_and_absence_dates(client, login_a
     assert "Kalle Svensson" in html
     assert "Kvittera" in html
     assert "Hög musik" in html
-    assert "Uppföljd" in html and "efter mer än ett dygn" in html
+    assert "Uppföljd" in html and "efter nästa arbetsdag" in html
     assert "Frånvaro" in html
 
 

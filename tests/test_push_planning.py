@@ -135,22 +135,23 @@ def test_checklist_warning_from_the_20th():
     assert p.due_at == utc("2026-03-20 07:30") and p.key == "checklist:1:2026-03"
 
 
-def test_rattelse_reminded_when_received_and_before_the_day_is_up():
-    received = utc("2026-03-10 14:00")
+def test_rattelse_reminded_when_received_and_on_the_morning_of_the_deadline_day():
+    # DESIGN §1d (issue 15): the deadline is the end of the next working day, not 24 hours.
+    received = utc("2026-03-10 14:00")  # Tuesday, local time
     planned = {p.key.rsplit(":", 1)[-1]: p for p in rattelse_reminders(
         disturbance_id=5, received_at=received, user_id=2, now=received, zone=STHLM)}
     assert planned["received"].due_at == received
     assert planned["received"].body == "En rättelseanmaning väntar på uppföljning"
-    assert planned["deadline"].due_at == utc("2026-03-11 10:00")
-    assert planned["deadline"].body == "En rättelseanmaning ska följas upp senast kl 14:00"
-    assert planned["deadline"].expires_at == utc("2026-03-11 14:00")
+    assert planned["deadline"].due_at == utc("2026-03-11 08:00")  # Wednesday 08:00 local
+    assert planned["deadline"].body == "En rättelseanmaning ska följas upp idag"
+    assert planned["deadline"].expires_at == utc("2026-03-12 00:00")  # Wednesday 24:00 local
 
 
-def test_rattelse_second_reminder_avoids_the_night():
-    received = utc("2026-03-10 08:00")  # 20 h later is 04:00: moved back to the evening
+def test_rattelse_second_reminder_skips_the_weekend_and_midsummer():
+    received = utc("2026-06-18 16:00")  # Thursday before Midsummer Eve
     planned = {p.key.rsplit(":", 1)[-1]: p for p in rattelse_reminders(
         disturbance_id=5, received_at=received, user_id=2, now=received, zone=STHLM)}
-    assert planned["deadline"].due_at == utc("2026-03-10 20:45")
+    assert planned["deadline"].due_at == utc("2026-06-22 08:00")  # Monday, local time
     late = rattelse_reminders(disturbance_id=5, received_at=received, user_id=2,
-                              now=utc("2026-03-11 09:00"), zone=STHLM)
+                              now=utc("2026-06-23 00:01"), zone=STHLM)
     assert late == []  # the day is up

@@ -78,7 +78,8 @@ def test_a_colleagues_visit_links_to_the_outcome_page_instead_of_an_inline_form(
 def test_due_items_link_to_the_right_section(client, world, login_as, db):
     login_as("staff")
     pid = world.participant.id  # fas 2, no visit and no checklist this period
-    make_disturbance(world.participant, received_at=utcnow() - timedelta(days=2))
+    # Seven days: past the end of any next working day (DESIGN §1d).
+    make_disturbance(world.participant, received_at=utcnow() - timedelta(days=7))
     db.session.commit()
     page = _html(client.get("/today"))
     due = page.split('id="due-heading"')[1]
@@ -90,10 +91,23 @@ def test_due_items_link_to_the_right_section(client, world, login_as, db):
 
 
 def test_nothing_due_when_visit_and_checklist_are_done(client, world, login_as, db):
+    from webapp.domain.tenancy import add_months
+    from webapp.models import Absence, FollowUpReport
+
     staff = login_as("staff")
-    visit = make_appointment(world.participant, staff, local_at(local_today(), 0, 1))
+    today = local_today()
+    visit = make_appointment(world.participant, staff, local_at(today, 0, 1))
     make_outcome(visit, staff, "done")
-    make_checklist_submission(world.participant, staff, month_key(local_today()))
+    make_checklist_submission(world.participant, staff, month_key(today))
+    # Issue 15 made ended weeks and the monthly report due too: earlier weeks are covered by
+    # an absence, and the reports of this and last month are written.
+    this_week = today - timedelta(days=today.weekday())
+    db.session.add(Absence(participant_id=world.participant.id, start_date=this_week.replace(
+        year=this_week.year - 1), end_date=this_week - timedelta(days=1)))
+    for month in (today, add_months(today.replace(day=1), -1)):
+        db.session.add(FollowUpReport(participant_id=world.participant.id,
+                                      month=month_key(month), support_given="x",
+                                      participant_view="y"))
     db.session.commit()
     page = _html(client.get("/today"))
     assert "Inget är försenat" in page

@@ -8,7 +8,8 @@ from flask_login import current_user
 from . import access, security
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
-AREAS = ("main", "auth", "staff", "checklists", "me", "housing", "admin", "push", "pwa")
+AREAS = ("main", "auth", "staff", "checklists", "me", "housing", "admin", "push", "pwa",
+         "social")
 LANGUAGES = ("sv", "en")
 
 

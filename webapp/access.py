@@ -23,6 +23,7 @@ PUBLIC = frozenset({"anonymous"})
 ANY_USER = frozenset({"participant", "staff", "social_worker", "housing", "admin"})
 STAFF = frozenset({"staff"})
 CASEWORK = frozenset({"staff", "social_worker"})
+SOCIAL_WORKER = frozenset({"social_worker"})
 
 # Default roles per blueprint (one blueprint per area a user sees).
 BLUEPRINT_ROLES: dict[str, frozenset[str]] = {
@@ -32,12 +33,14 @@ BLUEPRINT_ROLES: dict[str, frozenset[str]] = {
     "housing": frozenset({"housing"}),
     "admin": frozenset({"admin"}),
     "push": ANY_USER,
+    "social": CASEWORK,
 }
 
 # Writes (POST/PUT/PATCH/DELETE) in these areas are for support staff only: social workers read.
 BLUEPRINT_WRITE_ROLES: dict[str, frozenset[str]] = {
     "staff": STAFF,
     "checklists": STAFF,
+    "social": STAFF,
 }
 
 # Endpoint rules override the blueprint defaults (every method). PUBLIC: no sign-in needed.
@@ -58,23 +61,33 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
     "pwa.icon": PUBLIC,
     "push.vapid_public_key": PUBLIC,
     "me.calendar_feed": PUBLIC,  # authorised by the secret token in its URL
+    # Social services (DESIGN §2): the social worker decides and assigns, and comments on the
+    # monthly reports that staff write; quarterly follow-ups are recorded by either.
+    "social.home": SOCIAL_WORKER,
+    "social.new_decision": SOCIAL_WORKER,
+    "social.edit_decision": SOCIAL_WORKER,
+    "social.new_assignment": SOCIAL_WORKER,
+    "social.comment_report": SOCIAL_WORKER,
+    "social.new_quarterly": CASEWORK,
 }
 
 # What each role may see about a participant in its scope (the DESIGN §2 table as data).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "participant": frozenset({
         "identity", "plan", "plan_comment", "appointments", "checklist_read", "disturbances",
-        "absence", "tenancy",
+        "absence", "tenancy", "crisis_plan",
     }),
     "staff": frozenset({
         "identity", "plan", "plan_write", "appointments", "appointments_write", "visits",
         "visits_write", "checklist_read", "checklist_write", "disturbances", "disturbances_write",
         "absence", "absence_reason", "absence_write", "tenancy", "events_write", "notes",
-        "activation",
+        "activation", "decisions", "reports", "reports_write", "quarterly_write",
+        "crisis_plan", "crisis_plan_write",
     }),
     "social_worker": frozenset({
         "identity", "plan", "appointments", "visits", "checklist_read", "disturbances",
-        "absence", "absence_reason", "tenancy", "notes",
+        "absence", "absence_reason", "tenancy", "notes", "decisions", "decisions_write",
+        "reports", "reports_comment", "quarterly_write", "crisis_plan",
     }),
     "housing": frozenset({
         "identity", "visit_counts", "checklist_read", "disturbances",

@@ -9,6 +9,7 @@ from .auth.services import hash_password
 from .checklist_defaults import ensure_checklist_v2
 from .demo_install import seed_install_demo
 from .demo_phone import seed_followups
+from .demo_social import seed_social
 from .extensions import db
 from .models import (
     Absence,
@@ -216,6 +217,7 @@ def seed_demo() -> bool:
     _more_visits_today(org, today, anna)
     ensure_checklist_v2(org)  # after the past checklists: they keep version 1
     seed_followups()
+    seed_social(org, today)
     db.session.commit()
     return True
 

@@ -17,18 +17,46 @@ Lock-screen text reveals nothing sensitive: no names, addresses or kinds of care
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select, update
 
+from .domain.disturbances import clock_start
+from .domain.due import Rules, due_items
+from .domain.push_plan import (  # noqa: F401 - the pure half, re-exported
+    APPOINTMENT_KINDS,
+    CHECKLIST_FROM_DAY,
+    EVENING_AT,
+    MORNING_AT,
+    PENDING,
+    QUIET_BACK_EDGE,
+    QUIET_END,
+    QUIET_START,
+    TITLE,
+    VISIT_WARNING_WEEKDAY,
+    Planned,
+    Preferences,
+    _at,
+    _local,
+    _utc,
+    appointment_reminders,
+    appointment_word,
+    checklist_warning,
+    day_words,
+    in_quiet_hours,
+    morning_summary,
+    plural,
+    rattelse_reminders,
+    shift_out_of_quiet_hours,
+    visit_period,
+    visit_warning,
+)
 from .extensions import db
 from .models import (
     Appointment,
-    ChecklistSubmission,
     Disturbance,
     Participant,
     Reminder,
@@ -36,222 +64,10 @@ from .models import (
     StaffAssignment,
     TeamMembership,
     User,
-    VisitOutcome,
 )
 from .models.base import utcnow
-from .timeutil import MONTHS_SV, WEEKDAYS_SV
 
-QUIET_START = time(21, 0)
-QUIET_END = time(8, 0)
-# Staff reminders pushed out of quiet hours backwards land here (the last calm moment).
-QUIET_BACK_EDGE = time(20, 45)
-EVENING_AT = time(18, 0)
-MORNING_AT = time(7, 30)
-VISIT_WARNING_WEEKDAY = 3  # Thursday: time left to make the week's visit
-CHECKLIST_FROM_DAY = 20
-RATTELSE_HOURS = 24  # staff must contact the tenant within one day
-RATTELSE_SECOND_AFTER = timedelta(hours=20)
-
-APPOINTMENT_KINDS = ("appt_evening", "appt_hour")
-TITLE = "Bofast"
-PENDING = "pending"
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One reminder as planned: times are naive UTC like every column."""
-
-    key: str
-    kind: str
-    user_id: int
-    due_at: datetime
-    expires_at: datetime | None
-    body: str
-    url: str = "/"
-    appointment_id: int | None = None
-    title: str = TITLE
-
-
-@dataclass(frozen=True)
-class Preferences:
-    evening_before: bool = True
-    hour_before: bool = True
-    quiet_hours: bool = True
-
-
-# ------------------------------------------------------------------ time helpers (pure)
-
-def _local(utc_naive: datetime, zone: tzinfo) -> datetime:
-    return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-
-
-def _utc(local_aware: datetime) -> datetime:
-    return local_aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def _at(day: date, moment: time, zone: tzinfo) -> datetime:
-    return datetime.combine(day, moment, tzinfo=zone)
-
-
-def in_quiet_hours(local: datetime) -> bool:
-    return local.time() >= QUIET_START or local.time() < QUIET_END
-
-
-def shift_out_of_quiet_hours(due: datetime, latest: datetime,
-                             earliest: datetime | None = None) -> datetime | None:
-    """Move a local time out of 21–08: forward to 08:00 if that is still before `latest`,
-    else (only when `earliest` is given) back to 20:45 if that is not before `earliest`,
-    else None (the reminder is dropped)."""
-    if not in_quiet_hours(due):
-        return due
-    day = due.date() if due.time() < QUIET_END else due.date() + timedelta(days=1)
-    forward = _at(day, QUIET_END, due.tzinfo)
-    if forward < latest:
-        return forward
-    if earliest is not None:
-        back = _at(day - timedelta(days=1), QUIET_BACK_EDGE, due.tzinfo)
-        if earliest <= back < latest:
-            return back
-    return None
-
-
-def day_words(when: date, today: date) -> str:
-    """'idag', 'imorgon' or 'tisdag 3 mars', seen from the day the push arrives."""
-    if when == today:
-        return "idag"
-    if when == today + timedelta(days=1):
-        return "imorgon"
-    return f"{WEEKDAYS_SV[when.weekday()]} {when.day} {MONTHS_SV[when.month - 1]}"
-
-
-def appointment_word(kind: str) -> str:
-    # Only two neutral words: the kind (e.g. a healthcare visit) may itself be sensitive.
-    return "Samtal" if kind == "phone" else "Besök"
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
-
-
-# ------------------------------------------------------------------ rules (pure)
-
-def appointment_reminders(*, appointment_id: int, kind: str, starts_at: datetime, user_id: int,
-                          prefs: Preferences, now: datetime, zone: tzinfo,
-                          url: str = "/") -> list[Planned]:
-    """A participant's reminders for one appointment: the evening before and one hour before.
-
-    A reminder whose time has passed is sent now; one falling in quiet hours is moved to 08:00,
-    or dropped when that would not be before the appointment.
-    """
-    if starts_at <= now:
-        return []
-    start = _local(starts_at, zone)
-    now_local = _local(now, zone)
-    stamp = f"{starts_at:%Y%m%d%H%M}"
-    wanted: list[tuple[str, datetime]] = []
-    if prefs.evening_before and now_local.date() < start.date():
-        wanted.append(("appt_evening", _at(start.date() - timedelta(days=1), EVENING_AT, zone)))
-    if prefs.hour_before:
-        wanted.append(("appt_hour", start - timedelta(hours=1)))
-    planned = []
-    for reminder_kind, nominal in wanted:
-        due = max(nominal, now_local)
-        if prefs.quiet_hours:
-            due = shift_out_of_quiet_hours(due, latest=start)
-        if due is None or due >= start:
-            continue
-        if (reminder_kind == "appt_evening" and prefs.hour_before
-                and due.date() == start.date()):
-            continue  # moved onto the day itself: the hour-before reminder says it better
-        body = f"{appointment_word(kind)} {day_words(start.date(), due.date())} kl {start:%H:%M}"
-        planned.append(Planned(
-            key=f"appt:{appointment_id}:{user_id}:{reminder_kind}:{stamp}",
-            kind=reminder_kind, user_id=user_id, due_at=_utc(due), expires_at=starts_at,
-            body=body, url=url, appointment_id=appointment_id,
-        ))
-    return planned
-
-
-def morning_summary(*, user_id: int, day: date, count: int, zone: tzinfo,
-                    url: str = "/") -> Planned | None:
-    """Staff: 'Du har 3 besök idag' at 07:30, worth reading until noon."""
-    if count <= 0:
-        return None
-    return Planned(
-        key=f"summary:{user_id}:{day.isoformat()}", kind="staff_summary", user_id=user_id,
-        due_at=_utc(_at(day, MORNING_AT, zone)), expires_at=_utc(_at(day, time(12, 0), zone)),
-        body=f"Du har {count} besök idag", url=url,
-    )
-
-
-def visit_period(day: date, period: str) -> tuple[date, date, str]:
-    """(first day, day after the last, key) of the ISO week or calendar month holding `day`."""
-    if period == "month":
-        first = day.replace(day=1)
-        after = (first + timedelta(days=32)).replace(day=1)
-        return first, after, f"{day:%Y-%m}"
-    first = day - timedelta(days=day.weekday())
-    iso = day.isocalendar()
-    return first, first + timedelta(days=7), f"{iso.year}-W{iso.week:02d}"
-
-
-def visit_warning(*, user_id: int, day: date, missing: int, period: str, zone: tzinfo,
-                  url: str = "/") -> Planned | None:
-    """Staff: fas-2 participants without the period's home visits, from Thursday (week rule)
-    or from the 20th (month rule), due in the morning, until the period ends."""
-    first, after, period_key = visit_period(day, period)
-    warn_day = first + timedelta(days=VISIT_WARNING_WEEKDAY) if period != "month" else (
-        first.replace(day=CHECKLIST_FROM_DAY))
-    if missing <= 0 or day < warn_day:
-        return None
-    when = "den här veckan" if period != "month" else "den här månaden"
-    return Planned(
-        key=f"visits:{user_id}:{period_key}", kind="staff_visits", user_id=user_id,
-        due_at=_utc(_at(warn_day, MORNING_AT, zone)), expires_at=_utc(_at(after, time(0), zone)),
-        body=f"{missing} deltagare har inte fått hembesök {when}",
-        url=url,
-    )
-
-
-def checklist_warning(*, user_id: int, day: date, missing: int, zone: tzinfo,
-                      url: str = "/") -> Planned | None:
-    """Staff: monthly checklists not yet done, once, from the 20th."""
-    if missing <= 0 or day.day < CHECKLIST_FROM_DAY:
-        return None
-    first, after, month = visit_period(day, "month")
-    text = plural(missing, "genomgång av lägenheten saknas", "genomgångar av lägenheten saknas")
-    return Planned(
-        key=f"checklist:{user_id}:{month}", kind="staff_checklist", user_id=user_id,
-        due_at=_utc(_at(first.replace(day=CHECKLIST_FROM_DAY), MORNING_AT, zone)),
-        expires_at=_utc(_at(after, time(0), zone)),
-        body=f"{missing} {text} den här månaden", url=url,
-    )
-
-
-def rattelse_reminders(*, disturbance_id: int, received_at: datetime, user_id: int,
-                       now: datetime, zone: tzinfo, url: str = "/") -> list[Planned]:
-    """Staff: a rättelseanmaning must be followed up within one day of receipt. Remind when
-    received and again four hours before the day is up (out of quiet hours, either way)."""
-    deadline = received_at + timedelta(hours=RATTELSE_HOURS)
-    if now >= deadline:
-        return []
-    deadline_local = _local(deadline, zone)
-    now_local = _local(now, zone)
-    planned = []
-    steps = (("received", received_at, "En rättelseanmaning väntar på uppföljning"),
-             ("deadline", received_at + RATTELSE_SECOND_AFTER,
-              f"En rättelseanmaning ska följas upp senast kl {deadline_local:%H:%M}"))
-    for step, nominal, body in steps:
-        due = shift_out_of_quiet_hours(max(_local(nominal, zone), now_local),
-                                       latest=deadline_local, earliest=now_local)
-        if due is None:
-            continue
-        planned.append(Planned(
-            key=f"rattelse:{disturbance_id}:{user_id}:{step}", kind="staff_rattelse",
-            user_id=user_id, due_at=_utc(due), expires_at=deadline, body=body, url=url,
-        ))
-    return planned
-
+RATTELSE_LOOKBACK_DAYS = 10
 
 # ------------------------------------------------------------------ the outbox
 
@@ -414,32 +230,34 @@ def replan_disturbances(session, disturbance_ids, now: datetime | None = None) -
         if d.severity == "rattelse" and d.followed_up_at is None:
             url = _path("staff.events", participant_id=d.participant_id)
             for user_id in sorted(staff[d.participant_id]):
-                desired += rattelse_reminders(disturbance_id=d.id, received_at=d.received_at,
+                desired += rattelse_reminders(disturbance_id=d.id, received_at=clock_start(d),
                                               user_id=user_id, now=now, zone=zone, url=url)
         prefix = f"rattelse:{d.id}:"
         sync(session, desired, [r for r in existing if r.dedupe_key.startswith(prefix)])
 
 
-def _count_missing_visits(session, participant_ids, start: datetime, end: datetime,
-                          min_visits: int) -> int:
-    if not participant_ids:
-        return 0
-    done = dict(session.execute(
-        select(Appointment.participant_id, func.count(VisitOutcome.id))
-        .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-        .where(Appointment.participant_id.in_(participant_ids),
-               Appointment.kind == "home_visit", VisitOutcome.outcome == "done",
-               Appointment.starts_at >= start, Appointment.starts_at < end)
-        .group_by(Appointment.participant_id)
-    ).all())
-    return sum(1 for pid in participant_ids if done.get(pid, 0) < max(1, min_visits))
+def _missing_counts(session, user, today: date, now: datetime) -> tuple[int, int]:
+    """(participants missing this period's visits, missing this month's checklist) in the
+    user's caseload: the same facts and rules as the staff Idag page (domain.due)."""
+    from .access import visible_participants
+    from .social.services import sync_missed_visits
+    from .staff.caseload import due_facts, rules_by_participant
+
+    people = session.scalars(visible_participants(user).where(Participant.phase == 2)).all()
+    if not people:
+        return 0, 0
+    org = user.organisation
+    sync_missed_visits(people, org, today)  # the notices to housing need no page view (§1d)
+    facts = due_facts(people, org, today, now)
+    items = due_items(facts, Rules.of(org), today, now, zone=_zone(),
+                      rules_by_participant=rules_by_participant(people, org))
+    return (sum(1 for i in items if i.kind == "visit"),
+            sum(1 for i in items if i.kind == "checklist"))
 
 
 def plan_daily(session, now: datetime | None = None) -> None:
     """Staff reminders that depend on the day: run by the scheduler on every pass
     (idempotent: the dedupe keys make a second run a no-op apart from refreshed counts)."""
-    from .access import visible_participants
-
     now = now or utcnow()
     zone = _zone()
     today = _local(now, zone).date()
@@ -456,31 +274,20 @@ def plan_daily(session, now: datetime | None = None) -> None:
     month = f"{today:%Y-%m}"
     today_url = _path("staff.today")
     for user in staff:
-        org = user.organisation
-        fas2 = session.scalars(visible_participants(user).where(Participant.phase == 2)
-                               .with_only_columns(Participant.id)).all()
-        first, after, _key = visit_period(today, org.visit_period)
-        missing_visits = _count_missing_visits(
-            session, fas2, _utc(_at(first, time(0), zone)), _utc(_at(after, time(0), zone)),
-            org.min_visits)
-        missing_checklists = 0
-        if org.checklist_monthly and fas2:
-            done = set(session.scalars(select(ChecklistSubmission.participant_id).where(
-                ChecklistSubmission.participant_id.in_(fas2),
-                ChecklistSubmission.month == month)))
-            missing_checklists = len(set(fas2) - done)
+        period = Rules.of(user.organisation).visit_period
+        missing_visits, missing_checklists = _missing_counts(session, user, today, now)
         candidates = {
             "summary": morning_summary(user_id=user.id, day=today,
                                        count=visits_today.get(user.id, 0), zone=zone,
                                        url=today_url),
             "visits": visit_warning(user_id=user.id, day=today, missing=missing_visits,
-                                    period=org.visit_period, zone=zone, url=today_url),
+                                    period=period, zone=zone, url=today_url),
             "checklist": checklist_warning(user_id=user.id, day=today,
                                            missing=missing_checklists, zone=zone, url=today_url),
         }
         keys = {
             "summary": f"summary:{user.id}:{today.isoformat()}",
-            "visits": f"visits:{user.id}:{visit_period(today, org.visit_period)[2]}",
+            "visits": f"visits:{user.id}:{visit_period(today, period)[2]}",
             "checklist": f"checklist:{user.id}:{month}",
         }
         for name, planned in candidates.items():
@@ -489,9 +296,10 @@ def plan_daily(session, now: datetime | None = None) -> None:
             existing = session.scalars(select(Reminder).where(
                 Reminder.dedupe_key == keys[name])).all()
             sync(session, [planned] if planned else [], existing)
+    # Deadlines run to the end of the next working day: at most a long holiday weekend away.
     open_rattelse = session.scalars(select(Disturbance.id).where(
         Disturbance.severity == "rattelse", Disturbance.followed_up_at.is_(None),
-        Disturbance.received_at > now - timedelta(hours=RATTELSE_HOURS))).all()
+        Disturbance.received_at > now - timedelta(days=RATTELSE_LOOKBACK_DAYS))).all()
     replan_disturbances(session, open_rattelse, now)
 
 

@@ -12,7 +12,8 @@ from .i18n import install_template_gettext
 # The bottom navigation per role: (endpoint, label). Labels are lazy: translated per request.
 NAVIGATION = {
     "staff": [("staff.today", _l("Idag")), ("staff.participants", _l("Deltagare"))],
-    "social_worker": [("staff.participants", _l("Mina ärenden"))],
+    "social_worker": [("social.home", _l("Mina ärenden")),
+                      ("staff.participants", _l("Deltagare"))],
     "participant": [
         ("me.plan", _l("Min plan")), ("me.appointments", _l("Mina tider")),
         ("me.contacts", _l("Kontakter")), ("me.home", _l("Min lägenhet")),
@@ -25,7 +26,7 @@ NAVIGATION = {
 
 HOME_ENDPOINT = {
     "staff": "staff.today",
-    "social_worker": "staff.participants",
+    "social_worker": "social.home",
     "participant": "me.plan",
     "housing": "housing.home",
     "admin": "admin.users",

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context, has_request_context
 
-WEEKDAYS_SV = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
-MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
+from .domain.push_plan import MONTHS_SV, WEEKDAYS_SV  # noqa: E402,F401 - one list
+
 # Fixed lists rather than strftime: the C library's locale must not decide the language.
 _WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",

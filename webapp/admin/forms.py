@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..domain.rules import PRESET_NAMES
 from ..usernames import UNUSABLE, is_usable
 
 ROLE_CHOICES = [
@@ -36,11 +37,7 @@ ROLE_CHOICES = [
     SelectChoice("participant", _l("Deltagare")),
 ]
 ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
-PRESET_CHOICES = [
-    SelectChoice("goteborg", _l("Göteborg")),
-    SelectChoice("stockholm", _l("Stockholm")),
-    SelectChoice("helsingborg", _l("Helsingborg")),
-]
+PRESET_CHOICES = [SelectChoice(name, label) for name, label in PRESET_NAMES.items()]
 CONTACT_KINDS = [
     SelectChoice("phone", _l("Telefon")),
     SelectChoice("dropin", _l("Drop-in")),
@@ -189,6 +186,11 @@ class SettingsForm(FlaskForm):
         InputRequired(_l("Skriv antal månader.")),
         NumberRange(1, 120, _l("Skriv ett tal mellan 1 och 120."))])
     checklist_monthly = BooleanField(_l("Genomgång av lägenheten varje månad"))
+    any_meeting_counts = BooleanField(_l("Alla möten räknas, inte bara hembesök"))
+    relief_days_per_year = IntegerField(
+        _l("Akut avlastning: högst antal dagar per år (0 = inget tak)"), default=0,
+        filters=[lambda value: 0 if value is None else value], validators=[
+            Optional(), NumberRange(0, 366, _l("Skriv ett tal mellan 0 och 366."))])
     oncall_phone = StringField(_l("Telefonnummer dygnet runt"), validators=[
         Optional(), Length(max=40, message=_l("Högst 40 tecken."))])
 

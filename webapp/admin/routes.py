@@ -18,6 +18,7 @@ from ..auth.services import rotate_session
 from ..charts import bar_chart
 from ..domain import figures as fig
 from ..domain.log_review import FLAGS, flag_events, sample_events
+from ..domain.rules import describe, effective_rules
 from ..domain.tenancy import add_months
 from ..domain.visits import VisitRule
 from ..extensions import db
@@ -347,7 +348,8 @@ def _settings_page(form=None, preset_form=None, contact_form=None, status=200):
         "admin/settings.html", status=status, org=org,
         form=form or SettingsForm(formdata=None, obj=org),
         preset_form=preset_form or PresetForm(formdata=None, preset=org.preset),
-        contact_form=contact_form or ContactForm(formdata=None), contacts=_contacts())
+        contact_form=contact_form or ContactForm(formdata=None), contacts=_contacts(),
+        rules_text=describe(effective_rules(org)))
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])

@@ -19,40 +19,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from .disturbances import STOCKHOLM, contact_deadline
+from .rules import Rules
 from .tenancy import add_months
-from .visits import VisitRule, period_bounds, visit_compliance
+from .visits import Period, period_bounds, visit_compliance
 
-RATTELSE_CONTACT_WITHIN = timedelta(days=1)
+__all__ = ["Facts", "DueItem", "Rules", "due_for", "due_items", "review_date", "visit_missing"]
+
 REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
 MOVE_IN_WARNING_DAYS = 14
-KINDS = ("rattelse", "visit", "checklist", "review", "transfer", "move_in")
-
-
-@dataclass(frozen=True)
-class Rules:
-    """An organisation's programme rules (the fields of `Organisation`, see its PRESETS)."""
-
-    min_visits: int = 1
-    visit_period: str = "week"
-    visits_with_social_services: int = 0
-    transfer_months: int = 18
-    decision_months: int = 18
-    checklist_monthly: bool = True
-
-    @classmethod
-    def of(cls, org) -> Rules:
-        """Read the rules from anything with the Organisation's attributes."""
-        return cls(
-            min_visits=org.min_visits, visit_period=org.visit_period,
-            visits_with_social_services=org.visits_with_social_services,
-            transfer_months=org.transfer_months, decision_months=org.decision_months,
-            checklist_monthly=bool(org.checklist_monthly),
-        )
-
-    @property
-    def visit_rule(self) -> VisitRule:
-        return VisitRule(self.min_visits, self.visit_period, self.visits_with_social_services)
+GOAL_WARNING_DAYS = 7
+REPORT_FROM_DAY = 20  # the month's follow-up report is asked for from the 20th
+KINDS = ("rattelse", "missed_visit", "visit", "checklist", "report", "goal", "relief",
+         "review", "transfer", "move_in")
 
 
 @dataclass(frozen=True)
@@ -66,8 +46,15 @@ class Facts:
     # Home visits still booked later in the current period (shown as "bokat").
     booked_visits: int = 0
     checklist_months: frozenset[str] = frozenset()  # "YYYY-MM" with a submitted checklist
-    # (disturbance id, received_at naive UTC) of rättelseanmaningar not followed up.
+    # (disturbance id, clock start naive UTC) of rättelseanmaningar not followed up.
     open_rattelser: list[tuple[int, datetime]] = field(default_factory=list)
+    absences: list[Period] = field(default_factory=list)  # no visit or checklist owed
+    # (MissedVisit id, first day of the period) of ended periods nobody has explained yet.
+    missed_periods: list[tuple[int, date]] = field(default_factory=list)
+    report_months: frozenset[str] | None = None  # None: monthly reports not tracked here
+    # (goal id, follow-up date) of plan goals; goal id None: the plan's own follow-up date.
+    goal_follow_ups: list[tuple[int | None, date]] = field(default_factory=list)
+    relief_days_this_year: int = 0
     decision_date: date | None = None
     review_date: date | None = None
     move_in: date | None = None  # of the current contract
@@ -85,6 +72,8 @@ class DueItem:
     missing_with_social_services: int = 0
     booked: int = 0  # visits booked later this period
     deadline: datetime | None = None  # exact deadline (naive UTC) where there is one
+    period_start: date | None = None  # the period of a "visit", "missed_visit" or "report"
+    period: str = ""  # "week" | "month" for the visit items (a team may differ from the org)
 
 
 def review_date(facts: Facts, rules: Rules) -> date | None:
@@ -99,7 +88,7 @@ def review_date(facts: Facts, rules: Rules) -> date | None:
 def _visit_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
     if facts.phase != 2 or rules.min_visits <= 0:
         return None
-    compliance = visit_compliance(rules.visit_rule, facts.visits, today)
+    compliance = visit_compliance(rules.visit_rule, facts.visits, today, facts.absences)
     if compliance.met:
         return None
     return DueItem(
@@ -108,7 +97,8 @@ def _visit_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
         missing=compliance.missing,
         missing_with_social_services=max(0, compliance.required_with_social_services
                                          - compliance.done_with_social_services),
-        booked=facts.booked_visits,
+        booked=facts.booked_visits, period_start=compliance.period_start,
+        period=rules.visit_period,
     )
 
 
@@ -118,14 +108,67 @@ def _checklist_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
     if f"{today.year:04d}-{today.month:02d}" in facts.checklist_months:
         return None
     _start, end = period_bounds(today, "month")
+    if _absent_all(facts.absences, _start, end):
+        return None
     return DueItem(kind="checklist", participant_id=facts.participant_id,
                    due=end - timedelta(days=1), overdue=False)
 
 
-def _rattelse_items(facts: Facts, now: datetime, to_local_date) -> list[DueItem]:
+def _absent_all(absences: list[Period], start: date, end: date) -> bool:
+    from .visits import absent_days
+
+    return absent_days(start, end, absences) >= (end - start).days
+
+
+def _missed_items(facts: Facts, rules: Rules) -> list[DueItem]:
+    """Ended periods without the minimum visits stay until someone records why (§1d)."""
     items = []
-    for disturbance_id, received_at in facts.open_rattelser:
-        deadline = received_at + RATTELSE_CONTACT_WITHIN
+    for missed_id, start in facts.missed_periods:
+        _start, end = period_bounds(start, rules.visit_period)
+        items.append(DueItem(kind="missed_visit", participant_id=facts.participant_id,
+                             due=end - timedelta(days=1), overdue=True, object_id=missed_id,
+                             period_start=start, period=rules.visit_period))
+    return items
+
+
+def _report_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
+    """The monthly follow-up report: last month's missing is overdue; this month's is asked
+    for from the 20th."""
+    if facts.report_months is None or not rules.monthly_report or facts.phase not in (2, 3):
+        return None
+    first = today.replace(day=1)
+    last_month = add_months(first, -1)
+    if f"{last_month:%Y-%m}" not in facts.report_months and not _absent_all(
+            facts.absences, last_month, first):
+        return DueItem(kind="report", participant_id=facts.participant_id,
+                       due=first - timedelta(days=1), overdue=True, period_start=last_month)
+    if today.day >= REPORT_FROM_DAY and f"{today:%Y-%m}" not in facts.report_months:
+        return DueItem(kind="report", participant_id=facts.participant_id,
+                       due=add_months(first, 1) - timedelta(days=1), overdue=False,
+                       period_start=first)
+    return None
+
+
+def _goal_items(facts: Facts, today: date) -> list[DueItem]:
+    """A plan goal whose follow-up date is within a week or has passed (SOSFS 2014:5)."""
+    return [DueItem(kind="goal", participant_id=facts.participant_id, due=when,
+                    overdue=when < today, object_id=goal_id)
+            for goal_id, when in facts.goal_follow_ups
+            if when <= today + timedelta(days=GOAL_WARNING_DAYS)]
+
+
+def _relief_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
+    """Stockholm: acute relief days this year over the cap (counted, with a warning)."""
+    if not rules.relief_days_per_year or facts.relief_days_this_year <= rules.relief_days_per_year:
+        return None
+    return DueItem(kind="relief", participant_id=facts.participant_id, due=today,
+                   overdue=True, missing=facts.relief_days_this_year)
+
+
+def _rattelse_items(facts: Facts, now: datetime, to_local_date, zone) -> list[DueItem]:
+    items = []
+    for disturbance_id, started_at in facts.open_rattelser:
+        deadline = contact_deadline(started_at, zone)
         items.append(DueItem(
             kind="rattelse", participant_id=facts.participant_id, due=to_local_date(deadline),
             overdue=now > deadline, object_id=disturbance_id, deadline=deadline,
@@ -162,11 +205,14 @@ def _move_in_item(facts: Facts, today: date) -> DueItem | None:
 
 
 def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
-            to_local_date=lambda value: value.date()) -> list[DueItem]:
+            to_local_date=lambda value: value.date(), zone=STOCKHOLM) -> list[DueItem]:
     """Everything due for one participant. `now` is naive UTC; `to_local_date` turns a naive
-    UTC datetime into the local date (the default treats UTC as local, for tests)."""
-    items: list[DueItem] = _rattelse_items(facts, now, to_local_date)
+    UTC datetime into the local date (the default treats UTC as local, for tests); `zone` is
+    where working days are counted for the one-day rule."""
+    items: list[DueItem] = _rattelse_items(facts, now, to_local_date, zone)
+    items += _missed_items(facts, rules) + _goal_items(facts, today)
     for item in (_visit_item(facts, rules, today), _checklist_item(facts, rules, today),
+                 _report_item(facts, rules, today), _relief_item(facts, rules, today),
                  _review_item(facts, rules, today), _transfer_item(facts, today),
                  _move_in_item(facts, today)):
         if item is not None:
@@ -175,10 +221,14 @@ def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
 
 
 def due_items(caseload: Iterable[Facts], rules: Rules, today: date, now: datetime,
-              to_local_date=lambda value: value.date()) -> list[DueItem]:
-    """Everything due for a caseload: overdue first, then by deadline, then by kind."""
+              to_local_date=lambda value: value.date(), zone=STOCKHOLM,
+              rules_by_participant: dict[int, Rules] | None = None) -> list[DueItem]:
+    """Everything due for a caseload: overdue first, then by deadline, then by kind.
+    `rules_by_participant` holds the rules of participants whose team overrides `rules`."""
+    overrides = rules_by_participant or {}
     items = [item for facts in caseload
-             for item in due_for(facts, rules, today, now, to_local_date)]
+             for item in due_for(facts, overrides.get(facts.participant_id, rules), today, now,
+                                 to_local_date, zone)]
     return sorted(items, key=lambda i: (not i.overdue, i.due, KINDS.index(i.kind),
                                         i.participant_id))
 

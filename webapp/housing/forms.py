@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..timeutil import local_today
 
@@ -36,6 +36,17 @@ class DisturbanceForm(FlaskForm):
     description = TextAreaField(_l("Vad hände?"), validators=[
         DataRequired(_l("Beskriv kort vad som hände.")), Length(max=2000,
                                                             message=_l("Högst 2000 tecken."))])
+    # The one-day rule counts from when the copy reached the support team (DESIGN §1d).
+    letter_sent_at = DateTimeLocalField(_l("Rättelseanmaningen skickades (datum och tid)"),
+                                        validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    copy_received_at = DateTimeLocalField(
+        _l("Kopian kom till stödpersonalen (datum och tid)"), validators=[Optional()],
+        format="%Y-%m-%dT%H:%M")
+
+    def validate_copy_received_at(self, field):
+        sent = self.letter_sent_at.data
+        if field.data and sent and field.data < sent:
+            raise ValidationError(_l("Kopian kan inte ha kommit innan brevet skickades."))
 
     def validate_participant_id(self, field):
         if field.data not in {choice.value for choice in self.participant_id.choices

@@ -15,7 +15,9 @@ from wtforms import SelectChoice
 
 from ..access import display_name, visible_participants
 from ..audit import record
-from ..domain.visits import VisitRule, period_bounds, visit_compliance
+from ..domain.disturbances import contacted_in_time, is_overdue
+from ..domain.due import Rules
+from ..domain.visits import period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
     SEVERITIES,
@@ -32,7 +34,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_local
+from ..timeutil import local_today, month_key, to_local, to_utc, tz
 from . import bp
 from .forms import DisturbanceForm
 
@@ -59,7 +61,7 @@ def _checklist_counts(people: list[Participant], month: str) -> dict:
 def _visit_counts(people: list[Participant]) -> list[dict]:
     """Met / not met counts for this and last period: housing sees numbers, never notes."""
     org = current_user.organisation
-    rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
+    rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
     today = local_today()
     this_start, _this_end = period_bounds(today, rule.period)
     last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
@@ -70,7 +72,8 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
             select(Appointment.participant_id, Appointment.starts_at,
                    Appointment.with_social_services)
             .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-            .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+            .where(Appointment.participant_id.in_(ids),
+                   Appointment.kind.in_(sorted(rule.counted_kinds)),
                    VisitOutcome.outcome == "done",
                    Appointment.starts_at >= utcnow() - timedelta(days=70))
         ):
@@ -97,9 +100,10 @@ def _notices(by_id: dict[int, Participant]) -> list[dict]:
 
 
 def _follow_up(d, now) -> dict:
+    """The one-day rule as staff's Idag sees it (domain.disturbances): next working day."""
     if d.followed_up_at is None:
-        return {"done": False, "in_time": now - d.received_at <= ONE_DAY}
-    return {"done": True, "in_time": d.followed_up_at - d.received_at <= ONE_DAY}
+        return {"done": False, "in_time": not is_overdue(d, now, tz())}
+    return {"done": True, "in_time": bool(contacted_in_time(d, tz()))}
 
 
 def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
@@ -111,6 +115,8 @@ def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
         select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
                Disturbance.received_at, Disturbance.severity, Disturbance.source,
                Disturbance.description, Disturbance.followed_up_at,
+               Disturbance.letter_sent_at, Disturbance.copy_received_at,
+               Disturbance.contacted_at,
                Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
         .where(Disturbance.participant_id.in_(list(by_id)))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
@@ -218,13 +224,17 @@ def new_disturbance():
         occurred_on=form.occurred_on.data, received_at=utcnow(), source="housing",
         severity=form.severity.data, description=form.description.data.strip(),
         reported_by_id=current_user.id,
+        letter_sent_at=to_utc(form.letter_sent_at.data) if form.letter_sent_at.data else None,
+        copy_received_at=to_utc(form.copy_received_at.data) if form.copy_received_at.data
+        else None,
     )
     db.session.add(disturbance)
     db.session.flush()
     record("create", participant_id=disturbance.participant_id, object_type="disturbance",
            object_id=disturbance.id)
     db.session.commit()
-    flash(_("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen inom ett dygn."),
+    flash(_("Störningen är registrerad. Stödpersonalen ska kontakta hyresgästen senast nästa "
+            "arbetsdag."),
           "info")
     return redirect(url_for("housing.home"))
 

@@ -88,7 +88,11 @@ def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
     forms = dict(forms or {})
     for goal in goals:
         forms.setdefault(goal.id, GoalCommentForm(formdata=None, prefix=f"g{goal.id}"))
-    return dict(participant=participant, plan=plan, goals=goals, forms=forms,
+    from ..models import CrisisPlan
+
+    crisis = db.session.scalar(select(CrisisPlan).where(
+        CrisisPlan.participant_id == participant.id))
+    return dict(participant=participant, plan=plan, goals=goals, forms=forms, crisis=crisis,
                 names=_names(goals), me_id=current_user.id, today=local_today(),
                 words=words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
                 own_kinds=OWN_STEP_KINDS, **extra)

@@ -13,7 +13,9 @@ from .checklists import (
 )
 from .events import SEVERITIES, SOURCES, Disturbance
 from .participants import (
+    ABSENCE_KINDS,
     PHASES,
+    RELIEF_KINDS,
     Absence,
     Apartment,
     Consent,
@@ -38,6 +40,18 @@ from .people import (
 )
 from .plans import GOAL_STATUSES, LIFE_AREAS, Goal, GoalComment, Plan, PlanRevision, Step
 from .push import PushSubscription, Reminder, ReminderAttempt, ReminderPreference
+from .social import (
+    AGREEMENT,
+    DECISION_KINDS,
+    MISSED_REASONS,
+    CrisisPlan,
+    Decision,
+    FollowUpComment,
+    FollowUpReport,
+    MissedVisit,
+    QuarterlyFollowUp,
+    SupportAssignment,
+)
 
 __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
@@ -49,4 +63,7 @@ __all__ = [
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",
+    "ABSENCE_KINDS", "AGREEMENT", "DECISION_KINDS", "MISSED_REASONS", "RELIEF_KINDS",
+    "CrisisPlan", "Decision", "FollowUpComment", "FollowUpReport", "MissedVisit",
+    "QuarterlyFollowUp", "SupportAssignment",
 ]

@@ -35,4 +35,9 @@ class Disturbance(db.Model):
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
     followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     follow_up_note: Mapped[str] = mapped_column(Text, default="")
+    # The one-day rule (DESIGN §1d): housing records when the letter was sent and the copy
+    # received; staff record when they actually contacted the tenant.
+    letter_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    copy_received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,14 @@ from .base import utcnow
 from .people import Team, User
 
 PHASES = (1, 2, 3, 4)
+# Absence kinds (DESIGN §1b): relief placements are absences too, counted per year.
+ABSENCE_KINDS = {
+    "hospital": _l("Sjukhus"), "custody": _l("Häkte eller anstalt"),
+    "treatment": _l("Behandling"), "travel": _l("Resa"),
+    "relief_acute": _l("Akut avlastning"), "relief_svikt": _l("Sviktlägenhet"),
+    "other": _l("Annat"),
+}
+RELIEF_KINDS = frozenset({"relief_acute", "relief_svikt"})
 
 
 class Participant(db.Model):
@@ -119,6 +128,7 @@ class Absence(db.Model):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)  # open while ongoing
+    kind: Mapped[str] = mapped_column(String(20), default="other")  # see ABSENCE_KINDS
     reason: Mapped[str] = mapped_column(Text, default="")  # staff only (DESIGN §2)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,27 +8,16 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.rules import PRESETS as RULE_PRESETS
+from ..domain.rules import preset_values
 from ..extensions import db
 from .base import utcnow
 
 ROLES = ("participant", "staff", "social_worker", "housing", "admin")
 SECOND_FACTOR_ROLES = frozenset({"staff", "social_worker", "housing", "admin"})
 
-# Programme rules of the three municipalities in DESIGN §1.
-PRESETS: dict[str, dict] = {
-    "goteborg": dict(
-        preset="goteborg", min_visits=1, visit_period="week", visits_with_social_services=0,
-        transfer_months=18, decision_months=18, checklist_monthly=True,
-    ),
-    "stockholm": dict(
-        preset="stockholm", min_visits=4, visit_period="month", visits_with_social_services=1,
-        transfer_months=9, decision_months=24, checklist_monthly=True,
-    ),
-    "helsingborg": dict(
-        preset="helsingborg", min_visits=1, visit_period="week", visits_with_social_services=0,
-        transfer_months=12, decision_months=24, checklist_monthly=True,
-    ),
-}
+# Programme rules of the four municipalities in DESIGN §1 (the columns each preset sets).
+PRESETS: dict[str, dict] = {name: preset_values(name) for name in RULE_PRESETS}
 
 
 class Organisation(db.Model):
@@ -43,6 +32,9 @@ class Organisation(db.Model):
     transfer_months: Mapped[int] = mapped_column(Integer, default=18)
     decision_months: Mapped[int] = mapped_column(Integer, default=18)
     checklist_monthly: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stockholm: any meeting counts toward the minimum, not only home visits.
+    any_meeting_counts: Mapped[bool] = mapped_column(Boolean, default=False)
+    relief_days_per_year: Mapped[int] = mapped_column(Integer, default=0)  # 0: no cap
     oncall_phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -78,6 +70,15 @@ class Team(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="support")
     # Archived teams leave every choice list; they are never deleted (history points at them).
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Programme rules override (None: follow the organisation), see domain/rules.py.
+    rules_preset: Mapped[str | None] = mapped_column(String(20))
+    min_visits: Mapped[int | None] = mapped_column(Integer)
+    visit_period: Mapped[str | None] = mapped_column(String(10))
+    visits_with_social_services: Mapped[int | None] = mapped_column(Integer)
+    any_meeting_counts: Mapped[bool | None] = mapped_column(Boolean)
+    transfer_months: Mapped[int | None] = mapped_column(Integer)
+    decision_months: Mapped[int | None] = mapped_column(Integer)
+    relief_days_per_year: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams")
 

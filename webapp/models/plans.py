@@ -33,6 +33,13 @@ class Plan(db.Model):
     # Optimistic lock: a save with a stale version is a conflict, never an overwrite.
     version: Mapped[int] = mapped_column(Integer, default=1)
     follow_up_date: Mapped[date | None] = mapped_column(Date)
+    # SOSFS 2014:5: the decision the plan carries out, how the participant took part and
+    # whether they agree, and a SIP meeting if one was held.
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    participation: Mapped[str] = mapped_column(Text, default="")
+    agreement: Mapped[str] = mapped_column(String(10), default="")  # yes | partly | no
+    sip_on: Mapped[date | None] = mapped_column(Date)
+    sip_note: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -46,6 +53,8 @@ class Goal(db.Model):
     life_area: Mapped[str] = mapped_column(String(20), default="other")
     own_words: Mapped[str] = mapped_column(Text)  # the participant's own words, first-class
     status: Mapped[str] = mapped_column(String(20), default="active")
+    how_when: Mapped[str] = mapped_column(Text, default="")  # how and when (SOSFS 2014:5)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

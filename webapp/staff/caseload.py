@@ -8,11 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
+from ..domain.disturbances import clock_start
 from ..domain.due import Facts, Rules
+from ..domain.rules import MEETING_KINDS, effective_rules, has_override
 from ..domain.visits import period_bounds
 from ..extensions import db
 from ..models import Appointment, ChecklistSubmission, Disturbance, Participant, VisitOutcome
-from ..queries import current_contracts, tenancy_for
+from ..queries import absences_by_participant, current_contracts, tenancy_for
 from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
@@ -54,39 +56,51 @@ def next_appointments(ids: list[int], now: datetime) -> dict[int, Appointment]:
 
 
 def home_visits_in_period(ids: list[int], rules: Rules, today: date,
-                          now: datetime) -> tuple[dict[int, list], dict[int, int]]:
-    """(done visits as (local date, with social services), booked visits later this period)
-    per participant, for the current visit period."""
+                          now: datetime, since: date | None = None,
+                          kinds: frozenset[str] | None = None,
+                          ) -> tuple[dict[int, list], dict[int, int]]:
+    """(done visits as (local date, with social services, kind), booked visits of the counted
+    kinds later this period) per participant, from `since` (default: the current period's
+    start) to the period's end. `kinds`: which appointment kinds to load (default: the rule's)."""
     first, end = period_bounds(today, rules.visit_period)
+    first = min(first, since) if since else first
+    kinds = kinds or rules.counted_kinds
     start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
     done: dict[int, list] = defaultdict(list)
     booked: dict[int, int] = defaultdict(int)
     rows = db.session.execute(
-        select(Appointment.participant_id, Appointment.starts_at,
+        select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
                Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
         .outerjoin(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-        .where(Appointment.participant_id.in_(ids), Appointment.kind == "home_visit",
+        .where(Appointment.participant_id.in_(ids), Appointment.kind.in_(sorted(kinds)),
                Appointment.starts_at >= start_utc, Appointment.starts_at < end_utc)
     )
-    for pid, starts_at, with_soc, status, outcome in rows:
+    for pid, starts_at, kind, with_soc, status, outcome in rows:
         if outcome == "done":
-            done[pid].append((to_local(starts_at).date(), with_soc))
+            done[pid].append((to_local(starts_at).date(), with_soc, kind))
         elif outcome is None and status == "booked" and starts_at >= now:
             booked[pid] += 1
     return done, booked
 
 
 def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
-    """Rättelseanmaningar not yet followed up, per participant."""
+    """Rättelseanmaningar not yet followed up, per participant: (id, when the clock started)."""
     result: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for disturbance_id, pid, received_at in db.session.execute(
-        select(Disturbance.id, Disturbance.participant_id, Disturbance.received_at)
+    for row in db.session.execute(
+        select(Disturbance.id, Disturbance.participant_id, Disturbance.received_at,
+               Disturbance.letter_sent_at, Disturbance.copy_received_at)
         .where(Disturbance.participant_id.in_(ids), Disturbance.severity == "rattelse",
                Disturbance.followed_up_at.is_(None))
         .order_by(Disturbance.received_at)
     ):
-        result[pid].append((disturbance_id, received_at))
+        result[row.participant_id].append((row.id, clock_start(row)))
     return result
+
+
+def rules_by_participant(participants: list[Participant], org) -> dict[int, Rules]:
+    """The rules of participants whose team overrides the organisation's."""
+    return {p.id: effective_rules(org, p.team) for p in participants
+            if p.team is not None and has_override(p.team)}
 
 
 def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
@@ -100,23 +114,35 @@ def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
 
 def due_facts(participants: list[Participant], org, today: date,
               now: datetime) -> list[Facts]:
-    """Everything `domain.due` needs for a caseload, in seven queries."""
+    """Everything `domain.due` needs for a caseload, in a constant number of queries."""
+    from ..social.queries import social_facts
+
     ids = [p.id for p in participants]
     rules = Rules.of(org)
-    done, booked = home_visits_in_period(ids, rules, today, now)
+    overrides = rules_by_participant(participants, org)
+    # Load every meeting kind of the longest period; each participant's rules pick theirs.
+    widest = Rules(visit_period="month") if any(
+        r.visit_period == "month" for r in [rules, *overrides.values()]) else rules
+    done, booked = home_visits_in_period(ids, widest, today, now, kinds=MEETING_KINDS)
     months = checklist_months(ids, today)
     rattelser = open_rattelser(ids)
     contracts = current_contracts(ids)
     tenancy = tenancy_for(ids, org, today)
+    absences = absences_by_participant(ids)
+    social = social_facts(ids, today)
     facts = []
     for p in participants:
         contract, counter = contracts.get(p.id), tenancy.get(p.id)
+        own = overrides.get(p.id, rules)
+        visits = [v for v in done.get(p.id, []) if v[2] in own.counted_kinds]
+        extra = social.get(p.id, {})
         facts.append(Facts(
-            participant_id=p.id, phase=p.phase, visits=done.get(p.id, []),
+            participant_id=p.id, phase=p.phase, visits=visits,
             booked_visits=booked.get(p.id, 0), checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,
             move_in=contract.move_in_date if contract else None,
             expected_transfer=counter.expected_transfer if counter else None,
+            absences=absences.get(p.id, []), **extra,
         ))
     return facts

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..models import SEVERITIES, SOURCES
+from ..models import ABSENCE_KINDS, SEVERITIES, SOURCES
 from .plan_forms import DayField, label_choices, not_after_today, not_long_ago, within_days
 
 PHASE_LABELS = {
@@ -40,12 +40,26 @@ class DisturbanceForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
+    # DESIGN §1d: when the tenant was actually contacted, not when it is typed.
+    contacted_on = DayField(_l("Datum då ni fick kontakt"), validators=[
+        Optional(), not_after_today, within_days(31)])
+    contacted_time = TimeField(_l("Klockslag"), validators=[Optional()])
     note = TextAreaField(_l("Vad gjorde ni? (kontakt med hyresgästen)"), validators=[
         DataRequired(_l("Skriv kort hur ni tog kontakt och vad ni kom överens om.")),
         Length(max=4000)])
 
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the time field's own checks when empty: a date needs its time.
+        ok = super().validate(extra_validators)
+        if self.contacted_on.data and self.contacted_time.data is None:
+            self.contacted_time.errors = [_l("Skriv klockslaget, till exempel 14:30.")]
+            ok = False
+        return ok
+
 
 class AbsenceForm(FlaskForm):
+    kind = SelectField(_l("Slag av frånvaro"), choices=label_choices(ABSENCE_KINDS),
+                       default="other")
     start_date = _required_day(_l("Från och med"), _l("Skriv när frånvaron började."),
                                within_days(366))
     end_date = DayField(_l("Till och med (lämna tomt om den pågår)"), validators=[
@@ -119,14 +133,3 @@ class ReserveKeyForm(FlaskForm):
     def validate_conditions(self, field):
         if self.spare_key_at_office.data and not (field.data or "").strip():
             raise ValidationError(_l("Skriv villkoren för reservnyckeln."))
-
-
-class DecisionForm(FlaskForm):
-    decision_date = _required_day(_l("Beslutet togs"), _l("Skriv datumet för beslutet."),
-                                  within_days(366))
-    review_date = DayField(_l("Omprövas senast (lämna tomt för förslaget)"), validators=[
-        Optional(), within_days(6 * 366)])
-
-    def validate_review_date(self, field):
-        if field.data and self.decision_date.data and field.data <= self.decision_date.data:
-            raise ValidationError(_l("Omprövningen måste vara efter beslutet."))

@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import is_fragment_request, render
-from ..timeutil import local_today, to_local
+from ..timeutil import local_today, to_local, to_utc
 from . import bp
 from .events_forms import (
     OPEN_SUPPORT_REMINDER,
@@ -41,7 +41,6 @@ from .events_forms import (
     AbsenceForm,
     ConsentForm,
     ConsentWithdrawForm,
-    DecisionForm,
     DisturbanceForm,
     FollowUpForm,
     PhaseForm,
@@ -132,8 +131,6 @@ def _blank_forms(participant, rows) -> dict:
         phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
         consent_form=ConsentForm(formdata=None, given_on=today),
         key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
-        decision_form=DecisionForm(formdata=None, decision_date=participant.decision_date,
-                                   review_date=participant.review_date),
         decision_months=_organisation(participant).decision_months,
     )
 
@@ -219,7 +216,7 @@ def events_disturbance(participant_id: int):
     db.session.commit()
     if disturbance.severity == "rattelse":
         return _saved(participant, _("Rättelseanmaningen är sparad. Kontakta hyresgästen senast "
-                      "inom ett dygn."), "warning")
+                      "nästa arbetsdag."), "warning")
     return _saved(participant, _("Störningen är sparad."))
 
 
@@ -237,6 +234,10 @@ def events_follow_up(participant_id: int, disturbance_id: int):
     if not form.validate_on_submit():
         return _page(participant, status=422, item_forms={f"followup-{disturbance.id}": form})
     disturbance.followed_up_at, disturbance.followed_up_by_id = utcnow(), current_user.id
+    disturbance.contacted_at = disturbance.followed_up_at
+    if form.contacted_on.data:  # the real contact time, when it was earlier than the typing
+        disturbance.contacted_at = min(disturbance.followed_up_at, to_utc(datetime.combine(
+            form.contacted_on.data, form.contacted_time.data)))
     disturbance.follow_up_note = form.note.data.strip()
     record("disturbance_followup", participant_id=participant.id, object_type="disturbance",
            object_id=disturbance.id)
@@ -253,6 +254,7 @@ def events_absence(participant_id: int):
     if not form.validate_on_submit():
         return _invalid(participant, "absence_form", form)
     absence = Absence(participant_id=participant.id, start_date=form.start_date.data,
+                      kind=form.kind.data,
                       end_date=form.end_date.data, reason=(form.reason.data or "").strip(),
                       recorded_by_id=current_user.id)
     db.session.add(absence)
@@ -365,22 +367,6 @@ def events_reserve_key(participant_id: int):
            object_id=key.id)
     db.session.commit()
     return _saved(participant, _("Uppgifterna om nycklar är sparade."))
-
-
-@bp.route("/participants/<int:participant_id>/events/decision", methods=["POST"])
-def events_decision(participant_id: int):
-    participant = _writable(participant_id, "events_write")
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return _invalid(participant, "decision_form", form)
-    participant.decision_date = form.decision_date.data
-    participant.review_date = form.review_date.data or default_review_date(
-        form.decision_date.data, _organisation(participant).decision_months)
-    record("decision_update", participant_id=participant.id, object_type="participant",
-           object_id=participant.id, detail=f"omprövning {participant.review_date.isoformat()}")
-    db.session.commit()
-    return _saved(participant, _("Beslutet är sparat. Omprövas senast %(date)s.",
-                                 date=participant.review_date.isoformat()))
 
 
 def default_review_date(decision_date: date, decision_months: int) -> date:

@@ -31,7 +31,7 @@ from ..models import (
     VisitOutcome,
     utcnow,
 )
-from ..queries import current_contracts, tenancy_for
+from ..queries import absences_by_participant, current_contracts, tenancy_for
 from ..timeutil import local_today, to_local, to_utc
 from ..usernames import participant_username
 from . import caseload
@@ -55,7 +55,16 @@ def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
 
 def due_link(item: DueItem) -> str:
     """Where a due item is dealt with: the participant's right section."""
+    if item.kind == "missed_visit":
+        return url_for("social.explain_missed", participant_id=item.participant_id,
+                       missed_id=item.object_id)
+    if item.kind == "report" and item.period_start:
+        return url_for("social.reports", participant_id=item.participant_id,
+                       month=f"{item.period_start:%Y-%m}")
     endpoint = {
+        "goal": "social.plan_details",
+        "relief": "staff.events",
+        "review": "social.decisions",
         "visit": "staff.appointments",
         "checklist": "checklists.new",
         "rattelse": "staff.events",
@@ -82,12 +91,13 @@ def tel_href(phone: str) -> str:
 def overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
     org, today, now = current_user.organisation, local_today(), utcnow()
-    rules = Rules.of(org)
+    rules = Rules.of(org, person.team)
     contract = current_contracts([person.id]).get(person.id)
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
-        compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today)
+        compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
+                                      absences_by_participant([person.id]).get(person.id, []))
     phase_since = db.session.scalar(
         select(func.max(PhaseChange.started_on))
         .where(PhaseChange.participant_id == person.id, PhaseChange.phase == person.phase))
@@ -107,8 +117,22 @@ def overview(person: Participant) -> dict:
         .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
+    from ..domain.social import relief_days_in_year, relief_warning
+    from ..models import Absence, SupportAssignment
+
+    relief = None
+    if rules.relief_days_per_year:  # Stockholm: acute relief counted against a yearly cap
+        rows = db.session.execute(select(Absence.kind, Absence.start_date, Absence.end_date)
+                                  .where(Absence.participant_id == person.id)).all()
+        days = relief_days_in_year([tuple(r) for r in rows], today.year, today)
+        relief = dict(days=days, cap=rules.relief_days_per_year,
+                      level=relief_warning(days, rules.relief_days_per_year))
+    assignment = db.session.scalar(
+        select(SupportAssignment).where(SupportAssignment.participant_id == person.id)
+        .order_by(SupportAssignment.sent_on.desc(), SupportAssignment.id.desc()).limit(1))
     return dict(
-        participant=person, contract=contract, today=today,
+        participant=person, contract=contract, today=today, assignment=assignment,
+        relief=relief,
         address=display_address(person, full_address(contract.apartment)) if contract else "",
         tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
         compliance=compliance, phase_since=phase_since, upcoming=upcoming,
