@@ -292,11 +292,13 @@
           if (options.includeFailed && item.status === "failed") return true;
           return options.force ? isQueued(item) : isDue(item, now);
         });
+        var accept = options.includeFailed
+          ? function (item) { return isQueued(item) || item.status === "failed"; } : isQueued;
         var stalled = false;
         return queue.reduce(function (chain, item) {
           return chain.then(function () {
             if (stalled) { summary.retry += 1; return null; }
-            return sendItem(item, session).then(function (outcome) {
+            return sendItem(item, session, accept).then(function (outcome) {
               if (outcome === "sent") summary.sent.push(item);
               else if (outcome === "failed") summary.failed.push(item);
               else summary.retry += 1;

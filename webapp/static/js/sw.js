@@ -184,9 +184,12 @@ function navigate(event, request, url) {
   });
 }
 
+var STATIC_TIMEOUT_MS = 10000;
 function shellFirst(request) {
   return caches.match(request, { ignoreVary: true }).then(function (cached) {
-    return cached || fetch(request);
+    // Not in the shell (just after a logout cleared it): the network, but not forever, since a
+    // page's deferred scripts hold up its DOMContentLoaded.
+    return cached || self.BofastCommon.fetchWithTimeout(request, {}, STATIC_TIMEOUT_MS);
   });
 }
 
