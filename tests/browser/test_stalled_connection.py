@@ -291,3 +291,25 @@ def test_a_checklist_sent_into_the_stall_is_kept_and_stored_once(world, lie_fi, 
     assert page.evaluate("BofastOutbox.replayAll()") == ["sent"]
     assert count(ChecklistSubmission) == 1
     screenshot(page, "stalled-checklist-sent")
+
+
+def test_a_fragment_that_gets_no_answer_says_so_in_place(world, lie_fi, proxy):
+    page = lie_fi
+    sign_in(page, "staff", PASSWORD, TOTP_SECRET)
+    ready(page)
+    page.goto("/participants")
+    rows = page.locator("#results li").count()
+    assert rows >= 1
+
+    proxy.stall()
+    page.fill("#q", "Kal")  # the live search: an htmx fragment request, not a navigation
+    note = page.locator("#results .no-contact")
+    expect(note).to_have_text("Ingen kontakt just nu. Försök igen om en stund.", timeout=15000)
+    expect(page.locator("#results li")).to_have_count(rows)  # what was shown stays
+    expect(page.locator("#q")).to_have_value("Kal")  # and what was typed
+    screenshot(page, "stalled-fragment")
+
+    proxy.release()
+    page.fill("#q", "Kalle")
+    expect(note).to_have_count(0)
+    expect(page.locator("#results [role=status]")).to_contain_text("Kalle")
