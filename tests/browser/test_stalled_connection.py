@@ -190,6 +190,7 @@ def test_today_comes_from_the_phone_and_other_pages_show_the_offline_page(world,
                                                                timeout=LIMIT_SECONDS * 1000)
     assert time.monotonic() - started <= LIMIT_SECONDS
     expect(page.locator("[data-offline-stalled]")).to_be_visible()
+    expect(page.locator("[data-offline-none]")).to_be_hidden()
     expect(page.get_by_role("link", name="Försök igen")).to_be_visible()
     assert proxy.held >= 2
 

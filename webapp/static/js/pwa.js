@@ -290,6 +290,7 @@
       });
       var stalled = document.body.getAttribute("data-offline-reason") === "stalled";
       document.querySelectorAll("[data-offline-stalled]").forEach(function (p) { p.hidden = !stalled; });
+      document.querySelectorAll("[data-offline-none]").forEach(function (p) { p.hidden = stalled; });
     }
   }
 
