@@ -314,3 +314,19 @@ def test_a_fragment_that_gets_no_answer_says_so_in_place(world, lie_fi, proxy):
     page.fill("#q", "Kalle")
     expect(note).to_have_count(0)
     expect(page.locator("#results [role=status]")).to_contain_text("Kalle")
+
+
+def test_try_again_waits_longer_so_a_slow_page_gets_through(world, lie_fi, proxy):
+    """A server that is slow (5 s), not stalled: the first try shows the offline page after the
+    short wait, "Försök igen" waits longer for that page and gets it."""
+    page = lie_fi
+    sign_in(page, "staff", PASSWORD, TOTP_SECRET)
+    ready(page)
+
+    proxy.hold_seconds = 5
+    proxy.stall()
+    page.goto("/participants", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Du är offline",
+                                                               timeout=LIMIT_SECONDS * 1000)
+    page.get_by_role("link", name="Försök igen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deltagare", timeout=14000)

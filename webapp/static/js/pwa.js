@@ -294,13 +294,30 @@
     }
   }
 
+  // Before "Försök igen": ask the worker to wait longer for this one address (sw.js
+  // PATIENT_WAIT_MS), so a page that is slow rather than stalled gets through on the retry.
+  // Goes on when the worker confirms, or after half a second.
+  function askWorkerToWait(then) {
+    var worker = hasWorker() && navigator.serviceWorker.controller;
+    if (!worker || typeof MessageChannel !== "function") { then(); return; }
+    var done = false;
+    function go() { if (!done) { done = true; then(); } }
+    var channel = new MessageChannel();
+    channel.port1.onmessage = go;
+    worker.postMessage({ type: "patient", url: location.pathname + location.search }, [channel.port2]);
+    setTimeout(go, 500);
+  }
+
   // "Försök igen" on the offline page and "Visa dem" on a stored copy: load this same address
   // again (the offline page stands in for the page that was asked for).
   document.addEventListener("click", function (event) {
-    var retry = event.target.closest && event.target.closest("[data-retry], [data-reload]");
-    if (!retry || location.pathname === "/offline") return;
+    var target = event.target.closest && event.target.closest("[data-retry], [data-reload]");
+    if (!target || location.pathname === "/offline") return;
     event.preventDefault();
-    location.reload();
+    if (!target.hasAttribute("data-retry")) { location.reload(); return; }
+    target.setAttribute("aria-disabled", "true");
+    target.textContent = msg("retrying", "Försöker igen …");
+    askWorkerToWait(function () { location.reload(); });
   });
   window.addEventListener("online", labelSavedPage);
   window.addEventListener("offline", labelSavedPage);

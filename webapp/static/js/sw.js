@@ -25,6 +25,7 @@ var MAX_PAGES = 40;
 var NETWORK_WAIT_MS = 3000; // a navigation waits this long for the network, then the fallback
 var STALLED_WAIT_MS = 1000; // … or this long right after a stall (the connection is not back yet)
 var STALL_MEMORY_MS = 30000;
+var PATIENT_WAIT_MS = 15000; // "Försök igen" on the offline page: that address may take longer
 var LATE_ANSWER_MS = 60000; // a late answer still refreshes the stored page within this time
 var WARM_TIMEOUT_MS = 15000;
 // The pages kept for offline use (one pattern per line, path only; a query string is never kept).
@@ -138,7 +139,17 @@ function delay(ms, value) {
 // shortens the next waits: the stored copy comes almost at once while the connection hangs.
 var stalledUntil = 0;
 function noteStall() { stalledUntil = Date.now() + STALL_MEMORY_MS; }
-function networkWait() { return Date.now() < stalledUntil ? STALLED_WAIT_MS : NETWORK_WAIT_MS; }
+// Addresses the person asked to try again ("Försök igen"): address -> until when to be patient.
+var patient = {};
+function networkWait(url) {
+  var key = url.pathname + url.search;
+  var until = patient[key];
+  if (until) {
+    delete patient[key];
+    if (until > Date.now()) return PATIENT_WAIT_MS;
+  }
+  return Date.now() < stalledUntil ? STALLED_WAIT_MS : NETWORK_WAIT_MS;
+}
 
 function fallback(url, keep, reason) {
   var stored = keep ? storedPage(url, reason) : Promise.resolve(null);
@@ -174,7 +185,7 @@ function navigate(event, request, url) {
   });
   // Keep the worker alive for a late answer, but not forever.
   event.waitUntil(Promise.race([network.catch(function () { return null; }), delay(LATE_ANSWER_MS)]));
-  return Promise.race([network, delay(networkWait(), TIMED_OUT)]).then(function (response) {
+  return Promise.race([network, delay(networkWait(url), TIMED_OUT)]).then(function (response) {
     if (response !== TIMED_OUT) return response;
     noteStall();
     servedStored = keep;
@@ -240,6 +251,10 @@ self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "ensure-shell") event.waitUntil(ensureShell().catch(function (e) { report("sw: shell", e); }));
   else if (data.type === "stalled") noteStall();
+  else if (data.type === "patient" && typeof data.url === "string") {
+    patient[data.url] = Date.now() + 10000; // the retry's navigation follows at once
+    if (event.ports && event.ports[0]) event.ports[0].postMessage({ type: "patient-ok" });
+  }
   else if (data.type === "warm" && Array.isArray(data.urls)) event.waitUntil(warm(data.urls.slice(0, 20)));
   else if (data.type === "store") {
     event.waitUntil(storeHtml(data.url, data.html, data.headers).catch(function (e) { report("sw: store", e); }));
