@@ -330,3 +330,19 @@ def test_try_again_waits_longer_so_a_slow_page_gets_through(world, lie_fi, proxy
                                                                timeout=LIMIT_SECONDS * 1000)
     page.get_by_role("link", name="Försök igen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Deltagare", timeout=14000)
+
+
+def test_a_boosted_form_that_gets_no_answer_keeps_what_was_typed(world, lie_fi, proxy):
+    page = lie_fi
+    sign_in(page, "staff", PASSWORD, TOTP_SECRET)
+    ready(page)
+    page.goto(f"/participants/{world.participant.id}/appointments/new")
+    form = page.locator("main form[method=post]").first
+    page.fill("#duration_minutes", "45")
+
+    proxy.stall()
+    form.locator("button[type=submit]").first.click()
+    note = form.locator(".no-contact")
+    expect(note).to_have_text("Ingen kontakt just nu. Försök igen om en stund.", timeout=15000)
+    expect(page.locator("#duration_minutes")).to_have_value("45")
+    assert "/appointments/new" in page.url
