@@ -536,6 +536,19 @@
       : msg("queued", "Sparat på telefonen. Det skickas automatiskt när du har nät igen.");
   }
 
+  // The stored item once no one is sending it (Background Sync may have taken it first): polls
+  // while a lease runs, at most LEASE_MS.
+  function settled(key) {
+    var until = Date.now() + LEASE_MS;
+    function look() {
+      return getItem(key).then(function (item) {
+        if (!item || !inFlight(item, Date.now()) || Date.now() > until) return item;
+        return new Promise(function (resolve) { global.setTimeout(resolve, 250); }).then(look);
+      });
+    }
+    return look();
+  }
+
   function onSubmit(event) {
     var form = event.target;
     if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-outbox")) return;
@@ -579,7 +592,7 @@
       scheduleRetry(summary.nextAt);
       return render();
     }).then(function () {
-      return getItem(key); // whichever run sent it, the stored item knows how it went
+      return settled(key); // whichever run sent it, the stored item knows how it went
     }).then(function (mine) {
       if (mine && mine.status === "sent" && mine.result && mine.result.url) {
         carryConfirmation(labelFor(mine));
