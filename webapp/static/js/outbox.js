@@ -284,7 +284,7 @@
     options = options || {};
     flushing = currentSession().then(function (session) {
       return allItems().then(function (items) {
-        var summary = { sent: [], failed: [], retry: 0, nextAt: null };
+        var summary = { sent: [], failed: [], retry: 0, busy: [], nextAt: null };
         if (!session.user || !session.token) return summary;
         var now = Date.now();
         var queue = items.filter(function (item) {
@@ -302,6 +302,7 @@
               if (outcome === "sent") summary.sent.push(item);
               else if (outcome === "failed") summary.failed.push(item);
               else summary.retry += 1;
+              if (outcome === "busy") summary.busy.push(item);
               if (outcome === "retry" && item.waitingFor === "network") stalled = true;
             });
           });
@@ -381,7 +382,7 @@
 
   // ======================= Page part =======================
   var doc = global.document;
-  var justSent = [];
+  var justSent = []; // {key, label} of what was sent while this page is open (or carried to it)
 
   function bodyUser() { return doc.body.getAttribute("data-user-id") || ""; }
 
@@ -423,8 +424,8 @@
         line.appendChild(link);
         box.appendChild(line);
       });
-      justSent.forEach(function (label) {
-        box.appendChild(el("p", "outbox-sent", msg("sent", "Skickat: {label}", { label: label })));
+      justSent.forEach(function (entry) {
+        box.appendChild(el("p", "outbox-sent", msg("sent", "Skickat: {label}", { label: entry.label })));
       });
       box.hidden = !box.childNodes.length;
       box.classList.toggle("has-failed", failed.length > 0);
@@ -432,21 +433,28 @@
     });
   }
 
+  // Once per item, however many ways the news comes (this page's send, Background Sync's
+  // message, a confirmation carried over a reload).
+  function noteSent(key, label) {
+    if (key && justSent.some(function (entry) { return entry.key === key; })) return false;
+    justSent.push({ key: key || "", label: label });
+    return true;
+  }
+
   function announceSent(items) {
     // The offline page reloads itself once online: its confirmations go with it to the next page.
     var carry = doc.body && doc.body.hasAttribute("data-offline-page");
     items.forEach(function (item) {
-      justSent.push(labelFor(item));
-      if (carry) carryConfirmation(labelFor(item));
+      if (noteSent(item.key, labelFor(item)) && carry) carryConfirmation(item.key, labelFor(item));
     });
   }
 
   // The confirmation must survive the navigation to the result page.
   var CONFIRM_KEY = "bofast-outbox-sent";
-  function carryConfirmation(label) {
+  function carryConfirmation(key, label) {
     try {
       var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
-      carried.push(label);
+      carried.push({ key: key, label: label });
       global.sessionStorage.setItem(CONFIRM_KEY, JSON.stringify(carried));
     } catch (e) { report("outbox: confirmation not carried (the server's page says it was saved)", e); }
   }
@@ -454,7 +462,9 @@
     try {
       var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
       global.sessionStorage.removeItem(CONFIRM_KEY);
-      return carried;
+      return carried.map(function (entry) {
+        return typeof entry === "string" ? { key: "", label: entry } : entry; // older pages
+      });
     } catch (e) { report("outbox: confirmations unreadable", e); return []; }
   }
 
@@ -498,11 +508,21 @@
     }, Math.max(500, nextAt - Date.now()));
   }
 
+  // Send what is due and show it. Items another context was sending (Background Sync, another
+  // tab) are waited for, so that this page can say they were sent, too.
   function flushAndRender(options) {
     return flush(options).then(function (summary) {
       announceSent(summary.sent);
       scheduleRetry(summary.nextAt);
-      return render().then(function () { return summary; });
+      return render().then(function () {
+        return Promise.all(summary.busy.map(function (item) { return settled(item.key); }));
+      }).then(function (after) {
+        var sentElsewhere = after.filter(function (item) { return item && item.status === "sent"; });
+        if (!sentElsewhere.length) return summary;
+        announceSent(sentElsewhere);
+        summary.sent = summary.sent.concat(sentElsewhere);
+        return render().then(function () { return summary; });
+      });
     }, function (error) {
       report("outbox: sending failed", error);
       return render();
@@ -595,7 +615,7 @@
       return settled(key); // whichever run sent it, the stored item knows how it went
     }).then(function (mine) {
       if (mine && mine.status === "sent" && mine.result && mine.result.url) {
-        carryConfirmation(labelFor(mine));
+        carryConfirmation(mine.key, labelFor(mine));
         global.location.assign(mine.result.url); // like the redirect after a normal post
         return;
       }
@@ -714,7 +734,7 @@
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
       if (data.type !== "outbox-sent") return;
-      (data.labels || []).forEach(function (label) { justSent.push(label); });
+      (data.labels || []).forEach(function (label, i) { noteSent((data.keys || [])[i], label); });
       render();
     });
   }

@@ -268,7 +268,8 @@ self.addEventListener("sync", function (event) {
     var labels = summary.sent.map(self.BofastOutbox.labelFor);
     return self.clients.matchAll({ type: "window" }).then(function (clients) {
       clients.forEach(function (client) {
-        client.postMessage({ type: "outbox-sent", labels: labels, failed: summary.failed.length });
+        client.postMessage({ type: "outbox-sent", labels: labels, failed: summary.failed.length,
+                             keys: summary.sent.map(function (item) { return item.key; }) });
       });
       // Rejecting asks the browser to try the sync again later.
       if (summary.retry) throw new Error("outbox: " + summary.retry + " still waiting");
