@@ -393,6 +393,7 @@
     return node;
   }
 
+  var rerenderTimer = null;
   // "#outbox-status": what is waiting, what failed (with a way to correct it), what was sent.
   function render() {
     var box = doc.getElementById("outbox-status");
@@ -407,7 +408,16 @@
       var waiting = queued.filter(function (item) { return !inFlight(item, now); });
       var failed = mine.filter(function (item) { return item.status === "failed"; });
       box.textContent = "";
-      if (sending.length) box.appendChild(el("p", "outbox-sending", msg("sending", "Skickar …")));
+      if (sending.length) {
+        box.appendChild(el("p", "outbox-sending", msg("sending", "Skickar …")));
+        // Another tab or the worker may be the one sending: look again until it is done.
+        if (!rerenderTimer) {
+          rerenderTimer = global.setTimeout(function () {
+            rerenderTimer = null;
+            render().catch(function (error) { report("outbox: render", error); });
+          }, 1000);
+        }
+      }
       if (waiting.length) {
         var line = el("p", "outbox-waiting",
                       msg("waiting", "{count} väntar på att skickas", { count: waiting.length }));
