@@ -156,6 +156,15 @@ def lie_fi(browser, proxy):
     context.close()
 
 
+def assert_axe_clean(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_axe_all import AXE_OPTIONS
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response.get("violations", [])
+    assert not violations, [(v["id"], [n.get("target") for n in v["nodes"]]) for v in violations]
+
+
 def count(model) -> int:
     db.session.rollback()  # see what the server thread committed
     return db.session.scalar(select(func.count()).select_from(model))
@@ -182,6 +191,7 @@ def test_today_comes_from_the_phone_and_other_pages_show_the_offline_page(world,
     assert time.monotonic() - started <= LIMIT_SECONDS
     expect(saved).to_contain_text("ingen kontakt just nu")
     screenshot(page, "stalled-today-from-the-phone")
+    assert_axe_clean(page)
 
     # A boosted link to a page the phone does not keep: htmx gives up, the worker answers.
     started = time.monotonic()
@@ -193,6 +203,7 @@ def test_today_comes_from_the_phone_and_other_pages_show_the_offline_page(world,
     expect(page.locator("[data-offline-none]")).to_be_hidden()
     expect(page.get_by_role("link", name="Försök igen")).to_be_visible()
     assert proxy.held >= 2
+    assert_axe_clean(page)
 
 
 def test_a_page_never_visited_shows_the_offline_page_within_seconds(world, lie_fi, proxy):
@@ -234,11 +245,15 @@ def test_a_stored_page_is_refreshed_when_the_late_answer_comes(world, lie_fi, pr
                                                            timeout=LIMIT_SECONDS * 1000)
     proxy.release()  # the held answer reaches the worker, which stores it and tells the page
     expect(page.locator(".offline-saved")).to_contain_text("Nyare uppgifter har hämtats")
+    assert_axe_clean(page)
     saved_after = page.evaluate("""async () => {
         const cache = await caches.open("bofast-pages");
         return (await cache.match(location.origin + "/today")).headers.get("X-Bofast-Saved-At");
     }""")
     assert int(saved_after) > int(saved_before)
+    page.get_by_role("link", name="Visa dem").click()  # answers come again: the live page
+    expect(page.locator(".offline-saved")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Idag")
 
 
 def test_a_checklist_sent_into_the_stall_is_kept_and_stored_once(world, lie_fi, proxy):
@@ -309,6 +324,7 @@ def test_a_fragment_that_gets_no_answer_says_so_in_place(world, lie_fi, proxy):
     expect(page.locator("#results li")).to_have_count(rows)  # what was shown stays
     expect(page.locator("#q")).to_have_value("Kal")  # and what was typed
     screenshot(page, "stalled-fragment")
+    assert_axe_clean(page)
 
     proxy.release()
     page.fill("#q", "Kalle")
