@@ -122,7 +122,9 @@
       // The worker then waits less: the connection is known to hang right now.
       navigator.serviceWorker.controller.postMessage({ type: "stalled" });
     }
-    location.assign(config.path || detail.pathInfo.requestPath);
+    // The full address (a boosted GET form's fields are in it), as htmx asked for it.
+    var info = detail.pathInfo || {};
+    location.assign(info.finalRequestPath || config.path || info.requestPath);
   }
 
   document.addEventListener("htmx:sendError", function (event) {
@@ -147,9 +149,11 @@
   // "Ingen kontakt just nu" where the answer would have gone. Nothing is removed: a form keeps
   // what was typed, a list keeps what it showed.
   function showNoContact(anchor) {
-    if (!anchor || !anchor.isConnected) anchor = document.getElementById("main");
+    if (!anchor || !anchor.isConnected || /^(BODY|HTML)$/.test(anchor.tagName)) {
+      anchor = document.getElementById("main");
+    }
     if (!anchor) return;
-    var inside = !/^(TABLE|TBODY|THEAD|TR|UL|OL|DL|SELECT|BODY|HTML)$/.test(anchor.tagName);
+    var inside = !/^(TABLE|TBODY|THEAD|TR|UL|OL|DL|SELECT)$/.test(anchor.tagName);
     var scope = inside ? anchor : anchor.parentNode;
     var note = scope && scope.querySelector(":scope > .no-contact");
     if (!note) {
