@@ -519,8 +519,17 @@
   }
 
   // Send what is due and show it. Items another context was sending (Background Sync, another
-  // tab) are waited for, so that this page can say they were sent, too.
+  // tab) are waited for, so that this page can say they were sent, too. Resolves only after the
+  // runs started before it have finished too (the offline page reloads when it resolves).
+  var lastRun = Promise.resolve();
   function flushAndRender(options) {
+    var before = lastRun;
+    var run = sendAndShow(options);
+    lastRun = run.catch(function () { return null; });
+    return Promise.all([before, run]).then(function (results) { return results[1]; });
+  }
+
+  function sendAndShow(options) {
     return flush(options).then(function (summary) {
       announceSent(summary.sent);
       scheduleRetry(summary.nextAt);
