@@ -211,6 +211,8 @@
                                  redirected: response.redirected });
         item.lastError = null;
         if (verdict.outcome === "sent") {
+          // A page still has to say "Skickat" for it (a replay of a sent item was said already).
+          if (item.status !== "sent") item.announced = false;
           item.status = "sent";
           item.sentAt = Date.now();
           item.result = { id: data && data.id, url: (data && data.url) || response.url };
@@ -457,6 +459,30 @@
     items.forEach(function (item) {
       if (noteSent(item.key, labelFor(item)) && carry) carryConfirmation(item.key, labelFor(item));
     });
+    markAnnounced(items.map(function (item) { return item.key; }));
+  }
+
+  // Said on a page: no other page needs to say it again.
+  function markAnnounced(keys) {
+    return Promise.all(keys.filter(Boolean).map(function (key) {
+      return getItem(key).then(function (item) {
+        if (!item || item.announced !== false) return null;
+        item.announced = true;
+        return putItem(item);
+      });
+    })).catch(function (error) { report("outbox: receipt not marked", error); });
+  }
+
+  // Sent by someone else while no page listened (Background Sync during a reload, another tab
+  // that closed): this page says so.
+  function pickUpSent() {
+    return allItems().then(function (items) {
+      var user = bodyUser();
+      var unsaid = items.filter(function (item) {
+        return item.status === "sent" && item.announced === false && (!user || item.user === user);
+      });
+      if (unsaid.length) announceSent(unsaid);
+    });
   }
 
   // The confirmation must survive the navigation to the result page.
@@ -533,7 +559,7 @@
     return flush(options).then(function (summary) {
       announceSent(summary.sent);
       scheduleRetry(summary.nextAt);
-      return render().then(function () {
+      return pickUpSent().then(render).then(function () {
         return Promise.all(summary.busy.map(function (item) { return settled(item.key); }));
       }).then(function (after) {
         var sentElsewhere = after.filter(function (item) { return item && item.status === "sent"; });
@@ -734,8 +760,16 @@
     rememberSession()
       .then(function () { return pruneSent(false); })
       .then(reopenFailed)
+      .then(pickUpSent)
       .then(render)
-      .then(function () { return navigator.onLine ? flushAndRender() : null; })
+      .then(function () {
+        if (!navigator.onLine) return null;
+        // A page that just came over the network shows the connection works: everything waiting
+        // goes now. A stored copy or the offline page respects the waits (it may be a stall).
+        var fromNetwork = !doc.querySelector("main[data-offline-saved-at]") &&
+          !doc.body.hasAttribute("data-offline-page");
+        return flushAndRender({ force: fromNetwork });
+      })
       .catch(function (error) {
         // Private mode without IndexedDB: forms post normally.
         report("outbox: not started", error);
@@ -754,6 +788,7 @@
       var data = event.data || {};
       if (data.type !== "outbox-sent") return;
       (data.labels || []).forEach(function (label, i) { noteSent((data.keys || [])[i], label); });
+      markAnnounced(data.keys || []);
       render();
     });
   }
