@@ -453,12 +453,14 @@
     return true;
   }
 
-  function announceSent(items) {
+  function announce(key, label) {
     // The offline page reloads itself once online: its confirmations go with it to the next page.
     var carry = doc.body && doc.body.hasAttribute("data-offline-page");
-    items.forEach(function (item) {
-      if (noteSent(item.key, labelFor(item)) && carry) carryConfirmation(item.key, labelFor(item));
-    });
+    if (noteSent(key, label) && carry) carryConfirmation(key, label);
+  }
+
+  function announceSent(items) {
+    items.forEach(function (item) { announce(item.key, labelFor(item)); });
     markAnnounced(items.map(function (item) { return item.key; }));
   }
 
@@ -787,7 +789,7 @@
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
       if (data.type !== "outbox-sent") return;
-      (data.labels || []).forEach(function (label, i) { noteSent((data.keys || [])[i], label); });
+      (data.labels || []).forEach(function (label, i) { announce((data.keys || [])[i], label); });
       markAnnounced(data.keys || []);
       render();
     });
