@@ -362,3 +362,26 @@ def test_a_boosted_form_that_gets_no_answer_keeps_what_was_typed(world, lie_fi, 
     expect(note).to_have_text("Ingen kontakt just nu. Försök igen om en stund.", timeout=15000)
     expect(page.locator("#duration_minutes")).to_have_value("45")
     assert "/appointments/new" in page.url
+
+
+def test_a_page_stored_before_common_js_still_gets_its_scripts(world, lie_fi, proxy):
+    """Pages stored by the previous version load outbox.js and pwa.js without common.js; the
+    worker adds it when it serves them, so the outbox works on them offline."""
+    page = lie_fi
+    sign_in(page, "staff", PASSWORD, TOTP_SECRET)
+    ready(page)
+    page.goto("/today")
+    wait_until_stored(page, ["/today"])
+    assert page.evaluate("""async () => {
+        const cache = await caches.open("bofast-pages");
+        const url = location.origin + "/today";
+        const old = await cache.match(url);
+        const tag = /<script src="\\/static\\/js\\/common\\.js"[^>]*><\\/script>/;
+        const html = (await old.text()).replace(tag, "");
+        await cache.put(url, new Response(html, {headers: old.headers}));
+        return html.includes("common.js");
+    }""") is False
+    page.context.set_offline(True)
+    page.goto("/today")
+    expect(page.locator(".offline-saved")).to_contain_text("du är offline")
+    assert page.evaluate("typeof BofastCommon === 'object' && typeof BofastOutbox === 'object'")
