@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test install lint bench soak translations
+.PHONY: run test install lint bench soak translations lock
 
-$(BIN)/flask: pyproject.toml
+# Installs exactly the versions in requirements.lock (what CI tested), never "the newest".
+$(BIN)/flask: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(BIN)/flask
 
 install: $(BIN)/flask
@@ -22,7 +23,15 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Upgrading a dependency is a deliberate commit: edit pyproject.toml if needed, run `make lock`
+# (re-resolves every pin; `make lock UPGRADE="-P flask"` upgrades one package), then `make test`.
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --no-header $(UPGRADE) --output-file requirements.lock pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,3 +44,7 @@ translations: install
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -w 100 \
 	  --ignore-obsolete
 	$(BIN)/pybabel compile -d webapp/translations --statistics
+
+# Every benchmark against the bench PostgreSQL database (seed it first: bench/seed_bench.py).
+bench: install
+	$(BIN)/python bench/all.py

@@ -125,3 +125,13 @@ def percentile(values: list[float], share: float) -> float:
 
 def kb(n: float) -> str:
     return f"{n / 1024:.1f} KB"
+
+
+def write_summary(path, rows: list[tuple[str, str, str, bool]]) -> None:
+    """(figure, measured, budget, met) rows for bench/all.py's table, as JSON at `path`."""
+    if not path:
+        return
+    import json
+
+    rows = [dict(figure=f, value=v, budget=b, met=bool(m)) for f, v, b, m in rows]
+    Path(path).write_text(json.dumps(rows, ensure_ascii=False))

@@ -1,6 +1,6 @@
 """Server latency of the staff "Idag" page next to /healthz under 50 concurrent users (§9).
 
-    /tmp/venv/bin/python bench/load.py [--users 50] [--rounds 20] [--seconds 120]
+    .venv/bin/python bench/load.py [--users 50] [--rounds 20] [--seconds 120]
 
 Starts gunicorn 'webapp:create_app()' (2 workers × 4 threads by default) on 127.0.0.1 against
 the bench PostgreSQL database, signs in 50 staff users (sessions minted in-process with the
@@ -16,7 +16,15 @@ import threading
 import time
 
 import requests
-from common import LATENCY_FACTOR, make_app, mint_session, percentile, start_gunicorn, stop
+from common import (
+    LATENCY_FACTOR,
+    make_app,
+    mint_session,
+    percentile,
+    start_gunicorn,
+    stop,
+    write_summary,
+)
 
 ROUTES = ("/today", "/healthz")
 
@@ -78,6 +86,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--summary", help="also write the summary rows as JSON here")
     args = parser.parse_args()
     cookies = sessions(args.users)
     process, base = start_gunicorn(args.workers, args.threads)
@@ -104,6 +113,12 @@ def main() -> None:
     met = ratio <= LATENCY_FACTOR and not errors
     print(f"Budget: /today p95 ≤ {LATENCY_FACTOR:.0f}× /healthz p95 (now {ratio:.2f}×), "
           f"zero errors: {'met' if met else 'NOT met'}")
+    write_summary(args.summary, [
+        (f"/today p95 vs /healthz p95, {args.users} users",
+         f"{ratio:.2f}× ({p95['/today'] * 1000:.0f} ms vs {p95['/healthz'] * 1000:.0f} ms)",
+         f"≤ {LATENCY_FACTOR:g}×", ratio <= LATENCY_FACTOR),
+        (f"Errors under load ({total} requests)", str(len(errors)), "0", not errors),
+    ])
     raise SystemExit(0 if met else 1)
 
 

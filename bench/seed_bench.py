@@ -1,6 +1,6 @@
 """Create a realistic benchmark data set on PostgreSQL (run by hand; see docs/bench.md).
 
-    /tmp/venv/bin/python bench/seed_bench.py [--participants 1000] [--appointments 100]
+    .venv/bin/python bench/seed_bench.py [--participants 1000] [--appointments 100]
 
 Drops and recreates the schema of DATABASE_URL (default: the local `bofast_bench` database,
 created if missing). Users (password `bench password 2026`, TOTP secret BENCH…23):

@@ -62,7 +62,7 @@ def test_create_user_invalid_keeps_input_with_swedish_errors(db, client, login_a
         "role": "participant", "display_name": "Kvar Namn", "username": "staff"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Användarnamnet finns redan" in html
+    assert "Det användarnamnet går inte att använda" in html  # neutral: issue 19
     assert "Välj vilken deltagare kontot hör till." in html
     assert "Kvar Namn" in html
 

@@ -1,6 +1,8 @@
 """Admin edits the checklist template; every save is a new version (DESIGN §4)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.factories import make_checklist
 from webapp.models import ChecklistSubmission, ChecklistTemplate
 from webapp.timeutil import local_today
@@ -53,7 +55,9 @@ def test_saving_creates_version_two_and_leaves_version_one(client, db, world, lo
 
 
 def test_new_checklists_use_the_new_version_old_ones_keep_theirs(client, db, world, login_as):
-    old = make_checklist(world.participant, world.users["staff"], local_today())
+    # Last month's: this month's form would be its correction (one checklist per month).
+    old = make_checklist(world.participant, world.users["staff"],
+                         local_today().replace(day=1) - timedelta(days=1))
     db.session.commit()
     v1 = versions(db, world)[0]
     login_as("admin")

@@ -143,10 +143,13 @@ def test_compiled_catalog_matches_the_po_file():
 
     with open(CATALOG / "messages.mo", "rb") as f:
         compiled = read_mo(f)
-    want = {m.id if isinstance(m.id, str) else tuple(m.id): m.string
-            for m in _read_po() if m.id and m.string and not m.fuzzy}
-    have = {m.id if isinstance(m.id, str) else tuple(m.id): m.string
-            for m in compiled if m.id}
+    def entries(catalog, keep):
+        # Plural entries come back as lists from one reader and tuples from the other.
+        as_key = lambda value: value if isinstance(value, str) else tuple(value)  # noqa: E731
+        return {as_key(m.id): as_key(m.string) for m in catalog if m.id and keep(m)}
+
+    want = entries(_read_po(), lambda m: m.string and not m.fuzzy)
+    have = entries(compiled, lambda m: True)
     assert have == want, "run `make translations` and commit messages.mo"
 
 
@@ -187,3 +190,19 @@ def test_every_wrapped_string_has_an_english_translation(tmp_path):
         have = {m.id for m in read_po(handle) if m.id and m.string}
     missing = sorted(str(m) for m in wanted - have)
     assert not missing, f"run `make translations` and translate: {missing[:10]}"
+
+
+def test_a_render_pins_the_catalog_only_while_it_renders(app):
+    """Templates look the catalog up once per page (webapp/i18n.py), and the pin never outlives
+    the render: the next request in the same thread may be in another language."""
+    from webapp.i18n import _pinned
+    from webapp.rendering import render
+
+    # A fresh app context per request, as in production (flask-babel caches the locale on it).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        body = render("error.html", status=404, message="x").get_data(as_text=True)
+        assert "To the start page" in body
+        assert _pinned.get() is None
+    with app.app_context(), app.test_request_context("/"):
+        body = render("error.html", status=404, message="x").get_data(as_text=True)
+        assert "Till startsidan" in body

@@ -78,7 +78,8 @@ def test_subscribe_and_unsubscribe(db, world, client, login_as, push_service):
     [row] = subscriptions(db)
     assert (row.user_id, row.endpoint, row.p256dh) == (user.id, sub["endpoint"],
                                                        sub["keys"]["p256dh"])
-    assert client.post("/push/subscriptions", json=sub).status_code == 200  # same device
+    # Same device again: the same answer as the first time (issue 19).
+    assert client.post("/push/subscriptions", json=sub).status_code == 201
     assert len(subscriptions(db)) == 1
     response = client.delete("/push/subscriptions", json={"endpoint": sub["endpoint"]})
     assert response.status_code == 200 and response.json["deleted"] == 1
@@ -175,7 +176,7 @@ def test_test_notification_reaches_every_device_and_decrypts(db, world, client, 
         assert client.post("/push/subscriptions", json=push_service.new_device()).status_code \
             == 201
     response = client.post("/push/test", headers=JSON)
-    assert response.json == {"ok": True, "message": "Testnotisen skickades till 2 enheter."}
+    assert response.json == {"ok": True, "message": "Testnotisen skickades till 2 telefoner."}
     assert push_service.errors == []
     assert [p["body"] for p in push_service.delivered()] == [TEST_BODY, TEST_BODY]
     assert push_service.delivered()[0]["url"] == "/push/settings"
@@ -228,7 +229,7 @@ def test_settings_page_for_staff_lists_their_devices(db, world, client, login_as
     assert "Kvällen före" not in page
     sub_id = subscriptions(db)[0].id
     assert client.post(f"/push/subscriptions/{sub_id}/delete").status_code == 302
-    assert "Enheten får inte längre notiser." in client.get("/push/settings").get_data(
+    assert "Telefonen får inte längre notiser." in client.get("/push/settings").get_data(
         as_text=True)
     assert subscriptions(db) == []
 
@@ -236,7 +237,7 @@ def test_settings_page_for_staff_lists_their_devices(db, world, client, login_as
 def test_settings_page_without_keys_says_so(client, login_as):
     login_as("staff")
     page = client.get("/push/settings").get_data(as_text=True)
-    assert "inte igång på servern" in page
+    assert "Bofast kan inte skicka notiser ännu" in page
 
 
 def test_push_script_is_on_every_page_and_no_inline_script(client, login_as):

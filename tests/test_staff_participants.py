@@ -158,7 +158,9 @@ def test_activation_code_creates_the_login_and_works_once(client, world, login_a
     db.session.expire_all()
     person = db.session.get(Participant, person.id)
     assert person.user is not None and person.user.role == "participant"
-    assert person.user.username == "bertil" and person.user.password_hash is None
+    # Word + random digits: says nothing about other accounts (issue 19).
+    assert re.fullmatch(r"bertil\d{4}", person.user.username)
+    assert person.user.username in page and person.user.password_hash is None
     assert db.session.query(AuditEvent).filter_by(action="activation_code").count() == 1
 
     client.post("/logout")
@@ -183,7 +185,8 @@ def test_a_second_code_reuses_the_login_and_voids_the_first(client, world, login
     person = _new_person(world, db)
     client.post(f"/participants/{person.id}/activation-code")
     client.post(f"/participants/{person.id}/activation-code")
-    assert db.session.query(User).filter_by(role="participant", username="bertil").count() == 1
+    assert db.session.query(User).filter_by(role="participant").filter(
+        User.username.like("bertil%")).count() == 1
     codes = db.session.query(ActivationCode).all()
     assert len(codes) == 2 and sum(code.used_at is None for code in codes) == 1
 
@@ -198,9 +201,11 @@ def test_usernames_are_unique_and_protected_ones_are_neutral(client, world, logi
         assert client.post(f"/participants/{person.id}/activation-code").status_code == 200
     db.session.expire_all()
     names = [db.session.get(Participant, p.id).user.username for p in (first, second, third)]
-    assert names == ["bertil", "bertil.b", "bertil2"]
+    # Random digits, not "bertil", "bertil.b", "bertil2": a name taken in another organisation
+    # must not show through (issue 19).
+    assert all(re.fullmatch(r"bertil\d{4}", name) for name in names) and len(set(names)) == 3
     login = db.session.get(Participant, hidden.id).user
-    assert login.username == f"deltagare{hidden.id}" and "Sara" not in login.display_name
+    assert re.fullmatch(r"deltagare\d{4}", login.username) and "Sara" not in login.display_name
 
 
 def test_only_staff_issue_activation_codes(client, world, login_as):

@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     login_manager.init_app(app)
@@ -53,6 +54,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N proxies, take client address, scheme and host from their X-Forwarded-* headers,
+    so rate limits key on the real client and https is seen (HSTS, Secure cookies)."""
+    count = app.config.get("BOFAST_TRUSTED_PROXIES", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def select_locale() -> str:

@@ -10,12 +10,14 @@ Two layers, both enforced here and nowhere else:
 """
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import Select, exists, or_, select
 
 from .extensions import db
 from .models import Apartment, Contract, Participant, StaffAssignment, TeamMembership, User
+from .rendering import wants_json
 
 PUBLIC = frozenset({"anonymous"})
 ANY_USER = frozenset({"participant", "staff", "social_worker", "housing", "admin"})
@@ -98,9 +100,7 @@ def roles_for_endpoint(endpoint: str | None, method: str = "GET") -> frozenset[s
 
 
 def wants_fragment() -> bool:
-    return request.headers.get("HX-Request") == "true" or request.accept_mimetypes.best == (
-        "application/json"
-    )
+    return bool(request.htmx) or wants_json()
 
 
 def enforce_area_access():
@@ -169,6 +169,16 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
 
         record(audit_action, participant_id=participant.id, object_type=need)
     return participant
+
+
+def team_or_404(team_id: int):
+    """A team of the current user's organisation (another organisation's team: 404)."""
+    from .models import Team
+
+    team = db.session.get(Team, team_id)
+    if team is None or team.organisation_id != current_user.organisation_id:
+        abort(404)
+    return team
 
 
 def own_participant() -> Participant:

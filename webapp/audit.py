@@ -7,10 +7,24 @@ from flask_login import current_user
 from .extensions import db
 from .models import AuditEvent
 
+# Pages the phone fetches in the background to keep them for offline use (sw.js `warm`).
+PREFETCH_ENDPOINTS = frozenset({"checklists.new", "staff.record_outcome", "me.contacts",
+                                "me.appointments", "me.offline"})
+
+
+def is_prefetch() -> bool:
+    """A background fetch for offline use: recorded as such, not as someone reading the file.
+    Only the pages the phone keeps, and only GET, so the header cannot hide an ordinary read."""
+    return (has_request_context() and request.method == "GET"
+            and request.headers.get("X-Bofast-Prefetch") == "1"
+            and request.endpoint in PREFETCH_ENDPOINTS)
+
 
 def record(action: str, *, participant_id: int | None = None, object_type: str = "",
            object_id: int | None = None, detail: str = "", user=None) -> AuditEvent:
     """Append one audit event for the current user (or `user`, e.g. at login)."""
+    if action == "read" and is_prefetch():
+        action = "prefetch"
     actor = user if user is not None else (
         current_user if has_request_context() and current_user.is_authenticated else None
     )

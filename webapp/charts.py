@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 360, 180
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 28
+# Room for "100 %" left of the axis and the month names below it, so no label is clipped.
+LEFT, RIGHT, TOP, BOTTOM = 46, 12, 12, 28
 
 
 def _nice_max(values: list[float]) -> float:
@@ -29,16 +30,19 @@ def _fmt(value: float) -> str:
 
 
 def bar_chart(chart_id: str, title: str, labels: list[str], values: list[float | None],
-              max_value: float | None = None, unit: str = "") -> Markup:
-    """Vertical bars, one per label; a missing value (None) is drawn as an empty slot."""
+              max_value: float | None = None, unit: str = "",
+              notes: dict[int, str] | None = None) -> Markup:
+    """Vertical bars, one per label; a missing value (None) is drawn as an empty slot, or with
+    its note written in the slot (e.g. "pågår" for the month that is not over)."""
+    notes = notes or {}
     present = [v for v in values if v is not None]
     top = max_value if max_value is not None else _nice_max(present)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(values))
     no_value = _("inget värde")
     summary = ", ".join(
-        f"{label}: {_fmt(v) + unit if v is not None else no_value}"
-        for label, v in zip(labels, values, strict=True)
+        f"{label}: {_fmt(v) + unit if v is not None else notes.get(i, no_value)}"
+        for i, (label, v) in enumerate(zip(labels, values, strict=True))
     )
     parts = [
         f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -60,6 +64,11 @@ def bar_chart(chart_id: str, title: str, labels: list[str], values: list[float |
             parts.append(f'<rect class="chart-bar" x="{x + slot * 0.15:.1f}" '
                          f'y="{TOP + plot_h - height:.1f}" width="{slot * 0.7:.1f}" '
                          f'height="{height:.1f}"/>')
+        elif index in notes:
+            nx, ny = x + slot / 2 + 3, TOP + plot_h - 4
+            parts.append(f'<text class="chart-note" x="{nx:.1f}" y="{ny:.1f}" '
+                         f'transform="rotate(-90 {nx:.1f} {ny:.1f})">'
+                         f'{escape(notes[index])}</text>')
         parts.append(f'<text class="chart-axis" x="{x + slot / 2:.1f}" y="{HEIGHT - 10}" '
                      f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")

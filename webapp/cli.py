@@ -30,10 +30,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--organisation", prompt="Organisation name")
     @click.option("--preset", type=click.Choice(["goteborg", "stockholm", "helsingborg"]),
                   default="goteborg", show_default=True)
+    @click.option("--join", is_flag=True,
+                  help="Add the admin to an organisation that already exists (its preset stays).")
     @click.password_option()
-    def create_admin(username, display_name, organisation, preset, password):
+    def create_admin(username, display_name, organisation, preset, join, password):
         """Bootstrap a real installation: an organisation and its first admin."""
         from .auth.services import hash_password, password_problem
+        from .checklist_defaults import ensure_checklist_v2
         from .demo import ensure_default_template
         from .models import Organisation, User
 
@@ -43,13 +46,23 @@ def register_cli(app: Flask) -> None:
         if db.session.scalar(db.select(User).where(User.username == username)):
             raise click.ClickException(f"Användarnamnet {username!r} finns redan.")
         org = db.session.scalar(db.select(Organisation).where(Organisation.name == organisation))
+        # An existing name is refused unless --join says so: a typo must not put a new
+        # municipality's admin inside another municipality (nor silently drop --preset).
+        if org is not None and not join:
+            raise click.ClickException(
+                f"Organisationen {organisation!r} finns redan. Lägg till --join för att ge den "
+                "en administratör till, eller välj ett annat namn för en ny organisation.")
+        if org is None and join:
+            raise click.ClickException(f"Organisationen {organisation!r} finns inte.")
         if org is None:
             org = Organisation(name=organisation)
             org.apply_preset(preset)
             db.session.add(org)
             db.session.flush()
             ensure_default_template(org)
+            ensure_checklist_v2(org)
         db.session.add(User(organisation_id=org.id, username=username, display_name=display_name,
                             role="admin", password_hash=hash_password(password)))
         db.session.commit()
-        click.echo(f"Admin {username} created. Sign in and enrol the second factor.")
+        click.echo(f"Admin {username} created in {org.name}. Sign in and enrol the second "
+                   "factor; the admin's home then lists the first-day steps.")

@@ -35,7 +35,11 @@ def load_config(app) -> None:
         BOFAST_TIMEZONE=env.get("BOFAST_TIMEZONE", "Europe/Stockholm"),
         # Staff sessions end after this many idle minutes (DESIGN §7).
         BOFAST_IDLE_MINUTES=int(env.get("BOFAST_IDLE_MINUTES", "30")),
+        # Proxies in front that set X-Forwarded-For/-Proto/-Host (0: trust no such header).
+        BOFAST_TRUSTED_PROXIES=_whole_number(env, "BOFAST_TRUSTED_PROXIES", "0"),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Keys in a shared Redis: several installations may use one server.
+        RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "bofast"),
         RATELIMIT_HEADERS_ENABLED=True,
         SESSION_COOKIE_NAME="bofast_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -51,6 +55,13 @@ def load_config(app) -> None:
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         MAX_CONTENT_LENGTH=512 * 1024,
     )
+
+
+def _whole_number(env, name: str, default: str) -> int:
+    value = env.get(name, default).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
+    return int(value)
 
 
 def engine_options(uri: str) -> dict:

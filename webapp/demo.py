@@ -6,6 +6,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .auth.services import hash_password
+from .checklist_defaults import ensure_checklist_v2
+from .demo_install import seed_install_demo
+from .demo_phone import seed_followups
 from .extensions import db
 from .models import (
     Absence,
@@ -131,6 +134,7 @@ def seed_demo() -> bool:
     ])
     db.session.flush()
     template = ensure_default_template(org)
+    seed_install_demo(org)
 
     _user(org, "admin", "Maja Admin", "admin")
     anna = _user(org, "anna", "Anna Andersson", "staff", phone="070-111 22 33")
@@ -210,6 +214,8 @@ def seed_demo() -> bool:
                 starts_at=_at(today + timedelta(days=1), 13), location="Linnégatan 40",
                 created_by_id=erik.id))
     _more_visits_today(org, today, anna)
+    ensure_checklist_v2(org)  # after the past checklists: they keep version 1
+    seed_followups()
     db.session.commit()
     return True
 
@@ -294,7 +300,7 @@ def _checklists(participant, apartment, template, today, staff, skip_last):
 def _upcoming(participant, today, staff):
     db.session.add_all([
         Appointment(participant_id=participant.id, staff_id=staff.id, kind="home_visit",
-                    starts_at=_at(today, 14), location="Hemma hos dig", created_by_id=staff.id),
+                    starts_at=_at(today, 14), location="", created_by_id=staff.id),
         Appointment(participant_id=participant.id, staff_id=staff.id, kind="healthcare",
                     starts_at=_at(today + timedelta(days=1), 10),
                     location="Vårdcentralen Centrum", created_by_id=staff.id),

@@ -1,8 +1,11 @@
 """Error pages in the user's language; htmx and JSON callers get a short body."""
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from htmx_flask import request
+
+from .rendering import wants_json
 
 MESSAGES = {
     400: _l("Förfrågan kunde inte behandlas."),
@@ -19,9 +22,9 @@ MESSAGES = {
 
 def _respond(status: int, message: str | None = None):
     message = str(message or MESSAGES.get(status, MESSAGES[500]))
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
+    if wants_json() or request.is_json:
         return jsonify(error=message), status
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         return f'<p class="error" role="alert">{message}</p>', status
     return render_template("error.html", status=status, message=message), status
 

@@ -317,11 +317,8 @@ def _zone() -> ZoneInfo:
 
 
 def _path(endpoint: str, **values) -> str:
-    """A URL path outside a request (the scheduler has none); '/' if the page does not exist."""
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    except Exception:  # noqa: BLE001 - werkzeug raises BuildError or KeyError
-        return "/"
+    """A URL path outside a request (the scheduler has none)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def preferences_for(session, user_ids) -> dict[int, Preferences]:

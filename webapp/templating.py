@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import access, timeutil
+from .i18n import install_template_gettext
 
 # The bottom navigation per role: (endpoint, label). Labels are lazy: translated per request.
 NAVIGATION = {
@@ -36,12 +37,12 @@ def navigation() -> list[tuple[str, str]]:
         return []
     items = []
     for endpoint, label in NAVIGATION.get(current_user.role, []):
-        if endpoint in current_app.view_functions:
-            items.append((endpoint, url_for(endpoint), str(label)))
+        items.append((endpoint, url_for(endpoint), str(label)))
     return items
 
 
 def register_template_helpers(app) -> None:
+    install_template_gettext(app)
     app.jinja_env.filters.update(
         local_datetime=timeutil.format_datetime,
         local_time=timeutil.format_time,

@@ -4,15 +4,13 @@
     checklist. (b) A participant activates with a code, chooses a password and sees the
     appointment and the plan. (c) Housing administration sees the submitted checklist and
     cannot open the plan.
-Each journey skips, naming what is missing, until its screens are merged.
+Each journey fails early, naming the route, when one of its screens is renamed or missing.
 """
 from __future__ import annotations
 
 import re
 import time
 from datetime import date, timedelta
-
-import pytest
 
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET, make_appointment
@@ -41,10 +39,9 @@ def _rule(app, shape: str):
 
 
 def _phone_if(request, app, *shapes):
-    """The phone page, once the routes exist (skips before starting the browser otherwise)."""
+    """The phone page; a renamed or missing route fails before the browser starts."""
     missing = [shape for shape in shapes if _rule(app, shape) is None]
-    if missing:
-        pytest.skip(f"screens not merged yet: no route for {', '.join(missing)}")
+    assert not missing, f"no route for {', '.join(missing)}"
     return request.getfixturevalue("phone")
 
 

@@ -26,8 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..extensions import db
-from ..models import User
+from ..usernames import UNUSABLE, is_usable
 
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Stödpersonal")),
@@ -93,8 +92,8 @@ class UserForm(FlaskForm):
         field.data = (field.data or "").strip().lower()
         if not USERNAME.match(field.data):
             raise ValidationError(_l("Använd 3–80 tecken: små bokstäver, siffror, punkt, streck."))
-        if db.session.scalar(db.select(User.id).where(User.username == field.data)):
-            raise ValidationError(_l("Användarnamnet finns redan. Välj ett annat."))
+        if not is_usable(field.data):  # one neutral answer: see webapp/usernames.py
+            raise ValidationError(UNUSABLE)
 
     def validate_team_ids(self, field):
         allowed = {choice.value for choice in field.choices}

@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, month_name, to_local
-from . import bp, services
+from . import audit_words, bp, services  # noqa: F401 (audit_words: a template global)
 from .forms import (
     ROLE_LABELS,
     AssignmentForm,
@@ -76,7 +76,8 @@ def _org_participant(participant_id: int | None) -> Participant:
 
 def _teams() -> list[Team]:
     return list(db.session.scalars(
-        select(Team).where(Team.organisation_id == _org_id()).order_by(Team.name)))
+        select(Team).where(Team.organisation_id == _org_id(), Team.archived_at.is_(None))
+        .order_by(Team.name)))
 
 
 def _participants() -> list[Participant]:
@@ -124,7 +125,9 @@ def _user_form(form: UserForm) -> UserForm:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 def new_user():
-    form = _user_form(UserForm())
+    # ?role=staff: the first-day guide and team pages open the form with the role chosen.
+    preset = {"role": request.args.get("role")} if request.method == "GET" else {}
+    form = _user_form(UserForm(**preset))
     if not form.validate_on_submit():
         return render("admin/user_new.html", form=form,
                       status=422 if form.is_submitted() else 200)
@@ -178,7 +181,9 @@ def user_teams(user_id: int):
     if not form.validate_on_submit():
         return render("admin/user.html", status=422,
                       **_user_page(user, form, AssignmentForm(formdata=None)))
-    wanted, current = set(form.team_ids.data or []), set(user.team_ids())
+    # Archived teams are not in the form, so saving leaves those memberships alone.
+    shown = {choice.value for choice in form.team_ids.choices}
+    wanted, current = set(form.team_ids.data or []), set(user.team_ids()) & shown
     for team_id in wanted - current:
         db.session.add(TeamMembership(team_id=team_id, user_id=user.id))
     for membership in db.session.scalars(select(TeamMembership).where(
@@ -488,7 +493,9 @@ def _csv_response(body: str, filename: str) -> Response:
 @bp.route("/admin/audit/review")
 def audit_review():
     month = _month_arg(local_today())
-    events = services.month_access_events(_org_id(), month)
+    # A phone keeping pages for offline use is not someone reading a file: not reviewed.
+    events = [e for e in services.month_access_events(_org_id(), month)
+              if e.action != "prefetch"]
     workers = {e.user_id for e in events if e.user_id is not None}
     flags = flag_events(events, services.caseloads(workers))
     unflagged = [e for e in events if e.id not in flags and e.user_id is not None]
@@ -507,6 +514,9 @@ def audit_review():
                   flagged=[rows[e.id] for e in flagged], sample=[rows[e.id] for e in sample],
                   flags=flags, flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
                   names=_names(rows.values()), total=len(events), form=ReviewForm(formdata=None),
+                  unreviewed_sample=[e.id for e in sample if e.id not in reviews],
+                  unreviewed_flagged=sum(1 for e in flagged if e.id not in reviews),
+                  signoff=_signoff(month),
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
 
@@ -534,6 +544,61 @@ def audit_mark_reviewed(event_id: int):
     return redirect(url_for("admin.audit_review", month=month, _anchor=f"event-{event.id}"))
 
 
+def _review_month() -> date:
+    try:
+        year, mon = (int(part) for part in (request.form.get("month") or "").split("-"))
+        return date(year, mon, 1)
+    except ValueError:
+        abort(400)
+
+
+def _signoff(month: date) -> AuditEvent | None:
+    """The month's sign-off: an audit event itself (the log keeps it, append-only)."""
+    return db.session.scalar(
+        select(AuditEvent).join(User, AuditEvent.user_id == User.id)
+        .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
+               AuditEvent.detail == month_key(month), User.organisation_id == _org_id())
+        .order_by(AuditEvent.at.desc()).limit(1))
+
+
+@bp.route("/admin/audit/review/sample", methods=["POST"])
+def audit_review_sample():
+    """Mark the month's whole unflagged sample reviewed at once (the flagged ones one by one)."""
+    month = _review_month()
+    events = [e for e in services.month_access_events(_org_id(), month)
+              if e.action != "prefetch"]
+    workers = {e.user_id for e in events if e.user_id is not None}
+    flags = flag_events(events, services.caseloads(workers))
+    unflagged = [e for e in events if e.id not in flags and e.user_id is not None]
+    sample = sample_events(unflagged, SAMPLE_SIZE, seed=month_key(month))
+    done = set(db.session.scalars(select(AuditReview.audit_event_id).where(
+        AuditReview.audit_event_id.in_([e.id for e in sample])))) if sample else set()
+    comment = (request.form.get("comment") or "").strip()[:2000] or _("Urvalet granskat.")
+    for event in sample:
+        if event.id not in done:
+            db.session.add(AuditReview(audit_event_id=event.id, reviewed_by_id=current_user.id,
+                                       comment=comment))
+    record("review", object_type="audit_review", detail=f"sample {month_key(month)}")
+    db.session.commit()
+    flash(_("Urvalet är markerat som granskat."), "success")
+    return redirect(url_for("admin.audit_review", month=month_key(month)), 303)
+
+
+@bp.route("/admin/audit/review/signoff", methods=["POST"])
+def audit_review_signoff():
+    """The admin signs off the month's log review."""
+    month = _review_month()
+    comment = (request.form.get("comment") or "").strip()[:1000]
+    if _signoff(month) is None:
+        record("signoff", object_type="audit_review", detail=month_key(month))
+        if comment:
+            record("review", object_type="audit_review",
+                   detail=f"{month_key(month)}: {comment}")
+        db.session.commit()
+    flash(_("Loggranskningen för %(month)s är avslutad.", month=_month_label(month)), "success")
+    return redirect(url_for("admin.audit_review", month=month_key(month)), 303)
+
+
 # --- programme figures ----------------------------------------------------------------------
 
 def _series(last: date):
@@ -548,13 +613,15 @@ def _figures() -> list[fig.FigureDefinition]:
             for d in fig.FIGURES]
 
 
-def _chart(definition, series) -> str:
+def _chart(definition, series, running: date | None = None) -> str:
     labels = [month_name(m.month, short=True) for m, _ in series]
-    values = [_scaled(definition, figures[definition.key]) for _, figures in series]
+    values = [None if m == running else _scaled(definition, figures[definition.key])
+              for m, figures in series]
+    notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
     return bar_chart(f"chart-{definition.key}",
                      _("%(title)s, senaste 12 månaderna", title=definition.title),
                      labels, values, max_value=100 if definition.unit == "percent" else None,
-                     unit=" %" if definition.unit == "percent" else "")
+                     unit=" %" if definition.unit == "percent" else "", notes=notes)
 
 
 def _scaled(definition, value: fig.FigureValue) -> float | None:
@@ -568,8 +635,11 @@ def figures():
     month = _month_arg(local_today())
     series = _series(month)
     definitions = _figures()
-    charts = {d.key: _chart(d, series) for d in definitions}
+    # The month that is not over yet is shown as running, not as a (misleading) 0 %.
+    running = local_today().replace(day=1)
+    charts = {d.key: _chart(d, series, running) for d in definitions}
     return render("admin/figures.html", month=month, month_label=_month_label(month),
+                  running=running,
                   series=series, current=series[-1][1], definitions=definitions, charts=charts,
                   month_label_of=_month_label, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),

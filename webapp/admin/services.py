@@ -27,6 +27,7 @@ from ..models import (
     VisitOutcome,
 )
 from ..timeutil import to_local, to_utc
+from ..usernames import participant_username
 
 # No 0/O, 1/l: a temporary password is read from the screen and typed once.
 TEMP_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -47,10 +48,7 @@ def participant_login(participant: Participant) -> User:
     """The participant's own login, created (without a password) when first needed."""
     if participant.user is not None:
         return participant.user
-    base = "".join(ch for ch in participant.first_name.lower() if ch.isalnum()) or "deltagare"
-    username = f"{base}{participant.id}"
-    while db.session.scalar(select(User.id).where(User.username == username)):
-        username = f"{base}{participant.id}-{secrets.token_hex(2)}"
+    username = participant_username(participant.first_name, participant.protected_identity)
     user = User(organisation_id=participant.organisation_id, username=username,
                 display_name=participant.full_name, role="participant")
     db.session.add(user)

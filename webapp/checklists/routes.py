@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..access import get_participant_or_404
 from ..audit import record
@@ -16,17 +17,24 @@ from ..domain.checklists import (
     validate_answers,
     version_chain,
 )
+from ..domain.followups import validate_followups
 from ..extensions import db
 from ..idempotency import commit_or_replay, idempotency_key, remember, replay_response
-from ..models import Organisation
-from ..rendering import render
+from ..models import FOLLOWUP_OWNERS, ChecklistFollowupDone, Organisation
+from ..rendering import render, wants_json
+from ..staff.services import safe_next
 from ..timeutil import local_today
 from . import bp
 from .forms import ChecklistForm
 from .services import (
     correction_of,
     current_apartment_id,
+    followup_answer,
+    followups_done,
+    followups_open,
+    item_texts,
     month_label,
+    month_submission,
     participant_submissions,
     store_submission,
     submission_of,
@@ -41,13 +49,19 @@ def _month_label_filter(month: str) -> str:
     return month_label(month)
 
 
-def wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
 
 
 @bp.route("/participants/<int:participant_id>/checklists/new", methods=["GET", "POST"])
 def new(participant_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_write")
+    if request.method == "GET" and not request.headers.get("HX-Boosted"):
+        # One checklist per month: once this month's is sent, the form is its correction.
+        sent = month_submission(participant.id, month_of(local_today()))
+        if sent is not None:
+            flash(_("Månadens genomgång är redan skickad. Det du skickar nu blir en rättelse."),
+                  "info")
+            return redirect(url_for(".correct", participant_id=participant.id,
+                                    submission_id=sent.id), 303)
     return _fill(participant, None)
 
 
@@ -86,7 +100,10 @@ def _fill(participant, old, already_corrected=False):
         return _form_page(participant, template, form, posted, {}, old)
     form_ok = form.validate()
     answers, errors = validate_answers(keys, posted[0], posted[1])
+    remark_keys = [key for key in keys if posted[0].get(key) == "remark"]
+    followups, followup_errors = validate_followups(remark_keys, posted[2])
     errors = {name: field_errors[0] for name, field_errors in form.errors.items()} | errors
+    errors |= followup_errors
     if already_corrected:
         errors["form"] = ("Den här versionen är redan rättad. "
                           "Öppna den nyaste versionen och rätta den.")
@@ -94,8 +111,13 @@ def _fill(participant, old, already_corrected=False):
         if wants_json():
             return jsonify(ok=False, errors=errors), 422
         return _form_page(participant, template, form, posted, errors, old, status=422)
+    if old is None:
+        # A second checklist for a month that has one (sent from another phone, or a form
+        # opened before the first was sent) is a correction of it: a new version, never a
+        # second version 1.
+        old = month_submission(participant.id, month_of(form.held_on.data))
     submission = store_submission(participant, template, form.fields_data(), answers,
-                                  current_user.id, key, supersedes=old)
+                                  current_user.id, key, supersedes=old, followups=followups)
     record("correct" if old else "create", participant_id=participant.id,
            object_type="checklist", object_id=submission.id)
     url = url_for(".show", participant_id=participant.id, submission_id=submission.id)
@@ -112,32 +134,52 @@ def _fill(participant, old, already_corrected=False):
     return response
 
 
-def _posted_answers() -> tuple[dict[str, str], dict[str, str]]:
-    answers, remarks = {}, {}
+FOLLOWUP_FIELDS = ("followup_action", "followup_owner", "followup_due")
+
+
+def _posted_answers() -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str, str]]]:
+    answers, remarks, parts = {}, {}, {}
     for name, value in request.form.items():
         if name.startswith("answer-"):
             answers[name[len("answer-"):]] = value
         elif name.startswith("remark-"):
             remarks[name[len("remark-"):]] = value
-    return answers, remarks
+        else:
+            field, _sep, key = name.partition("-")
+            if field in FOLLOWUP_FIELDS and key:
+                parts.setdefault(key, {})[field] = value
+    followups = {key: tuple(values.get(f, "") for f in FOLLOWUP_FIELDS)
+                 for key, values in parts.items()}
+    return answers, remarks, followups
 
 
-def _old_answers(old) -> tuple[dict[str, str], dict[str, str]]:
+def _old_answers(old) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str, str]]]:
     if old is None:
-        return {}, {}
+        return {}, {}, {}
     return ({a.item_key: a.answer for a in old.answers},
-            {a.item_key: a.remark for a in old.answers})
+            {a.item_key: a.remark for a in old.answers},
+            {a.item_key: (a.followup_action, a.followup_owner,
+                          a.followup_due.isoformat() if a.followup_due else "")
+             for a in old.answers if a.followup_action})
 
 
 def _form_page(participant, template, form, posted, errors, old, status=200):
-    answers, remarks = posted
+    answers, remarks, followups = posted
+    # Open follow-ups of earlier checklists (not the one being corrected: its own are on the form).
+    earlier = [f for f in followups_open([participant.id])
+               if old is None or f.submission_id != old.id]
     answered = sum(1 for item in template.items if answers.get(item.key) in ("ok", "remark", "na"))
-    draft_key = f"bofast-checklist-draft:{participant.id}" + (f":{old.id}" if old else "")
+    # Per user: a draft never opens for someone else who signs in on the same phone.
+    draft_key = (f"bofast-checklist-draft:{current_user.id}:{participant.id}"
+                 + (f":{old.id}" if old else ""))
     action = (url_for(".correct", participant_id=participant.id, submission_id=old.id) if old
               else url_for(".new", participant_id=participant.id))
     return render("checklists/form.html", status=status, participant=participant,
                   checklist_template=template, form=form, answers=answers, remarks=remarks,
                   errors=errors, old=old, answered=answered, action=action, draft_key=draft_key,
+                  followups=followups, open_followups=earlier, owners=FOLLOWUP_OWNERS,
+                  today=local_today(),
+                  item_texts=item_texts(participant.id) if earlier else {},
                   has_apartment=current_apartment_id(participant.id) is not None)
 
 
@@ -167,3 +209,23 @@ def show(participant_id: int, submission_id: int):
     return render("checklists/show.html", participant=participant, submission=submission,
                   items=submission.template.items, chain=chain,
                   org=db.session.get(Organisation, participant.organisation_id))
+
+
+@bp.route("/participants/<int:participant_id>/checklists/followups/<int:id>/done",
+          methods=["POST"])
+def followup_done(participant_id: int, id: int):
+    """Mark a remark's follow-up done (the checklist itself stays as it was submitted)."""
+    participant = get_participant_or_404(participant_id, need="checklist_write")
+    answer = followup_answer(participant, id) or abort(404)
+    if not followups_done([answer.id]):
+        db.session.add(ChecklistFollowupDone(answer_id=answer.id, done_by_id=current_user.id))
+        record("update", participant_id=participant.id, object_type="checklist_followup",
+               object_id=answer.id)
+        try:
+            db.session.commit()
+        except IntegrityError:  # marked done by someone else at the same moment
+            db.session.rollback()
+    flash(_("Åtgärden är markerad som klar."), "success")
+    target = safe_next(request.form.get("next")) or url_for(
+        ".show", participant_id=participant.id, submission_id=answer.submission_id)
+    return redirect(target, 303)

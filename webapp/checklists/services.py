@@ -10,10 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..demo import ensure_default_template
-from ..domain.checklists import AnswerInput, month_of
+from ..domain.checklists import AnswerInput, counting_submissions, month_of
+from ..domain.followups import FollowupInput, open_followups
 from ..extensions import db
 from ..models import (
     ChecklistAnswer,
+    ChecklistFollowupDone,
+    ChecklistItem,
     ChecklistSubmission,
     ChecklistTemplate,
     Contract,
@@ -79,6 +82,12 @@ def submission_of(participant: Participant, submission_id: int) -> ChecklistSubm
     )
 
 
+def month_submission(participant_id: int, month: str) -> ChecklistSubmission | None:
+    """The version that counts for `month` (the newest of its chain), if one was sent."""
+    counting = counting_submissions(participant_submissions(participant_id))
+    return counting.get((participant_id, month))
+
+
 def correction_of(submission: ChecklistSubmission) -> ChecklistSubmission | None:
     """The newer version that replaced `submission`, if any."""
     return db.session.scalar(
@@ -88,7 +97,8 @@ def correction_of(submission: ChecklistSubmission) -> ChecklistSubmission | None
 
 def store_submission(participant: Participant, template: ChecklistTemplate, fields: dict,
                      answers: dict[str, AnswerInput], user_id: int, key: str | None,
-                     supersedes: ChecklistSubmission | None = None) -> ChecklistSubmission:
+                     supersedes: ChecklistSubmission | None = None,
+                     followups: dict[str, FollowupInput] | None = None) -> ChecklistSubmission:
     """Add one submission (a new version when `supersedes` is given); the caller commits."""
     submission = ChecklistSubmission(
         participant_id=participant.id,
@@ -105,7 +115,64 @@ def store_submission(participant: Participant, template: ChecklistTemplate, fiel
     db.session.flush()
     for item in template.items:
         answer = answers[item.key]
+        followup = (followups or {}).get(item.key) or FollowupInput()
         db.session.add(ChecklistAnswer(submission_id=submission.id, item_key=item.key,
-                                       answer=answer.answer, remark=answer.remark))
+                                       answer=answer.answer, remark=answer.remark,
+                                       followup_action=followup.action,
+                                       followup_owner=followup.owner,
+                                       followup_due=followup.due))
     db.session.flush()
     return submission
+
+
+# --- follow-ups (CHECKLIST.md version 2) ------------------------------------------------------
+
+def followups_open(participant_ids: list[int]) -> list:
+    """Open follow-ups of these participants, earliest deadline first (three queries)."""
+    if not participant_ids:
+        return []
+    rows = db.session.execute(
+        select(ChecklistAnswer.id.label("answer_id"), ChecklistAnswer.item_key,
+               ChecklistAnswer.followup_action, ChecklistAnswer.followup_owner,
+               ChecklistAnswer.followup_due, ChecklistSubmission.id.label("submission_id"),
+               ChecklistSubmission.participant_id, ChecklistSubmission.held_on)
+        .join(ChecklistSubmission, ChecklistAnswer.submission_id == ChecklistSubmission.id)
+        .where(ChecklistSubmission.participant_id.in_(participant_ids),
+               ChecklistAnswer.followup_action != "")
+    ).all()
+    if not rows:
+        return []
+    superseded = set(db.session.scalars(
+        select(ChecklistSubmission.supersedes_id)
+        .where(ChecklistSubmission.participant_id.in_(participant_ids),
+               ChecklistSubmission.supersedes_id.is_not(None))))
+    done = set(db.session.scalars(select(ChecklistFollowupDone.answer_id).where(
+        ChecklistFollowupDone.answer_id.in_([row.answer_id for row in rows]))))
+    return open_followups(rows, superseded, done)
+
+
+def item_texts(participant_id: int) -> dict[str, str]:
+    """Item key -> text, from every template version the participant's checklists used."""
+    rows = db.session.execute(
+        select(ChecklistItem.key, ChecklistItem.text)
+        .join(ChecklistSubmission, ChecklistSubmission.template_id == ChecklistItem.template_id)
+        .where(ChecklistSubmission.participant_id == participant_id)
+        .order_by(ChecklistItem.template_id)
+    ).all()
+    return {key: text for key, text in rows}
+
+
+def followup_answer(participant: Participant, answer_id: int) -> ChecklistAnswer | None:
+    return db.session.scalar(
+        select(ChecklistAnswer)
+        .join(ChecklistSubmission, ChecklistAnswer.submission_id == ChecklistSubmission.id)
+        .where(ChecklistAnswer.id == answer_id,
+               ChecklistSubmission.participant_id == participant.id,
+               ChecklistAnswer.followup_action != ""))
+
+
+def followups_done(answer_ids: list[int]) -> dict[int, ChecklistFollowupDone]:
+    if not answer_ids:
+        return {}
+    return {row.answer_id: row for row in db.session.scalars(
+        select(ChecklistFollowupDone).where(ChecklistFollowupDone.answer_id.in_(answer_ids)))}

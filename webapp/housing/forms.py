@@ -38,7 +38,8 @@ class DisturbanceForm(FlaskForm):
                                                             message=_l("Högst 2000 tecken."))])
 
     def validate_participant_id(self, field):
-        if field.data not in {choice.value for choice in self.participant_id.choices}:
+        if field.data not in {choice.value for choice in self.participant_id.choices
+                              if choice.value != ""}:
             raise ValidationError(_l("Välj en hyresgäst i listan."))
 
     def validate_occurred_on(self, field):

@@ -197,13 +197,17 @@ def tenancies():
 
 
 def _form_choices(form: DisturbanceForm) -> None:
-    form.participant_id.choices = [SelectChoice(p.id, display_name(p)) for p in _scope()]
+    # No tenant chosen in advance: a disturbance logged on the wrong person is hard to undo.
+    form.participant_id.choices = [SelectChoice("", _("Välj hyresgäst"))] + [
+        SelectChoice(p.id, display_name(p)) for p in _scope()]
 
 
 @bp.route("/housing/disturbances/new", methods=["GET", "POST"])
 def new_disturbance():
     form = DisturbanceForm()
     _form_choices(form)
+    if request.method == "GET" and form.occurred_on.data is None:
+        form.occurred_on.data = local_today()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render("housing/disturbance_new.html", form=form, status=status)

@@ -4,8 +4,6 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,17 +30,17 @@ from ..models import (
     utcnow,
 )
 from ..queries import current_contracts, tenancy_for
-from ..rendering import render
+from ..rendering import is_fragment_request, render
 from ..timeutil import local_day_bounds_utc, local_today
 from . import bp, words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
+from .offline_routes import primary_worker
 
 OWN_STEP_KINDS = ("participant", "together")
+LOG_WINDOW = 5000  # the newest events grouped on the page (a year of ordinary use)
 LOG_PAGE_SIZE = 50
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 # --- Din plan ------------------------------------------------------------------------------
@@ -118,7 +116,7 @@ def step_done(step_id: int):
         record("update", participant_id=participant.id, object_type="step", object_id=step.id,
                detail="done" if done else "not done")
         db.session.commit()
-    if _is_htmx():
+    if is_fragment_request():
         context = _plan_context(participant)
         return render("me/plan.html", block="step", step=step, **context)
     flash(_("Bra! Steget är klart.") if done else _("Steget är inte klart längre."), "info")
@@ -143,7 +141,7 @@ def goal_comment(goal_id: int):
     db.session.commit()
     message = _("Tack! Din önskan är sparad.") if comment.kind == "wish" else _(
         "Tack! Din kommentar är sparad.")
-    if _is_htmx():
+    if is_fragment_request():
         context = _plan_context(participant, saved={goal.id: message})
         return render("me/plan.html", block="goal_comments", goal=_goal_in(context, goal.id),
                       **context)
@@ -174,8 +172,7 @@ def appointments():
     https, webcal = _feed_urls(current_user)
     return render("me/appointments.html", participant=participant, appointments=upcoming,
                   today=today, words=words, feed_url=https, webcal_url=webcal,
-                  form=NewCalendarLinkForm(),
-                  push_settings="push.settings" in current_app.view_functions)
+                  form=NewCalendarLinkForm(), worker=primary_worker(participant))
 
 
 def _load_staff(appointments) -> None:
@@ -230,7 +227,8 @@ def contacts():
     ).all()
     org = db.session.get(Organisation, participant.organisation_id)
     open_support = db.session.scalars(
-        select(OpenSupportContact).where(OpenSupportContact.organisation_id == org.id)
+        select(OpenSupportContact).where(OpenSupportContact.organisation_id == org.id,
+                                         OpenSupportContact.active.is_(True))  # removed: gone
         .order_by(OpenSupportContact.position, OpenSupportContact.id)
     ).all()
     social_worker = participant.social_worker
@@ -250,13 +248,6 @@ def _latest_per_month(submissions) -> list[ChecklistSubmission]:
     return list(latest.values())
 
 
-def _checklist_link():
-    """A function building the link to one checklist, if that page exists yet."""
-    if "me.checklist" not in current_app.view_functions:
-        return None
-    rule = next(current_app.url_map.iter_rules("me.checklist"))
-    arg = next(iter(rule.arguments), "id")
-    return lambda submission: url_for("me.checklist", **{arg: submission.id})
 
 
 @bp.route("/me/home")
@@ -272,36 +263,28 @@ def home():
                   ChecklistSubmission.id.desc())
     ))
     return render("me/home.html", participant=participant, org=org, contract=contract,
-                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words,
-                  checklist_link=_checklist_link())
+                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words)
 
 
 # --- Vem har tittat ------------------------------------------------------------------------
 
 @bp.route("/me/access-log")
 def access_log():
+    """Grouped by person, day and what they did ("Anna tittade på din plan 3 gånger i dag");
+    fetches the phone made for offline use are not someone reading the file."""
     participant = own_participant()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     rows = db.session.scalars(
         select(AuditEvent).options(joinedload(AuditEvent.user))
-        .where(AuditEvent.participant_id == participant.id,
+        .where(AuditEvent.participant_id == participant.id, AuditEvent.action != "prefetch",
                or_(AuditEvent.user_id.is_(None), AuditEvent.user_id != current_user.id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE + 1)
+        .limit(LOG_WINDOW)
     ).all()
     today = local_today()
-    entries = _collapse([(row.at, *words.audit_words(row)) for row in rows[:LOG_PAGE_SIZE]])
+    groups = words.group_by_day([(row.at, *words.audit_words(row)) for row in rows])
+    start = (page - 1) * LOG_PAGE_SIZE
     return render("me/access_log.html", participant=participant, today=today, words=words,
-                  entries=entries, page=page, has_more=len(rows) > LOG_PAGE_SIZE)
+                  entries=groups[start:start + LOG_PAGE_SIZE], page=page,
+                  has_more=len(groups) > start + LOG_PAGE_SIZE)
 
-
-def _collapse(entries: list[tuple[datetime, str, str, str]]):
-    """One line per person, action and minute: opening three tabs is one visit."""
-    result = []
-    for entry in entries:
-        if result and result[-1][1:] == entry[1:] and (
-            result[-1][0] - entry[0] < timedelta(minutes=1)
-        ):
-            continue
-        result.append(entry)
-    return result

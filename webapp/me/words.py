@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -166,3 +166,23 @@ def audit_words(event) -> tuple[str, str, str]:
 def tel_href(phone: str) -> str:
     """'031-365 00 00' -> 'tel:031-3650000' (RFC 3966 allows no spaces)."""
     return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch in "+-")
+
+
+def group_by_day(entries) -> list[tuple]:
+    """(at, name, role, what) newest first -> one (day, name, role, what, count, last_at) per
+    person, local day and action: "Anna tittade på din plan 3 gånger i dag"."""
+    groups: dict[tuple, list] = {}
+    for at, name, role, what in entries:
+        key = (to_local(at).date(), name, role, what)
+        if key in groups:
+            groups[key][4] += 1
+        else:
+            groups[key] = [*key, 1, at]
+    return [tuple(group) for group in groups.values()]
+
+
+def times_words(what: str, count: int) -> str:
+    """'Tittade på din plan' / 'Tittade på din plan 3 gånger'."""
+    if count == 1:
+        return what
+    return ngettext("%(what)s %(num)s gång", "%(what)s %(num)s gånger", count, what=what)

@@ -4,7 +4,9 @@ from .audit import AuditEvent, AuditReview
 from .base import utcnow
 from .checklists import (
     ANSWERS,
+    FOLLOWUP_OWNERS,
     ChecklistAnswer,
+    ChecklistFollowupDone,
     ChecklistItem,
     ChecklistSubmission,
     ChecklistTemplate,
@@ -41,7 +43,8 @@ __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
     "PRESETS", "ROLES", "SECOND_FACTOR_ROLES", "SEVERITIES", "SOURCES",
     "Absence", "ActivationCode", "Apartment", "Appointment", "AuditEvent", "AuditReview",
-    "ChecklistAnswer", "ChecklistItem", "ChecklistSubmission", "ChecklistTemplate", "Consent",
+    "ChecklistAnswer", "ChecklistFollowupDone", "ChecklistItem", "FOLLOWUP_OWNERS",
+    "ChecklistSubmission", "ChecklistTemplate", "Consent",
     "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord", "Note",
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",

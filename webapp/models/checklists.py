@@ -76,5 +76,27 @@ class ChecklistAnswer(db.Model):
     item_key: Mapped[str] = mapped_column(String(50))
     answer: Mapped[str] = mapped_column(String(10))  # ok | remark | na
     remark: Mapped[str] = mapped_column(Text, default="")
+    # A remark's follow-up (template version 2): what will be done, by whom, by when.
+    followup_action: Mapped[str] = mapped_column(Text, default="", server_default="")
+    followup_owner: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    followup_due: Mapped[date | None] = mapped_column(Date)
 
     submission: Mapped[ChecklistSubmission] = relationship(back_populates="answers")
+    # Loaded only where a follow-up is shown (few answers have one).
+    followup_done: Mapped[ChecklistFollowupDone | None] = relationship(
+        primaryjoin="ChecklistAnswer.id == foreign(ChecklistFollowupDone.answer_id)",
+        uselist=False, viewonly=True)
+
+
+FOLLOWUP_OWNERS = {"tenant": _l("Hyresgästen"), "staff": _l("Stödpersonal"),
+                   "landlord": _l("Hyresvärden")}
+
+
+class ChecklistFollowupDone(db.Model):
+    """A follow-up marked done. Its own row: the submitted checklist itself never changes."""
+
+    __tablename__ = "checklist_followups_done"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("checklist_answers.id"), unique=True)
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

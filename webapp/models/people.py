@@ -76,6 +76,8 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # "support" teams have a caseload; "housing" teams administer apartments.
     kind: Mapped[str] = mapped_column(String(20), default="support")
+    # Archived teams leave every choice list; they are never deleted (history points at them).
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams")
 

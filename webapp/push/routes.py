@@ -1,6 +1,7 @@
 """Push: the public key, device subscriptions, a test notification and the settings page."""
 from __future__ import annotations
 
+import hmac
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import PushSubscription, Reminder, ReminderPreference
 from ..models.base import utcnow
-from ..rendering import render
+from ..rendering import render, wants_json
 from . import bp, delivery
 from .forms import ReminderPreferenceForm
 
@@ -25,8 +26,8 @@ TEST_BODY = "Det här är en testnotis från Bofast. Notiserna fungerar."
 def vapid_public_key():
     key = delivery.public_key_b64()
     if key is None:
-        return jsonify(error="Notiser är inte igång på servern ännu."), 404
-    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="Bofast kan inte skicka notiser ännu."), 404
+    if wants_json():
         response = jsonify(publicKey=key)
     else:
         response = make_response(key)
@@ -53,8 +54,21 @@ def subscription_errors(data) -> dict[str, str]:
     return errors
 
 
+def _holds(sub: PushSubscription, data: dict) -> bool:
+    """The browser proves it holds a subscription by sending its keys along with the endpoint."""
+    return (hmac.compare_digest(sub.p256dh, data["keys"]["p256dh"])
+            and hmac.compare_digest(sub.auth, data["keys"]["auth"]))
+
+
 @bp.route("/push/subscriptions", methods=["POST"])
 def subscribe():
+    """Turn notifications on for this device.
+
+    An endpoint already registered to someone else moves to the poster only when the same keys
+    come with it (a shared phone: whoever signed in and turned it on). Knowing another device's
+    push URL is not enough to take its notifications: that answers 409. Every accepted post
+    answers the same 201, whether or not the endpoint was known.
+    """
     data = request.get_json(silent=True)
     errors = subscription_errors(data)
     if errors:
@@ -62,11 +76,14 @@ def subscribe():
     for _try in range(2):  # the same browser may post twice at once: the second one updates
         sub = db.session.scalar(select(PushSubscription).where(
             PushSubscription.endpoint == data["endpoint"]))
-        created = sub is None
-        if created:
+        if sub is None:
             sub = PushSubscription(endpoint=data["endpoint"])
             db.session.add(sub)
-        # A shared phone: the device now belongs to whoever signed in and turned it on.
+        elif sub.user_id != current_user.id and not _holds(sub, data):
+            db.session.rollback()
+            return jsonify(ok=False, errors={"endpoint": _(
+                "Den här enheten är redan kopplad till ett annat konto. Slå av notiser i "
+                "webbläsaren och slå på dem igen.")}), 409
         sub.user_id = current_user.id
         sub.p256dh, sub.auth = data["keys"]["p256dh"], data["keys"]["auth"]
         sub.user_agent = (request.user_agent.string or "")[:300]
@@ -75,7 +92,7 @@ def subscribe():
             break
         except IntegrityError:
             db.session.rollback()
-    return jsonify(ok=True, id=sub.id), 201 if created else 200
+    return jsonify(ok=True), 201
 
 
 @bp.route("/push/subscriptions", methods=["DELETE"])
@@ -99,7 +116,7 @@ def delete_device(id):
     db.session.commit()
     if not deleted:
         abort(404)
-    flash(_("Enheten får inte längre notiser."), "success")
+    flash(_("Telefonen får inte längre notiser."), "success")
     return redirect(url_for("push.settings"))
 
 
@@ -110,7 +127,7 @@ def send_test_notification(user) -> tuple[str, str]:
     try:
         keys = delivery.load_keys()
     except delivery.VapidKeysMissing:
-        return "error", _("Notiser är inte igång på servern ännu. Prata med den som sköter Bofast.")
+        return "error", _("Bofast kan inte skicka notiser ännu. Fråga den som sköter Bofast.")
     now = utcnow()
     reminder = Reminder(user_id=user.id, kind="test", dedupe_key=f"test:{user.id}:{uuid.uuid4()}",
                         due_at=now, expires_at=now + timedelta(minutes=10), title="Bofast",
@@ -121,22 +138,22 @@ def send_test_notification(user) -> tuple[str, str]:
     status, delivered = deliver(db.session, reminder, now, keys)
     db.session.commit()
     if status == "no_device":
-        return "info", _("Du har inte slagit på notiser på någon enhet ännu.")
+        return "info", _("Du har inte slagit på notiser på någon telefon ännu.")
     if delivered:
-        return "success", ngettext("Testnotisen skickades till %(num)s enhet.",
-                                   "Testnotisen skickades till %(num)s enheter.", delivered)
+        return "success", ngettext("Testnotisen skickades till %(num)s telefon.",
+                                   "Testnotisen skickades till %(num)s telefoner.", delivered)
     if status == "pending":
         return "info", _("Notistjänsten svarade inte just nu. Vi försöker igen om en stund.")
-    return "error", _("Testnotisen gick inte fram. Slå av och på notiser på enheten och "
+    return "error", _("Testnotisen gick inte fram. Slå av och på notiser på telefonen och "
                      "försök igen.")
 
 
 @bp.route("/push/test", methods=["POST"])
 def test():
     category, message = send_test_notification(current_user)
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
+    if wants_json() or request.is_json:
         return jsonify(ok=category == "success", message=message)
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         return render("push/settings.html", block="test_result",
                       test_result=(category, message), **_settings_context())
     flash(message, category)
@@ -148,7 +165,7 @@ def device_label(user_agent: str) -> str:
     ua = user_agent or ""
     system = next((name for token, name in (
         ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-        ("Mac OS", "Mac"), ("Linux", "Linux")) if token in ua), "Okänd enhet")
+        ("Mac OS", "Mac"), ("Linux", "Linux")) if token in ua), "Okänd telefon")
     browser = next((name for token, name in (
         ("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
         if token in ua), "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..rendering import render
+from ..rendering import is_fragment_request, render
 from ..timeutil import local_today, to_local
 from . import bp
 from .events_forms import (
@@ -51,15 +51,13 @@ from .events_forms import (
 REVIEW_SOON_DAYS = 60
 
 
-def _fragment_request() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 def _saved(participant, message: str, category: str = "message"):
     """Back to the events page: a redirect, or for htmx a client-side navigation to it."""
     flash(str(message), category)  # str: a lazy reminder text must not reach the session
     url = url_for("staff.events", participant_id=participant.id)
-    if _fragment_request():
+    if is_fragment_request():
         response = make_response("", 200)
         response.headers["HX-Location"] = url
         return response
@@ -90,7 +88,7 @@ def _page(participant, status: int = 200, block: str | None = None, **overrides)
     if can(current_user, "events_write"):
         context |= _blank_forms(participant, rows)
     context |= overrides
-    return render("staff/events.html", block=block if _fragment_request() else None,
+    return render("staff/events.html", block=block if is_fragment_request() else None,
                   status=status, **context)
 
 

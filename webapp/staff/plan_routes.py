@@ -21,7 +21,7 @@ from ..audit import record
 from ..domain.plans import describe_changes, is_conflict, parse_version, snapshot_json
 from ..extensions import db
 from ..models import GOAL_STATUSES, LIFE_AREAS, Goal, Plan, PlanRevision, Step, User, utcnow
-from ..rendering import render
+from ..rendering import is_fragment_request, render
 from ..timeutil import local_today
 from . import bp
 from .plan_forms import STEP_WHO, DropForm, FollowUpForm, GoalForm, StepForm
@@ -402,7 +402,7 @@ def plan_step_done(participant_id: int, step_id: int):
                            action="plan_step_done" if wanted else "plan_step_undone",
                            object_type="step"):
             return make_response(_("Någon sparade samtidigt. Ladda om sidan och försök igen."), 409)
-    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+    if is_fragment_request():
         return render("staff/plan.html", block="step", participant=participant, plan=the_plan,
                       step=step, oob_version=True, **_labels())
     flash(_("Steget är markerat som klart.") if wanted

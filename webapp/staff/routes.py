@@ -13,11 +13,15 @@ from .. import idempotency
 from ..access import display_name, get_participant_or_404, visible_participants
 from ..audit import record
 from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
-from ..domain.due import Rules, due_items, visit_missing
+from ..checklists.services import followups_open
+from ..domain.due import DueItem, Rules, due_items, visit_missing
+from ..domain.worklist import group_by_participant, next_visit
 from ..extensions import db
-from ..models import APPOINTMENT_KINDS, OUTCOMES, Appointment, utcnow
-from ..rendering import render
+from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
+from ..queries import current_contracts
+from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local
+from ..urls import public_url
 from . import bp, caseload, services
 from .forms import OutcomeForm
 
@@ -38,10 +42,22 @@ def today():
     people = _caseload()
     facts = caseload.due_facts(people, org, day, now)
     items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date())
+    # Open follow-ups of checklist remarks join the worklist until marked done.
+    followups = {f.answer_id: f for f in followups_open([p.id for p in people])}
+    items = items + [DueItem(kind="followup", participant_id=f.participant_id, due=f.due,
+                             overdue=f.due < day, object_id=f.answer_id)
+                     for f in followups.values()]
+    appointments = caseload.appointments_on([p.id for p in people], day)
+    visiting = {a.participant_id for a in appointments}
+    contracts = current_contracts(sorted(visiting))
+    coming = next_visit(appointments, now)
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
-                  people={p.id: p for p in people},
-                  appointments=caseload.appointments_on([p.id for p in people], day),
-                  items=items, due_link=services.due_link)
+                  people={p.id: p for p in people}, appointments=appointments,
+                  addresses={pid: services.full_address(c.apartment)
+                             for pid, c in contracts.items()},
+                  next_id=coming.id if coming else None, tel_href=services.tel_href,
+                  items=items, groups=group_by_participant(items), due_link=services.due_link,
+                  followups=followups, followup_owners=FOLLOWUP_OWNERS)
 
 
 @bp.route("/participants")
@@ -78,7 +94,7 @@ def activation_code(participant_id: int):
     code = issue_activation_code(user, current_user)
     record("activation_code", participant_id=person.id, object_type="user", object_id=user.id)
     db.session.commit()
-    url = url_for("auth.activate", code=code, _external=True)
+    url = public_url("auth.activate", code=code)
     activation = dict(code=code, url=url, qr=activation_qr_svg(url), username=user.username,
                       expires_at=utcnow() + ACTIVATION_VALID)
     response = render("staff/participant.html", block="activation", activation=activation,
@@ -89,9 +105,6 @@ def activation_code(participant_id: int):
 
 # --- Appointments ---------------------------------------------------------------------------
 
-def _fragment_wanted() -> bool:
-    """An htmx request from an hx-* form (not a boosted page load) gets a fragment back."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 def _appointments_page(person, form, status=200, message=None, message_error=False):
@@ -120,7 +133,7 @@ def _book(person, form, template_on_error):
            object_id=appointment.id)
     db.session.commit()
     message = _("Tiden är bokad.")
-    if _fragment_wanted():
+    if is_fragment_request():
         return _appointments_page(person, services.appointment_form(person), message=message)
     flash(message, "success")
     return redirect(url_for("staff.appointments", participant_id=person.id))
@@ -187,7 +200,7 @@ def cancel_appointment(participant_id: int, appointment_id: int):
         record("cancel", participant_id=person.id, object_type="appointment",
                object_id=appointment.id)
         db.session.commit()
-    if _fragment_wanted():
+    if is_fragment_request():
         return _appointments_page(person, services.appointment_form(person), status=status,
                                   message=message, message_error=status != 200)
     flash(message, "success" if status == 200 else "error")
@@ -196,20 +209,19 @@ def cancel_appointment(participant_id: int, appointment_id: int):
 
 # --- Visit outcome (offline outbox contract, DESIGN §5) -------------------------------------
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
-        "application/json") and request.accept_mimetypes["application/json"] >= (
-        request.accept_mimetypes["text/html"])
 
 
 def _outcome_page(person, appointment, form, status=200, recorded=None):
     return render("staff/outcome.html", block="outcome", status=status, participant=person,
                   appointment=appointment, form=form, recorded=recorded,
-                  next_url=services.safe_next(form.next.data or request.args.get("next")))
+                  # Without a `next` (the link from Idag has none, so the page works offline
+                  # from the store): back to Idag once recorded.
+                  next_url=services.safe_next(form.next.data or request.args.get("next"))
+                  or url_for("staff.today"))
 
 
 def _outcome_invalid(person, appointment, form):
-    if _wants_json():
+    if wants_json():
         errors = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
         return jsonify(ok=False, errors=errors), 422
     return _outcome_page(person, appointment, form, status=422)
@@ -243,13 +255,15 @@ def record_outcome(participant_id: int, appointment_id: int):
 
 
 def _outcome_saved(person, appointment, form, outcome):
-    url = url_for("staff.appointments", participant_id=person.id)
-    if _wants_json():
+    # Recorded from Idag: back to Idag (the outbox follows this url too).
+    url = services.safe_next(form.next.data) or url_for("staff.appointments",
+                                                        participant_id=person.id)
+    if wants_json():
         response = jsonify(ok=True, id=outcome.id, url=url)
         response.status_code = 201
         return response
-    if _fragment_wanted():
+    if is_fragment_request():
         return _outcome_page(person, appointment, form, recorded=outcome)
     flash(_("Besöket är registrerat."), "success")
-    return redirect(services.safe_next(form.next.data) or url)
+    return redirect(url)
 

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from werkzeug.routing import BuildError
 
 from ..access import display_address
 from ..audit import record
@@ -35,6 +33,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..timeutil import local_today, to_local, to_utc
+from ..usernames import participant_username
 from . import caseload
 from .forms import AppointmentForm
 
@@ -54,25 +53,14 @@ def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
                  visits=done.get(participant.id, []))
 
 
-def _first_endpoint(*endpoints: str) -> str:
-    """Sections built by other parts of the app may be absent; fall back to the overview."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            return endpoint
-    return "staff.participant"
-
-
 def due_link(item: DueItem) -> str:
     """Where a due item is dealt with: the participant's right section."""
     endpoint = {
         "visit": "staff.appointments",
-        "checklist": _first_endpoint("checklists.new", "checklists.history"),
-        "rattelse": _first_endpoint("staff.events"),
+        "checklist": "checklists.new",
+        "rattelse": "staff.events",
     }.get(item.kind, "staff.participant")
-    try:
-        return url_for(endpoint, participant_id=item.participant_id)
-    except BuildError:  # another part's route wants more than the participant: use the overview
-        return url_for("staff.participant", participant_id=item.participant_id)
+    return url_for(endpoint, participant_id=item.participant_id)
 
 
 # --- Participant overview -------------------------------------------------------------------
@@ -136,25 +124,9 @@ def overview(person: Participant) -> dict:
 
 # --- Participant login ----------------------------------------------------------------------
 
-def _ascii_slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
-
-
 def username_for(person: Participant) -> str:
-    """A unique, easy username: "kalle", then "kalle.s", "kalle2"...
-
-    A protected identity gets a neutral name, so the login never reveals who it is.
-    """
-    base = f"deltagare{person.id}" if person.protected_identity else (
-        _ascii_slug(person.first_name) or f"deltagare{person.id}")
-    taken = set(db.session.scalars(select(User.username).where(
-        or_(User.username == base, User.username.like(f"{base}%")))))
-    candidates = [base]
-    if not person.protected_identity and _ascii_slug(person.last_name):
-        candidates.append(f"{base}.{_ascii_slug(person.last_name)[0]}")
-    candidates += [f"{base}{n}" for n in range(2, len(taken) + 3)]
-    return next(name for name in candidates if name not in taken)
+    """A random, easy username ("bertil4821"); a protected identity gets a neutral word."""
+    return participant_username(person.first_name, person.protected_identity)
 
 
 def ensure_participant_user(person: Participant) -> User:

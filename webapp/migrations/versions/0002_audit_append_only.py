@@ -2,15 +2,29 @@
 
 Revision ID: 0002
 Revises: 0001
+
+Released: frozen. The statements are copied here (not imported from webapp.models.audit) so the
+migration does what it did when it was released, whatever the app code becomes.
 """
 from alembic import op
-
-from webapp.models.audit import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+]
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+]
 
 
 def upgrade():

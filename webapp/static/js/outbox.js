@@ -408,7 +408,13 @@
       // An item this tab, another tab or the worker is sending right now: "Skickar …".
       var sending = queued.filter(function (item) { return inFlight(item, now); });
       var waiting = queued.filter(function (item) { return !inFlight(item, now); });
-      var failed = mine.filter(function (item) { return item.status === "failed"; });
+      // A refused item is shown on its own form (and on Idag, the way back to it), never on
+      // other participants' pages.
+      var here = global.location.pathname;
+      var failed = mine.filter(function (item) {
+        return item.status === "failed" && (here === "/today" || item.action === here ||
+          (item.page || "").split("?")[0] === here);
+      });
       box.textContent = "";
       if (sending.length) {
         box.appendChild(el("p", "outbox-sending", msg("sending", "Skickar …")));

@@ -8,6 +8,7 @@
   var SW_URL = "/sw.js"; // fixed interface (DESIGN §10): served from a route, scope "/"
   var FORM_PAGES = [/^\/participants\/\d+\/checklists\/new$/, /^\/participants\/\d+\/appointments\/\d+\/outcome$/];
   var MAX_WARM = 20;
+  var ME_PAGES = ["/me/contacts", "/me/appointments", "/me/offline"];
   // A boosted link waits as long as the service worker's navigation (sw.js NETWORK_WAIT_MS), then
   // becomes a real navigation the worker answers; other htmx requests (forms, fragments) get
   // longer, then say "Ingen kontakt just nu" where the answer would have gone.
@@ -92,7 +93,13 @@
 
   // ---- Keep the forms linked from today's list ready for offline use ----
   function warmFormPages(registration) {
-    if (location.pathname !== "/today" || !navigator.onLine || !registration.active) return;
+    if (!navigator.onLine || !registration.active) return;
+    if (/^\/me\//.test(location.pathname)) {
+      // Participants: their contacts, next appointments and offline page (DESIGN §5).
+      registration.active.postMessage({ type: "warm", urls: ME_PAGES });
+      return;
+    }
+    if (location.pathname !== "/today") return;
     var urls = [];
     document.querySelectorAll("main a[href]").forEach(function (link) {
       var url = new URL(link.href, location.href);
@@ -202,10 +209,24 @@
     box.hidden = false;
   }
 
+  // ---- Checklist drafts (localStorage "bofast-checklist-draft:<user>:…", checklist.js):
+  // all go at logout; another user's go as soon as someone else is signed in. ----
+  function clearDrafts(keepUser) {
+    try {
+      var s = window.localStorage;
+      for (var i = s.length - 1; i >= 0; i--) {
+        var name = s.key(i) || "";
+        if (name.indexOf("bofast-checklist-draft:") !== 0) continue;
+        if (!keepUser || name.split(":")[1] !== keepUser) s.removeItem(name);
+      }
+    } catch (e) { /* storage off: nothing stored */ }
+  }
+
   // ---- Logout: warn about unsent work; clear what is stored on the phone (DESIGN §5) ----
   function clearStoredData() {
     var outbox = window.BofastOutbox;
     var jobs = [];
+    clearDrafts(null);
     if (window.caches) {
       jobs.push(caches.keys().then(function (keys) {
         return Promise.all(keys.filter(function (k) { return k.indexOf("bofast-") === 0; })
@@ -282,6 +303,8 @@
 
   // ---- Start ----
   function start() {
+    var user = document.body.getAttribute("data-user-id");
+    if (user) clearDrafts(user);
     labelSavedPage();
     if (document.body.hasAttribute("data-offline-page")) {
       // The offline page stands in for the page that was asked for: fetch it once back online.

@@ -33,7 +33,10 @@ var OFFLINE_PAGES = [
   /^\/today$/,
   /^\/participants\/\d+\/checklists\/new$/,
   /^\/participants\/\d+\/appointments\/\d+\/outcome$/,
+  // Participants: who to call and their next appointments, and their own offline page.
+  /^\/me\/(contacts|appointments|offline)$/,
 ];
+var ME_OFFLINE_URL = "/me/offline";
 
 var report = self.BofastCommon.report;
 
@@ -153,7 +156,10 @@ function networkWait(url) {
 
 function fallback(url, keep, reason) {
   var stored = keep ? storedPage(url, reason) : Promise.resolve(null);
-  return stored.then(function (response) { return response || offlinePage(reason); });
+  return stored.then(function (response) {
+    // A participant's phone keeps its own offline page (the on-call number, 112).
+    return response || storedPage(new URL(ME_OFFLINE_URL, self.location.origin), reason);
+  }).then(function (response) { return response || offlinePage(reason); });
 }
 
 // Pages showing the stored copy of `url` can offer the fresh one.
@@ -234,9 +240,11 @@ function warm(paths) {
       return cache.match(url.href, { ignoreVary: true }).then(function (stored) {
         var savedAt = stored ? parseInt(stored.headers.get(SAVED_AT) || "0", 10) : 0;
         if (savedAt >= today) return null; // loaded today already: no extra read of the file
-        return self.BofastCommon.fetchWithTimeout(url.href, { credentials: "same-origin" }, WARM_TIMEOUT_MS)
-          .then(function (response) { return storePage(url, response); });
-      }).catch(function (error) { report("sw: form not fetched for offline use: " + path, error); });
+        // Marked, so the audit log records a prefetch, not someone reading the file.
+        return self.BofastCommon.fetchWithTimeout(url.href, {
+          credentials: "same-origin", headers: { "X-Bofast-Prefetch": "1" },
+        }, WARM_TIMEOUT_MS).then(function (response) { return storePage(url, response); });
+      }).catch(function (error) { report("sw: page not fetched for offline use: " + path, error); });
     }));
   });
 }

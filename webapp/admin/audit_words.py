@@ -1,0 +1,71 @@
+"""The audit log in words (issue 16.10): "läste planen", not "read checklist_write"."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from . import bp
+
+VERBS = {
+    "read": _l("läste"), "prefetch": _l("hämtade till telefonen för offline"),
+    "create": _l("lade till"), "update": _l("ändrade"), "delete": _l("tog bort"),
+    "correct": _l("rättade"), "cancel": _l("ställde in"), "export": _l("laddade ner"),
+    "review": _l("granskade"), "signoff": _l("skrev under"), "login": _l("loggade in"),
+    "logout": _l("loggade ut"),
+}
+# Whole phrases where "verb + object" would read oddly.
+PHRASES = {
+    "activation_code": _l("gav en aktiveringskod"), "activated": _l("aktiverade kontot"),
+    "phase_change": _l("bytte fas"), "deactivate": _l("stängde av kontot"),
+    "reset_totp": _l("nollställde tvåstegsinloggningen"),
+    "totp_enrolled": _l("ställde in tvåstegsinloggningen"),
+    "disturbance_create": _l("lade till en störning"),
+    "disturbance_followup": _l("följde upp en störning"),
+    "absence_create": _l("lade till en frånvaro"), "absence_end": _l("avslutade en frånvaro"),
+    "consent_create": _l("lade till ett samtycke"),
+    "consent_withdraw": _l("tog tillbaka ett samtycke"),
+    "decision_update": _l("ändrade beslutet"),
+    "reserve_key_update": _l("ändrade reservnyckeln"),
+}
+OBJECTS = {
+    "identity": _l("uppgifterna"), "participant": _l("uppgifterna"),
+    "plan": _l("planen"), "plan_write": _l("planen"), "goal": _l("ett mål i planen"),
+    "step": _l("ett steg i planen"), "goal_comment": _l("en kommentar i planen"),
+    "appointments": _l("tiderna"), "appointments_write": _l("tiderna"),
+    "appointment": _l("en tid"), "visits": _l("besöken"), "visits_write": _l("besöken"),
+    "visit_outcome": _l("ett besök"), "checklist_read": _l("genomgångarna"),
+    "checklist_write": _l("genomgången"), "checklist": _l("genomgången"),
+    "checklist_followup": _l("en åtgärd i genomgången"),
+    "checklist_template": _l("mallen för genomgången"),
+    "disturbances": _l("händelserna"), "disturbance": _l("en störning"),
+    "absence": _l("en frånvaro"), "consent": _l("ett samtycke"), "user": _l("ett konto"),
+    "staff_assignment": _l("en tilldelning"), "organisation": _l("inställningarna"),
+    "audit_event": _l("en logghändelse"), "audit_csv": _l("loggen"),
+    "audit_review": _l("månadens loggranskning"), "checklists_csv": _l("genomgångarna"),
+    "figures_csv": _l("uppföljningen"), "calendar_feed": _l("kalendern"),
+    "calendar_token": _l("kalenderlänken"), "housing_notice": _l("ett meddelande"),
+    "reserve_key": _l("reservnyckeln"), "phase_change": _l("fasen"),
+    "open_support_contact": _l("en kontakt för öppet stöd"), "user_teams": _l("teamen"),
+}
+
+
+def event_words(action: str, object_type: str = "") -> str:
+    """One audit row as a short phrase in the page's language."""
+    if action in PHRASES:
+        return str(PHRASES[action])
+    verb = str(VERBS.get(action, action))
+    thing = OBJECTS.get(object_type)
+    if thing is None:
+        return f"{verb} {object_type}".strip()
+    return f"{verb} {thing}"
+
+
+@bp.app_template_global()
+def audit_event_words(event) -> str:
+    return event_words(event.action, event.object_type or "")
+
+
+@bp.context_processor
+def _role_labels() -> dict:
+    from .forms import ROLE_LABELS
+
+    return {"role_labels": ROLE_LABELS}

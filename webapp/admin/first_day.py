@@ -1,0 +1,99 @@
+"""The admin's home shows what a new organisation still has to set up, one tap per step."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, exists, func, select
+
+from ..domain.first_day import SetupFacts, next_step, setup_steps
+from ..extensions import db
+from ..models import (
+    Apartment,
+    AuditEvent,
+    Organisation,
+    Participant,
+    Team,
+    TeamMembership,
+    User,
+)
+from . import bp
+
+LABELS = {
+    "settings": (_l("Organisationens inställningar och förval"),
+                 _l("Välj kommunens förval och kontrollera programmets regler.")),
+    "contacts": (_l("Telefonnummer dygnet runt och kontakter"),
+                 _l("Numret deltagarna kan ringa dygnet runt, och kontakterna för öppet stöd.")),
+    "teams": (_l("Team"), _l("Minst ett stödteam. Deltagare hör alltid till ett team.")),
+    "staff": (_l("Stödpersonal"), _l("Skapa stödpersonal och lägg dem i ett stödteam.")),
+    "social_workers": (_l("Socialsekreterare"), _l("De som har ärendena hos socialtjänsten.")),
+    "housing_users": (_l("Bostadsförvaltning"),
+                      _l("Ett team för bostadsförvaltningen och dess användare.")),
+    "participants": (_l("Deltagare"), _l("Lägg till deltagarna, en i taget eller från en fil.")),
+    "apartments": (_l("Lägenheter"), _l("Lägenheterna som deltagarna bor i.")),
+}
+
+
+def _count(model, *where):
+    return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+
+def setup_facts(org: Organisation) -> SetupFacts:
+    """Everything the guide needs, in one query (the home page stays cheap)."""
+    active_team = and_(Team.organisation_id == org.id, Team.archived_at.is_(None))
+    staff_in_team = exists().where(
+        TeamMembership.user_id == User.id, TeamMembership.team_id == Team.id,
+        active_team, Team.kind == "support")
+    saved = exists().where(AuditEvent.object_type == "organisation",
+                           AuditEvent.object_id == org.id, AuditEvent.action == "update")
+    row = db.session.execute(select(
+        saved,
+        _count(Team, active_team, Team.kind == "support"),
+        _count(Team, active_team, Team.kind == "housing"),
+        _count(User, User.organisation_id == org.id, User.active, User.role == "staff",
+               staff_in_team),
+        _count(User, User.organisation_id == org.id, User.active,
+               User.role == "social_worker"),
+        _count(User, User.organisation_id == org.id, User.active, User.role == "housing"),
+        _count(Participant, Participant.organisation_id == org.id),
+        _count(Apartment, Apartment.organisation_id == org.id),
+    )).one()
+    return SetupFacts(settings_saved=bool(row[0]), oncall_phone=bool(org.oncall_phone.strip()),
+                      support_teams=row[1], housing_teams=row[2], staff_in_teams=row[3],
+                      social_workers=row[4], housing_users=row[5], participants=row[6],
+                      apartments=row[7])
+
+
+def step_url(key: str, facts: SetupFacts) -> str:
+    if key == "settings":
+        return url_for("admin.settings")
+    if key == "contacts":
+        return url_for("admin.settings", _anchor="oncall_phone")
+    if key == "teams" or (key == "housing_users" and not facts.housing_teams):
+        return url_for("admin.teams")
+    if key in ("staff", "social_workers", "housing_users"):
+        role = {"staff": "staff", "social_workers": "social_worker",
+                "housing_users": "housing"}[key]
+        return url_for("admin.new_user", role=role)
+    # Participants and apartments: participant creation for now; the CSV import and the
+    # apartments page are linked here when those screens are merged.
+    return url_for("admin.new_participant")
+
+
+def first_day() -> dict | None:
+    """The guide for the template, or None when the organisation is fully set up."""
+    facts = setup_facts(current_user.organisation)
+    steps = setup_steps(facts)
+    upcoming = next_step(steps)
+    if upcoming is None:
+        return None
+    return {"next": upcoming.key, "done": sum(s.done for s in steps), "total": len(steps),
+            "steps": [{"key": s.key, "done": s.done, "title": LABELS[s.key][0],
+                       "hint": LABELS[s.key][1], "url": step_url(s.key, facts)}
+                      for s in steps]}
+
+
+@bp.context_processor
+def _first_day_guide():
+    # A callable: only the page that shows the guide pays for its query.
+    return {"first_day_guide": first_day}
