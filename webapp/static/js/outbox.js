@@ -3,10 +3,21 @@
 // Each item carries a client idempotency key; the server creates exactly one record per key and
 // answers a replay with the original answer, so sending again is always safe.
 //
-// Loaded both by pages (<script defer>) and by the service worker (importScripts), so the core
-// below touches no DOM; the page part at the bottom only runs where there is a document.
+// A stalled connection ("lie-fi": online, no answer) is handled like no connection: each send
+// gives up after SEND_TIMEOUT_MS, the item stays pending and is tried again after a growing wait
+// (retryDelay). While one context (tab or service worker) sends an item it holds a short lease on
+// it in IndexedDB, so two tabs never send the same item at once.
+//
+// Loaded both by pages (<script defer>, after common.js) and by the service worker
+// (importScripts), so the core below touches no DOM; the page part at the bottom only runs where
+// there is a document. The pure rules (retryDelay, classify, isDue, canClaim) are unit-tested in
+// tests/js/.
 (function (global) {
   "use strict";
+
+  var common = global.BofastCommon;
+  var msg = common.msg;
+  var report = common.report;
 
   var DB_NAME = "bofast";
   var DB_VERSION = 1;
@@ -15,15 +26,51 @@
   var SYNC_TAG = "bofast-outbox";
   var SENT_KEEP_MS = 24 * 60 * 60 * 1000; // sent items are evidence for the worker, not an archive
   var KIND_LABELS = { checklist: "genomgången", visit: "besöket" };
+  var SEND_TIMEOUT_MS = 8000; // a checklist is a few KB: 8 s without an answer is a stall
+  var LEASE_MS = SEND_TIMEOUT_MS + 4000; // outlives one send; a closed tab's lease runs out soon
+  var RETRY_BASE_MS = 2000;
+  var RETRY_MAX_MS = 5 * 60 * 1000;
+  var OWNER = common.newKey(); // this tab / this worker, for the send lease
 
-  // UI text in the page's language: base.html renders the translations as data-msg-* attributes
-  // on #outbox-status; the Swedish here is the fallback (and all the service worker has).
-  function msg(name, fallback, vars) {
-    var box = global.document && global.document.getElementById("outbox-status");
-    var text = (box && box.getAttribute("data-msg-" + name)) || fallback;
-    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
-    return text;
+  // ---- Pure rules (no IndexedDB, no network) ----
+
+  // How long to wait before the next automatic try after `attempts` failed ones: 2 s, 4 s, 8 s …
+  // up to 5 minutes, spread by ±20 % (`random` in [0, 1)) so many phones coming out of the same
+  // dead zone do not all knock at once.
+  function retryDelay(attempts, random) {
+    var n = Math.max(1, attempts || 1);
+    var delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * Math.pow(2, Math.min(n - 1, 20)));
+    var r = typeof random === "number" ? random : 0.5;
+    return Math.round(delay * (0.8 + 0.4 * r));
   }
+
+  // What an answer means for the item: "sent", "failed" (the worker must correct it) or "retry"
+  // (the data is fine; try later), and what a retry waits for ("login" or "server").
+  function classify(answer) {
+    var status = answer.status;
+    var data = answer.data;
+    var atLogin = /\/login(\?|$)/.test(answer.path || "");
+    if (answer.ok && (!data || data.ok !== false) && !atLogin) return { outcome: "sent" };
+    if (status === 422 || (status >= 400 && status < 500 && [400, 401, 408, 429].indexOf(status) < 0)) {
+      return { outcome: "failed" };
+    }
+    // 400 (expired form token), 401 (signed out), 408, 429, 5xx: the data is fine, try later.
+    var login = status === 401 || status === 400 || answer.redirected || atLogin;
+    return { outcome: "retry", waitingFor: login ? "login" : "server" };
+  }
+
+  // Due for an automatic try: unsent, not rejected, and its wait after the last try is over.
+  function isDue(item, now) {
+    if (item.status !== "pending" && item.status !== "sending") return false;
+    return !item.nextAttemptAt || item.nextAttemptAt <= now;
+  }
+
+  // May `owner` send this item now? Not while another tab's or the worker's lease runs.
+  function canClaim(item, owner, now) {
+    return !item.lease || item.lease.owner === owner || item.lease.until <= now;
+  }
+
+  function inFlight(item, now) { return !!(item.lease && item.lease.until > now); }
 
   // ---- IndexedDB, promise-wrapped ----
   var dbPromise = null;
@@ -80,13 +127,7 @@
 
   function isUnsent(item) { return item.status !== "sent"; }
 
-  function newKey() {
-    if (global.crypto && global.crypto.randomUUID) return global.crypto.randomUUID();
-    // Fallback for older browsers: 128 random bits, hex.
-    var bytes = new Uint8Array(16);
-    global.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  var newKey = common.newKey;
 
   // ---- Sending ----
   // The session (user id + CSRF token) comes from the current page when there is one; the service
@@ -111,13 +152,44 @@
     return { form: msg("failed-code", "Det gick inte att spara (felkod {status}).", { status: status }) };
   }
 
-  // Send one item; resolves to "sent", "failed" (the worker must correct it) or "retry".
-  function sendItem(item, session) {
+  // Take the send lease on an item, if `accept` still holds for its stored version and no one
+  // else holds the lease: get and put in one readwrite transaction, which IndexedDB runs one at a
+  // time across tabs and the worker. Resolves to the stored item (now leased) or null.
+  function claimItem(key, accept) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(ITEMS, "readwrite");
+        var store = transaction.objectStore(ITEMS);
+        var claimed = null;
+        var request = store.get(key);
+        request.onsuccess = function () {
+          var item = request.result;
+          var now = Date.now();
+          if (!item || !accept(item) || !canClaim(item, OWNER, now)) return;
+          item.lease = { owner: OWNER, until: now + LEASE_MS };
+          store.put(item);
+          claimed = item;
+        };
+        transaction.oncomplete = function () { resolve(claimed); };
+        transaction.onerror = function () { reject(transaction.error); };
+        transaction.onabort = function () { reject(transaction.error); };
+      });
+    });
+  }
+
+  // Tell the page that an item started or stopped being sent (it shows "Skickar …").
+  function notify() {
+    if (typeof api.onChange !== "function") return;
+    try { api.onChange(); } catch (e) { report("outbox change listener", e); }
+  }
+
+  // POST one (leased) item, at most SEND_TIMEOUT_MS; records the outcome on the item.
+  function post(item, session) {
     var body = new URLSearchParams();
     item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
     item.attempts = (item.attempts || 0) + 1;
     item.lastAttemptAt = Date.now();
-    return global.fetch(item.action, {
+    return common.fetchWithTimeout(item.action, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -126,60 +198,120 @@
         "Idempotency-Key": item.key,
         "X-CSRFToken": session.token,
       },
-    }).then(function (response) {
+    }, SEND_TIMEOUT_MS).then(function (response) {
       var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      var parsed = isJson ? response.json().catch(function () { return {}; }) : Promise.resolve(null);
+      var parsed = isJson ? response.json().catch(function (error) {
+        report("outbox: unreadable JSON answer for " + item.action, error);
+        return {};
+      }) : Promise.resolve(null);
       return parsed.then(function (data) {
-        var status = response.status;
-        if (response.ok && (!data || data.ok !== false) && !/\/login(\?|$)/.test(new URL(response.url).pathname)) {
+        var path = "";
+        try { path = new URL(response.url).pathname; } catch (e) { path = ""; }
+        var verdict = classify({ ok: response.ok, status: response.status, data: data, path: path,
+                                 redirected: response.redirected });
+        item.lastError = null;
+        if (verdict.outcome === "sent") {
+          // A page still has to say "Skickat" for it (a replay of a sent item was said already).
+          if (item.status !== "sent") item.announced = false;
           item.status = "sent";
           item.sentAt = Date.now();
           item.result = { id: data && data.id, url: (data && data.url) || response.url };
           item.errors = null;
-          return "sent";
-        }
-        if (status === 422 || (status >= 400 && status < 500 && [400, 401, 408, 429].indexOf(status) < 0)) {
+          item.waitingFor = null;
+          item.nextAttemptAt = null;
+        } else if (verdict.outcome === "failed") {
           item.status = "failed";
-          item.errors = (data && data.errors) || errorMessages(status);
-          return "failed";
+          item.errors = (data && data.errors) || errorMessages(response.status);
+          item.nextAttemptAt = null;
+        } else {
+          item.status = "pending";
+          item.waitingFor = verdict.waitingFor;
+          // Waiting for a sign-in: the next page opened signed in sends it, no timer needed.
+          item.nextAttemptAt = verdict.waitingFor === "login" ? null
+            : Date.now() + retryDelay(item.attempts, Math.random());
         }
-        // 400 (expired form token), 401 (signed out), 408, 429, 5xx: the data is fine, try later.
-        item.status = "pending";
-        item.waitingFor = status === 401 || status === 400 || response.redirected ? "login" : "server";
-        return "retry";
+        return verdict.outcome;
       });
-    }, function () {
+    }, function (error) {
+      // No connection, or no answer in time (a stall): the item waits, nothing is lost.
       item.status = "pending";
       item.waitingFor = "network";
+      item.lastError = error && error.name === "TimeoutError" ? "timeout" : "network";
+      item.nextAttemptAt = Date.now() + retryDelay(item.attempts, Math.random());
       return "retry";
-    }).then(function (outcome) {
-      return putItem(item).then(function () { return outcome; });
     });
   }
 
+  function isQueued(item) { return item.status === "pending" || item.status === "sending"; }
+
+  // Send one item unless another tab or the worker is sending it right now. Resolves to "sent",
+  // "failed" (the worker must correct it), "retry" or "busy"; `item` gets the stored outcome.
+  function sendItem(item, session, accept) {
+    return claimItem(item.key, accept || isQueued).then(function (claimed) {
+      if (!claimed) return "busy";
+      notify();
+      return post(claimed, session).then(function (outcome) {
+        delete claimed.lease;
+        return putItem(claimed).then(function () {
+          Object.keys(claimed).forEach(function (k) { item[k] = claimed[k]; });
+          delete item.lease;
+          notify();
+          return outcome;
+        });
+      });
+    });
+  }
+
+  // When the next automatic try is due (ms since epoch), or null: the earliest wait among the
+  // user's waiting items; an item another context is sending is looked at again when its lease
+  // ends. Items waiting for a sign-in go with the next page opened.
+  function nextTryAt(items, user, now) {
+    var times = items.filter(function (item) {
+      return item.user === user && isQueued(item) && item.waitingFor !== "login";
+    }).map(function (item) {
+      if (item.nextAttemptAt) return item.nextAttemptAt;
+      if (inFlight(item, now)) return item.lease.until;
+      return now + RETRY_BASE_MS;
+    });
+    return times.length ? Math.min.apply(null, times) : null;
+  }
+
   var flushing = null;
-  // Send every unsent item of the signed-in user, oldest first. Resolves to a summary. A call
-  // while a run is going waits for it and runs again, so a just-queued item is never skipped.
+  // Send the signed-in user's items that are due, oldest first (options.force: every waiting one,
+  // as when the phone reports it is back online). Resolves to a summary. A call while a run is
+  // going waits for it and runs again, so a just-queued item is never skipped. After a send that
+  // got no answer the run stops: the connection is stalled, the rest wait for the next try.
   function flush(options) {
     if (flushing) return flushing.then(function () { return flush(options); });
     options = options || {};
     flushing = currentSession().then(function (session) {
       return allItems().then(function (items) {
-        var summary = { sent: [], failed: [], retry: 0 };
+        var summary = { sent: [], failed: [], retry: 0, busy: [], nextAt: null };
         if (!session.user || !session.token) return summary;
+        var now = Date.now();
         var queue = items.filter(function (item) {
-          return item.user === session.user && (item.status === "pending" || item.status === "sending" ||
-            (options.includeFailed && item.status === "failed"));
+          if (item.user !== session.user) return false;
+          if (options.includeFailed && item.status === "failed") return true;
+          return options.force ? isQueued(item) : isDue(item, now);
         });
+        var accept = options.includeFailed
+          ? function (item) { return isQueued(item) || item.status === "failed"; } : isQueued;
+        var stalled = false;
         return queue.reduce(function (chain, item) {
           return chain.then(function () {
-            return sendItem(item, session).then(function (outcome) {
+            if (stalled) { summary.retry += 1; return null; }
+            return sendItem(item, session, accept).then(function (outcome) {
               if (outcome === "sent") summary.sent.push(item);
               else if (outcome === "failed") summary.failed.push(item);
               else summary.retry += 1;
+              if (outcome === "busy") summary.busy.push(item);
+              if (outcome === "retry" && item.waitingFor === "network") stalled = true;
             });
           });
-        }, Promise.resolve()).then(function () { return summary; });
+        }, Promise.resolve()).then(allItems).then(function (fresh) {
+          summary.nextAt = nextTryAt(fresh, session.user, Date.now());
+          return summary;
+        });
       });
     }).finally(function () { flushing = null; });
     return flushing;
@@ -195,7 +327,7 @@
           .reduce(function (chain, item) {
             return chain.then(function () {
               var wasSent = item.status === "sent";
-              return sendItem(item, session).then(function (outcome) {
+              return sendItem(item, session, function () { return true; }).then(function (outcome) {
                 if (wasSent && outcome !== "sent") { item.status = "sent"; return putItem(item); }
               }).then(function () { statuses.push(item.status); });
             });
@@ -231,18 +363,28 @@
     deleteMeta: deleteMeta,
     isUnsent: isUnsent,
     newKey: newKey,
+    retryDelay: retryDelay,
+    classify: classify,
+    isDue: isDue,
+    canClaim: canClaim,
+    inFlight: inFlight,
+    nextTryAt: nextTryAt,
+    claimItem: claimItem,
+    SEND_TIMEOUT_MS: SEND_TIMEOUT_MS,
+    onChange: null,
     flush: flush,
     replayAll: replayAll,
     pruneSent: pruneSent,
     labelFor: labelFor,
   };
   global.BofastOutbox = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api; // node unit tests
 
   if (!global.document) return; // in the service worker: the core is all it needs
 
   // ======================= Page part =======================
   var doc = global.document;
-  var justSent = [];
+  var justSent = []; // {key, label} of what was sent while this page is open (or carried to it)
 
   function bodyUser() { return doc.body.getAttribute("data-user-id") || ""; }
 
@@ -253,6 +395,7 @@
     return node;
   }
 
+  var rerenderTimer = null;
   // "#outbox-status": what is waiting, what failed (with a way to correct it), what was sent.
   function render() {
     var box = doc.getElementById("outbox-status");
@@ -260,7 +403,11 @@
     return allItems().then(function (items) {
       var user = bodyUser();
       var mine = items.filter(function (item) { return !user || item.user === user; });
-      var waiting = mine.filter(function (item) { return item.status === "pending" || item.status === "sending"; });
+      var now = Date.now();
+      var queued = mine.filter(isQueued);
+      // An item this tab, another tab or the worker is sending right now: "Skickar …".
+      var sending = queued.filter(function (item) { return inFlight(item, now); });
+      var waiting = queued.filter(function (item) { return !inFlight(item, now); });
       // A refused item is shown on its own form (and on Idag, the way back to it), never on
       // other participants' pages.
       var here = global.location.pathname;
@@ -269,6 +416,16 @@
           (item.page || "").split("?")[0] === here);
       });
       box.textContent = "";
+      if (sending.length) {
+        box.appendChild(el("p", "outbox-sending", msg("sending", "Skickar …")));
+        // Another tab or the worker may be the one sending: look again until it is done.
+        if (!rerenderTimer) {
+          rerenderTimer = global.setTimeout(function () {
+            rerenderTimer = null;
+            render().catch(function (error) { report("outbox: render", error); });
+          }, 1000);
+        }
+      }
       if (waiting.length) {
         var line = el("p", "outbox-waiting",
                       msg("waiting", "{count} väntar på att skickas", { count: waiting.length }));
@@ -285,46 +442,84 @@
         line.appendChild(link);
         box.appendChild(line);
       });
-      justSent.forEach(function (label) {
-        box.appendChild(el("p", "outbox-sent", msg("sent", "Skickat: {label}", { label: label })));
+      justSent.forEach(function (entry) {
+        box.appendChild(el("p", "outbox-sent", msg("sent", "Skickat: {label}", { label: entry.label })));
       });
       box.hidden = !box.childNodes.length;
       box.classList.toggle("has-failed", failed.length > 0);
-      box.classList.toggle("all-sent", !waiting.length && !failed.length && justSent.length > 0);
+      box.classList.toggle("all-sent", !queued.length && !failed.length && justSent.length > 0);
     });
   }
 
-  function announceSent(items) {
+  // Once per item, however many ways the news comes (this page's send, Background Sync's
+  // message, a confirmation carried over a reload).
+  function noteSent(key, label) {
+    if (key && justSent.some(function (entry) { return entry.key === key; })) return false;
+    justSent.push({ key: key || "", label: label });
+    return true;
+  }
+
+  function announce(key, label) {
     // The offline page reloads itself once online: its confirmations go with it to the next page.
     var carry = doc.body && doc.body.hasAttribute("data-offline-page");
-    items.forEach(function (item) {
-      justSent.push(labelFor(item));
-      if (carry) carryConfirmation(labelFor(item));
+    if (noteSent(key, label) && carry) carryConfirmation(key, label);
+  }
+
+  function announceSent(items) {
+    items.forEach(function (item) { announce(item.key, labelFor(item)); });
+    markAnnounced(items.map(function (item) { return item.key; }));
+  }
+
+  // Said on a page: no other page needs to say it again.
+  function markAnnounced(keys) {
+    return Promise.all(keys.filter(Boolean).map(function (key) {
+      return getItem(key).then(function (item) {
+        if (!item || item.announced !== false) return null;
+        item.announced = true;
+        return putItem(item);
+      });
+    })).catch(function (error) { report("outbox: receipt not marked", error); });
+  }
+
+  // Sent by someone else while no page listened (Background Sync during a reload, another tab
+  // that closed): this page says so.
+  function pickUpSent() {
+    return allItems().then(function (items) {
+      var user = bodyUser();
+      var unsaid = items.filter(function (item) {
+        return item.status === "sent" && item.announced === false && (!user || item.user === user);
+      });
+      if (unsaid.length) announceSent(unsaid);
     });
   }
 
   // The confirmation must survive the navigation to the result page.
   var CONFIRM_KEY = "bofast-outbox-sent";
-  function carryConfirmation(label) {
+  function carryConfirmation(key, label) {
     try {
       var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
-      carried.push(label);
+      carried.push({ key: key, label: label });
       global.sessionStorage.setItem(CONFIRM_KEY, JSON.stringify(carried));
-    } catch (e) { /* storage off: the server's own page says it was saved */ }
+    } catch (e) { report("outbox: confirmation not carried (the server's page says it was saved)", e); }
   }
   function takeConfirmations() {
     try {
       var carried = JSON.parse(global.sessionStorage.getItem(CONFIRM_KEY) || "[]");
       global.sessionStorage.removeItem(CONFIRM_KEY);
-      return carried;
-    } catch (e) { return []; }
+      return carried.map(function (entry) {
+        return typeof entry === "string" ? { key: "", label: entry } : entry; // older pages
+      });
+    } catch (e) { report("outbox: confirmations unreadable", e); return []; }
   }
 
   function requestBackgroundSync() {
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.ready.then(function (registration) {
       if (registration.sync) return registration.sync.register(SYNC_TAG);
-    }).catch(function () { /* no Background Sync (iOS): `online` and app start cover it */ });
+    }).catch(function (error) {
+      // No Background Sync here (iOS): `online`, app start and the retry timer cover it.
+      report("outbox: Background Sync not registered", error);
+    });
   }
 
   // Keep the session where the service worker can reach it for Background Sync.
@@ -344,11 +539,47 @@
     });
   }
 
-  function flushAndRender() {
-    return flush().then(function (summary) {
+  // One timer per page for the next automatic try (growing waits, see retryDelay). Offline there
+  // is no point: the `online` event sends everything at once.
+  var retryTimer = null;
+  function scheduleRetry(nextAt) {
+    if (retryTimer) global.clearTimeout(retryTimer);
+    retryTimer = null;
+    if (!nextAt || !navigator.onLine) return;
+    retryTimer = global.setTimeout(function () {
+      retryTimer = null;
+      flushAndRender();
+    }, Math.max(500, nextAt - Date.now()));
+  }
+
+  // Send what is due and show it. Items another context was sending (Background Sync, another
+  // tab) are waited for, so that this page can say they were sent, too. Resolves only after the
+  // runs started before it have finished too (the offline page reloads when it resolves).
+  var lastRun = Promise.resolve();
+  function flushAndRender(options) {
+    var before = lastRun;
+    var run = sendAndShow(options);
+    lastRun = run.catch(function () { return null; });
+    return Promise.all([before, run]).then(function (results) { return results[1]; });
+  }
+
+  function sendAndShow(options) {
+    return flush(options).then(function (summary) {
       announceSent(summary.sent);
-      return render().then(function () { return summary; });
-    }, function () { return render(); });
+      scheduleRetry(summary.nextAt);
+      return pickUpSent().then(render).then(function () {
+        return Promise.all(summary.busy.map(function (item) { return settled(item.key); }));
+      }).then(function (after) {
+        var sentElsewhere = after.filter(function (item) { return item && item.status === "sent"; });
+        if (!sentElsewhere.length) return summary;
+        announceSent(sentElsewhere);
+        summary.sent = summary.sent.concat(sentElsewhere);
+        return render().then(function () { return summary; });
+      });
+    }, function (error) {
+      report("outbox: sending failed", error);
+      return render();
+    });
   }
 
   function formFields(form, submitter) {
@@ -376,6 +607,19 @@
     notice.textContent = online
       ? msg("sending", "Skickar …")
       : msg("queued", "Sparat på telefonen. Det skickas automatiskt när du har nät igen.");
+  }
+
+  // The stored item once no one is sending it (Background Sync may have taken it first): polls
+  // while a lease runs, at most LEASE_MS.
+  function settled(key) {
+    var until = Date.now() + LEASE_MS;
+    function look() {
+      return getItem(key).then(function (item) {
+        if (!item || !inFlight(item, Date.now()) || Date.now() > until) return item;
+        return new Promise(function (resolve) { global.setTimeout(resolve, 250); }).then(look);
+      });
+    }
+    return look();
   }
 
   function onSubmit(event) {
@@ -411,17 +655,20 @@
     putItem(item).then(function () {
       if (replaces && replaces !== key) return deleteItem(replaces);
     }).then(function () {
+      // Kept on the phone: the checklist's draft (checklist.js) is no longer needed.
+      form.dispatchEvent(new CustomEvent("outbox:queued", { bubbles: true, detail: { key: key } }));
       showQueuedNotice(form, navigator.onLine);
       requestBackgroundSync();
       return flush();
     }).then(function (summary) {
       announceSent(summary.sent);
+      scheduleRetry(summary.nextAt);
       return render();
     }).then(function () {
-      return getItem(key); // whichever run sent it, the stored item knows how it went
+      return settled(key); // whichever run sent it, the stored item knows how it went
     }).then(function (mine) {
       if (mine && mine.status === "sent" && mine.result && mine.result.url) {
-        carryConfirmation(labelFor(mine));
+        carryConfirmation(mine.key, labelFor(mine));
         global.location.assign(mine.result.url); // like the redirect after a normal post
         return;
       }
@@ -436,8 +683,15 @@
       } else {
         showQueuedNotice(form, false);
       }
-    }).catch(function () {
+    }).catch(function (error) {
+      // IndexedDB refused the item (storage full, private mode): say so; what was typed stays.
+      report("outbox: could not keep the form", error);
       buttons.forEach(function (b) { b.disabled = false; });
+      var notice = form.querySelector(".outbox-notice");
+      if (notice) {
+        notice.textContent = msg("not-kept", "Det gick inte att spara på telefonen. Det du skrev finns kvar – försök igen.");
+        notice.setAttribute("role", "alert");
+      }
     });
   }
 
@@ -514,19 +768,35 @@
     rememberSession()
       .then(function () { return pruneSent(false); })
       .then(reopenFailed)
+      .then(pickUpSent)
       .then(render)
-      .then(function () { return navigator.onLine ? flushAndRender() : null; })
-      .catch(function () { /* private mode without IndexedDB: forms post normally */ });
+      .then(function () {
+        if (!navigator.onLine) return null;
+        // A page that just came over the network shows the connection works: everything waiting
+        // goes now. A stored copy or the offline page respects the waits (it may be a stall).
+        var fromNetwork = !doc.querySelector("main[data-offline-saved-at]") &&
+          !doc.body.hasAttribute("data-offline-page");
+        return flushAndRender({ force: fromNetwork });
+      })
+      .catch(function (error) {
+        // Private mode without IndexedDB: forms post normally.
+        report("outbox: not started", error);
+      });
   }
 
   // Capture phase on the document: runs before htmx's own submit listener on the form.
   doc.addEventListener("submit", onSubmit, true);
-  global.addEventListener("online", function () { flushAndRender(); });
+  // Back online: everything waiting goes now, whatever its wait (nothing runs if a stall
+  // persists: each send still has its time limit).
+  global.addEventListener("online", function () { flushAndRender({ force: true }); });
+  // Show "Skickar …" while an item is in flight.
+  api.onChange = function () { render().catch(function (error) { report("outbox: render", error); }); };
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
       if (data.type !== "outbox-sent") return;
-      (data.labels || []).forEach(function (label) { justSent.push(label); });
+      (data.labels || []).forEach(function (label, i) { announce((data.keys || [])[i], label); });
+      markAnnounced(data.keys || []);
       render();
     });
   }
@@ -539,4 +809,4 @@
 
   api.render = render;
   api.flushAndRender = flushAndRender;
-})(typeof self !== "undefined" ? self : window);
+})(typeof self !== "undefined" ? self : typeof window !== "undefined" ? window : globalThis);

@@ -1,6 +1,7 @@
 // Bofast PWA page script (DESIGN §5): registers the service worker, labels pages that came from
-// the offline store, falls back to a real navigation when a boosted one fails offline, keeps
-// today's forms ready for offline use, and guards logout while the outbox still holds unsent work.
+// the offline store, gives htmx requests a time limit (a stalled connection must not leave a
+// spinner), falls back to a real navigation when a boosted one fails or stalls, keeps today's
+// forms ready for offline use, and guards logout while the outbox still holds unsent work.
 (function () {
   "use strict";
 
@@ -8,15 +9,15 @@
   var FORM_PAGES = [/^\/participants\/\d+\/checklists\/new$/, /^\/participants\/\d+\/appointments\/\d+\/outcome$/];
   var MAX_WARM = 20;
   var ME_PAGES = ["/me/contacts", "/me/appointments", "/me/offline"];
+  // A boosted link waits as long as the service worker's navigation (sw.js NETWORK_WAIT_MS), then
+  // becomes a real navigation the worker answers; other htmx requests (forms, fragments) get
+  // longer, then say "Ingen kontakt just nu" where the answer would have gone.
+  var BOOSTED_GET_TIMEOUT_MS = 3000;
+  var REQUEST_TIMEOUT_MS = 10000;
 
-  // UI text in the page's language from data-msg-* on #outbox-status (rendered by base.html);
-  // the Swedish here is the fallback.
-  function msg(name, fallback, vars) {
-    var box = document.getElementById("outbox-status");
-    var text = (box && box.getAttribute("data-msg-" + name)) || fallback;
-    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
-    return text;
-  }
+  var common = window.BofastCommon;
+  var msg = common.msg;
+  var report = common.report;
 
   function dateLocale() { return document.documentElement.lang === "en" ? "en-GB" : "sv-SE"; }
 
@@ -30,7 +31,10 @@
       // After a logout cleared Cache Storage, the worker fetches its shell again.
       if (registration.active) registration.active.postMessage({ type: "ensure-shell" });
       warmFormPages(registration);
-    }).catch(function () { /* no worker (private mode, old browser): the site works online */ });
+    }).catch(function (error) {
+      // No worker (private mode, old browser): the site works online.
+      report("service worker not registered", error);
+    });
   }
 
   // ---- "Sparad kl 08:12 – du är offline" on pages the worker served from its store ----
@@ -57,9 +61,34 @@
       banner.setAttribute("role", "status");
       main.insertBefore(banner, main.firstChild);
     }
-    banner.textContent = formatSaved(ms) + (navigator.onLine
-      ? msg("online-again", " – du har nät igen, ladda om sidan för det senaste")
-      : msg("offline", " – du är offline"));
+    var reason = main.getAttribute("data-offline-reason");
+    var fresh = main.hasAttribute("data-offline-fresh");
+    var suffix;
+    if (!navigator.onLine) suffix = msg("offline", " – du är offline");
+    else if (reason === "stalled" && !fresh) suffix = msg("stalled", " – ingen kontakt just nu");
+    else suffix = msg("online-again", " – du har nät igen, ladda om sidan för det senaste");
+    banner.textContent = formatSaved(ms) + suffix;
+    if (fresh && navigator.onLine) {
+      // The answer came after all and the worker stored it: offer it (a reload gets it at once).
+      banner.appendChild(document.createTextNode(" " + msg("fresh", "Nyare uppgifter har hämtats.") + " "));
+      var link = document.createElement("a");
+      link.href = location.pathname;
+      link.setAttribute("hx-boost", "false");
+      link.setAttribute("data-reload", "");
+      link.textContent = msg("show-fresh", "Visa dem");
+      banner.appendChild(link);
+    }
+  }
+
+  // The worker got the answer that was late and stored it: say so on the stored copy.
+  if (hasWorker()) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      var main = document.querySelector("main[data-offline-saved-at]");
+      if (data.type !== "page-fresh" || !main || data.url !== location.pathname) return;
+      main.setAttribute("data-offline-fresh", "");
+      labelSavedPage();
+    });
   }
 
   // ---- Keep the forms linked from today's list ready for offline use ----
@@ -80,19 +109,80 @@
     if (urls.length) registration.active.postMessage({ type: "warm", urls: urls.slice(0, MAX_WARM) });
   }
 
-  // ---- A boosted link that fails offline becomes a real navigation, which the worker answers
-  // with the stored page or the offline page ----
+  // ---- Time limits for htmx ----
+  function isBoostedGet(config) {
+    return !!(config && config.boosted && (config.verb || "get").toLowerCase() === "get");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var config = event.detail;
+    if (!config) return;
+    var limit = isBoostedGet(config) ? BOOSTED_GET_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+    // An explicit, shorter hx-request timeout on an element wins.
+    if (!config.timeout || config.timeout > limit) config.timeout = limit;
+  });
+
+  // A boosted link that fails (offline) or stalls becomes a real navigation, which the worker
+  // answers from the network, with the stored page, or with the offline page.
+  function navigateInstead(config, detail, stalled) {
+    if (stalled && hasWorker() && navigator.serviceWorker.controller) {
+      // The worker then waits less: the connection is known to hang right now.
+      navigator.serviceWorker.controller.postMessage({ type: "stalled" });
+    }
+    // The full address (a boosted GET form's fields are in it), as htmx asked for it.
+    var info = detail.pathInfo || {};
+    location.assign(info.finalRequestPath || config.path || info.requestPath);
+  }
+
   document.addEventListener("htmx:sendError", function (event) {
     var config = event.detail && event.detail.requestConfig;
-    if (!config || !config.boosted || (config.verb || "get").toLowerCase() !== "get") {
+    if (!isBoostedGet(config)) {
       showConnectionProblem();
       return;
     }
-    location.assign(config.path || event.detail.pathInfo.requestPath);
+    navigateInstead(config, event.detail, false);
   });
 
-  // A page we keep for offline use, loaded by htmx (hx-boost): hand its HTML to the worker, since
-  // the worker leaves htmx requests alone (see sw.js).
+  document.addEventListener("htmx:timeout", function (event) {
+    var detail = event.detail || {};
+    var config = detail.requestConfig;
+    if (isBoostedGet(config)) {
+      navigateInstead(config, detail, true);
+      return;
+    }
+    showNoContact(detail.boosted ? detail.elt : (detail.target || detail.elt));
+  });
+
+  // "Ingen kontakt just nu" where the answer would have gone. Nothing is removed: a form keeps
+  // what was typed, a list keeps what it showed.
+  function showNoContact(anchor) {
+    if (!anchor || !anchor.isConnected || /^(BODY|HTML)$/.test(anchor.tagName)) {
+      anchor = document.getElementById("main");
+    }
+    if (!anchor) return;
+    var inside = !/^(TABLE|TBODY|THEAD|TR|UL|OL|DL|SELECT)$/.test(anchor.tagName);
+    var scope = inside ? anchor : anchor.parentNode;
+    var note = scope && scope.querySelector(":scope > .no-contact");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "no-contact flash warning";
+      note.setAttribute("role", "alert");
+      if (inside) anchor.insertBefore(note, anchor.firstChild);
+      else anchor.parentNode.insertBefore(note, anchor);
+    }
+    note.textContent = msg("no-contact", "Ingen kontakt just nu. Försök igen om en stund.");
+  }
+
+  // A later answer that arrives clears the note.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail || {};
+    if (!detail.successful) return;
+    document.querySelectorAll(".no-contact").forEach(function (note) { note.remove(); });
+  });
+
+  // A page loaded by htmx (hx-boost): hand its HTML to the worker, which keeps it if it is one of
+  // its pages kept for offline use (sw.js OFFLINE_PAGES, the one list), since the worker leaves
+  // htmx requests alone.
   document.addEventListener("htmx:afterRequest", function (event) {
     var detail = event.detail || {};
     var xhr = detail.xhr;
@@ -100,8 +190,7 @@
     if (!navigator.serviceWorker.controller) return;
     var url = new URL(xhr.responseURL || location.href, location.href);
     if (url.origin !== location.origin || url.search) return;
-    if (url.pathname !== "/today" && ME_PAGES.indexOf(url.pathname) < 0 &&
-        !FORM_PAGES.some(function (re) { return re.test(url.pathname); })) return;
+    if ((detail.requestConfig && (detail.requestConfig.verb || "get").toLowerCase()) !== "get") return;
     if ((xhr.getResponseHeader("Content-Type") || "").indexOf("text/html") !== 0) return;
     navigator.serviceWorker.controller.postMessage({
       type: "store", url: url.pathname, html: xhr.responseText,
@@ -148,7 +237,9 @@
       jobs.push(outbox.pruneSent(true)); // unsent items stay: they are the worker's visits
       jobs.push(outbox.deleteMeta("session"));
     }
-    return Promise.all(jobs).catch(function () { /* never block a logout */ });
+    return Promise.all(jobs).catch(function (error) {
+      report("logout: stored data not fully cleared", error); // never block a logout
+    });
   }
 
   function confirmDialog(count) {
@@ -201,7 +292,7 @@
     var user = document.body.getAttribute("data-user-id") || "";
     var unsent = outbox && window.indexedDB ? outbox.allItems().then(function (items) {
       return items.filter(function (i) { return outbox.isUnsent(i) && (!user || i.user === user); }).length;
-    }).catch(function () { return 0; }) : Promise.resolve(0);
+    }).catch(function (error) { report("logout: outbox not readable", error); return 0; }) : Promise.resolve(0);
     unsent.then(function (count) {
       return count ? confirmDialog(count) : true;
     }).then(function (proceed) {
@@ -220,11 +311,41 @@
       // Send the outbox first (with the session the last page left), then reload.
       window.addEventListener("online", function () {
         var outbox = window.BofastOutbox;
-        var sending = outbox && window.indexedDB ? outbox.flushAndRender() : Promise.resolve();
-        sending.catch(function () {}).then(function () { location.reload(); });
+        var sending = outbox && window.indexedDB ? outbox.flushAndRender({ force: true }) : Promise.resolve();
+        sending.catch(function (error) { report("offline page: outbox", error); })
+          .then(function () { location.reload(); });
       });
+      var stalled = document.body.getAttribute("data-offline-reason") === "stalled";
+      document.querySelectorAll("[data-offline-stalled]").forEach(function (p) { p.hidden = !stalled; });
+      document.querySelectorAll("[data-offline-none]").forEach(function (p) { p.hidden = stalled; });
     }
   }
+
+  // Before "Försök igen": ask the worker to wait longer for this one address (sw.js
+  // PATIENT_WAIT_MS), so a page that is slow rather than stalled gets through on the retry.
+  // Goes on when the worker confirms, or after half a second.
+  function askWorkerToWait(then) {
+    var worker = hasWorker() && navigator.serviceWorker.controller;
+    if (!worker || typeof MessageChannel !== "function") { then(); return; }
+    var done = false;
+    function go() { if (!done) { done = true; then(); } }
+    var channel = new MessageChannel();
+    channel.port1.onmessage = go;
+    worker.postMessage({ type: "patient", url: location.pathname + location.search }, [channel.port2]);
+    setTimeout(go, 500);
+  }
+
+  // "Försök igen" on the offline page and "Visa dem" on a stored copy: load this same address
+  // again (the offline page stands in for the page that was asked for).
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-retry], [data-reload]");
+    if (!target || location.pathname === "/offline") return;
+    event.preventDefault();
+    if (!target.hasAttribute("data-retry")) { location.reload(); return; }
+    target.setAttribute("aria-disabled", "true");
+    target.textContent = msg("retrying", "Försöker igen …");
+    askWorkerToWait(function () { location.reload(); });
+  });
   window.addEventListener("online", labelSavedPage);
   window.addEventListener("offline", labelSavedPage);
   document.addEventListener("htmx:afterSettle", labelSavedPage);
