@@ -1,8 +1,6 @@
 """Sign-in: password, TOTP second factor (with enrolment), participant activation, logout."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pyotp
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from ..extensions import db, limiter
 from ..models import User
 from ..rendering import render
 from ..templating import HOME_ENDPOINT
+from ..urlsafety import safe_next
 from . import bp, services
 from .forms import ActivationCodeForm, ChoosePasswordForm, LoginForm, TotpForm
 
@@ -25,17 +24,8 @@ LOCKED = _l(
 PENDING_KEY = "pending_login"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 def _finish_login(user: User, remember: bool = False):
-    next_url = _safe_next(session.get("login_next"))
+    next_url = safe_next(session.get("login_next"))
     # A fresh session at sign-in: nothing from before the login survives (session fixation).
     lang = session.get("lang")
     session.clear()
@@ -55,7 +45,7 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
-        session["login_next"] = _safe_next(request.args["next"])
+        session["login_next"] = safe_next(request.args["next"])
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
         if user is not None and services.is_locked(user):
