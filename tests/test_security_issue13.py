@@ -43,3 +43,60 @@ def test_language_switch_does_not_redirect_off_site(client, world):
     response = client.post("/language", data={"lang": "en", "next": "/\\evil.example/x"})
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
+
+
+# --- 12. a GET writes no domain data -------------------------------------------------------------
+
+def test_opening_the_new_goal_form_creates_no_plan(client, world, login_as):
+    from webapp.models import Plan
+
+    db.session.execute(db.delete(Plan).where(Plan.participant_id == world.participant.id))
+    db.session.commit()
+    login_as("staff")
+    response = client.get(f"/participants/{world.participant.id}/plan/goals/new")
+    assert response.status_code == 200
+    assert db.session.scalar(db.select(db.func.count()).select_from(Plan).where(
+        Plan.participant_id == world.participant.id)) == 0
+
+
+def test_a_read_commits_its_audit_rows_but_nothing_else(app, client, world, login_as,
+                                                         monkeypatch):
+    """Whatever a GET handler adds to the session besides audit rows is rolled back."""
+    from webapp.audit import record
+    from webapp.models import AuditEvent, Team
+
+    @app.get("/__test_get_writes")
+    def _writes():
+        db.session.add(Team(organisation_id=world.org.id, name="Skapad av en GET"))
+        record("read", object_type="test", detail="only this is kept")
+        return "ok"
+
+    from webapp import access
+
+    monkeypatch.setitem(access.ENDPOINT_ROLES, "_writes", access.PUBLIC)
+    login_as("admin")
+    client.get("/__test_get_writes")
+    assert db.session.scalar(db.select(Team).where(Team.name == "Skapad av en GET")) is None
+    assert db.session.scalar(db.select(AuditEvent).where(
+        AuditEvent.detail == "only this is kept")) is not None
+
+
+def test_no_page_of_any_role_writes_domain_data(client, world, login_as):
+    from tests.routewalk import ROLES, enrich_world, page_urls, param_values, row_counts
+    from webapp.models import Plan
+
+    enrich_world(world)
+    db.session.execute(db.delete(Plan).where(Plan.participant_id == world.participant.id))
+    db.session.commit()
+    urls = page_urls(client.application, param_values(world))
+    changed = {}
+    for role in ROLES:
+        login_as(role)
+        for url in urls:
+            before = row_counts()
+            client.get(url)
+            after = row_counts()
+            if before != after:
+                changed[(role, url)] = {t: (before[t], after[t]) for t in before
+                                        if before[t] != after[t]}
+    assert changed == {}

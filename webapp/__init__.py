@@ -66,8 +66,26 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "sv"
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def commit_audit(response):
-    """Reads are audited too: commit audit rows written during a successful request."""
+    """Reads are audited too: commit audit rows written during a successful request.
+
+    A read commits only its audit rows: whatever else a GET may have added or changed in the
+    session is rolled back, so opening a page never writes domain data.
+    """
+    if request.method in SAFE_METHODS:
+        rows = [{c.key: value for c in e.__table__.columns
+                 if c.key != "id" and (value := getattr(e, c.key)) is not None}
+                for e in g.pop("audit_events", [])]
+        db.session.rollback()
+        if rows and response.status_code < 500:
+            from .models import AuditEvent
+
+            db.session.add_all([AuditEvent(**row) for row in rows])
+            db.session.commit()
+        return response
     if g.get("audit_pending") and response.status_code < 500:
         db.session.commit()
     return response
