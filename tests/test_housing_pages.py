@@ -39,6 +39,7 @@ def housing_data(db, world):
     db.session.add(Note(participant_id=p.id, author_id=staff.id, text="HEMLIG-JOURNAL"))
     db.session.add(Disturbance(participant_id=p.id, occurred_on=local_today(), source="landlord",
                                severity="rattelse", description="Hög musik",
+                               reported_by_id=world.users["housing"].id,
                                received_at=utcnow() - timedelta(hours=30),
                                followed_up_at=utcnow() - timedelta(hours=2),
                                follow_up_note="HEMLIG-UPPFOLJNING"))

@@ -100,3 +100,36 @@ def test_no_page_of_any_role_writes_domain_data(client, world, login_as):
                 changed[(role, url)] = {t: (before[t], after[t]) for t in before
                                         if before[t] != after[t]}
     assert changed == {}
+
+
+# --- 1. housing never sees what support staff wrote ----------------------------------------------
+
+def test_staff_note_with_default_source_is_not_shown_to_housing(client, world, login_as):
+    from webapp.timeutil import local_today
+
+    login_as("staff")
+    form = client.get(f"/participants/{world.participant.id}/events").get_data(as_text=True)
+    assert "bostad ser datum och hur allvarligt det är" in form
+    response = client.post(f"/participants/{world.participant.id}/events/disturbances", data={
+        "occurred_on": local_today().isoformat(), "severity": "minor",
+        "description": "psykotisk, ny medicin"})  # source left at its default
+    assert response.status_code in (200, 302, 303)
+    login_as("housing")
+    page = client.get("/housing").get_data(as_text=True)
+    assert "Kalle Svensson" in page  # the disturbance itself is listed
+    assert "psykotisk" not in page
+
+
+def test_housing_sees_the_text_housing_wrote(client, world, login_as):
+    from tests.factories import make_disturbance
+
+    make_disturbance(world.participant, description="Vattenläcka i badrummet",
+                     reported_by_id=world.users["housing"].id)
+    row = make_disturbance(world.participant, description="Personalens egna ord",
+                           reported_by_id=world.users["staff"].id)
+    row.source = "neighbour"
+    db.session.commit()
+    login_as("housing")
+    page = client.get("/housing").get_data(as_text=True)
+    assert "Vattenläcka i badrummet" in page
+    assert "Personalens egna ord" not in page

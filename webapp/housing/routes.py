@@ -118,9 +118,9 @@ def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
         .order_by(Disturbance.received_at.desc())
     ).all()
     return [{"row": d, "participant": by_id[d.participant_id], "follow_up": _follow_up(d, now),
-             # Text written by support staff stays with them; housing sees its own and the
-             # landlord's words.
-             "show_text": bool(d.by_housing) or d.source in ("housing", "landlord", "neighbour")}
+             # Decided by who wrote it, never by the `source` field: text written by support
+             # staff stays with them (whatever source they picked); housing sees its own words.
+             "show_text": bool(d.by_housing)}
             for d in rows]
 
 
