@@ -133,3 +133,25 @@ def test_housing_sees_the_text_housing_wrote(client, world, login_as):
     page = client.get("/housing").get_data(as_text=True)
     assert "Vattenläcka i badrummet" in page
     assert "Personalens egna ord" not in page
+
+
+# --- 2. a protected identity does not leak through the login the admin issues --------------------
+
+def test_admin_activation_for_protected_participant_never_shows_the_real_name(
+        client, world, login_as):
+    from tests.factories import make_participant
+
+    person = make_participant(world.org, world.team, "Hemliga", "Skyddsson", protected=True)
+    db.session.commit()
+    login_as("admin")
+    response = client.post(f"/admin/participants/{person.id}/activation-code")
+    assert response.status_code == 200
+    db.session.refresh(person)
+    assert person.user is not None
+    assert "hemliga" not in person.user.username.lower()
+    assert "Hemliga" not in person.user.display_name
+    for url in ("/admin/users", "/admin/audit", "/admin/audit.csv", "/admin/audit/review",
+                f"/admin/participants/{person.id}/activation-code"):
+        page = (client.post(url) if url.endswith("activation-code") else client.get(url))
+        text = page.get_data(as_text=True).lower()
+        assert "hemliga" not in text and "skyddsson" not in text, url

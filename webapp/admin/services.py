@@ -44,19 +44,11 @@ def set_temporary_password(user: User) -> str:
 
 
 def participant_login(participant: Participant) -> User:
-    """The participant's own login, created (without a password) when first needed."""
-    if participant.user is not None:
-        return participant.user
-    base = "".join(ch for ch in participant.first_name.lower() if ch.isalnum()) or "deltagare"
-    username = f"{base}{participant.id}"
-    while db.session.scalar(select(User.id).where(User.username == username)):
-        username = f"{base}{participant.id}-{secrets.token_hex(2)}"
-    user = User(organisation_id=participant.organisation_id, username=username,
-                display_name=participant.full_name, role="participant")
-    db.session.add(user)
-    db.session.flush()
-    participant.user_id = user.id
-    return user
+    """The participant's own login: the same one the staff route creates (a protected identity
+    gets a neutral username and the masked name, never the real one)."""
+    from ..staff.services import ensure_participant_user
+
+    return ensure_participant_user(participant)
 
 
 def activation(user: User, issued_by: User) -> dict:
