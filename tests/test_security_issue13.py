@@ -155,3 +155,83 @@ def test_admin_activation_for_protected_participant_never_shows_the_real_name(
         page = (client.post(url) if url.endswith("activation-code") else client.get(url))
         text = page.get_data(as_text=True).lower()
         assert "hemliga" not in text and "skyddsson" not in text, url
+
+
+# --- 10. an idempotency key is bound to the user, the endpoint and the body -----------------------
+
+JSON_ACCEPT = {"Accept": "application/json"}
+
+
+def _visit(world):
+    from tests.factories import local_at
+    from webapp.timeutil import local_today
+
+    appointment = make_appointment(world.participant, world.users["staff"],
+                                   local_at(local_today(), 0, 5))
+    db.session.commit()
+    return appointment
+
+
+def _outcome(appointment):
+    return f"/participants/{appointment.participant_id}/appointments/{appointment.id}/outcome"
+
+
+def test_same_key_same_body_replays_the_stored_answer(client, world, login_as):
+    login_as("staff")
+    appointment = _visit(world)
+    data = {"outcome": "done", "note": "Bra", "idempotency_key": "same-key-12345"}
+    first = client.post(_outcome(appointment), data=data, headers=JSON_ACCEPT)
+    again = client.post(_outcome(appointment), data=data, headers=JSON_ACCEPT)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert first.get_json() == again.get_json()
+
+
+def test_same_key_with_another_body_is_422_and_needs_attention(client, world, login_as):
+    from webapp.models import VisitOutcome
+
+    login_as("staff")
+    appointment = _visit(world)
+    client.post(_outcome(appointment), data={"outcome": "done", "note": "Första",
+                                              "idempotency_key": "body-key-12345"},
+                headers=JSON_ACCEPT)
+    second = client.post(_outcome(appointment), data={"outcome": "done", "note": "Andra",
+                                                       "idempotency_key": "body-key-12345"},
+                         headers=JSON_ACCEPT)
+    assert second.status_code == 422
+    assert second.get_json()["ok"] is False and second.get_json()["errors"]["form"]
+    assert db.session.scalar(db.select(VisitOutcome.note)) == "Första"
+
+
+def test_checklist_key_reused_on_a_visit_outcome_is_422(client, world, login_as):
+    from tests.test_checklists import filled, new_url
+    from webapp.models import VisitOutcome
+
+    login_as("staff")
+    key = "shared-key-123456"
+    assert client.post(new_url(world), data=filled(db, world, idempotency_key=key)
+                       ).status_code == 303
+    appointment = _visit(world)
+    response = client.post(_outcome(appointment), data={"outcome": "done",
+                                                         "idempotency_key": key},
+                           headers=JSON_ACCEPT)
+    assert response.status_code == 422
+    assert db.session.scalar(db.select(db.func.count()).select_from(VisitOutcome)) == 0
+
+
+def test_another_users_key_is_422_not_500(client, world, login_as):
+    from webapp.models import StaffAssignment
+
+    db.session.add(StaffAssignment(participant_id=world.participant.id,
+                                   user_id=world.users["other_staff"].id))
+    db.session.commit()
+    appointment = _visit(world)
+    data = {"outcome": "done", "idempotency_key": "their-key-12345"}
+    login_as("staff")
+    assert client.post(_outcome(appointment), data=data, headers=JSON_ACCEPT).status_code == 201
+    other = _visit(world)
+    login_as("other_staff")
+    response = client.post(_outcome(other), data=data, headers=JSON_ACCEPT)
+    assert response.status_code == 422
+    html = client.post(_outcome(other), data=data)
+    assert html.status_code == 422 and "annat innehåll" in html.get_data(as_text=True)

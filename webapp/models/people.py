@@ -159,6 +159,8 @@ class IdempotencyRecord(db.Model):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     endpoint: Mapped[str] = mapped_column(String(100))
+    # sha256 of the request (path, form fields): a key replayed with another body is refused.
+    request_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(String(300), default="")
