@@ -1,7 +1,7 @@
 """Issue 13, security and data safety: one test (at least) per item."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -235,3 +235,59 @@ def test_another_users_key_is_422_not_500(client, world, login_as):
     assert response.status_code == 422
     html = client.post(_outcome(other), data=data)
     assert html.status_code == 422 and "annat innehåll" in html.get_data(as_text=True)
+
+
+# --- 11. a push goes out once: fresh claim stamps, claim re-checked before marking ----------------
+
+PUSH_NOW = datetime(2026, 3, 9, 12, 0)
+
+
+def _push_setup(world, monkeypatch, on_send):
+    from webapp.models import PushSubscription, Reminder
+    from webapp.push import delivery
+
+    user = world.users["participant"]
+    db.session.add(PushSubscription(user_id=user.id, endpoint="https://push.example/1",
+                                    p256dh="x", auth="y"))
+    reminder = Reminder(user_id=user.id, kind="appt_evening", dedupe_key="r1", due_at=PUSH_NOW,
+                        expires_at=PUSH_NOW + timedelta(hours=16), title="Bofast", body="Hej",
+                        url="/me")
+    db.session.add(reminder)
+    db.session.commit()
+    monkeypatch.setattr(delivery, "load_keys", lambda *a: (b"", b""))
+
+    def post_message(*_args, **_kw):
+        on_send(reminder.id)
+        return delivery.PushResult(201)
+
+    monkeypatch.setattr(delivery, "post_message", post_message)
+    return reminder
+
+
+def test_each_claim_is_stamped_when_taken_not_at_the_pass_start(app, world, monkeypatch):
+    from webapp.models import Reminder
+    from webapp.push.outbox import send_due
+
+    seen = []
+    _push_setup(world, monkeypatch, lambda rid: seen.append(
+        db.session.execute(db.select(Reminder.claimed_at).where(Reminder.id == rid)).scalar()))
+    send_due(now=PUSH_NOW)
+    assert seen and seen[0] >= utcnow() - timedelta(minutes=1)
+
+
+def test_a_claim_lost_while_sending_is_not_marked_sent(app, world, monkeypatch):
+    from webapp.models import Reminder, ReminderAttempt
+    from webapp.push.outbox import send_due
+
+    def steal(rid):  # another scheduler released the claim as stale and took the row
+        db.session.execute(db.update(Reminder).where(Reminder.id == rid)
+                           .values(claimed_by="other-scheduler", claimed_at=utcnow()))
+
+    reminder = _push_setup(world, monkeypatch, steal)
+    report = send_due(now=PUSH_NOW)
+    db.session.expire_all()
+    row = db.session.get(Reminder, reminder.id)
+    assert row.status == "sending" and row.claimed_by == "other-scheduler"
+    assert report.sent == 0
+    # The device did get it, and that is recorded: the other scheduler will not send it again.
+    assert db.session.scalar(db.select(db.func.count()).select_from(ReminderAttempt)) == 1
