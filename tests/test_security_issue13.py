@@ -291,3 +291,49 @@ def test_a_claim_lost_while_sending_is_not_marked_sent(app, world, monkeypatch):
     assert report.sent == 0
     # The device did get it, and that is recorded: the other scheduler will not send it again.
     assert db.session.scalar(db.select(db.func.count()).select_from(ReminderAttempt)) == 1
+
+
+# --- 4. idle timeout: no cookie is exempt, and an idle logout ends every cookie -----------------
+
+def _sign_in_with_totp(client, username):
+    import pyotp
+
+    from tests.factories import PASSWORD, TOTP_SECRET
+
+    client.post("/login", data={"username": username, "password": PASSWORD})
+    return client.post("/login/totp", data={"code": pyotp.TOTP(TOTP_SECRET).now()})
+
+
+def test_the_cookie_from_the_totp_step_times_out(app, client, world):
+    response = _sign_in_with_totp(client, "staff")
+    assert response.status_code == 302
+    with client.session_transaction() as sess:
+        assert isinstance(sess.get("last_seen"), float)
+        cookie_copy = dict(sess)
+    # An attacker replays the TOTP step's cookie long after it was issued.
+    cookie_copy["last_seen"] = utcnow().timestamp() - (app.config["BOFAST_IDLE_MINUTES"] * 60 + 5)
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess.update(cookie_copy)
+    assert client.get("/today").status_code == 302
+
+
+def test_a_staff_cookie_without_last_seen_is_timed_out(client, world, login_as):
+    login_as("staff")
+    with client.session_transaction() as sess:
+        del sess["last_seen"]
+    response = client.get("/today")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_idle_logout_ends_every_cookie_of_the_session(app, client, world, login_as):
+    login_as("staff")
+    assert client.get("/today").status_code == 200
+    with client.session_transaction() as sess:
+        fresh_copy = dict(sess)  # a copy taken just now, still "fresh"
+        sess["last_seen"] = utcnow().timestamp() - (app.config["BOFAST_IDLE_MINUTES"] * 60 + 5)
+    assert client.get("/today").status_code == 302  # idle: logged out
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess.update(fresh_copy)
+    assert client.get("/today").status_code == 302  # the fresh copy died with it

@@ -52,7 +52,17 @@ def enforce_idle_timeout():
     now = utcnow().timestamp()
     last = session.get("last_seen")
     idle = timedelta(minutes=current_app.config["BOFAST_IDLE_MINUTES"]).total_seconds()
-    if last is not None and now - last > idle:
+    # Every staff-side sign-in stamps `last_seen` (auth.routes._finish_login), so a cookie
+    # without one is an old copy: it is timed out too, never exempt.
+    if not isinstance(last, (int, float)) or now - last > idle:
+        # A signed cookie cannot be recalled, and older copies of it (taken before the last
+        # request) would still look fresh: end every cookie of this sign-in.
+        from .auth.services import rotate_session
+        from .extensions import db
+
+        user = current_user._get_current_object()
+        rotate_session(user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Du har loggats ut eftersom du inte har använt Bofast på en stund."), "info")

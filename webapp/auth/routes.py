@@ -33,6 +33,7 @@ def _finish_login(user: User, remember: bool = False):
         session["lang"] = lang
     services.register_success(user)
     login_user(user, remember=remember and user.role == "participant")
+    session["last_seen"] = services.utcnow().timestamp()  # the idle clock starts at sign-in
     record("login", object_type="user", object_id=user.id, user=user)
     db.session.commit()
     return redirect(next_url or url_for(HOME_ENDPOINT[user.role]))
