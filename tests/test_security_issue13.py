@@ -337,3 +337,23 @@ def test_idle_logout_ends_every_cookie_of_the_session(app, client, world, login_
         sess.clear()
         sess.update(fresh_copy)
     assert client.get("/today").status_code == 302  # the fresh copy died with it
+
+
+# --- 7. GET /activate?code= is rate limited like the POST -----------------------------------------
+
+def test_activation_link_guessing_is_rate_limited(app, world):
+    from tests.conftest import TEST_CONFIG
+    from webapp import create_app
+    from webapp.extensions import limiter
+
+    limited = create_app({**TEST_CONFIG, "RATELIMIT_ENABLED": True,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    limiter.reset()
+    try:
+        client = limited.test_client()
+        statuses = [client.get(f"/activate?code=AAAA-BB{n:02d}").status_code for n in range(12)]
+        assert 429 in statuses, statuses
+        assert client.post("/activate", data={"code": "AAAA-BBBB"}).status_code == 429
+    finally:
+        limiter.reset()
+        limiter.enabled = False

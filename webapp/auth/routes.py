@@ -138,8 +138,13 @@ def totp_enrol():
                   secret=user.totp_secret, status=status)
 
 
+def _no_code_to_check() -> bool:
+    return request.method == "GET" and not request.args.get("code")
+
+
 @bp.route("/activate", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+# A link with ?code= checks a code just like the form does: both count against one budget.
+@limiter.limit("10 per minute", methods=["GET", "POST"], exempt_when=_no_code_to_check)
 def activate():
     """Participants: code from the worker (QR or typed) -> choose a password -> home."""
     if request.method == "POST" and "password" in request.form:
