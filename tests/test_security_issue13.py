@@ -357,3 +357,46 @@ def test_activation_link_guessing_is_rate_limited(app, world):
     finally:
         limiter.reset()
         limiter.enabled = False
+
+
+# --- 5. no lockout of someone else, no username confirmation -----------------------------------
+
+def _try(client, username, password, addr="10.0.0.1"):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_wrong_guesses_from_one_client_do_not_lock_the_account_elsewhere(client, world):
+    from tests.factories import PASSWORD
+
+    for _ in range(6):
+        assert _try(client, "staff", "wrong guess!", addr="10.6.6.6").status_code == 422
+    assert "låst" in _try(client, "staff", PASSWORD, addr="10.6.6.6").get_data(as_text=True)
+    response = _try(client, "staff", PASSWORD, addr="10.0.0.1")  # the real user, elsewhere
+    assert response.status_code == 302 and "/login/totp" in response.headers["Location"]
+
+
+def test_unknown_and_real_usernames_get_the_same_answers(client, world):
+    def answers(username):
+        texts = []
+        for _ in range(6):
+            page = _try(client, username, "wrong guess!").get_data(as_text=True)
+            texts.append("låst" in page)
+        return texts
+
+    assert answers("staff") == answers("no-such-user") == [False] * 4 + [True] * 2
+
+
+def test_unknown_username_spends_a_password_hash(client, world, monkeypatch):
+    from webapp.auth import services
+
+    calls = []
+    real = services._hasher
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(services, "_hasher", counting)
+    _try(client, "no-such-user", "wrong guess!")
+    assert calls, "an unknown username must cost a password check too"

@@ -48,26 +48,32 @@ def login():
     if request.method == "GET" and request.args.get("next"):
         session["login_next"] = safe_next(request.args["next"])
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
-        if user is not None and services.is_locked(user):
+        username = form.username.data.strip()
+        # Counted per username and client, the same whether the account exists or not: the
+        # answer (text and time) never tells which usernames are real, and a stranger's wrong
+        # guesses lock only the stranger out.
+        key = services.throttle_key(username, request.remote_addr)
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        if services.throttled(key):
+            services.spend_password_time(form.password.data)
             form.password.errors.append(LOCKED)
         elif user is None or not services.verify_password(user, form.password.data):
-            if user is not None:
-                services.register_failure(user)
-                db.session.commit()
-                if services.is_locked(user):
-                    form.password.errors.append(LOCKED)
-                    return render("auth/login.html", form=form, status=422)
-            form.password.errors.append(WRONG_LOGIN)
+            if user is None:
+                services.spend_password_time(form.password.data)
+            locked = services.register_throttled_failure(key)
+            db.session.commit()
+            form.password.errors.append(LOCKED if locked else WRONG_LOGIN)
         elif not user.active:
             form.password.errors.append(_("Kontot är avstängt. Kontakta din samordnare."))
         elif user.needs_second_factor:
+            services.clear_throttle(key)
             session[PENDING_KEY] = {"id": user.id, "token": user.session_token}
             db.session.commit()
             if user.totp_confirmed_at is None:
                 return redirect(url_for("auth.totp_enrol"))
             return redirect(url_for("auth.login_totp"))
         else:
+            services.clear_throttle(key)
             return _finish_login(user, remember=form.remember.data)
         return render("auth/login.html", form=form, status=422)
     return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)

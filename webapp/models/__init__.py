@@ -36,13 +36,15 @@ from .people import (
 )
 from .plans import GOAL_STATUSES, LIFE_AREAS, Goal, GoalComment, Plan, PlanRevision, Step
 from .push import PushSubscription, Reminder, ReminderAttempt, ReminderPreference
+from .security import LoginThrottle
 
 __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
     "PRESETS", "ROLES", "SECOND_FACTOR_ROLES", "SEVERITIES", "SOURCES",
     "Absence", "ActivationCode", "Apartment", "Appointment", "AuditEvent", "AuditReview",
     "ChecklistAnswer", "ChecklistItem", "ChecklistSubmission", "ChecklistTemplate", "Consent",
-    "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord", "Note",
+    "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord",
+    "LoginThrottle", "Note",
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",

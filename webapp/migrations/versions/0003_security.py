@@ -14,11 +14,24 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "login_throttles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
+        sa.UniqueConstraint("key", name=op.f("uq_login_throttles_key")),
+    )
+    with op.batch_alter_table("login_throttles") as batch:
+        batch.create_index(batch.f("ix_login_throttles_updated_at"), ["updated_at"], unique=False)
     with op.batch_alter_table("idempotency_records") as batch:
         batch.add_column(sa.Column("request_hash", sa.String(length=64), nullable=False,
                                    server_default=""))
 
 
 def downgrade():
+    op.drop_table("login_throttles")
     with op.batch_alter_table("idempotency_records") as batch:
         batch.drop_column("request_hash")
