@@ -23,6 +23,7 @@ EXPECTATIONS: list[tuple[str, set[str] | None, set[str] | None]] = [
     (r"^/push/vapid-public-key$", None, None),
     (r"^/calendar/", None, None),  # secret-token feed
     (r"^/logout$", SIGNED_IN, SIGNED_IN),
+    (r"^/account/password$", SIGNED_IN, SIGNED_IN),
     (r"^/today", {"staff"}, {"staff"}),
     (r"^/participants", {"staff", "social_worker"}, {"staff"}),
     (r"^/me(/|$)", {"participant"}, {"participant"}),

@@ -400,3 +400,58 @@ def test_unknown_username_spends_a_password_hash(client, world, monkeypatch):
     monkeypatch.setattr(services, "_hasher", counting)
     _try(client, "no-such-user", "wrong guess!")
     assert calls, "an unknown username must cost a password check too"
+
+
+# --- 6. temporary passwords are changed at the next sign-in; everyone can change their own --------
+
+NEW_PASSWORD = "blå cykel på taket"
+
+
+def test_admin_set_password_must_be_changed_at_next_sign_in(client, world, login_as):
+    import re
+
+    import pyotp
+
+    from tests.factories import TOTP_SECRET
+    from webapp.models import User
+
+    login_as("admin")
+    page = client.post("/admin/users/new", data={
+        "role": "staff", "username": "nyanstalld", "display_name": "Ny Anställd",
+        "team_ids": [world.team.id]}).get_data(as_text=True)
+    temporary = re.search(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}", page).group(0)
+    user = db.session.scalar(db.select(User).where(User.username == "nyanstalld"))
+    assert user.must_change_password
+    user.totp_secret, user.totp_confirmed_at = TOTP_SECRET, utcnow()
+    db.session.commit()
+    client.post("/logout")
+    client.post("/login", data={"username": "nyanstalld", "password": temporary})
+    response = client.post("/login/totp", data={"code": pyotp.TOTP(TOTP_SECRET).now()})
+    assert response.headers["Location"].endswith("/account/password")
+    # Nothing else opens until the password is changed.
+    assert client.get("/today").headers["Location"].endswith("/account/password")
+    assert client.post(f"/participants/{world.participant.id}/events/absences",
+                       data={"start_date": "2026-01-01"}).status_code == 403
+    response = client.post("/account/password", data={
+        "current": temporary, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert not user.must_change_password
+    assert client.get("/today").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["staff", "participant", "housing", "admin", "social_worker"])
+def test_every_user_can_change_their_own_password(client, world, login_as, role):
+    from tests.factories import PASSWORD
+    from webapp.auth.services import verify_password
+
+    user = login_as(role)
+    assert client.get("/account/password").status_code == 200
+    wrong = client.post("/account/password", data={
+        "current": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert wrong.status_code == 422
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user, NEW_PASSWORD)

@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
 
     app.before_request(security.enforce_idle_timeout)
+    app.before_request(security.enforce_password_change)
     app.before_request(access.enforce_area_access)
     app.before_request(security.check_json_body)
     app.after_request(commit_audit)

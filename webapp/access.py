@@ -49,6 +49,7 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
     "auth.totp_enrol": PUBLIC,  # likewise
     "auth.activate": PUBLIC,
     "auth.logout": ANY_USER,
+    "auth.change_password": ANY_USER,
     "staff.today": STAFF,
     "pwa.manifest": PUBLIC,
     "pwa.service_worker": PUBLIC,

@@ -71,6 +71,24 @@ def enforce_idle_timeout():
     return None
 
 
+# While a temporary password must be replaced, only these work (plus the static files).
+PASSWORD_CHANGE_ENDPOINTS = frozenset({
+    "auth.change_password", "auth.logout", "static", "main.set_language", "main.healthz",
+    "pwa.service_worker", "pwa.manifest", "pwa.icon", "pwa.offline",
+})
+
+
+def enforce_password_change():
+    """A password set by the admin is changed at the next sign-in before anything else."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if request.method == "GET" and request.headers.get("HX-Request") != "true":
+        return redirect(url_for("auth.change_password"))
+    abort(403)
+
+
 # Only the push API takes JSON bodies (DESIGN §10); every other write is a form post, also from
 # the offline outbox. Flask-WTF would read a JSON body as form data, and a number, list or bare
 # value where a form expects text would be a 500.

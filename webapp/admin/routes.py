@@ -139,7 +139,9 @@ def new_user():
     if user.role == "participant":
         participant = _org_participant(form.participant_id.data)
         participant.user_id = user.id
-        user.display_name = participant.full_name
+        # A protected identity never reaches the user lists or the audit log by name.
+        user.display_name = (participant.masked_name if participant.protected_identity
+                             else participant.full_name)
         shown["activation"] = services.activation(user, current_user)
     else:
         shown["password"] = services.set_temporary_password(user)

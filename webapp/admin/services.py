@@ -40,6 +40,7 @@ def temporary_password() -> str:
 def set_temporary_password(user: User) -> str:
     password = temporary_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True  # a password someone else has seen: changed at sign-in
     return password
 
 

@@ -14,7 +14,13 @@ from ..rendering import render
 from ..templating import HOME_ENDPOINT
 from ..urlsafety import safe_next
 from . import bp, services
-from .forms import ActivationCodeForm, ChoosePasswordForm, LoginForm, TotpForm
+from .forms import (
+    ActivationCodeForm,
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    LoginForm,
+    TotpForm,
+)
 
 # Lazy: the text is chosen in the language of the request that shows it.
 WRONG_LOGIN = _l("Fel användarnamn eller lösenord.")
@@ -36,6 +42,8 @@ def _finish_login(user: User, remember: bool = False):
     session["last_seen"] = services.utcnow().timestamp()  # the idle clock starts at sign-in
     record("login", object_type="user", object_id=user.id, user=user)
     db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     return redirect(next_url or url_for(HOME_ENDPOINT[user.role]))
 
 
@@ -179,6 +187,34 @@ def activate():
         return render("auth/activate.html", code_form=code_form, code_error=problem, status=422)
     return render("auth/activate.html", code_form=code_form, code_error=None,
                   status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def change_password():
+    """Every user changes their own password; a temporary one from the admin must be."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render("auth/change_password.html", form=form, forced=user.must_change_password,
+                      status=422 if request.method == "POST" else 200)
+    if not services.verify_password(user, form.current.data):
+        form.current.errors.append(_("Det nuvarande lösenordet stämmer inte."))
+        return render("auth/change_password.html", form=form, forced=user.must_change_password,
+                      status=422)
+    user.password_hash = services.hash_password(form.password.data)
+    user.must_change_password = False
+    services.rotate_session(user)  # other cookies with the old password's session end
+    record("password_changed", object_type="user", object_id=user.id)
+    db.session.commit()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session["last_seen"] = services.utcnow().timestamp()
+    flash(_("Ditt nya lösenord är sparat."), "success")
+    return redirect(url_for(HOME_ENDPOINT[user.role]))
 
 
 @bp.route("/logout", methods=["POST"])

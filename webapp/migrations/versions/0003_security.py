@@ -24,6 +24,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_login_throttles_key")),
     )
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     with op.batch_alter_table("login_throttles") as batch:
         batch.create_index(batch.f("ix_login_throttles_updated_at"), ["updated_at"], unique=False)
     with op.batch_alter_table("idempotency_records") as batch:
@@ -32,6 +35,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("must_change_password")
     op.drop_table("login_throttles")
     with op.batch_alter_table("idempotency_records") as batch:
         batch.drop_column("request_hash")
