@@ -14,6 +14,10 @@ LANGUAGES = ("sv", "en")
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .inputs import install_date_bounds, register_converters, reject_bad_input
+
+    register_converters(app)
+    install_date_bounds()
     from .config import engine_options, load_config
 
     load_config(app)
@@ -37,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         module = __import__(f"{__name__}.{area}", fromlist=["bp"])
         app.register_blueprint(module.bp)
 
+    app.before_request(reject_bad_input)
     app.before_request(security.enforce_idle_timeout)
     app.before_request(security.enforce_password_change)
     app.before_request(access.enforce_area_access)
