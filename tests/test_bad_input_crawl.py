@@ -121,3 +121,55 @@ def test_sign_in_and_calendar_token_refuse_nul_bytes(client, world):
 def test_ids_past_32_bits_are_404(client, world, login_as, path):
     login_as("staff")
     assert client.get(path).status_code == 404
+
+
+def test_a_decision_date_far_in_the_future_is_refused_where_it_is_entered(client, world,
+                                                                          login_as):
+    from webapp.extensions import db
+    from webapp.models import Participant
+
+    login_as("staff")
+    response = client.post(f"/participants/{world.participant.id}/events/decision",
+                           data={"decision_date": "9999-12-31"})
+    assert response.status_code == 422
+    assert "mellan år 1900 och 2199" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Participant, world.participant.id).decision_date is None
+    assert client.get("/today").status_code == 200
+
+
+def test_today_survives_a_stored_decision_date_far_in_the_future(client, world, login_as):
+    from datetime import date
+
+    from webapp.extensions import db
+
+    world.participant.decision_date = date(9999, 12, 31)
+    world.participant.review_date = date(9999, 12, 31)
+    db.session.commit()
+    login_as("staff")
+    assert client.get("/today").status_code == 200
+
+
+def test_admin_cannot_enter_a_decision_date_in_year_9999(client, world, login_as):
+    from webapp.extensions import db
+    from webapp.models import Participant
+
+    login_as("admin")
+    response = client.post("/admin/participants/new", data={
+        "first_name": "Nina", "last_name": "Framtid", "team_id": world.team.id, "phase": 1,
+        "decision_date": "9999-12-31"})
+    assert response.status_code == 422
+    assert "mellan år 1900 och 2199" in response.get_data(as_text=True)
+    assert db.session.query(Participant).filter_by(last_name="Framtid").count() == 0
+    login_as("staff")
+    assert client.get("/today").status_code == 200
+
+
+def test_huge_page_and_month_values_are_not_server_errors(client, world, login_as):
+    login_as("admin")
+    for url in ("/admin/audit?page=99999999999999999999", "/admin/audit/review?month=9999-12",
+                "/admin/figures?month=0000-01",
+                "/admin/audit.csv?start=0001-01-01&end=9999-12-31"):
+        assert client.get(url).status_code == 200, url
+    login_as("housing")
+    assert client.get("/housing/checklists?month=0000-01").status_code == 200
