@@ -455,3 +455,69 @@ def test_every_user_can_change_their_own_password(client, world, login_as, role)
     assert response.status_code == 302
     db.session.refresh(user)
     assert verify_password(user, NEW_PASSWORD)
+
+
+# --- 13. refused attempts and list pages are in the audit log and the monthly review -------------
+
+def _events(**where):
+    from webapp.models import AuditEvent
+
+    query = db.select(AuditEvent)
+    for name, value in where.items():
+        query = query.where(getattr(AuditEvent, name) == value)
+    return db.session.scalars(query).all()
+
+
+def test_opening_a_participant_out_of_scope_is_logged_and_in_the_review(client, world, login_as):
+    from webapp.timeutil import local_today
+
+    staff = login_as("staff")
+    assert client.get(f"/participants/{world.other.id}").status_code == 404
+    assert client.get("/participants/999999").status_code == 404
+    refused = _events(action="refused", user_id=staff.id)
+    assert {e.participant_id for e in refused} == {world.other.id, None}
+    login_as("admin")
+    month = local_today().strftime("%Y-%m")
+    page = client.get(f"/admin/audit/review?month={month}").get_data(as_text=True)
+    assert "Nekad åtkomst" in page
+
+
+def test_a_refused_write_stores_the_refusal_and_nothing_else(client, world, login_as):
+    from tests.routewalk import row_counts
+
+    staff = login_as("staff")
+    before = row_counts()
+    response = client.post(f"/participants/{world.other.id}/events/absences",
+                           data={"start_date": "2026-01-01"})
+    assert response.status_code == 404
+    assert row_counts() == before
+    assert _events(action="refused", user_id=staff.id, participant_id=world.other.id)
+
+
+def test_housing_checklist_inbox_logs_whom_it_showed(client, world, login_as):
+    from tests.factories import make_checklist
+    from webapp.timeutil import local_today
+
+    today = local_today()
+    make_checklist(world.participant, world.users["staff"], today,
+                   answers={"kitchen_clean": ("remark", "Fukt")})
+    db.session.commit()
+    housing = login_as("housing")
+    page = client.get(f"/housing/checklists?month={today:%Y-%m}")
+    assert page.status_code == 200
+    shown = _events(action="list", user_id=housing.id, object_type="checklist_inbox")
+    assert [e.participant_id for e in shown] == [world.participant.id]
+
+
+def test_list_events_are_not_a_burst_but_refusals_are_flagged():
+    from datetime import datetime
+
+    from webapp.domain.log_review import AccessEvent, flag_events
+
+    at = datetime(2026, 3, 2, 10, 0)
+    listed = [AccessEvent(id=n, at_local=at, user_id=1, role="housing", action="list",
+                          participant_id=n) for n in range(1, 40)]
+    refused = AccessEvent(id=100, at_local=at, user_id=2, role="participant", action="refused",
+                          participant_id=None)
+    flags = flag_events([*listed, refused], {1: set(range(1, 40))})
+    assert flags == {100: ["refused"]}

@@ -78,10 +78,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def commit_audit(response):
     """Reads are audited too: commit audit rows written during a successful request.
 
-    A read commits only its audit rows: whatever else a GET may have added or changed in the
-    session is rolled back, so opening a page never writes domain data.
+    A read, and any refused request (4xx), commits only its audit rows: whatever else it may
+    have added or changed in the session is rolled back, so opening a page never writes domain
+    data and a refusal is logged without storing anything else.
     """
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or response.status_code >= 400:
         rows = [{c.key: value for c in e.__table__.columns
                  if c.key != "id" and (value := getattr(e, c.key)) is not None}
                 for e in g.pop("audit_events", [])]

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from ..access import directly_assigned_ids, visible_participants
 from ..auth.services import activation_qr_svg, hash_password, issue_activation_code
@@ -140,11 +140,14 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     lo, hi = local_range_utc(month, next_month - timedelta(days=1))
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    # Refusals count even when the id named nobody (or someone in another organisation).
     rows = db.session.execute(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
                AuditEvent.action, AuditEvent.participant_id)
-        .where(AuditEvent.participant_id.in_(org_people), AuditEvent.at >= lo,
-               AuditEvent.at < hi)
+        .where(or_(AuditEvent.participant_id.in_(org_people),
+                   (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
+               AuditEvent.at >= lo, AuditEvent.at < hi)
     ).all()
     return [AccessEvent(id=r.id, at_local=to_local(r.at).replace(tzinfo=None),
                         user_id=r.user_id, role=r.role, action=r.action,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import display_name, visible_participants
-from ..audit import record
+from ..audit import record, record_list
 from ..domain.visits import VisitRule, period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
@@ -143,11 +143,14 @@ def _absences(by_id: dict[int, Participant]) -> list[dict]:
 def home():
     people = _scope()
     by_id = {p.id: p for p in people}
+    notices, disturbances, absences = _notices(by_id), _disturbances(by_id), _absences(by_id)
+    record_list((item["participant"].id for item in (*notices, *disturbances, *absences)),
+                "housing_home")
     return render(
         "housing/home.html", block="notices",
         checklists=_checklist_counts(people, month_key(local_today())),
-        visit_counts=_visit_counts(people), notices=_notices(by_id),
-        disturbances=_disturbances(by_id), absences=_absences(by_id), severities=SEVERITIES,
+        visit_counts=_visit_counts(people), notices=notices,
+        disturbances=disturbances, absences=absences, severities=SEVERITIES,
     )
 
 
