@@ -521,3 +521,47 @@ def test_list_events_are_not_a_burst_but_refusals_are_flagged():
                           participant_id=None)
     flags = flag_events([*listed, refused], {1: set(range(1, 40))})
     assert flags == {100: ["refused"]}
+
+
+def test_migration_masks_existing_logins_of_protected_participants(tmp_path):
+    """Upgrading a database with data: logins issued before the fix lose the real name."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import TEST_CONFIG
+    from webapp import create_app
+
+    app = create_app({**TEST_CONFIG,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
+    with app.app_context():
+        upgrade(revision="0002")
+        now = "2026-01-01 00:00:00"
+        statements = [
+            "INSERT INTO organisations (id, name, preset, min_visits, visit_period, "
+            "visits_with_social_services, transfer_months, decision_months, checklist_monthly, "
+            f"oncall_phone, created_at) VALUES (1, 'K', 'goteborg', 1, 'week', 0, 12, 24, 1, '', "
+            f"'{now}')",
+            "INSERT INTO teams (id, organisation_id, name, kind) VALUES (1, 1, 'A', 'support')",
+        ]
+        for uid, name in ((1, "Hemliga Skyddsson"), (2, "Öppen Person")):
+            statements.append(
+                "INSERT INTO users (id, organisation_id, username, display_name, role, phone, "
+                "email, language, failed_logins, session_token, calendar_token, active, "
+                f"created_at) VALUES ({uid}, 1, 'u{uid}', '{name}', 'participant', '', '', "
+                f"'sv', 0, 't{uid}', 'c{uid}', 1, '{now}')")
+        for pid, uid, protected, pseudonym in ((1, 1, 1, ""), (2, 2, 0, "")):
+            statements.append(
+                "INSERT INTO participants (id, organisation_id, team_id, first_name, last_name, "
+                "pseudonym, phone, protected_identity, preferred_language, phase, created_at, "
+                f"user_id) VALUES ({pid}, 1, 1, 'F{pid}', 'L{pid}', '{pseudonym}', '', "
+                f"{protected}, 'sv', 2, '{now}', {uid})")
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT id, display_name FROM users")).all())
+            must_change = conn.execute(text("SELECT must_change_password FROM users")).scalars()
+            assert not any(must_change)
+        db.engine.dispose()
+    assert names == {1: "Skyddad #1", 2: "Öppen Person"}

@@ -1,5 +1,5 @@
-"""Security and data safety (issue 13): idempotency fingerprints, push claim stamps, login
-throttling per account and client, temporary passwords.
+"""Security and data safety (issue 13): idempotency fingerprints, sign-in throttling per
+username and client, must-change temporary passwords, masked names on protected logins.
 
 Revision ID: 0003
 Revises: 0002
@@ -24,12 +24,23 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_login_throttles_key")),
     )
-    with op.batch_alter_table("users") as batch:
+    # Adding a column is a plain ALTER on SQLite too; copying `users` (batch "recreate") would
+    # trip the foreign keys that point at it.
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+    # Logins issued before the fix carried a protected participant's real name (issue 13.2).
+    op.execute(sa.text("""
+        UPDATE users SET display_name = (
+            SELECT CASE WHEN p.pseudonym IS NOT NULL AND p.pseudonym <> '' THEN p.pseudonym
+                        ELSE 'Skyddad #' || CAST(p.id AS VARCHAR(20)) END
+            FROM participants p WHERE p.user_id = users.id AND p.protected_identity = :yes)
+        WHERE id IN (SELECT user_id FROM participants
+                     WHERE protected_identity = :yes AND user_id IS NOT NULL)
+    """).bindparams(yes=True))
     with op.batch_alter_table("login_throttles") as batch:
         batch.create_index(batch.f("ix_login_throttles_updated_at"), ["updated_at"], unique=False)
-    with op.batch_alter_table("idempotency_records") as batch:
+    with op.batch_alter_table("idempotency_records", recreate="never") as batch:
         batch.add_column(sa.Column("request_hash", sa.String(length=64), nullable=False,
                                    server_default=""))
 
