@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from webapp import create_app
 from webapp.extensions import db as _db
+from webapp.models import utcnow
 
 POSTGRES_URL = os.environ.get(
     "BOFAST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -148,6 +149,11 @@ def world(app):
     return build_world()
 
 
+def utcnow_ts() -> float:
+    """The idle clock's time (naive UTC, as `security.enforce_idle_timeout` reads it)."""
+    return utcnow().timestamp()
+
+
 @pytest.fixture
 def login_as(client, world):
     """login_as("staff") signs the test client in as that role's user from `world`."""
@@ -159,6 +165,7 @@ def login_as(client, world):
             sess.clear()
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
+            sess["last_seen"] = utcnow_ts()  # as a real sign-in does (idle timeout)
         return user
 
     return _login

@@ -21,8 +21,9 @@ ROLES = ("staff", "social_worker", "housing", "admin", "participant")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Responses that are not HTML pages (exports, feeds, scripts, manifests, images).
 NON_HTML_SUFFIXES = (".csv", ".ics", ".js", ".webmanifest", ".json", ".png", ".svg", ".ico")
-# Tables a rejected request may still write to: the audit trail and replay records.
-UNCOUNTED_TABLES = frozenset({"audit_events", "idempotency_records"})
+# Tables a rejected request may still write to: the audit trail, replay records and the count
+# of failed sign-ins (a wrong password is a 422 that must be counted).
+UNCOUNTED_TABLES = frozenset({"audit_events", "idempotency_records", "login_throttles"})
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ EXPECTATIONS: list[tuple[str, set[str] | None, set[str] | None]] = [
     (r"^/push/vapid-public-key$", None, None),
     (r"^/calendar/", None, None),  # secret-token feed
     (r"^/logout$", SIGNED_IN, SIGNED_IN),
+    (r"^/account/password$", SIGNED_IN, SIGNED_IN),
     (r"^/today", {"staff"}, {"staff"}),
     # Social services (DESIGN §2): decisions and the assignment are the social worker's; staff
     # read them. Staff write the monthly report, the social worker comments on it.

@@ -1,6 +1,7 @@
 """Admin: users, participants, settings and contacts; every action audited, nothing deleted."""
 from __future__ import annotations
 
+from tests.conftest import utcnow_ts
 from webapp.models import (
     ActivationCode,
     AuditEvent,
@@ -80,6 +81,7 @@ def test_deactivation_keeps_data_and_ends_sessions(db, client, login_as, world):
     with admin_client.session_transaction() as sess:
         sess["_user_id"] = world.users["admin"].get_id()
         sess["_fresh"] = True
+        sess["last_seen"] = utcnow_ts()  # a sign-in always stamps it (idle timeout)
     response = admin_client.post(f"/admin/users/{staff.id}/deactivate")
     assert response.status_code == 302
     db.session.refresh(staff)

@@ -15,6 +15,10 @@ LANGUAGES = ("sv", "en")
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .inputs import install_date_bounds, register_converters, reject_bad_input
+
+    register_converters(app)
+    install_date_bounds()
     from .config import engine_options, load_config
 
     load_config(app)
@@ -39,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
         module = __import__(f"{__name__}.{area}", fromlist=["bp"])
         app.register_blueprint(module.bp)
 
+    app.before_request(reject_bad_input)
     app.before_request(security.enforce_idle_timeout)
+    app.before_request(security.enforce_password_change)
     app.before_request(access.enforce_area_access)
     app.before_request(security.check_json_body)
     app.after_request(commit_audit)
@@ -78,8 +84,27 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "sv"
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def commit_audit(response):
-    """Reads are audited too: commit audit rows written during a successful request."""
+    """Reads are audited too: commit audit rows written during a successful request.
+
+    A read, and any refused request (4xx), commits only its audit rows: whatever else it may
+    have added or changed in the session is rolled back, so opening a page never writes domain
+    data and a refusal is logged without storing anything else.
+    """
+    if request.method in SAFE_METHODS or response.status_code >= 400:
+        rows = [{c.key: value for c in e.__table__.columns
+                 if c.key != "id" and (value := getattr(e, c.key)) is not None}
+                for e in g.pop("audit_events", [])]
+        db.session.rollback()
+        if rows and response.status_code < 500:
+            from .models import AuditEvent
+
+            db.session.add_all([AuditEvent(**row) for row in rows])
+            db.session.commit()
+        return response
     if g.get("audit_pending") and response.status_code < 500:
         db.session.commit()
     return response

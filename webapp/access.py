@@ -54,6 +54,7 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
     "auth.totp_enrol": PUBLIC,  # likewise
     "auth.activate": PUBLIC,
     "auth.logout": ANY_USER,
+    "auth.change_password": ANY_USER,
     "staff.today": STAFF,
     "pwa.manifest": PUBLIC,
     "pwa.service_worker": PUBLIC,
@@ -169,14 +170,17 @@ def visible_participants(user: User) -> Select:
 
 def get_participant_or_404(participant_id: int, need: str = "identity",
                            audit_action: str | None = "read") -> Participant:
-    """Return the participant if the current user may see `need` about them; else 404."""
+    """Return the participant if the current user may see `need` about them; else 404.
+
+    A refusal is audited too (action "refused"), so the monthly log review shows who tried to
+    open what they may not see."""
     if not can(current_user, need):
-        abort(404)
+        _refused(participant_id, need)
     participant = db.session.scalar(
         visible_participants(current_user).where(Participant.id == participant_id)
     )
     if participant is None:
-        abort(404)
+        _refused(participant_id, need)
     if audit_action:
         from .audit import record
 
@@ -192,6 +196,15 @@ def team_or_404(team_id: int):
     if team is None or team.organisation_id != current_user.organisation_id:
         abort(404)
     return team
+
+
+def _refused(participant_id: int, need: str):
+    from .audit import record
+
+    exists = db.session.scalar(select(Participant.id).where(Participant.id == participant_id))
+    record("refused", participant_id=exists, object_type=need,
+           detail="" if exists else f"deltagare {participant_id} finns inte")
+    abort(404)
 
 
 def own_participant() -> Participant:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import AuditEvent
@@ -42,4 +44,19 @@ def record(action: str, *, participant_id: int | None = None, object_type: str =
     db.session.add(event)
     if has_request_context():
         g.audit_pending = True
+        g.setdefault("audit_events", []).append(event)
     return event
+
+
+def record_list(participant_ids, object_type: str) -> None:
+    """A list page showed data about these participants: one "list" event per participant, so
+    the log (and the monthly review) shows who saw what, without counting it as a burst."""
+    for participant_id in dict.fromkeys(participant_ids):
+        record("list", participant_id=participant_id, object_type=object_type)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _audit_committed(_session) -> None:
+    """Rows a handler committed itself are stored; `commit_audit` must not add them again."""
+    if has_request_context():
+        g.pop("audit_events", None)

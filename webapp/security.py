@@ -52,13 +52,41 @@ def enforce_idle_timeout():
     now = utcnow().timestamp()
     last = session.get("last_seen")
     idle = timedelta(minutes=current_app.config["BOFAST_IDLE_MINUTES"]).total_seconds()
-    if last is not None and now - last > idle:
+    # Every staff-side sign-in stamps `last_seen` (auth.routes._finish_login), so a cookie
+    # without one is an old copy: it is timed out too, never exempt.
+    if not isinstance(last, (int, float)) or now - last > idle:
+        # A signed cookie cannot be recalled, and older copies of it (taken before the last
+        # request) would still look fresh: end every cookie of this sign-in.
+        from .auth.services import rotate_session
+        from .extensions import db
+
+        user = current_user._get_current_object()
+        rotate_session(user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Du har loggats ut eftersom du inte har använt Bofast på en stund."), "info")
         return redirect(url_for("auth.login"))
     session["last_seen"] = now
     return None
+
+
+# While a temporary password must be replaced, only these work (plus the static files).
+PASSWORD_CHANGE_ENDPOINTS = frozenset({
+    "auth.change_password", "auth.logout", "static", "main.set_language", "main.healthz",
+    "pwa.service_worker", "pwa.manifest", "pwa.icon", "pwa.offline",
+})
+
+
+def enforce_password_change():
+    """A password set by the admin is changed at the next sign-in before anything else."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if request.method == "GET" and request.headers.get("HX-Request") != "true":
+        return redirect(url_for("auth.change_password"))
+    abort(403)
 
 
 # Only the push API takes JSON bodies (DESIGN §10); every other write is a form post, also from

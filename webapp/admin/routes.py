@@ -22,6 +22,7 @@ from ..domain.rules import describe, effective_rules
 from ..domain.tenancy import add_months
 from ..domain.visits import VisitRule
 from ..extensions import db
+from ..inputs import sane_date
 from ..models import (
     AuditEvent,
     AuditReview,
@@ -98,9 +99,11 @@ def _month_arg(default: date) -> date:
     """`?month=YYYY-MM` as the month's first day; a bad value falls back to `default`."""
     try:
         year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        return date(year, month, 1)
+        if sane_date(date(year, month, 1)):
+            return date(year, month, 1)
     except ValueError:
-        return default.replace(day=1)
+        pass
+    return default.replace(day=1)
 
 
 def _month_label(month: date) -> str:
@@ -143,7 +146,9 @@ def new_user():
     if user.role == "participant":
         participant = _org_participant(form.participant_id.data)
         participant.user_id = user.id
-        user.display_name = participant.full_name
+        # A protected identity never reaches the user lists or the audit log by name.
+        user.display_name = (participant.masked_name if participant.protected_identity
+                             else participant.full_name)
         shown["activation"] = services.activation(user, current_user)
     else:
         shown["password"] = services.set_temporary_password(user)
@@ -459,9 +464,11 @@ def _names(events) -> dict[int, str]:
 @bp.route("/admin/audit")
 def audit():
     form = _audit_filters()
-    page = max(1, request.args.get("page", 1, type=int))
     query = _audit_query(form)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # Clamped to the pages there are: a huge ?page= would overflow the database's OFFSET.
+    last_page = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), last_page)
     events = db.session.scalars(
         query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from ..access import directly_assigned_ids, visible_participants
 from ..auth.services import activation_qr_svg, hash_password, issue_activation_code
@@ -27,7 +27,6 @@ from ..models import (
     VisitOutcome,
 )
 from ..timeutil import to_local, to_utc
-from ..usernames import participant_username
 
 # No 0/O, 1/l: a temporary password is read from the screen and typed once.
 TEMP_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -41,20 +40,16 @@ def temporary_password() -> str:
 def set_temporary_password(user: User) -> str:
     password = temporary_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True  # a password someone else has seen: changed at sign-in
     return password
 
 
 def participant_login(participant: Participant) -> User:
-    """The participant's own login, created (without a password) when first needed."""
-    if participant.user is not None:
-        return participant.user
-    username = participant_username(participant.first_name, participant.protected_identity)
-    user = User(organisation_id=participant.organisation_id, username=username,
-                display_name=participant.full_name, role="participant")
-    db.session.add(user)
-    db.session.flush()
-    participant.user_id = user.id
-    return user
+    """The participant's own login: the same one the staff route creates (a protected identity
+    gets a neutral username and the masked name, never the real one)."""
+    from ..staff.services import ensure_participant_user
+
+    return ensure_participant_user(participant)
 
 
 def activation(user: User, issued_by: User) -> dict:
@@ -145,11 +140,14 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     lo, hi = local_range_utc(month, next_month - timedelta(days=1))
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    # Refusals count even when the id named nobody (or someone in another organisation).
     rows = db.session.execute(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
                AuditEvent.action, AuditEvent.participant_id)
-        .where(AuditEvent.participant_id.in_(org_people), AuditEvent.at >= lo,
-               AuditEvent.at < hi)
+        .where(or_(AuditEvent.participant_id.in_(org_people),
+                   (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
+               AuditEvent.at >= lo, AuditEvent.at < hi)
     ).all()
     return [AccessEvent(id=r.id, at_local=to_local(r.at).replace(tzinfo=None),
                         user_id=r.user_id, role=r.role, action=r.action,

@@ -40,3 +40,20 @@ class ChoosePasswordForm(FlaskForm):
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[
+        DataRequired(_l("Skriv ditt nuvarande lösenord.")), Length(max=200)])
+    password = PasswordField(_l("Nytt lösenord"), validators=[
+        DataRequired(_l("Skriv ett lösenord.")), Length(max=200)])
+    confirm = PasswordField(_l("Skriv det nya lösenordet en gång till"), validators=[
+        DataRequired(_l("Skriv lösenordet en gång till.")),
+        EqualTo("password", _l("Lösenorden är inte likadana."))])
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+        if field.data and field.data == self.current.data:
+            raise ValidationError(_l("Välj ett annat lösenord än det nuvarande."))

@@ -1,8 +1,6 @@
 """Sign-in: password, TOTP second factor (with enrolment), participant activation, logout."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pyotp
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -14,8 +12,15 @@ from ..extensions import db, limiter
 from ..models import User
 from ..rendering import render
 from ..templating import HOME_ENDPOINT
+from ..urlsafety import safe_next
 from . import bp, services
-from .forms import ActivationCodeForm, ChoosePasswordForm, LoginForm, TotpForm
+from .forms import (
+    ActivationCodeForm,
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    LoginForm,
+    TotpForm,
+)
 
 # Lazy: the text is chosen in the language of the request that shows it.
 WRONG_LOGIN = _l("Fel användarnamn eller lösenord.")
@@ -25,17 +30,8 @@ LOCKED = _l(
 PENDING_KEY = "pending_login"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 def _finish_login(user: User, remember: bool = False):
-    next_url = _safe_next(session.get("login_next"))
+    next_url = safe_next(session.get("login_next"))
     # A fresh session at sign-in: nothing from before the login survives (session fixation).
     lang = session.get("lang")
     session.clear()
@@ -43,8 +39,11 @@ def _finish_login(user: User, remember: bool = False):
         session["lang"] = lang
     services.register_success(user)
     login_user(user, remember=remember and user.role == "participant")
+    session["last_seen"] = services.utcnow().timestamp()  # the idle clock starts at sign-in
     record("login", object_type="user", object_id=user.id, user=user)
     db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     return redirect(next_url or url_for(HOME_ENDPOINT[user.role]))
 
 
@@ -55,28 +54,34 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
-        session["login_next"] = _safe_next(request.args["next"])
+        session["login_next"] = safe_next(request.args["next"])
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
-        if user is not None and services.is_locked(user):
+        username = form.username.data.strip()
+        # Counted per username and client, the same whether the account exists or not: the
+        # answer (text and time) never tells which usernames are real, and a stranger's wrong
+        # guesses lock only the stranger out.
+        key = services.throttle_key(username, request.remote_addr)
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        if services.throttled(key):
+            services.spend_password_time(form.password.data)
             form.password.errors.append(LOCKED)
         elif user is None or not services.verify_password(user, form.password.data):
-            if user is not None:
-                services.register_failure(user)
-                db.session.commit()
-                if services.is_locked(user):
-                    form.password.errors.append(LOCKED)
-                    return render("auth/login.html", form=form, status=422)
-            form.password.errors.append(WRONG_LOGIN)
+            if user is None:
+                services.spend_password_time(form.password.data)
+            locked = services.register_throttled_failure(key)
+            db.session.commit()
+            form.password.errors.append(LOCKED if locked else WRONG_LOGIN)
         elif not user.active:
             form.password.errors.append(_("Kontot är avstängt. Kontakta din samordnare."))
         elif user.needs_second_factor:
+            services.clear_throttle(key)
             session[PENDING_KEY] = {"id": user.id, "token": user.session_token}
             db.session.commit()
             if user.totp_confirmed_at is None:
                 return redirect(url_for("auth.totp_enrol"))
             return redirect(url_for("auth.login_totp"))
         else:
+            services.clear_throttle(key)
             return _finish_login(user, remember=form.remember.data)
         return render("auth/login.html", form=form, status=422)
     return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
@@ -147,8 +152,13 @@ def totp_enrol():
                   secret=user.totp_secret, status=status)
 
 
+def _no_code_to_check() -> bool:
+    return request.method == "GET" and not request.args.get("code")
+
+
 @bp.route("/activate", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+# A link with ?code= checks a code just like the form does: both count against one budget.
+@limiter.limit("10 per minute", methods=["GET", "POST"], exempt_when=_no_code_to_check)
 def activate():
     """Participants: code from the worker (QR or typed) -> choose a password -> home."""
     if request.method == "POST" and "password" in request.form:
@@ -177,6 +187,34 @@ def activate():
         return render("auth/activate.html", code_form=code_form, code_error=problem, status=422)
     return render("auth/activate.html", code_form=code_form, code_error=None,
                   status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def change_password():
+    """Every user changes their own password; a temporary one from the admin must be."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render("auth/change_password.html", form=form, forced=user.must_change_password,
+                      status=422 if request.method == "POST" else 200)
+    if not services.verify_password(user, form.current.data):
+        form.current.errors.append(_("Det nuvarande lösenordet stämmer inte."))
+        return render("auth/change_password.html", form=form, forced=user.must_change_password,
+                      status=422)
+    user.password_hash = services.hash_password(form.password.data)
+    user.must_change_password = False
+    services.rotate_session(user)  # other cookies with the old password's session end
+    record("password_changed", object_type="user", object_id=user.id)
+    db.session.commit()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session["last_seen"] = services.utcnow().timestamp()
+    flash(_("Ditt nya lösenord är sparat."), "success")
+    return redirect(url_for(HOME_ENDPOINT[user.role]))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,6 +1,7 @@
 """Passwords (Argon2id), TOTP, account lockout and participant activation codes."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -14,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import ActivationCode, User, utcnow
+from ..models import ActivationCode, LoginThrottle, User, utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -48,6 +49,64 @@ def verify_password(user: User, password: str) -> bool:
     if ok and _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return ok
+
+
+def spend_password_time(password: str) -> None:
+    """For an unknown username: verify against a dummy hash, so the answer takes as long as
+    for a real account and timing does not confirm which usernames exist."""
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+        _hasher().verify(_dummy_hash(), password)
+
+
+def _dummy_hash() -> str:
+    params = repr(sorted(current_app.config.get("ARGON2_PARAMS", {}).items()))
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[params]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+# --- Sign-in throttling: per username and client, the same for unknown usernames ----------
+
+def throttle_key(username: str, client: str | None) -> str:
+    raw = f"{username.strip().casefold()}|{client or ''}"
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _throttle(key: str) -> LoginThrottle | None:
+    return db.session.scalar(db.select(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def throttled(key: str) -> bool:
+    row = _throttle(key)
+    return row is not None and row.locked_until is not None and row.locked_until > utcnow()
+
+
+def register_throttled_failure(key: str) -> bool:
+    """Count a failed sign-in for this username from this client; True if it is now locked.
+
+    Only this client is locked out: the same account signs in normally from anywhere else, so
+    guessing someone's password cannot keep them out of their work."""
+    now = utcnow()
+    db.session.execute(db.delete(LoginThrottle).where(
+        LoginThrottle.updated_at < now - timedelta(days=1)))
+    row = _throttle(key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        db.session.add(row)
+    if row.locked_until is not None and row.locked_until <= now:
+        row.failures, row.locked_until = 0, None
+    row.failures = (row.failures or 0) + 1
+    row.updated_at = now
+    if row.failures >= MAX_FAILED_LOGINS:
+        row.locked_until = now + LOCKOUT
+    return row.locked_until is not None
+
+
+def clear_throttle(key: str) -> None:
+    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
 def password_problem(password: str) -> str | None:

@@ -45,7 +45,7 @@ def current_template(organisation_id: int) -> ChecklistTemplate:
 
 def template_version(organisation_id: int, version: str | None) -> ChecklistTemplate:
     """The version a form was opened on (a draft survives a template change), else the newest."""
-    if version and version.isdigit():
+    if version and version.isdigit() and len(version) <= 9:  # fits an INTEGER column
         template = db.session.scalar(select(ChecklistTemplate).where(
             ChecklistTemplate.organisation_id == organisation_id,
             ChecklistTemplate.version == int(version)))

@@ -33,8 +33,8 @@ def month_of(day: date) -> str:
 
 
 def parse_month(value: str | None) -> str | None:
-    """'2026-03' -> '2026-03'; anything else -> None."""
-    if value and MONTH_PATTERN.match(value):
+    """'2026-03' -> '2026-03'; anything else (also a year outside 1900-2199) -> None."""
+    if value and MONTH_PATTERN.match(value) and 1900 <= int(value[:4]) <= 2199:
         return value
     return None
 

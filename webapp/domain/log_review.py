@@ -15,6 +15,7 @@ FLAGS = {
     "outside_caseload": "Utanför egna ärenden",
     "night": "Nattetid (22–06)",
     "burst": "Många personer på kort tid",
+    "refused": "Nekad åtkomst",
 }
 # Roles whose reads are limited to a caseload; admin sees everything by design and a
 # participant only themselves.
@@ -71,10 +72,14 @@ def flag_events(events: list[AccessEvent],
     `caseloads`: per user id, the participants that user may see or is assigned to.
     """
     workers = [e for e in events if e.role in WORKER_ROLES]
-    bursts = burst_events(workers)
+    # A list page logs each participant it showed: that is not someone opening many records.
+    bursts = burst_events([e for e in workers if e.action != "list"])
     flags: dict[int, list[str]] = {}
+    for event in events:
+        if event.action == "refused":  # anyone, any role: always shown to the admin
+            flags[event.id] = ["refused"]
     for event in workers:
-        found = []
+        found = list(flags.get(event.id, []))
         if (event.role in CASELOAD_ROLES and event.action == "read"
                 and event.participant_id is not None
                 and event.participant_id not in caseloads.get(event.user_id, set())):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..access import display_address, display_name, get_participant_or_404, visible_participants
-from ..audit import record
+from ..audit import record, record_list
 from ..checklists.services import month_label
 from ..domain.checklists import (
     counting_submissions,
@@ -110,6 +110,7 @@ def _month_arg() -> str:
 def checklists():
     month = _month_arg()
     rows = _inbox(month)
+    record_list((r.participant.id for r in rows), "checklist_inbox")
     this_month = month_of(local_today())
     return render("housing/checklists.html", rows=rows, month=month,
                   previous=shift_month(month, -1),
@@ -122,6 +123,7 @@ def checklists_csv():
     month = _month_arg()
     rows = _inbox(month)
     record("export", object_type="checklists_csv", detail=month)
+    record_list((r.participant.id for r in rows), "checklists_csv")
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
     writer = csv.writer(out, delimiter=";")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import display_name, visible_participants
-from ..audit import record
+from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.due import Rules
 from ..domain.visits import period_bounds, visit_compliance
@@ -124,9 +124,9 @@ def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
         .order_by(Disturbance.received_at.desc())
     ).all()
     return [{"row": d, "participant": by_id[d.participant_id], "follow_up": _follow_up(d, now),
-             # Text written by support staff stays with them; housing sees its own and the
-             # landlord's words.
-             "show_text": bool(d.by_housing) or d.source in ("housing", "landlord", "neighbour")}
+             # Decided by who wrote it, never by the `source` field: text written by support
+             # staff stays with them (whatever source they picked); housing sees its own words.
+             "show_text": bool(d.by_housing)}
             for d in rows]
 
 
@@ -149,11 +149,14 @@ def _absences(by_id: dict[int, Participant]) -> list[dict]:
 def home():
     people = _scope()
     by_id = {p.id: p for p in people}
+    notices, disturbances, absences = _notices(by_id), _disturbances(by_id), _absences(by_id)
+    record_list((item["participant"].id for item in (*notices, *disturbances, *absences)),
+                "housing_home")
     return render(
         "housing/home.html", block="notices",
         checklists=_checklist_counts(people, month_key(local_today())),
-        visit_counts=_visit_counts(people), notices=_notices(by_id),
-        disturbances=_disturbances(by_id), absences=_absences(by_id), severities=SEVERITIES,
+        visit_counts=_visit_counts(people), notices=notices,
+        disturbances=disturbances, absences=absences, severities=SEVERITIES,
     )
 
 

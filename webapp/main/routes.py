@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..templating import HOME_ENDPOINT
+from ..urlsafety import safe_next
 from . import bp
 
 
@@ -25,7 +26,4 @@ def set_language():
     lang = request.form.get("lang")
     if lang in ("sv", "en"):
         session["lang"] = lang
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

@@ -40,6 +40,7 @@ from .people import (
 )
 from .plans import GOAL_STATUSES, LIFE_AREAS, Goal, GoalComment, Plan, PlanRevision, Step
 from .push import PushSubscription, Reminder, ReminderAttempt, ReminderPreference
+from .security import LoginThrottle
 from .social import (
     AGREEMENT,
     DECISION_KINDS,
@@ -59,7 +60,8 @@ __all__ = [
     "Absence", "ActivationCode", "Apartment", "Appointment", "AuditEvent", "AuditReview",
     "ChecklistAnswer", "ChecklistFollowupDone", "ChecklistItem", "FOLLOWUP_OWNERS",
     "ChecklistSubmission", "ChecklistTemplate", "Consent",
-    "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord", "Note",
+    "Contract", "Disturbance", "Goal", "GoalComment", "HousingNotice", "IdempotencyRecord",
+    "LoginThrottle", "Note",
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.rules import PRESETS as RULE_PRESETS
@@ -106,6 +107,9 @@ class User(UserMixin, db.Model):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Last accepted TOTP time-step, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Set with a temporary password from the admin: the next sign-in must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=sa_false())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     # Rotated at logout, password change and deactivation: old session cookies stop working.
@@ -162,6 +166,8 @@ class IdempotencyRecord(db.Model):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     endpoint: Mapped[str] = mapped_column(String(100))
+    # sha256 of the request (path, form fields): a key replayed with another body is refused.
+    request_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(String(300), default="")

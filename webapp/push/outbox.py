@@ -7,6 +7,9 @@ Exactly once, even with several schedulers:
 - a device that already accepted a reminder (a 2xx `ReminderAttempt`) is never sent it again,
   so a retry after a partial failure only goes to the devices that failed;
 - a claim older than `STALE_CLAIM` (the scheduler died mid-pass) is released for another try.
+  Each claim is stamped with the clock when it is taken, and a pass renews its claims before
+  every send, so a slow pass is never mistaken for a dead one; before a row is marked, the
+  pass checks (under a row lock on PostgreSQL) that the claim is still its own.
 """
 from __future__ import annotations
 
@@ -80,16 +83,22 @@ def drop_expired(session, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def claim_clock(now: datetime) -> datetime:
+    """When a claim is taken or renewed: the wall clock (a pass can run long after its `now`
+    began), never earlier than the pass's `now` (tests and catch-up runs pass their own)."""
+    return max(now, utcnow())
+
+
 def release_stale_claims(session, now: datetime) -> None:
     session.execute(
         update(Reminder).where(Reminder.status == "sending",
-                               Reminder.claimed_at < now - STALE_CLAIM)
+                               Reminder.claimed_at < claim_clock(now) - STALE_CLAIM)
         .values(status="pending", claimed_by="").execution_options(synchronize_session=False))
 
 
 def claim_due(session, now: datetime, token: str, limit: int) -> list[int]:
     """Atomically take up to `limit` due reminders for this pass; commits."""
-    values = dict(status="sending", claimed_at=now, claimed_by=token)
+    values = dict(status="sending", claimed_at=claim_clock(now), claimed_by=token)
     if session.get_bind().dialect.name == "postgresql":
         ids = session.scalars(
             select(Reminder.id).where(*_due(now)).order_by(Reminder.due_at, Reminder.id)
@@ -115,12 +124,33 @@ def payload_for(reminder: Reminder) -> dict:
     return {"title": reminder.title, "body": reminder.body, "url": reminder.url, "tag": tag}
 
 
+def renew_claims(session, token: str, now: datetime) -> None:
+    """Stamp this pass's remaining claims afresh (a heartbeat), so none looks stale; commits."""
+    session.execute(update(Reminder).where(Reminder.claimed_by == token,
+                                           Reminder.status == "sending")
+                    .values(claimed_at=claim_clock(now))
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def still_claimed(session, reminder_id: int, token: str, lock: bool = False) -> bool:
+    """Whether this pass still holds the claim; with `lock` (PostgreSQL) the row stays locked
+    until the commit that marks it, so no other scheduler can take it in between."""
+    query = select(Reminder.status, Reminder.claimed_by).where(Reminder.id == reminder_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.execute(query).one_or_none()
+    return row is not None and row.status == "sending" and row.claimed_by == token
+
+
 def deliver(session, reminder: Reminder, now: datetime,
-            keys: tuple[bytes, bytes]) -> tuple[str, int]:
+            keys: tuple[bytes, bytes], token: str | None = None) -> tuple[str, int]:
     """Send a claimed reminder to every device of its user not yet reached; record each try.
 
     Stores and returns the new status (sent | pending = retry later | failed | no_device) and
-    how many devices accepted it in this try.
+    how many devices accepted it in this try. With `token`, a claim lost meanwhile (released
+    and taken by another scheduler) is left alone: the attempts are kept, the row is not
+    marked, and the status is "lost".
     """
     subscriptions = session.scalars(select(PushSubscription).where(
         PushSubscription.user_id == reminder.user_id).order_by(PushSubscription.id)).all()
@@ -146,6 +176,9 @@ def deliver(session, reminder: Reminder, now: datetime,
         elif result.retryable:
             retry = True
             retry_after = max(retry_after or 0, result.retry_after or 0) or None
+    if token is not None and not still_claimed(session, reminder.id, token, lock=True):
+        session.expire(reminder)  # another scheduler owns it now: record attempts only
+        return "lost", delivered_now
     reminder.attempts = (reminder.attempts or 0) + 1
     reminder.claimed_by = ""
     if delivered_now and reminder.sent_at is None:
@@ -177,18 +210,25 @@ def send_due(now: datetime | None = None, limit: int = 50, max_batches: int = 10
     release_stale_claims(session, now)
     session.commit()
     for _batch in range(max_batches):
-        ids = claim_due(session, now, worker_token(), limit)
+        token = worker_token()
+        ids = claim_due(session, now, token, limit)
         if not ids:
             break
         for reminder_id in ids:
-            reminder = session.get(Reminder, reminder_id)
             try:
-                status, devices = deliver(session, reminder, now, keys)
+                renew_claims(session, token, now)
+                if not still_claimed(session, reminder_id, token):
+                    session.rollback()
+                    continue
+                reminder = session.get(Reminder, reminder_id)
+                session.refresh(reminder)
+                status, devices = deliver(session, reminder, now, keys, token)
                 session.commit()
             except Exception as exc:  # one bad row must not stop the pass
                 session.rollback()
                 current_app.logger.exception("push: reminder %s failed", reminder_id)
                 report.errors.append(f"{reminder_id}: {exc.__class__.__name__}")
                 continue
-            report.add(status, devices)
+            if status != "lost":
+                report.add(status, devices)
     return report

@@ -35,7 +35,9 @@ class DisturbanceForm(FlaskForm):
                          default="landlord")
     severity = RadioField(_l("Hur allvarligt?"), choices=label_choices(SEVERITIES), default="minor",
                           validators=[DataRequired(_l("Välj hur allvarligt det är."))])
-    description = TextAreaField(_l("Vad har hänt?"), validators=[
+    description = TextAreaField(_l(
+        "Vad har hänt? (bara personal och socialsekreterare ser texten; bostad ser datum och "
+        "hur allvarligt det är)"), validators=[
         DataRequired(_l("Skriv kort vad som har hänt.")), Length(max=4000)])
 
 

@@ -66,6 +66,10 @@ def _step_or_404(plan: Plan, step_id: int) -> Step:
 
 def _writable(participant_id: int) -> tuple:
     participant = get_participant_or_404(participant_id, need="plan_write")
+    if request.method in ("GET", "HEAD"):
+        # Showing a form writes nothing: without a plan yet, the first save creates it.
+        return participant, load_plan(participant) or Plan(participant_id=participant.id,
+                                                            version=1)
     return participant, load_plan(participant, create=True)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -33,6 +32,7 @@ from ..models import (
 )
 from ..queries import absences_by_participant, current_contracts, tenancy_for
 from ..timeutil import local_today, to_local, to_utc
+from ..urlsafety import safe_next  # noqa: F401 - used by the routes as services.safe_next
 from ..usernames import participant_username
 from . import caseload
 from .forms import AppointmentForm
@@ -261,14 +261,3 @@ def store_outcome(person: Participant, appointment: Appointment, form,
         record("create", participant_id=person.id, object_type="housing_notice",
                object_id=notice.id)
     return outcome
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never another host) may be a redirect target."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
