@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import utcnow_ts
 from tests.factories import make_org, make_participant, make_team, make_user
 from webapp.domain.first_day import STEP_ORDER, SetupFacts, next_step, setup_steps
 from webapp.models import Apartment, AuditEvent, Team, TeamMembership, User
@@ -264,5 +265,6 @@ def test_the_demo_organisation_shows_no_first_day_guide(db, app, client):
     admin = db.session.query(User).filter_by(username="admin").one()
     with client.session_transaction() as sess:
         sess["_user_id"], sess["_fresh"] = admin.get_id(), True
+        sess["last_seen"] = utcnow_ts()  # as a real sign-in does (idle timeout)
     page = _html(client.get("/admin/users"))
     assert "Maja Admin" in page and "Kom igång" not in page

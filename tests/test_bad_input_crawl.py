@@ -128,13 +128,15 @@ def test_a_decision_date_far_in_the_future_is_refused_where_it_is_entered(client
     from webapp.extensions import db
     from webapp.models import Participant
 
-    login_as("staff")
-    response = client.post(f"/participants/{world.participant.id}/events/decision",
-                           data={"decision_date": "9999-12-31"})
+    login_as("social_worker")  # decisions are the social worker's (issue 15)
+    response = client.post(f"/participants/{world.participant.id}/decisions/new",
+                           data={"kind": "support", "decided_on": "9999-12-31",
+                                 "starts_on": "9999-12-31"})
     assert response.status_code == 422
     assert "mellan år 1900 och 2199" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Participant, world.participant.id).decision_date is None
+    login_as("staff")
     assert client.get("/today").status_code == 200
 
 

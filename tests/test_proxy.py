@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, utcnow_ts
 from tests.factories import PASSWORD
 from webapp import create_app
 from webapp.extensions import limiter
@@ -102,6 +102,7 @@ def test_activation_qr_uses_the_base_url_not_the_host_header(proxied, world, db,
     with client.session_transaction() as sess:
         sess["_user_id"] = staff.get_id()
         sess["_fresh"] = True
+        sess["last_seen"] = utcnow_ts()  # as a real sign-in does (idle timeout)
     response = client.post(f"/participants/{world.participant.id}/activation-code",
                            headers={"X-Forwarded-Host": "evil.example.org",
                                     "X-Forwarded-Proto": "http"})

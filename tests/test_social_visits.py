@@ -19,6 +19,12 @@ def _html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def _scheduler_pass(db):
+    """The reminder scheduler's pass records ended periods (no page view writes them)."""
+    plan_daily(db.session)
+    db.session.commit()
+
+
 def _visit_in_every_week_but(world, db, skip: date):
     """A done home visit on each Monday from 28 Sep to 23 Nov 2026, except the week of `skip`."""
     staff = world.users["staff"]
@@ -34,14 +40,19 @@ def _visit_in_every_week_but(world, db, skip: date):
 def test_an_ended_week_without_a_visit_stays_and_tells_housing(client, world, login_as, db):
     _visit_in_every_week_but(world, db, skip=date(2026, 11, 16))
     login_as("staff")
+    client.get("/today")
+    assert db.session.query(MissedVisit).count() == 0  # a page view never writes (issue 13)
+    _scheduler_pass(db)
     page = _html(client.get("/today"))
     assert "gick utan besök. Skriv varför." in page
-    missed = db.session.scalars(select(MissedVisit)).all()
+    missed = db.session.scalars(select(MissedVisit).where(
+        MissedVisit.participant_id == world.participant.id)).all()
     assert [m.period_start for m in missed] == [date(2026, 11, 16)]
     notice = db.session.get(HousingNotice, missed[0].housing_notice_id)
     assert notice.kind == "period_without_visit" and notice.visit_outcome_id is None
-    client.get("/today")  # a second look creates nothing new
-    assert db.session.query(HousingNotice).count() == 1
+    notices = db.session.query(HousingNotice).count()
+    _scheduler_pass(db)  # a second pass creates nothing new
+    assert db.session.query(HousingNotice).count() == notices
     login_as("housing")
     housing = _html(client.get("/housing"))
     assert "gick utan det överenskomna hembesöket" in housing
@@ -50,9 +61,10 @@ def test_an_ended_week_without_a_visit_stays_and_tells_housing(client, world, lo
 @time_machine.travel(TUESDAY, tick=False)
 def test_recording_why_with_a_visit_after_the_fact_clears_it(client, world, login_as, db):
     _visit_in_every_week_but(world, db, skip=date(2026, 11, 16))
+    _scheduler_pass(db)
     login_as("staff")
-    client.get("/today")
-    missed = db.session.scalar(select(MissedVisit))
+    missed = db.session.scalar(select(MissedVisit).where(
+        MissedVisit.participant_id == world.participant.id))
     url = f"/participants/{world.participant.id}/missed-visits/{missed.id}"
     assert "Besök saknas" in _html(client.get(url))
     bad = client.post(url, data={"reason": "logged_late"})
@@ -76,9 +88,10 @@ def test_days_in_a_recorded_absence_owe_no_visit(client, world, login_as, db):
     db.session.add(Absence(participant_id=world.participant.id, kind="custody",
                            start_date=date(2026, 11, 14), end_date=date(2026, 11, 23)))
     db.session.commit()
+    _scheduler_pass(db)
     login_as("staff")
     assert "gick utan besök" not in _html(client.get("/today"))
-    assert db.session.query(MissedVisit).count() == 0
+    assert db.session.query(MissedVisit).filter_by(participant_id=world.participant.id).count() == 0
 
 
 @time_machine.travel(TUESDAY, tick=False)

@@ -240,19 +240,30 @@ def _missing_counts(session, user, today: date, now: datetime) -> tuple[int, int
     """(participants missing this period's visits, missing this month's checklist) in the
     user's caseload: the same facts and rules as the staff Idag page (domain.due)."""
     from .access import visible_participants
-    from .social.services import sync_missed_visits
     from .staff.caseload import due_facts, rules_by_participant
 
     people = session.scalars(visible_participants(user).where(Participant.phase == 2)).all()
     if not people:
         return 0, 0
     org = user.organisation
-    sync_missed_visits(people, org, today)  # the notices to housing need no page view (§1d)
     facts = due_facts(people, org, today, now)
     items = due_items(facts, Rules.of(org), today, now, zone=_zone(),
                       rules_by_participant=rules_by_participant(people, org))
     return (sum(1 for i in items if i.kind == "visit"),
             sum(1 for i in items if i.kind == "checklist"))
+
+
+def _record_missed_visits(session, today: date) -> None:
+    """Ended fas-2 periods without the minimum visits: a MissedVisit and a notice to housing
+    (DESIGN §1d). The scheduler does it, for every organisation, so that no page view (a GET
+    never writes) and no staff member's caseload is needed for housing to be told."""
+    from .models import Organisation
+    from .social.services import sync_missed_visits
+
+    for org in session.scalars(select(Organisation)).all():
+        people = session.scalars(select(Participant).where(
+            Participant.organisation_id == org.id, Participant.phase == 2)).all()
+        sync_missed_visits(people, org, today)
 
 
 def plan_daily(session, now: datetime | None = None) -> None:
@@ -263,6 +274,7 @@ def plan_daily(session, now: datetime | None = None) -> None:
     today = _local(now, zone).date()
     day_start, day_end = _utc(_at(today, time(0), zone)), _utc(
         _at(today + timedelta(days=1), time(0), zone))
+    _record_missed_visits(session, today)
     staff = session.scalars(select(User).where(User.role == "staff",
                                                User.active.is_(True))).all()
     visits_today = dict(session.execute(

@@ -20,7 +20,6 @@ from ..extensions import db
 from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
 from ..queries import current_contracts
 from ..rendering import is_fragment_request, render, wants_json
-from ..social.services import sync_missed_visits
 from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local, tz
 from ..urls import public_url
 from . import bp, caseload, services
@@ -41,9 +40,6 @@ def _caseload() -> list:
 def today():
     day, now, org = local_today(), utcnow(), current_user.organisation
     people = _caseload()
-    if sync_missed_visits(people, org, day):  # ended periods owe housing a notice (§1d)
-        db.session.commit()
-        people = _caseload()  # one query instead of reloading each expired row
     facts = caseload.due_facts(people, org, day, now)
     items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date(),
                       zone=tz(), rules_by_participant=caseload.rules_by_participant(people, org))
