@@ -36,9 +36,13 @@ from webapp.models import (
     Absence,
     AuditEvent,
     Consent,
+    CrisisPlan,
+    Decision,
+    FollowUpReport,
     Goal,
     GoalComment,
     HousingNotice,
+    MissedVisit,
     Note,
     OpenSupportContact,
     Plan,
@@ -47,6 +51,7 @@ from webapp.models import (
     ReminderAttempt,
     ReserveKey,
     Step,
+    SupportAssignment,
     User,
     utcnow,
 )
@@ -54,7 +59,7 @@ from webapp.models import (
 # Every string of organisation B contains one of these; none may reach a user of A.
 MARKERS = ("Zeta", "zeta-", "Zacharias", "Zetterqvist", "070-999 00 11")
 # Route arguments whose table the name alone does not give.
-ID_ALIASES = {"checklist_id": "checklist_submissions"}
+ID_ALIASES = {"checklist_id": "checklist_submissions", "missed_id": "missed_visits"}
 
 
 # --- organisation B ------------------------------------------------------------------------
@@ -110,6 +115,15 @@ def build_zetaby() -> dict:
                          p256dh="zeta-key", auth="zeta-auth"),
         AuditEvent(user_id=staff.id, role="staff", action="read", object_type="identity",
                    participant_id=person.id, detail="Zeta-läsning", path="/zeta"),
+        Decision(participant_id=person.id, decided_on=date.today() - timedelta(days=30),
+                 starts_on=date.today() - timedelta(days=30), text="Zeta-beslut",
+                 recorded_by_id=users["social_worker"].id),
+        SupportAssignment(participant_id=person.id, purpose="Zeta-uppdrag",
+                          sent_on=date.today(), created_by_id=users["social_worker"].id),
+        FollowUpReport(participant_id=person.id, month=f"{date.today():%Y-%m}",
+                       support_given="Zeta-rapport", author_id=staff.id),
+        MissedVisit(participant_id=person.id, period_start=date.today() - timedelta(days=14)),
+        CrisisPlan(participant_id=person.id, signals="Zeta-signaler"),
     ])
     _db.session.commit()
     return {"org": org, "team": team, "housing_team": housing, "users": users,

@@ -201,7 +201,10 @@ def team_or_404(team_id: int):
 def _refused(participant_id: int, need: str):
     from .audit import record
 
-    exists = db.session.scalar(select(Participant.id).where(Participant.id == participant_id))
+    # Another organisation's participant "does not exist" here: its log must not point there.
+    exists = db.session.scalar(select(Participant.id).where(
+        Participant.id == participant_id,
+        Participant.organisation_id == current_user.organisation_id))
     record("refused", participant_id=exists, object_type=need,
            detail="" if exists else f"deltagare {participant_id} finns inte")
     abort(404)
