@@ -24,7 +24,8 @@ def _seed(world):
         GoalComment(goal_id=goal.id, author_id=world.users["participant"].id, kind="wish",
                     text="Gärna gröna gardiner."),
         Disturbance(participant_id=world.participant.id, occurred_on=local_today(),
-                    received_at=utcnow() - timedelta(days=2), source="landlord",
+                    # A week ago: overdue whatever the day (the deadline is the next working day).
+                    received_at=utcnow() - timedelta(days=7), source="landlord",
                     severity="rattelse", description="Hög musik."),
     ])
     db.session.commit()
