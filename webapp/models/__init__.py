@@ -36,6 +36,20 @@ from .people import (
 )
 from .plans import GOAL_STATUSES, LIFE_AREAS, Goal, GoalComment, Plan, PlanRevision, Step
 from .push import PushSubscription, Reminder, ReminderAttempt, ReminderPreference
+from .tenancy import (
+    BREAKDOWN_CATEGORIES,
+    END_REASONS,
+    LANDLORD_DECISIONS,
+    MEETING_PARTIES,
+    TERMINATION_CATEGORIES,
+    BreakdownAnalysis,
+    InspectionTemplate,
+    JointAction,
+    JointMeeting,
+    Offer,
+    Showing,
+    TransferCase,
+)
 
 __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
@@ -46,4 +60,7 @@ __all__ = [
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",
+    "BREAKDOWN_CATEGORIES", "END_REASONS", "LANDLORD_DECISIONS", "MEETING_PARTIES",
+    "TERMINATION_CATEGORIES", "BreakdownAnalysis", "InspectionTemplate", "JointAction",
+    "JointMeeting", "Offer", "Showing", "TransferCase",
 ]
