@@ -11,7 +11,9 @@ Items:
   day of receiving the copy),
 - "review": a decision whose review date is within 30 days (or passed),
 - "transfer": fas 2 whose good tenancy reaches the transfer point within 30 days,
-- "move_in": fas 1 moving in within two weeks (or whose move-in passed while still in fas 1).
+- "move_in": fas 1 moving in within two weeks (or whose move-in passed while still in fas 1),
+- "checklist_last_month": last month's checklist was owed (fas 2, moved in before the month,
+  not absent all month) and is still not sent: stays until it is.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ RATTELSE_CONTACT_WITHIN = timedelta(days=1)
 REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
 MOVE_IN_WARNING_DAYS = 14
-KINDS = ("rattelse", "visit", "checklist", "review", "transfer", "move_in")
+KINDS = ("rattelse", "visit", "checklist", "review", "transfer", "move_in",
+         "checklist_last_month")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Facts:
     review_date: date | None = None
     move_in: date | None = None  # of the current contract
     expected_transfer: date | None = None  # from the tenancy counter
+    owed_last_month: bool = False  # last month's checklist was owed (domain.tenancy_life)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,16 @@ def _move_in_item(facts: Facts, today: date) -> DueItem | None:
     return _dated_item("move_in", facts, facts.move_in, MOVE_IN_WARNING_DAYS, today)
 
 
+def _last_month_checklist_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
+    if not rules.checklist_monthly or not facts.owed_last_month:
+        return None
+    last_day = today.replace(day=1) - timedelta(days=1)
+    if f"{last_day.year:04d}-{last_day.month:02d}" in facts.checklist_months:
+        return None
+    return DueItem(kind="checklist_last_month", participant_id=facts.participant_id,
+                   due=last_day, overdue=True)
+
+
 def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
             to_local_date=lambda value: value.date()) -> list[DueItem]:
     """Everything due for one participant. `now` is naive UTC; `to_local_date` turns a naive
@@ -168,7 +182,8 @@ def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
     items: list[DueItem] = _rattelse_items(facts, now, to_local_date)
     for item in (_visit_item(facts, rules, today), _checklist_item(facts, rules, today),
                  _review_item(facts, rules, today), _transfer_item(facts, today),
-                 _move_in_item(facts, today)):
+                 _move_in_item(facts, today),
+                 _last_month_checklist_item(facts, rules, today)):
         if item is not None:
             items.append(item)
     return items

@@ -22,7 +22,6 @@ from ..models import (
     Absence,
     Apartment,
     Appointment,
-    ChecklistSubmission,
     Disturbance,
     HousingNotice,
     Participant,
@@ -34,6 +33,7 @@ from ..queries import current_contracts, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, month_key, to_local
 from . import bp
+from .checklist_routes import inbox_counts
 from .forms import DisturbanceForm
 
 ONE_DAY = timedelta(days=1)
@@ -44,16 +44,6 @@ def _scope() -> list[Participant]:
     return list(db.session.scalars(
         visible_participants(current_user).order_by(Participant.last_name, Participant.first_name)
     ))
-
-
-def _checklist_counts(people: list[Participant], month: str) -> dict:
-    expected = [p.id for p in people if p.phase == 2]
-    submitted = set(db.session.scalars(
-        select(ChecklistSubmission.participant_id).where(
-            ChecklistSubmission.participant_id.in_(expected), ChecklistSubmission.month == month)
-    )) if expected else set()
-    return {"expected": len(expected), "submitted": len(submitted),
-            "missing": len(expected) - len(submitted), "month": month}
 
 
 def _visit_counts(people: list[Participant]) -> list[dict]:
@@ -145,7 +135,7 @@ def home():
     by_id = {p.id: p for p in people}
     return render(
         "housing/home.html", block="notices",
-        checklists=_checklist_counts(people, month_key(local_today())),
+        checklists=inbox_counts(month_key(local_today())),
         visit_counts=_visit_counts(people), notices=_notices(by_id),
         disturbances=_disturbances(by_id), absences=_absences(by_id), severities=SEVERITIES,
     )

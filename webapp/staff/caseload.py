@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
@@ -90,17 +90,30 @@ def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
 
 
 def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
-    month = month_key(today)
-    found = set(db.session.scalars(
-        select(ChecklistSubmission.participant_id).distinct()
-        .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
-    ))
-    return {pid: frozenset({month}) for pid in found}
+    """This and last month's submitted checklists ("YYYY-MM") per participant."""
+    months = (month_key(today), month_key(today.replace(day=1) - timedelta(days=1)))
+    found: dict[int, set[str]] = defaultdict(set)
+    for pid, month in db.session.execute(
+        select(ChecklistSubmission.participant_id, ChecklistSubmission.month).distinct()
+        .where(ChecklistSubmission.participant_id.in_(ids),
+               ChecklistSubmission.month.in_(months))
+    ):
+        found[pid].add(month)
+    return {pid: frozenset(value) for pid, value in found.items()}
+
+
+def owed_last_month(ids: list[int], contracts: dict, today: date) -> set[int]:
+    """Who owed last month's checklist (the housing inbox's rule, domain.tenancy_life)."""
+    from ..housing.checklist_routes import owed_ids
+
+    last = today.replace(day=1) - timedelta(days=1)
+    return owed_ids([(pid, contracts[pid].move_in_date) for pid in ids if pid in contracts],
+                    month_key(last))
 
 
 def due_facts(participants: list[Participant], org, today: date,
               now: datetime) -> list[Facts]:
-    """Everything `domain.due` needs for a caseload, in seven queries."""
+    """Everything `domain.due` needs for a caseload, in nine queries."""
     ids = [p.id for p in participants]
     rules = Rules.of(org)
     done, booked = home_visits_in_period(ids, rules, today, now)
@@ -108,6 +121,7 @@ def due_facts(participants: list[Participant], org, today: date,
     rattelser = open_rattelser(ids)
     contracts = current_contracts(ids)
     tenancy = tenancy_for(ids, org, today)
+    owed = owed_last_month(ids, contracts, today)
     facts = []
     for p in participants:
         contract, counter = contracts.get(p.id), tenancy.get(p.id)
@@ -118,5 +132,6 @@ def due_facts(participants: list[Participant], org, today: date,
             review_date=p.review_date,
             move_in=contract.move_in_date if contract else None,
             expected_transfer=counter.expected_transfer if counter else None,
+            owed_last_month=p.id in owed,
         ))
     return facts

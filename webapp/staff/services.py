@@ -67,6 +67,7 @@ def due_link(item: DueItem) -> str:
     endpoint = {
         "visit": "staff.appointments",
         "checklist": _first_endpoint("checklists.new", "checklists.history"),
+        "checklist_last_month": _first_endpoint("checklists.new", "checklists.history"),
         "rattelse": _first_endpoint("staff.events"),
     }.get(item.kind, "staff.participant")
     try:

@@ -1,0 +1,90 @@
+"""Housing's checklist inbox lists only tenancies that owed a checklist that month, the home
+shows the same count, and staff see last month's missing checklist until it is sent."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.factories import make_checklist, make_checklist_submission, make_participant
+from webapp.domain.due import Facts, Rules, due_for
+from webapp.models import Absence, PhaseChange
+from webapp.timeutil import local_today, month_key
+
+TODAY = local_today()
+LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
+LAST_MONTH = month_key(LAST_MONTH_END)
+
+
+def _inbox(client, month):
+    return client.get(f"/housing/checklists?month={month}").get_data(as_text=True)
+
+
+def test_inbox_skips_who_moved_in_later_fas_3_and_absent_all_month(client, db, world, login_as):
+    team = world.team
+    late = make_participant(world.org, team, "Sen", "Inflyttad", housing_team=world.housing_team,
+                            move_in=LAST_MONTH_END - timedelta(days=3))
+    first_hand = make_participant(world.org, team, "Förste", "Förstahandsson", phase=3,
+                                  housing_team=world.housing_team, move_in=date(2024, 1, 10))
+    away = make_participant(world.org, team, "Borta", "Hela", housing_team=world.housing_team,
+                            move_in=date(2025, 1, 10))
+    db.session.add(Absence(participant_id=away.id, start_date=LAST_MONTH_END.replace(day=1)
+                           - timedelta(days=3), end_date=TODAY))
+    db.session.commit()
+    login_as("housing")
+    page = _inbox(client, LAST_MONTH)
+    assert "Svensson" in page  # world.participant: fas 2 since January, owed
+    for name in ("Inflyttad", "Förstahandsson", "Hela"):
+        assert name not in page, name
+    assert late and first_hand
+
+
+def test_a_submitted_checklist_is_listed_even_if_not_owed(client, db, world, login_as):
+    late = make_participant(world.org, world.team, "Sen", "Inskickad",
+                            housing_team=world.housing_team,
+                            move_in=LAST_MONTH_END - timedelta(days=3))
+    make_checklist(late, world.users["staff"], LAST_MONTH_END)
+    db.session.commit()
+    login_as("housing")
+    assert "Inskickad" in _inbox(client, LAST_MONTH)
+
+
+def test_home_count_is_the_inbox_count(client, db, world, login_as):
+    make_participant(world.org, world.team, "Ny", "Denna", housing_team=world.housing_team,
+                     move_in=TODAY.replace(day=1))
+    db.session.commit()
+    login_as("housing")
+    home = client.get("/housing").get_data(as_text=True)
+    # Only world.participant owes this month's checklist; the newcomer moved in this month.
+    assert "av 1." in home
+
+
+def test_past_phase_history_decides_who_owed(client, db, world, login_as):
+    p = world.participant
+    # Moved to fas 3 during last month: still fas 2 on its first day, so it owed.
+    db.session.add(PhaseChange(participant_id=p.id, phase=3, started_on=LAST_MONTH_END))
+    p.phase = 3
+    db.session.commit()
+    login_as("housing")
+    assert "Svensson" in _inbox(client, LAST_MONTH)
+
+
+def test_due_rule_last_month_until_sent():
+    rules, today = Rules(), date(2026, 3, 10)
+    now = today
+    owed = Facts(participant_id=1, phase=2, owed_last_month=True)
+    kinds = [i.kind for i in due_for(owed, rules, today, now)]
+    assert "checklist_last_month" in kinds
+    sent = Facts(participant_id=1, phase=2, owed_last_month=True,
+                 checklist_months=frozenset({"2026-02"}))
+    assert "checklist_last_month" not in [i.kind for i in due_for(sent, rules, today, now)]
+    not_owed = Facts(participant_id=1, phase=2, owed_last_month=False)
+    assert "checklist_last_month" not in [i.kind for i in due_for(not_owed, rules, today, now)]
+
+
+def test_staff_today_shows_last_months_missing_checklist(client, db, world, login_as):
+    staff = login_as("staff")
+    page = client.get("/today").get_data(as_text=True)
+    assert "Förra månadens genomgång av lägenheten saknas" in page
+    make_checklist_submission(world.participant, staff, LAST_MONTH)
+    db.session.commit()
+    page = client.get("/today").get_data(as_text=True)
+    assert "Förra månadens genomgång av lägenheten saknas" not in page
