@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .auth.services import hash_password
+from .demo_tenancy import seed_tenancy
 from .extensions import db
 from .models import (
     Absence,
@@ -210,6 +211,7 @@ def seed_demo() -> bool:
                 starts_at=_at(today + timedelta(days=1), 13), location="Linnégatan 40",
                 created_by_id=erik.id))
     _more_visits_today(org, today, anna)
+    seed_tenancy(org)
     db.session.commit()
     return True
 
