@@ -318,3 +318,24 @@ def test_past_dated_contract_shows_who_entered_it(client, login_as, db, world, n
 
 def test_make_participant_factory_still_builds(db, world):
     assert make_participant  # the factory used by other tests is unchanged
+
+
+def test_protected_address_is_masked_for_everyone_not_directly_assigned(client, login_as, db,
+                                                                       world):
+    from tests.factories import make_user
+
+    p = world.participant
+    contract = db.session.query(Contract).filter_by(participant_id=p.id).one()
+    contract.apartment.protected_address = True
+    colleague = make_user(world.org, "staff", "colleague", teams=[world.team])
+    db.session.commit()
+    address = contract.apartment.address
+    login_as("staff")  # directly assigned: sees it
+    assert address in client.get(f"/participants/{p.id}").get_data(as_text=True)
+    login_as(colleague)  # same team, not assigned: masked
+    for url in (f"/participants/{p.id}", f"/participants/{p.id}/tenancy"):
+        page = client.get(url).get_data(as_text=True)
+        assert address not in page and "Adress skyddad" in page, url
+    login_as("housing")
+    for url in ("/housing/tenancies", f"/housing/tenancies/{p.id}", "/housing/checklists"):
+        assert address not in client.get(url).get_data(as_text=True), url

@@ -165,7 +165,7 @@ def checklists_csv():
                      "Version", "Hyresgästen instämmer", "Antal anmärkningar", "Anmärkningar"])
     for row in rows:
         s = row.submission
-        protected = display_address(row.participant, "x") != "x"
+        protected = display_address(row.participant, "x", apartment=row.apartment) != "x"
         writer.writerow([_cell(v) for v in (
             month_label(month),
             "" if protected else row.apartment.address,

@@ -122,7 +122,8 @@ def overview(person: Participant) -> dict:
                   decision_date=person.decision_date, review_date=person.review_date)
     return dict(
         participant=person, contract=contract, today=today,
-        address=display_address(person, full_address(contract.apartment)) if contract else "",
+        address=display_address(person, full_address(contract.apartment),
+                                apartment=contract.apartment) if contract else "",
         tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
         compliance=compliance, phase_since=phase_since, upcoming=upcoming,
         open_disturbances=open_disturbances, consents=consents, assigned=assigned,
