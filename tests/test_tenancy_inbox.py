@@ -88,3 +88,28 @@ def test_staff_today_shows_last_months_missing_checklist(client, db, world, logi
     db.session.commit()
     page = client.get("/today").get_data(as_text=True)
     assert "Förra månadens genomgång av lägenheten saknas" not in page
+
+
+def test_due_rules_open_support_info_and_breakdown():
+    today = date(2026, 3, 10)
+    facts = Facts(participant_id=1, phase=3, open_support_info_due=date(2026, 3, 1),
+                  breakdown_since=date(2026, 3, 1))
+    items = {i.kind: i for i in due_for(facts, Rules(), today, today)}
+    assert items["open_support_info"].overdue
+    assert items["breakdown"].due == date(2026, 3, 15) and not items["breakdown"].overdue
+    assert not {"open_support_info", "breakdown"} & {
+        i.kind for i in due_for(Facts(participant_id=1, phase=3), Rules(), today, today)}
+
+
+def test_staff_today_asks_for_breakdown_analysis_until_written(client, db, world, login_as):
+    from webapp.models import BreakdownAnalysis, Contract
+
+    contract = db.session.query(Contract).filter_by(participant_id=world.participant.id).one()
+    contract.end_reason, contract.terminated_on = "moved_by_choice", TODAY
+    db.session.commit()
+    login_as("staff")
+    assert "skriv haveri-analysen" in client.get("/today").get_data(as_text=True)
+    db.session.add(BreakdownAnalysis(participant_id=world.participant.id,
+                                     contract_id=contract.id, what_happened="Flyttade"))
+    db.session.commit()
+    assert "skriv haveri-analysen" not in client.get("/today").get_data(as_text=True)

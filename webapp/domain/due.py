@@ -13,7 +13,11 @@ Items:
 - "transfer": fas 2 whose good tenancy reaches the transfer point within 30 days,
 - "move_in": fas 1 moving in within two weeks (or whose move-in passed while still in fas 1),
 - "checklist_last_month": last month's checklist was owed (fas 2, moved in before the month,
-  not absent all month) and is still not sent: stays until it is.
+  not absent all month) and is still not sent: stays until it is,
+- "open_support_info": the transfer was approved but the participant's open-support information
+  (fas 4 contacts) is not recorded as given,
+- "breakdown": a tenancy ended without a transfer and has no breakdown analysis (Gävle),
+  due two weeks after the end.
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
 MOVE_IN_WARNING_DAYS = 14
 KINDS = ("rattelse", "visit", "checklist", "review", "transfer", "move_in",
-         "checklist_last_month")
+         "checklist_last_month", "open_support_info", "breakdown")
+BREAKDOWN_WITHIN = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class Facts:
     move_in: date | None = None  # of the current contract
     expected_transfer: date | None = None  # from the tenancy counter
     owed_last_month: bool = False  # last month's checklist was owed (domain.tenancy_life)
+    open_support_info_due: date | None = None  # first-hand date of an approved transfer
+    breakdown_since: date | None = None  # end of a tenancy without a breakdown analysis
 
 
 @dataclass(frozen=True)
@@ -175,11 +182,25 @@ def _last_month_checklist_item(facts: Facts, rules: Rules, today: date) -> DueIt
                    due=last_day, overdue=True)
 
 
+def _tenancy_items(facts: Facts, today: date) -> list[DueItem]:
+    items = []
+    if facts.open_support_info_due is not None:
+        items.append(DueItem(kind="open_support_info", participant_id=facts.participant_id,
+                             due=facts.open_support_info_due,
+                             overdue=facts.open_support_info_due < today))
+    if facts.breakdown_since is not None:
+        due = facts.breakdown_since + BREAKDOWN_WITHIN
+        items.append(DueItem(kind="breakdown", participant_id=facts.participant_id, due=due,
+                             overdue=due < today))
+    return items
+
+
 def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
             to_local_date=lambda value: value.date()) -> list[DueItem]:
     """Everything due for one participant. `now` is naive UTC; `to_local_date` turns a naive
     UTC datetime into the local date (the default treats UTC as local, for tests)."""
     items: list[DueItem] = _rattelse_items(facts, now, to_local_date)
+    items += _tenancy_items(facts, today)
     for item in (_visit_item(facts, rules, today), _checklist_item(facts, rules, today),
                  _review_item(facts, rules, today), _transfer_item(facts, today),
                  _move_in_item(facts, today),

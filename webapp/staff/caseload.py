@@ -111,9 +111,27 @@ def owed_last_month(ids: list[int], contracts: dict, today: date) -> set[int]:
                     month_key(last))
 
 
+def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
+    """(first-hand date of approved transfers without open-support information, end date of
+    tenancies without a breakdown analysis) per participant, in two queries."""
+    from ..models import BreakdownAnalysis, Contract, TransferCase
+
+    info = {pid: decided or created.date() for pid, decided, created in db.session.execute(
+        select(TransferCase.participant_id, TransferCase.decided_on, TransferCase.created_at)
+        .where(TransferCase.participant_id.in_(ids), TransferCase.decision == "approved",
+               TransferCase.open_support_info_on.is_(None)))}
+    analysed = select(BreakdownAnalysis.contract_id)
+    ended = {pid: when for pid, when in db.session.execute(
+        select(Contract.participant_id,
+               func.coalesce(Contract.terminated_on, Contract.ended_on))
+        .where(Contract.participant_id.in_(ids), Contract.end_reason != "",
+               Contract.id.not_in(analysed)))}
+    return info, ended
+
+
 def due_facts(participants: list[Participant], org, today: date,
               now: datetime) -> list[Facts]:
-    """Everything `domain.due` needs for a caseload, in nine queries."""
+    """Everything `domain.due` needs for a caseload, in eleven queries."""
     ids = [p.id for p in participants]
     rules = Rules.of(org)
     done, booked = home_visits_in_period(ids, rules, today, now)
@@ -122,6 +140,7 @@ def due_facts(participants: list[Participant], org, today: date,
     contracts = current_contracts(ids)
     tenancy = tenancy_for(ids, org, today)
     owed = owed_last_month(ids, contracts, today)
+    info, ended = tenancy_todo(ids)
     facts = []
     for p in participants:
         contract, counter = contracts.get(p.id), tenancy.get(p.id)
@@ -133,5 +152,6 @@ def due_facts(participants: list[Participant], org, today: date,
             move_in=contract.move_in_date if contract else None,
             expected_transfer=counter.expected_transfer if counter else None,
             owed_last_month=p.id in owed,
+            open_support_info_due=info.get(p.id), breakdown_since=ended.get(p.id),
         ))
     return facts

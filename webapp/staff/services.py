@@ -68,6 +68,8 @@ def due_link(item: DueItem) -> str:
         "visit": "staff.appointments",
         "checklist": _first_endpoint("checklists.new", "checklists.history"),
         "checklist_last_month": _first_endpoint("checklists.new", "checklists.history"),
+        "open_support_info": "staff.tenancy",
+        "breakdown": "staff.tenancy",
         "rattelse": _first_endpoint("staff.events"),
     }.get(item.kind, "staff.participant")
     try:
