@@ -261,9 +261,7 @@ def contract_new(participant_id: int):
 def contract_move_in(contract_id: int):
     contract = _contract(contract_id)
     person = _participant(contract.participant_id)
-    form = MoveInForm(obj=contract if not contract.move_in_date else None)
-    if not form.is_submitted() and contract.move_in_date:
-        form.process(obj=contract)
+    form = MoveInForm(obj=contract)  # a planned move-in date is filled in to confirm
 
     def save(form):
         form.populate_obj(contract)
