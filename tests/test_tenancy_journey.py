@@ -339,3 +339,21 @@ def test_protected_address_is_masked_for_everyone_not_directly_assigned(client, 
     login_as("housing")
     for url in ("/housing/tenancies", f"/housing/tenancies/{p.id}", "/housing/checklists"):
         assert address not in client.get(url).get_data(as_text=True), url
+
+
+def test_apartment_of_a_protected_tenant_is_masked_in_housing_lists(client, login_as, db,
+                                                                   world):
+    person = make_participant(world.org, world.team, "Zlatana", "Skyddad", protected=True,
+                              housing_team=world.housing_team)
+    contract = db.session.query(Contract).filter_by(participant_id=person.id).one()
+    contract.apartment.address = "Tystagatan 77"
+    db.session.commit()
+    login_as("housing")
+    page = client.get("/housing/apartments").get_data(as_text=True)
+    assert "Tystagatan" not in page and "Adress skyddad" in page
+    url = f"/housing/apartments/{contract.apartment_id}/edit"
+    assert "Tystagatan" not in client.get(url).get_data(as_text=True)
+    # Saving with the address left empty keeps it.
+    client.post(url, data={"address": "", "landlord": "Bolaget", "rooms": "2 rok"})
+    db.session.refresh(contract.apartment)
+    assert contract.apartment.address == "Tystagatan 77" and contract.apartment.rooms == "2 rok"

@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from ..access import (
     apartment_or_404,
     child_or_404,
+    display_address,
     get_participant_or_404,
     my_apartments,
 )
@@ -33,6 +34,7 @@ from ..models import (
     JointAction,
     JointMeeting,
     Offer,
+    Participant,
     TransferCase,
     utcnow,
 )
@@ -76,7 +78,22 @@ def apartments():
     occupied = set(db.session.scalars(select(Contract.apartment_id).where(
         Contract.apartment_id.in_([a.id for a in rows]), Contract.ended_on.is_(None)))
     ) if rows else set()
-    return render("housing/apartments.html", rows=rows, occupied=occupied)
+    return render("housing/apartments.html", rows=rows, occupied=occupied,
+                  masked=_masked_ids([a.id for a in rows]))
+
+
+def _masked_ids(apartment_ids: list[int]) -> set[int]:
+    """Apartments whose address housing must not see in the clear: a protected address, or a
+    current tenant with a protected identity (housing is never directly assigned)."""
+    if not apartment_ids:
+        return set()
+    flagged = set(db.session.scalars(select(Apartment.id).where(
+        Apartment.id.in_(apartment_ids), Apartment.protected_address.is_(True))))
+    tenants = set(db.session.scalars(
+        select(Contract.apartment_id).join(Participant, Participant.id == Contract.participant_id)
+        .where(Contract.apartment_id.in_(apartment_ids), Contract.ended_on.is_(None),
+               Participant.protected_identity.is_(True))))
+    return flagged | tenants
 
 
 def _housing_team_id() -> int | None:
@@ -88,7 +105,10 @@ def _housing_team_id() -> int | None:
 @bp.route("/housing/apartments/<int:apartment_id>/edit", methods=["GET", "POST"])
 def apartment_form(apartment_id: int | None = None):
     apartment = apartment_or_404(apartment_id) if apartment_id else None
+    masked = apartment is not None and apartment.id in _masked_ids([apartment.id])
     form = ApartmentForm(obj=apartment)
+    if masked and form.is_submitted() and not (form.address.data or "").strip():
+        form.address.data = apartment.address  # left empty: keep the protected address
     if form.validate_on_submit():
         if apartment is None:
             apartment = Apartment(organisation_id=current_user.organisation_id,
@@ -103,7 +123,9 @@ def apartment_form(apartment_id: int | None = None):
         db.session.commit()
         flash(_("Lägenheten är sparad."), "info")
         return redirect(url_for(".apartments"))
-    return render("housing/apartment_form.html", form=form, apartment=apartment,
+    if masked:
+        form.address.data = ""  # never shown; empty keeps it
+    return render("housing/apartment_form.html", form=form, apartment=apartment, masked=masked,
                   status=422 if form.is_submitted() else 200)
 
 
@@ -208,8 +230,9 @@ def offer_choice(offer_id: int):
     offer = child_or_404(Offer, offer_id, need="tenancy_manage")
     person = _participant(offer.participant_id)
     form = ChoiceForm()
-    form.chosen_apartment_id.choices = [SelectChoice(a.id, _apartment_label(a))
-                                        for a in offer.apartments]
+    form.chosen_apartment_id.choices = [
+        SelectChoice(a.id, display_address(person, _apartment_label(a), apartment=a))
+        for a in offer.apartments]
 
     def save(form):
         offer.chosen_apartment_id = form.chosen_apartment_id.data
