@@ -357,3 +357,17 @@ def test_apartment_of_a_protected_tenant_is_masked_in_housing_lists(client, logi
     client.post(url, data={"address": "", "landlord": "Bolaget", "rooms": "2 rok"})
     db.session.refresh(contract.apartment)
     assert contract.apartment.address == "Tystagatan 77" and contract.apartment.rooms == "2 rok"
+
+
+def test_housing_tenancy_list_says_why_a_transfer_is_not_possible(client, login_as, db, world):
+    p = world.participant
+    contract = db.session.query(Contract).filter_by(participant_id=p.id).one()
+    contract.move_in_date = TODAY - timedelta(days=600)
+    db.session.commit()
+    login_as("housing")
+    assert "Villkoren är uppfyllda" in client.get("/housing/tenancies").get_data(as_text=True)
+    db.session.add(Disturbance(participant_id=p.id, occurred_on=TODAY - timedelta(days=40),
+                               source="landlord", severity="unpaid_rent"))
+    db.session.commit()
+    page = client.get("/housing/tenancies").get_data(as_text=True)
+    assert "Villkoren är uppfyllda" not in page and "Obetald hyra" in page

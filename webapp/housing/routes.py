@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 
 from ..access import display_name, visible_participants
 from ..audit import record
+from ..domain.tenancy_life import transfer_eligibility
 from ..domain.visits import VisitRule, period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
@@ -161,14 +162,32 @@ def acknowledge_notice(notice_id: int):
 TENANCIES_PER_PAGE = 50
 
 
+def _notices_by_participant(ids: list[int]) -> dict[int, list]:
+    """(occurred_on, severity) of every disturbance and notice, per participant, one query."""
+    result: dict[int, list] = {}
+    if ids:
+        for pid, occurred, severity in db.session.execute(
+                select(Disturbance.participant_id, Disturbance.occurred_on, Disturbance.severity)
+                .where(Disturbance.participant_id.in_(ids))):
+            result.setdefault(pid, []).append((occurred, severity))
+    return result
+
+
 @bp.route("/housing/tenancies")
 def tenancies():
     people = _scope()
     ids = [p.id for p in people]
     contracts = current_contracts(ids)
     counters = tenancy_for(ids, current_user.organisation, local_today())
-    rows = [{"participant": p, "contract": contracts.get(p.id), "tenancy": counters.get(p.id)}
-            for p in people]
+    notices = _notices_by_participant(ids)
+    rows = []
+    for p in people:
+        contract, counter = contracts.get(p.id), counters.get(p.id)
+        rows.append({"participant": p, "contract": contract, "tenancy": counter,
+                     # Why a transfer is (not) possible yet: counter, rent, disturbances.
+                     "eligibility": transfer_eligibility(
+                         counter, contract.kind if contract else None,
+                         bool(contract and contract.end_reason), notices.get(p.id, []))})
 
     def closeness(row):
         # Second-hand tenants closest to their expected transfer first; first-hand ones last.

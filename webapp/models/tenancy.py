@@ -6,6 +6,7 @@ showings and what they observe.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -142,6 +143,12 @@ class TransferCase(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     template = relationship("InspectionTemplate")
+
+    @property
+    def remark_count(self) -> int:
+        """Items answered "Anmärkning" on the transfer inspection."""
+        answers = json.loads(self.answers_json) if self.answers_json else {}
+        return sum(1 for value in answers.values() if value == "remark")
 
 
 class JointMeeting(db.Model):
