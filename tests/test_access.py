@@ -63,6 +63,7 @@ def _param_values(world):
         "version": 1, "contact_id": 1, "team_id": world.team.id, "notice_id": 1,
         "consent_id": 1, "apartment_id": 1, "offer_id": 1, "contract_id": 1, "transfer_id": 1,
         "meeting_id": 1, "showing_id": 1, "analysis_id": 1,
+        "action_id": 1,
     }
 
 

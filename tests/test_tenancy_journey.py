@@ -289,6 +289,12 @@ def test_joint_meeting_and_action_plan_seen_by_all_parties(client, login_as, db,
         assert "Byta lås och prata med grannarna" in page, role
     login_as("staff")
     assert client.post(f"/housing/meetings/{meeting.id}/actions", data={}).status_code == 403
+    action = db.session.query(JointAction).one()
+    assert client.post(f"/housing/actions/{action.id}/done").status_code == 403
+    login_as("housing")
+    client.post(f"/housing/actions/{action.id}/done")
+    db.session.refresh(action)
+    assert action.done_on == TODAY
 
 
 def test_housing_tenancy_page_of_other_team_is_404(client, login_as, db, world):

@@ -515,3 +515,16 @@ def meeting_action(meeting_id: int):
     return _step(form, _("Gemensam handlingsplan: ny åtgärd"), person, save,
                  message=_("Åtgärden är tillagd i den gemensamma handlingsplanen."))
 
+
+@bp.route("/housing/actions/<int:action_id>/done", methods=["POST"])
+def action_done(action_id: int):
+    action = db.session.get(JointAction, action_id)
+    if action is None:
+        abort(404)
+    meeting = child_or_404(JointMeeting, action.meeting_id, need="tenancy_manage")
+    if action.done_on is None:
+        action.done_on = local_today()
+        _audit("update", meeting.participant_id, "joint_action", action.id, "klar")
+        db.session.commit()
+    flash(_("Åtgärden är markerad som klar."), "info")
+    return redirect(_tenancy_url(meeting.participant_id))
