@@ -113,3 +113,22 @@ def test_staff_today_asks_for_breakdown_analysis_until_written(client, db, world
                                      contract_id=contract.id, what_happened="Flyttade"))
     db.session.commit()
     assert "skriv haveri-analysen" not in client.get("/today").get_data(as_text=True)
+
+
+def test_joint_action_follow_up_reaches_the_staff_worklist(client, db, world, login_as):
+    from webapp.models import JointAction, JointMeeting, utcnow
+
+    meeting = JointMeeting(participant_id=world.participant.id, meets_at=utcnow(),
+                           called="staff")
+    db.session.add(meeting)
+    db.session.flush()
+    action = JointAction(meeting_id=meeting.id, action="Ringa grannen", who="Stödpersonalen",
+                         due_on=TODAY, follow_up_on=TODAY + timedelta(days=3))
+    db.session.add(action)
+    db.session.commit()
+    login_as("staff")
+    assert "Gemensam handlingsplan: uppföljning" in client.get("/today").get_data(as_text=True)
+    action.done_on = TODAY
+    db.session.commit()
+    assert "Gemensam handlingsplan: uppföljning" not in client.get("/today").get_data(
+        as_text=True)

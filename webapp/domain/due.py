@@ -17,7 +17,8 @@ Items:
 - "open_support_info": the transfer was approved but the participant's open-support information
   (fas 4 contacts) is not recorded as given,
 - "breakdown": a tenancy ended without a transfer and has no breakdown analysis (Gävle),
-  due two weeks after the end.
+  due two weeks after the end,
+- "joint_follow_up": a joint action plan item not done whose follow-up date is within a week.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
 MOVE_IN_WARNING_DAYS = 14
 KINDS = ("rattelse", "visit", "checklist", "review", "transfer", "move_in",
-         "checklist_last_month", "open_support_info", "breakdown")
+         "checklist_last_month", "open_support_info", "breakdown", "joint_follow_up")
+JOINT_FOLLOW_UP_WARNING_DAYS = 7
 BREAKDOWN_WITHIN = timedelta(days=14)
 
 
@@ -83,6 +85,7 @@ class Facts:
     owed_last_month: bool = False  # last month's checklist was owed (domain.tenancy_life)
     open_support_info_due: date | None = None  # first-hand date of an approved transfer
     breakdown_since: date | None = None  # end of a tenancy without a breakdown analysis
+    joint_follow_up: date | None = None  # earliest follow-up of an open joint action
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,10 @@ def _tenancy_items(facts: Facts, today: date) -> list[DueItem]:
         due = facts.breakdown_since + BREAKDOWN_WITHIN
         items.append(DueItem(kind="breakdown", participant_id=facts.participant_id, due=due,
                              overdue=due < today))
+    follow_up = _dated_item("joint_follow_up", facts, facts.joint_follow_up,
+                            JOINT_FOLLOW_UP_WARNING_DAYS, today)
+    if follow_up is not None:
+        items.append(follow_up)
     return items
 
 

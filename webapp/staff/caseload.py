@@ -129,9 +129,21 @@ def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
     return info, ended
 
 
+def joint_follow_ups(ids: list[int]) -> dict[int, date]:
+    """Earliest follow-up date of a joint action not yet done, per participant."""
+    from ..models import JointAction, JointMeeting
+
+    return dict(db.session.execute(
+        select(JointMeeting.participant_id, func.min(JointAction.follow_up_on))
+        .join(JointAction, JointAction.meeting_id == JointMeeting.id)
+        .where(JointMeeting.participant_id.in_(ids), JointAction.done_on.is_(None),
+               JointAction.follow_up_on.is_not(None))
+        .group_by(JointMeeting.participant_id)).all())
+
+
 def due_facts(participants: list[Participant], org, today: date,
               now: datetime) -> list[Facts]:
-    """Everything `domain.due` needs for a caseload, in eleven queries."""
+    """Everything `domain.due` needs for a caseload, in twelve queries."""
     ids = [p.id for p in participants]
     rules = Rules.of(org)
     done, booked = home_visits_in_period(ids, rules, today, now)
@@ -141,6 +153,7 @@ def due_facts(participants: list[Participant], org, today: date,
     tenancy = tenancy_for(ids, org, today)
     owed = owed_last_month(ids, contracts, today)
     info, ended = tenancy_todo(ids)
+    follow_ups = joint_follow_ups(ids)
     facts = []
     for p in participants:
         contract, counter = contracts.get(p.id), tenancy.get(p.id)
@@ -154,5 +167,6 @@ def due_facts(participants: list[Participant], org, today: date,
             expected_transfer=counter.expected_transfer if counter else None,
             owed_last_month=p.id in owed,
             open_support_info_due=info.get(p.id), breakdown_since=ended.get(p.id),
+            joint_follow_up=follow_ups.get(p.id),
         ))
     return facts

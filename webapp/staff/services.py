@@ -70,6 +70,7 @@ def due_link(item: DueItem) -> str:
         "checklist_last_month": _first_endpoint("checklists.new", "checklists.history"),
         "open_support_info": "staff.tenancy",
         "breakdown": "staff.tenancy",
+        "joint_follow_up": "staff.tenancy",
         "rattelse": _first_endpoint("staff.events"),
     }.get(item.kind, "staff.participant")
     try:
