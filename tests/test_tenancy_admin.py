@@ -103,3 +103,24 @@ def test_figures_show_ends_by_reason_and_honest_kvarboende(client, login_as, db,
     assert "Avslutade boenden utan överlåtelse, per orsak" in page
     assert "<th scope=\"row\">Uppsagd</th><td>1</td>" in page
     assert "Erbjudanden med val mellan två lägenheter" in page
+
+
+def test_inspection_template_new_version_keeps_old_inspections(client, login_as, db, world):
+    from webapp.models import InspectionTemplate, TransferCase
+    from webapp.tenancy_services import ensure_inspection_template
+
+    first = ensure_inspection_template(world.org.id)
+    contract = db.session.query(Contract).filter_by(participant_id=world.participant.id).one()
+    db.session.add(TransferCase(participant_id=world.participant.id, contract_id=contract.id,
+                                template_id=first.id))
+    db.session.commit()
+    login_as("admin")
+    assert client.post("/admin/inspection-template", data={"items": "  "}).status_code == 422
+    response = client.post("/admin/inspection-template", data={
+        "items": "Väggar, golv och tak är utan skador\nBalkongen är i ordning"})
+    assert response.status_code == 302
+    latest = db.session.query(InspectionTemplate).order_by(InspectionTemplate.version.desc())[0]
+    assert latest.version == 2 and "Balkongen" in latest.items_json
+    assert '"walls_floors"' in latest.items_json  # an unchanged item keeps its key
+    assert db.session.query(TransferCase).one().template_id == first.id
+    assert ensure_inspection_template(world.org.id).id == latest.id  # new transfers use v2

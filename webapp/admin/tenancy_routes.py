@@ -2,6 +2,8 @@
 with a dry run (issue 14). Everything is scoped to the admin's organisation and audited."""
 from __future__ import annotations
 
+import json
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +19,7 @@ from ..models import (
     Apartment,
     BreakdownAnalysis,
     Contract,
+    InspectionTemplate,
     Participant,
     PhaseChange,
     Plan,
@@ -24,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
+from ..tenancy_services import INSPECTION_V1, template_items
 from ..timeutil import local_today
 from . import bp
 
@@ -135,3 +139,39 @@ def _save(result) -> int:
                 first_hand_on=d.get("first_hand_on"), entered_by_id=current_user.id,
                 entered_at=now))
     return len(result.rows)
+
+
+@bp.route("/admin/inspection-template", methods=["GET", "POST"])
+def inspection_template():
+    """The transfer inspection checklist (Helsingborg): saving makes a new version; transfers
+    already inspected keep the version they were filled on."""
+    current = db.session.scalar(
+        select(InspectionTemplate).where(
+            InspectionTemplate.organisation_id == current_user.organisation_id)
+        .order_by(InspectionTemplate.version.desc()))
+    version = current.version if current else 0  # 0: the built-in version 1 is in use
+    items = template_items(current) if current else INSPECTION_V1["items"]
+    text, error = "\n".join(item["text"] for item in items), None
+    if request.method == "POST":
+        text = request.form.get("items", "").replace("\x00", "")[:10_000]
+        lines = [line.strip()[:300] for line in text.splitlines() if line.strip()]
+        if not lines:
+            error = _("Skriv minst en punkt, en per rad.")
+        else:
+            known = {item["text"]: item["key"] for item in items}
+            new_items = [{"key": known.get(line, f"item_{version + 1}_{n}"),
+                          "text": line} for n, line in enumerate(lines, start=1)]
+            template = InspectionTemplate(
+                organisation_id=current_user.organisation_id, version=version + 1,
+                title=INSPECTION_V1["title"],
+                items_json=json.dumps(new_items, ensure_ascii=False))
+            db.session.add(template)
+            db.session.flush()
+            record("create", object_type="inspection_template", object_id=template.id,
+                   detail=f"version {template.version}")
+            db.session.commit()
+            flash(_("Version %(version)s av besiktningsmallen är sparad.",
+                    version=template.version), "info")
+            return redirect(url_for("admin.inspection_template"))
+    return render("admin/inspection_template.html", version=max(version, 1), text=text,
+                  error=error, status=422 if error else 200)
