@@ -72,6 +72,9 @@ def _param_values(world):
         "token": "not-a-real-token", "filename": "icon-192.png", "size": 192, "month": "2026-01",
         "version": 1, "contact_id": 1, "team_id": world.team.id, "notice_id": 1,
         "consent_id": 1, "decision_id": 1, "report_id": 1, "missed_id": 1,
+        "apartment_id": 1, "offer_id": 1, "contract_id": 1, "transfer_id": 1,
+        "meeting_id": 1, "showing_id": 1, "analysis_id": 1,
+        "action_id": 1,
     }
 
 

@@ -16,7 +16,15 @@ from htmx_flask import request
 from sqlalchemy import Select, exists, or_, select
 
 from .extensions import db
-from .models import Apartment, Contract, Participant, StaffAssignment, TeamMembership, User
+from .models import (
+    Apartment,
+    Contract,
+    Offer,
+    Participant,
+    StaffAssignment,
+    TeamMembership,
+    User,
+)
 from .rendering import wants_json
 
 PUBLIC = frozenset({"anonymous"})
@@ -76,23 +84,25 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
 CAPABILITIES: dict[str, frozenset[str]] = {
     "participant": frozenset({
         "identity", "plan", "plan_comment", "appointments", "checklist_read", "disturbances",
-        "absence", "tenancy", "crisis_plan",
+        "absence", "tenancy", "crisis_plan", "joint_meeting",
     }),
     "staff": frozenset({
         "identity", "plan", "plan_write", "appointments", "appointments_write", "visits",
         "visits_write", "checklist_read", "checklist_write", "disturbances", "disturbances_write",
         "absence", "absence_reason", "absence_write", "tenancy", "events_write", "notes",
         "activation", "decisions", "reports", "reports_write", "quarterly_write",
-        "crisis_plan", "crisis_plan_write",
+        "crisis_plan", "crisis_plan_write", "tenancy_observe", "joint_meeting", "breakdown",
+        "breakdown_write",
     }),
     "social_worker": frozenset({
         "identity", "plan", "appointments", "visits", "checklist_read", "disturbances",
         "absence", "absence_reason", "tenancy", "notes", "decisions", "decisions_write",
-        "reports", "reports_comment", "quarterly_write", "crisis_plan",
+        "reports", "reports_comment", "quarterly_write", "crisis_plan", "joint_meeting",
+        "breakdown",
     }),
     "housing": frozenset({
         "identity", "visit_counts", "checklist_read", "disturbances",
-        "disturbances_write", "absence", "tenancy",
+        "disturbances_write", "absence", "tenancy", "tenancy_manage", "joint_meeting",
     }),
     "admin": frozenset({"identity", "activation", "assignment"}),
 }
@@ -156,13 +166,17 @@ def visible_participants(user: User) -> Select:
     if user.role == "social_worker":
         return query.where(Participant.social_worker_id == user.id)
     if user.role == "housing":
-        housed = (
-            exists()
-            .where(Contract.participant_id == Participant.id, Contract.ended_on.is_(None))
-            .where(Contract.apartment_id == Apartment.id)
-            .where(Apartment.housing_team_id.in_(_team_ids(user)))
-        )
-        return query.where(housed)
+        mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_team_ids(user)))
+        # Tenants of its apartments, present and past (a terminated tenant may get a new offer).
+        housed = exists().where(Contract.participant_id == Participant.id,
+                                Contract.apartment_id.in_(mine))
+        offered = exists().where(Offer.participant_id == Participant.id,
+                                 or_(Offer.first_apartment_id.in_(mine),
+                                     Offer.second_apartment_id.in_(mine)))
+        # Fas 1 without an apartment yet: housing administration makes the offer (DESIGN §1b).
+        waiting = (Participant.phase == 1) & ~exists().where(
+            Contract.participant_id == Participant.id)
+        return query.where(or_(housed, offered, waiting))
     if user.role == "admin":
         return query
     return query.where(False)
@@ -210,6 +224,29 @@ def _refused(participant_id: int, need: str):
     abort(404)
 
 
+def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str | None = "read"):
+    """An object that belongs to a participant (`participant_id`), if the current user may see
+    `need` about that participant; else 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    get_participant_or_404(obj.participant_id, need=need, audit_action=audit_action)
+    return obj
+
+
+def my_apartments(user: User) -> Select:
+    """The apartments a housing user administers (its housing teams')."""
+    return select(Apartment).where(Apartment.organisation_id == user.organisation_id,
+                                   Apartment.housing_team_id.in_(_team_ids(user)))
+
+
+def apartment_or_404(apartment_id: int) -> Apartment:
+    apartment = db.session.scalar(my_apartments(current_user).where(Apartment.id == apartment_id))
+    if apartment is None:
+        abort(404)
+    return apartment
+
+
 def own_participant() -> Participant:
     """The signed-in participant's own record (404 if the login is not linked to one)."""
     participant = db.session.scalar(visible_participants(current_user))
@@ -249,6 +286,24 @@ def display_name(participant: Participant, user: User | None = None) -> str:
     return participant.masked_name
 
 
-def display_address(participant: Participant, address: str, user: User | None = None) -> str:
+def display_address(participant: Participant, address: str, user: User | None = None,
+                    apartment: Apartment | None = None) -> str:
+    """The address, or "Adress skyddad" for a protected identity or a protected address when
+    the user is not directly assigned (or the participant themself)."""
     user = user or current_user
-    return address if may_see_identity(user, participant) else "Adress skyddad"
+    if not may_see_identity(user, participant):
+        return "Adress skyddad"
+    if apartment is not None and apartment.protected_address and not (
+            participant.id in directly_assigned_ids(user)
+            or (user.role == "participant" and participant.user_id == user.id)):
+        return "Adress skyddad"
+    return address
+
+
+def apartment_address(apartment: Apartment, user: User | None = None) -> str:
+    """An apartment's address in lists without a tenant: masked when the address is
+    protected (only housing administration, who owns the apartment, sees it)."""
+    user = user or current_user
+    if apartment.protected_address and user.role != "housing":
+        return "Adress skyddad"
+    return apartment.address

@@ -10,6 +10,7 @@ from .checklist_defaults import ensure_checklist_v2
 from .demo_install import seed_install_demo
 from .demo_phone import seed_followups
 from .demo_social import seed_social
+from .demo_tenancy import seed_tenancy
 from .extensions import db
 from .models import (
     Absence,
@@ -215,6 +216,7 @@ def seed_demo() -> bool:
                 starts_at=_at(today + timedelta(days=1), 13), location="Linnégatan 40",
                 created_by_id=erik.id))
     _more_visits_today(org, today, anna)
+    seed_tenancy(org)
     ensure_checklist_v2(org)  # after the past checklists: they keep version 1
     seed_followups()
     seed_social(org, today)

@@ -19,7 +19,8 @@ NAVIGATION = {
         ("me.contacts", _l("Kontakter")), ("me.home", _l("Min lägenhet")),
     ],
     "housing": [("housing.home", _l("Översikt")), ("housing.checklists", _l("Genomgångar")),
-                ("housing.tenancies", _l("Hyresgäster"))],
+                ("housing.tenancies", _l("Hyresgäster")),
+                ("housing.apartments", _l("Lägenheter"))],
     "admin": [("admin.users", _l("Användare")), ("admin.settings", _l("Inställningar")),
               ("admin.audit", _l("Logg")), ("admin.figures", _l("Uppföljning"))],
 }

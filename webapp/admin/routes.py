@@ -647,8 +647,11 @@ def figures():
     # The month that is not over yet is shown as running, not as a (misleading) 0 %.
     running = local_today().replace(day=1)
     charts = {d.key: _chart(d, series, running) for d in definitions}
+    ends = fig.ends_by_reason(services.figure_facts(current_user.organisation_id), month,
+                              fig.month_end(month))
     return render("admin/figures.html", month=month, month_label=_month_label(month),
                   running=running,
+                  ends=[(_(fig.END_REASON_TITLES[key]), count) for key, count in ends.items()],
                   series=series, current=series[-1][1], definitions=definitions, charts=charts,
                   month_label_of=_month_label, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),

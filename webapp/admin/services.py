@@ -21,6 +21,7 @@ from ..models import (
     ChecklistSubmission,
     Contract,
     Disturbance,
+    Offer,
     Participant,
     PhaseChange,
     User,
@@ -63,7 +64,7 @@ def activation(user: User, issued_by: User) -> dict:
 # --- Figures ------------------------------------------------------------------------------
 
 def figure_facts(organisation_id: int) -> list[ParticipantFacts]:
-    """Everything the figures need, in six queries for the whole organisation."""
+    """Everything the figures need, in seven queries for the whole organisation."""
     people = db.session.execute(
         select(Participant.id, Participant.decision_date)
         .where(Participant.organisation_id == organisation_id)
@@ -77,10 +78,29 @@ def figure_facts(organisation_id: int) -> list[ParticipantFacts]:
             select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
             .where(PhaseChange.participant_id.in_(ids))):
         phases[pid].append((started, phase))
-    for pid, move_in, ended in db.session.execute(
-            select(Contract.participant_id, Contract.move_in_date, Contract.ended_on)
+    transfers, ends, move_in_of = defaultdict(list), defaultdict(list), {}
+    for _cid, pid, move_in, ended, terminated, reason, first_hand, offer_id in db.session.execute(
+            select(Contract.id, Contract.participant_id, Contract.move_in_date, Contract.ended_on,
+                   Contract.terminated_on, Contract.end_reason, Contract.first_hand_on,
+                   Contract.offer_id)
             .where(Contract.participant_id.in_(ids), Contract.move_in_date.is_not(None))):
-        contracts[pid].append((move_in, ended))
+        # Honest kvarboende: a terminated tenancy stops counting as housed at the termination,
+        # even while the keys are not yet handed back.
+        end = ended
+        if reason == "terminated" and terminated and (end is None or terminated < end):
+            end = terminated
+        contracts[pid].append((move_in, end))
+        if first_hand:
+            transfers[pid].append((move_in, first_hand))
+        if reason and end:
+            ends[pid].append((end, reason))
+        if offer_id:
+            move_in_of[offer_id] = move_in
+    offers = defaultdict(list)
+    for oid, pid, offered, second in db.session.execute(
+            select(Offer.id, Offer.participant_id, Offer.offered_on, Offer.second_apartment_id)
+            .where(Offer.participant_id.in_(ids))):
+        offers[pid].append((offered, second is not None, move_in_of.get(oid)))
     for pid, starts_at, with_soc in db.session.execute(
             select(Appointment.participant_id, Appointment.starts_at,
                    Appointment.with_social_services)
@@ -101,7 +121,8 @@ def figure_facts(organisation_id: int) -> list[ParticipantFacts]:
             id=row.id, decision_date=row.decision_date, phases=tuple(phases[row.id]),
             contracts=tuple(contracts[row.id]), visits=tuple(visits[row.id]),
             checklist_months=frozenset(months[row.id]),
-            disturbances=tuple(disturbances[row.id]))
+            disturbances=tuple(disturbances[row.id]), offers=tuple(offers[row.id]),
+            transfers=tuple(transfers[row.id]), ends=tuple(ends[row.id]))
         for row in people
     ]
 

@@ -11,7 +11,14 @@ Items:
   day of receiving the copy),
 - "review": a decision whose review date is within 30 days (or passed),
 - "transfer": fas 2 whose good tenancy reaches the transfer point within 30 days,
-- "move_in": fas 1 moving in within two weeks (or whose move-in passed while still in fas 1).
+- "move_in": fas 1 moving in within two weeks (or whose move-in passed while still in fas 1),
+- "checklist_last_month": last month's checklist was owed (fas 2, moved in before the month,
+  not absent all month) and is still not sent: stays until it is,
+- "open_support_info": the transfer was approved but the participant's open-support information
+  (fas 4 contacts) is not recorded as given,
+- "breakdown": a tenancy ended without a transfer and has no breakdown analysis (Gävle),
+  due two weeks after the end,
+- "joint_follow_up": a joint action plan item not done whose follow-up date is within a week.
 """
 from __future__ import annotations
 
@@ -32,7 +39,10 @@ MOVE_IN_WARNING_DAYS = 14
 GOAL_WARNING_DAYS = 7
 REPORT_FROM_DAY = 20  # the month's follow-up report is asked for from the 20th
 KINDS = ("rattelse", "missed_visit", "visit", "checklist", "report", "goal", "relief",
-         "review", "transfer", "move_in")
+         "review", "transfer", "move_in", "checklist_last_month", "open_support_info",
+         "breakdown", "joint_follow_up")
+JOINT_FOLLOW_UP_WARNING_DAYS = 7
+BREAKDOWN_WITHIN = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,10 @@ class Facts:
     review_date: date | None = None
     move_in: date | None = None  # of the current contract
     expected_transfer: date | None = None  # from the tenancy counter
+    owed_last_month: bool = False  # last month's checklist was owed (domain.tenancy_life)
+    open_support_info_due: date | None = None  # first-hand date of an approved transfer
+    breakdown_since: date | None = None  # end of a tenancy without a breakdown analysis
+    joint_follow_up: date | None = None  # earliest follow-up of an open joint action
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,33 @@ def _move_in_item(facts: Facts, today: date) -> DueItem | None:
     return _dated_item("move_in", facts, facts.move_in, MOVE_IN_WARNING_DAYS, today)
 
 
+def _last_month_checklist_item(facts: Facts, rules: Rules, today: date) -> DueItem | None:
+    if not rules.checklist_monthly or not facts.owed_last_month:
+        return None
+    last_day = today.replace(day=1) - timedelta(days=1)
+    if f"{last_day.year:04d}-{last_day.month:02d}" in facts.checklist_months:
+        return None
+    return DueItem(kind="checklist_last_month", participant_id=facts.participant_id,
+                   due=last_day, overdue=True)
+
+
+def _tenancy_items(facts: Facts, today: date) -> list[DueItem]:
+    items = []
+    if facts.open_support_info_due is not None:
+        items.append(DueItem(kind="open_support_info", participant_id=facts.participant_id,
+                             due=facts.open_support_info_due,
+                             overdue=facts.open_support_info_due < today))
+    if facts.breakdown_since is not None:
+        due = facts.breakdown_since + BREAKDOWN_WITHIN
+        items.append(DueItem(kind="breakdown", participant_id=facts.participant_id, due=due,
+                             overdue=due < today))
+    follow_up = _dated_item("joint_follow_up", facts, facts.joint_follow_up,
+                            JOINT_FOLLOW_UP_WARNING_DAYS, today)
+    if follow_up is not None:
+        items.append(follow_up)
+    return items
+
+
 def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
             to_local_date=lambda value: value.date(), zone=STOCKHOLM) -> list[DueItem]:
     """Everything due for one participant. `now` is naive UTC; `to_local_date` turns a naive
@@ -211,10 +252,12 @@ def due_for(facts: Facts, rules: Rules, today: date, now: datetime,
     where working days are counted for the one-day rule."""
     items: list[DueItem] = _rattelse_items(facts, now, to_local_date, zone)
     items += _missed_items(facts, rules) + _goal_items(facts, today)
+    items += _tenancy_items(facts, today)
     for item in (_visit_item(facts, rules, today), _checklist_item(facts, rules, today),
                  _report_item(facts, rules, today), _relief_item(facts, rules, today),
                  _review_item(facts, rules, today), _transfer_item(facts, today),
-                 _move_in_item(facts, today)):
+                 _move_in_item(facts, today),
+                 _last_month_checklist_item(facts, rules, today)):
         if item is not None:
             items.append(item)
     return items

@@ -26,6 +26,12 @@ class ParticipantFacts:
     visits: tuple[tuple[date, bool], ...] = ()  # done home visits: (local date, with soc.)
     checklist_months: frozenset[str] = field(default_factory=frozenset)  # "YYYY-MM"
     disturbances: tuple[date, ...] = ()  # occurred_on
+    # (offered_on, two apartments shown, move-in of the contract that followed or None)
+    offers: tuple[tuple[date, bool, date | None], ...] = ()
+    # (move-in, first-hand contract date) of transferred tenancies
+    transfers: tuple[tuple[date, date], ...] = ()
+    # (end date, end reason) of tenancies that ended without a transfer
+    ends: tuple[tuple[date, str], ...] = ()
 
     def phase_on(self, day: date) -> int | None:
         current = None
@@ -72,7 +78,8 @@ FIGURES: list[FigureDefinition] = [
         "retention_12", N_("Kvarboende efter 12 månader"),
         N_("Av deltagarna som flyttade in för minst 12 månader sedan (räknat till månadens sista "
         "dag): andelen som fortfarande hade ett kontrakt (andrahand eller förstahand) 12 månader "
-        "efter sin första inflyttning."), "percent"),
+        "efter sin första inflyttning. Ett uppsagt kontrakt räknas inte som boende från "
+        "uppsägningen."), "percent"),
     FigureDefinition(
         "retention_24", N_("Kvarboende efter 24 månader"),
         N_("Av deltagarna som flyttade in för minst 24 månader sedan (räknat till månadens sista "
@@ -95,7 +102,28 @@ FIGURES: list[FigureDefinition] = [
         "decision_to_move_in", N_("Tid från beslut till inflyttning"),
         N_("Mediantid i dagar från beslutsdatum till första inflyttning, för deltagare som "
         "flyttade in under månaden."), "days"),
+    FigureDefinition(
+        "offer_to_move_in", N_("Tid från erbjudande till inflyttning"),
+        N_("Mediantid i dagar från erbjudandet till inflyttningen i den valda lägenheten, för "
+        "inflyttningar under månaden."), "days"),
+    FigureDefinition(
+        "choice_of_two", N_("Erbjudanden med val mellan två lägenheter"),
+        N_("Av erbjudandena som lämnades under månaden: andelen där deltagaren fick se två "
+        "lägenheter och välja (parallellval)."), "percent"),
+    FigureDefinition(
+        "time_to_transfer", N_("Tid till förstahandskontrakt"),
+        N_("Mediantid i dagar från inflyttning till förstahandskontrakt, för överlåtelser under "
+        "månaden."), "days"),
 ]
+
+# Labels of the "ends by reason" table (the reasons of models.END_REASONS).
+END_REASON_TITLES = {
+    "terminated": N_("Uppsagd"),
+    "moved_by_choice": N_("Flyttade på egen begäran"),
+    "other_housing": N_("Flyttade till annat boende"),
+    "died": N_("Avled"),
+    "other": N_("Annat"),
+}
 
 
 def month_start(day: date) -> date:
@@ -207,6 +235,47 @@ def decision_to_move_in(people: list[ParticipantFacts], month: date) -> FigureVa
     return FigureValue(float(statistics.median(waits)), len(waits), len(waits))
 
 
+def _median_days(pairs: list[tuple[date, date]]) -> FigureValue:
+    waits = [(last - first).days for first, last in pairs]
+    if not waits:
+        return FigureValue(None)
+    return FigureValue(float(statistics.median(waits)), len(waits), len(waits))
+
+
+def offer_to_move_in(people: list[ParticipantFacts], month: date) -> FigureValue:
+    """Median days from offer to move-in, for move-ins in the month."""
+    first, last = month_start(month), month_end(month)
+    return _median_days([(offered, move_in) for person in people
+                         for offered, _two, move_in in person.offers
+                         if move_in is not None and first <= move_in <= last])
+
+
+def choice_of_two(people: list[ParticipantFacts], month: date) -> FigureValue:
+    """Share of the month's offers that showed two apartments (a real parallel choice)."""
+    first, last = month_start(month), month_end(month)
+    made = [two for person in people for offered, two, _m in person.offers
+            if first <= offered <= last]
+    return _ratio(sum(made), len(made))
+
+
+def time_to_transfer(people: list[ParticipantFacts], month: date) -> FigureValue:
+    """Median days from move-in to the first-hand contract, for transfers in the month."""
+    first, last = month_start(month), month_end(month)
+    return _median_days([(move_in, first_hand) for person in people
+                         for move_in, first_hand in person.transfers
+                         if first <= first_hand <= last])
+
+
+def ends_by_reason(people: list[ParticipantFacts], first: date, last: date) -> dict[str, int]:
+    """Tenancies that ended without a transfer in [first, last], counted per end reason."""
+    counts = {reason: 0 for reason in END_REASON_TITLES}
+    for person in people:
+        for when, reason in person.ends:
+            if first <= when <= last:
+                counts[reason if reason in counts else "other"] += 1
+    return counts
+
+
 def monthly_figures(people: list[ParticipantFacts], rule: VisitRule, month: date,
                     today: date) -> dict[str, FigureValue]:
     """Every figure of `FIGURES` for one month."""
@@ -217,6 +286,9 @@ def monthly_figures(people: list[ParticipantFacts], rule: VisitRule, month: date
         "checklists": checklists_on_time(people, month, today),
         "disturbances": disturbances_per_apartment_year(people, month, today),
         "decision_to_move_in": decision_to_move_in(people, month),
+        "offer_to_move_in": offer_to_move_in(people, month),
+        "choice_of_two": choice_of_two(people, month),
+        "time_to_transfer": time_to_transfer(people, month),
     }
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("housing", __name__)
 
-from . import checklist_routes, routes  # noqa: E402,F401
+from . import checklist_routes, routes, tenancy_routes  # noqa: E402,F401

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask import Response, abort, request, url_for
 from flask_login import current_user
@@ -26,6 +27,8 @@ from ..domain.checklists import (
     shift_month,
     version_chain,
 )
+from ..domain.tenancy import add_months
+from ..domain.tenancy_life import owes_checklist, phase_on
 from ..extensions import db
 from ..models import (
     Apartment,
@@ -34,8 +37,10 @@ from ..models import (
     Contract,
     Organisation,
     Participant,
+    PhaseChange,
     TeamMembership,
 )
+from ..queries import absences_by_participant
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
@@ -59,15 +64,16 @@ def _my_team_ids():
 def _inbox(month: str) -> list[InboxRow]:
     """One row per apartment of mine with a current tenant, and that month's checklist."""
     scope = visible_participants(current_user).with_only_columns(Participant.id)
-    pairs = db.session.execute(
-        select(Participant, Apartment)
+    triples = db.session.execute(
+        select(Participant, Apartment, Contract.move_in_date)
         .join(Contract, Contract.participant_id == Participant.id)
         .join(Apartment, Apartment.id == Contract.apartment_id)
         .where(Participant.id.in_(scope), Contract.ended_on.is_(None),
                Apartment.housing_team_id.in_(_my_team_ids()))
         .order_by(Apartment.address, Apartment.apartment_number, Participant.id)
     ).all()
-    ids = [p.id for p, _a in pairs]
+    owing = owed_ids([(p.id, move_in) for p, _a, move_in in triples], month)
+    ids = [p.id for p, _a, _m in triples]
     month_subs = list(db.session.scalars(
         select(ChecklistSubmission)
         .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
@@ -81,10 +87,12 @@ def _inbox(month: str) -> list[InboxRow]:
     texts = _item_texts({s.template_id for s in counting.values()})
     this_month = month_of(local_today())
     rows = []
-    for participant, apartment in pairs:
+    for participant, apartment, _move_in in triples:
         submission = counting.get((participant.id, month))
         if submission is not None and submission.apartment_id != apartment.id:
             submission = None  # filed for another apartment: not this one's checklist
+        if submission is None and participant.id not in owing:
+            continue  # owed nothing that month (not fas 2, moved in later, absent all month)
         row = InboxRow(participant, apartment, month_status(month, submission, this_month).status,
                        submission)
         if submission is not None:
@@ -92,6 +100,34 @@ def _inbox(month: str) -> list[InboxRow]:
                            for a in submission.answers if a.answer == "remark"]
         rows.append(row)
     return rows
+
+
+def inbox_counts(month: str) -> dict:
+    """The counts housing's home shows: the same rows as the inbox, so the numbers agree."""
+    rows = _inbox(month)
+    submitted = sum(1 for row in rows if row.status == "submitted")
+    return {"expected": len(rows), "submitted": submitted, "missing": len(rows) - submitted,
+            "month": month}
+
+
+def owed_ids(tenancies: list[tuple[int, date | None]], month: str) -> set[int]:
+    """Participants (with their current move-in) who owed the checklist for `month`: fas 2 on
+    its first day, moved in before it, not absent all of it (domain.tenancy_life)."""
+    ids = [pid for pid, _m in tenancies]
+    if not ids:
+        return set()
+    first = date.fromisoformat(f"{month}-01")
+    last = add_months(first, 1) - timedelta(days=1)
+    phases: dict[int, list] = {pid: [] for pid in ids}
+    for pid, started, phase in db.session.execute(
+            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
+            .where(PhaseChange.participant_id.in_(ids))):
+        phases[pid].append((started, phase))
+    absences = absences_by_participant(ids)
+    today = local_today()
+    return {pid for pid, move_in in tenancies
+            if owes_checklist(first, last, phase_on(phases[pid], first), move_in, None,
+                              absences.get(pid, []), today)}
 
 
 def _item_texts(template_ids) -> dict[tuple[int, str], str]:
@@ -131,7 +167,7 @@ def checklists_csv():
                      "Version", "Hyresgästen instämmer", "Antal anmärkningar", "Anmärkningar"])
     for row in rows:
         s = row.submission
-        protected = display_address(row.participant, "x") != "x"
+        protected = display_address(row.participant, "x", apartment=row.apartment) != "x"
         writer.writerow([_cell(v) for v in (
             month_label(month),
             "" if protected else row.apartment.address,

@@ -12,6 +12,8 @@ HOUSING_SEVERITIES = [
     SelectChoice("minor", _l("Mindre störning")),
     SelectChoice("rattelse", _l("Rättelseanmaning")),
     SelectChoice("serious", _l("Allvarlig störning")),
+    SelectChoice("unpaid_rent", _l("Obetald hyra")),
+    SelectChoice("very_serious", _l("Mycket allvarlig störning")),
 ]
 
 

@@ -17,6 +17,7 @@ from ..access import display_name, visible_participants
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.due import Rules
+from ..domain.tenancy_life import transfer_eligibility
 from ..domain.visits import period_bounds, visit_compliance
 from ..extensions import db
 from ..models import (
@@ -24,7 +25,6 @@ from ..models import (
     Absence,
     Apartment,
     Appointment,
-    ChecklistSubmission,
     Disturbance,
     HousingNotice,
     Participant,
@@ -36,6 +36,7 @@ from ..queries import current_contracts, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, month_key, to_local, to_utc, tz
 from . import bp
+from .checklist_routes import inbox_counts
 from .forms import DisturbanceForm
 
 ONE_DAY = timedelta(days=1)
@@ -46,16 +47,6 @@ def _scope() -> list[Participant]:
     return list(db.session.scalars(
         visible_participants(current_user).order_by(Participant.last_name, Participant.first_name)
     ))
-
-
-def _checklist_counts(people: list[Participant], month: str) -> dict:
-    expected = [p.id for p in people if p.phase == 2]
-    submitted = set(db.session.scalars(
-        select(ChecklistSubmission.participant_id).where(
-            ChecklistSubmission.participant_id.in_(expected), ChecklistSubmission.month == month)
-    )) if expected else set()
-    return {"expected": len(expected), "submitted": len(submitted),
-            "missing": len(expected) - len(submitted), "month": month}
 
 
 def _visit_counts(people: list[Participant]) -> list[dict]:
@@ -154,7 +145,7 @@ def home():
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=_checklist_counts(people, month_key(local_today())),
+        checklists=inbox_counts(month_key(local_today())),
         visit_counts=_visit_counts(people), notices=notices,
         disturbances=disturbances, absences=absences, severities=SEVERITIES,
     )
@@ -180,14 +171,32 @@ def acknowledge_notice(notice_id: int):
 TENANCIES_PER_PAGE = 50
 
 
+def _notices_by_participant(ids: list[int]) -> dict[int, list]:
+    """(occurred_on, severity) of every disturbance and notice, per participant, one query."""
+    result: dict[int, list] = {}
+    if ids:
+        for pid, occurred, severity in db.session.execute(
+                select(Disturbance.participant_id, Disturbance.occurred_on, Disturbance.severity)
+                .where(Disturbance.participant_id.in_(ids))):
+            result.setdefault(pid, []).append((occurred, severity))
+    return result
+
+
 @bp.route("/housing/tenancies")
 def tenancies():
     people = _scope()
     ids = [p.id for p in people]
     contracts = current_contracts(ids)
     counters = tenancy_for(ids, current_user.organisation, local_today())
-    rows = [{"participant": p, "contract": contracts.get(p.id), "tenancy": counters.get(p.id)}
-            for p in people]
+    notices = _notices_by_participant(ids)
+    rows = []
+    for p in people:
+        contract, counter = contracts.get(p.id), counters.get(p.id)
+        rows.append({"participant": p, "contract": contract, "tenancy": counter,
+                     # Why a transfer is (not) possible yet: counter, rent, disturbances.
+                     "eligibility": transfer_eligibility(
+                         counter, contract.kind if contract else None,
+                         bool(contract and contract.end_reason), notices.get(p.id, []))})
 
     def closeness(row):
         # Second-hand tenants closest to their expected transfer first; first-hand ones last.

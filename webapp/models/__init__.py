@@ -53,6 +53,20 @@ from .social import (
     QuarterlyFollowUp,
     SupportAssignment,
 )
+from .tenancy import (
+    BREAKDOWN_CATEGORIES,
+    END_REASONS,
+    LANDLORD_DECISIONS,
+    MEETING_PARTIES,
+    TERMINATION_CATEGORIES,
+    BreakdownAnalysis,
+    InspectionTemplate,
+    JointAction,
+    JointMeeting,
+    Offer,
+    Showing,
+    TransferCase,
+)
 
 __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
@@ -68,4 +82,7 @@ __all__ = [
     "ABSENCE_KINDS", "AGREEMENT", "DECISION_KINDS", "MISSED_REASONS", "RELIEF_KINDS",
     "CrisisPlan", "Decision", "FollowUpComment", "FollowUpReport", "MissedVisit",
     "QuarterlyFollowUp", "SupportAssignment",
+    "BREAKDOWN_CATEGORIES", "END_REASONS", "LANDLORD_DECISIONS", "MEETING_PARTIES",
+    "TERMINATION_CATEGORIES", "BreakdownAnalysis", "InspectionTemplate", "JointAction",
+    "JointMeeting", "Offer", "Showing", "TransferCase",
 ]

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import utcnow
 
-SEVERITIES = {"minor": _l("Mindre"), "rattelse": _l("Rättelseanmaning"), "serious": _l("Allvarlig")}
+SEVERITIES = {"minor": _l("Mindre"), "rattelse": _l("Rättelseanmaning"), "serious": _l("Allvarlig"),
+              # DESIGN §1b: unpaid rent is its own notice type (no amounts); a very serious
+              # disturbance lets housing call a joint meeting.
+              "unpaid_rent": _l("Obetald hyra"), "very_serious": _l("Mycket allvarlig")}
 SOURCES = {
     "landlord": _l("Hyresvärd"),
     "neighbour": _l("Granne"),

@@ -103,6 +103,12 @@ class Apartment(db.Model):
     rooms: Mapped[str] = mapped_column(String(40), default="")
     landlord: Mapped[str] = mapped_column(String(200), default="")
     apartment_number: Mapped[str] = mapped_column(String(20), default="")
+    size_sqm: Mapped[int | None] = mapped_column(Integer)
+    floor: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    area: Mapped[str] = mapped_column(String(100), default="", server_default="")  # district
+    # A protected address is masked everywhere except for directly assigned people.
+    protected_address: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
 
 class Contract(db.Model):
@@ -114,10 +120,38 @@ class Contract(db.Model):
     landlord: Mapped[str] = mapped_column(String(200), default="")
     signed_on: Mapped[date | None] = mapped_column(Date)
     move_in_date: Mapped[date | None] = mapped_column(Date)
+    # The day the tenancy really ended: keys handed back (support continues until then), death,
+    # or the second-hand contract becoming first-hand is NOT an end (see first_hand_on).
     ended_on: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    notice_days: Mapped[int | None] = mapped_column(Integer)  # 14 in Göteborg
+    # Security of tenure waived for the first two years (besittningsskydd), until this date.
+    tenure_waived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    tenure_waiver_ends_on: Mapped[date | None] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(Text, default="", server_default="")
+    keys_collected_on: Mapped[date | None] = mapped_column(Date)
+    inspection_on: Mapped[date | None] = mapped_column(Date)  # move-in inspection
+    inspection_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Termination (uppsägning) or another end: when notice was given / the end decided.
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    end_category: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    end_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    keys_returned_on: Mapped[date | None] = mapped_column(Date)
+    first_hand_on: Mapped[date | None] = mapped_column(Date)  # transfer approved: fas 3
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    # Who typed it in and when (past-dated records of existing cases show this).
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
     participant: Mapped[Participant] = relationship(back_populates="contracts")
     apartment: Mapped[Apartment] = relationship()
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+
+    @property
+    def ending(self) -> bool:
+        """Terminated or otherwise ending, keys not yet handed back."""
+        return bool(self.end_reason) and self.ended_on is None
 
 
 class Absence(db.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
@@ -104,12 +104,55 @@ def rules_by_participant(participants: list[Participant], org) -> dict[int, Rule
 
 
 def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
-    month = month_key(today)
-    found = set(db.session.scalars(
-        select(ChecklistSubmission.participant_id).distinct()
-        .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
-    ))
-    return {pid: frozenset({month}) for pid in found}
+    """This and last month's submitted checklists ("YYYY-MM") per participant."""
+    months = (month_key(today), month_key(today.replace(day=1) - timedelta(days=1)))
+    found: dict[int, set[str]] = defaultdict(set)
+    for pid, month in db.session.execute(
+        select(ChecklistSubmission.participant_id, ChecklistSubmission.month).distinct()
+        .where(ChecklistSubmission.participant_id.in_(ids),
+               ChecklistSubmission.month.in_(months))
+    ):
+        found[pid].add(month)
+    return {pid: frozenset(value) for pid, value in found.items()}
+
+
+def owed_last_month(ids: list[int], contracts: dict, today: date) -> set[int]:
+    """Who owed last month's checklist (the housing inbox's rule, domain.tenancy_life)."""
+    from ..housing.checklist_routes import owed_ids
+
+    last = today.replace(day=1) - timedelta(days=1)
+    return owed_ids([(pid, contracts[pid].move_in_date) for pid in ids if pid in contracts],
+                    month_key(last))
+
+
+def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
+    """(first-hand date of approved transfers without open-support information, end date of
+    tenancies without a breakdown analysis) per participant, in two queries."""
+    from ..models import BreakdownAnalysis, Contract, TransferCase
+
+    info = {pid: decided or created.date() for pid, decided, created in db.session.execute(
+        select(TransferCase.participant_id, TransferCase.decided_on, TransferCase.created_at)
+        .where(TransferCase.participant_id.in_(ids), TransferCase.decision == "approved",
+               TransferCase.open_support_info_on.is_(None)))}
+    analysed = select(BreakdownAnalysis.contract_id)
+    ended = {pid: when for pid, when in db.session.execute(
+        select(Contract.participant_id,
+               func.coalesce(Contract.terminated_on, Contract.ended_on))
+        .where(Contract.participant_id.in_(ids), Contract.end_reason != "",
+               Contract.id.not_in(analysed)))}
+    return info, ended
+
+
+def joint_follow_ups(ids: list[int]) -> dict[int, date]:
+    """Earliest follow-up date of a joint action not yet done, per participant."""
+    from ..models import JointAction, JointMeeting
+
+    return dict(db.session.execute(
+        select(JointMeeting.participant_id, func.min(JointAction.follow_up_on))
+        .join(JointAction, JointAction.meeting_id == JointMeeting.id)
+        .where(JointMeeting.participant_id.in_(ids), JointAction.done_on.is_(None),
+               JointAction.follow_up_on.is_not(None))
+        .group_by(JointMeeting.participant_id)).all())
 
 
 def due_facts(participants: list[Participant], org, today: date,
@@ -130,6 +173,9 @@ def due_facts(participants: list[Participant], org, today: date,
     tenancy = tenancy_for(ids, org, today)
     absences = absences_by_participant(ids)
     social = social_facts(ids, today)
+    owed = owed_last_month(ids, contracts, today)
+    info, ended = tenancy_todo(ids)
+    follow_ups = joint_follow_ups(ids)
     facts = []
     for p in participants:
         contract, counter = contracts.get(p.id), tenancy.get(p.id)
@@ -141,8 +187,12 @@ def due_facts(participants: list[Participant], org, today: date,
             booked_visits=booked.get(p.id, 0), checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,
-            move_in=contract.move_in_date if contract else None,
+            # Until the move-in is recorded, the signed contract's start date is the plan.
+            move_in=(contract.move_in_date or contract.start_date) if contract else None,
             expected_transfer=counter.expected_transfer if counter else None,
             absences=absences.get(p.id, []), **extra,
+            owed_last_month=p.id in owed,
+            open_support_info_due=info.get(p.id), breakdown_since=ended.get(p.id),
+            joint_follow_up=follow_ups.get(p.id),
         ))
     return facts

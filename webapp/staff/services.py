@@ -67,6 +67,10 @@ def due_link(item: DueItem) -> str:
         "review": "social.decisions",
         "visit": "staff.appointments",
         "checklist": "checklists.new",
+        "checklist_last_month": "checklists.new",
+        "open_support_info": "staff.tenancy",
+        "breakdown": "staff.tenancy",
+        "joint_follow_up": "staff.tenancy",
         "rattelse": "staff.events",
     }.get(item.kind, "staff.participant")
     return url_for(endpoint, participant_id=item.participant_id)
@@ -133,7 +137,8 @@ def overview(person: Participant) -> dict:
     return dict(
         participant=person, contract=contract, today=today, assignment=assignment,
         relief=relief,
-        address=display_address(person, full_address(contract.apartment)) if contract else "",
+        address=display_address(person, full_address(contract.apartment),
+                                apartment=contract.apartment) if contract else "",
         tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
         compliance=compliance, phase_since=phase_since, upcoming=upcoming,
         open_disturbances=open_disturbances, consents=consents, assigned=assigned,
