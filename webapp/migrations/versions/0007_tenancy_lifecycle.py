@@ -1,7 +1,7 @@
 """The tenancy from offer to transfer or termination (DESIGN §1b): apartments, offers,
 showings, contract details, move-in, transfer, joint meetings, breakdown analyses.
 
-Revision ID: 0004
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 00:33:48.086593
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
