@@ -34,24 +34,32 @@ from tests.test_access import expectation
 from webapp.extensions import db as _db
 from webapp.models import (
     Absence,
+    Apartment,
     AuditEvent,
+    BreakdownAnalysis,
     Consent,
+    Contract,
     CrisisPlan,
     Decision,
     FollowUpReport,
     Goal,
     GoalComment,
     HousingNotice,
+    JointAction,
+    JointMeeting,
     MissedVisit,
     Note,
+    Offer,
     OpenSupportContact,
     Plan,
     PushSubscription,
     Reminder,
     ReminderAttempt,
     ReserveKey,
+    Showing,
     Step,
     SupportAssignment,
+    TransferCase,
     User,
     utcnow,
 )
@@ -59,7 +67,8 @@ from webapp.models import (
 # Every string of organisation B contains one of these; none may reach a user of A.
 MARKERS = ("Zeta", "zeta-", "Zacharias", "Zetterqvist", "070-999 00 11")
 # Route arguments whose table the name alone does not give.
-ID_ALIASES = {"checklist_id": "checklist_submissions", "missed_id": "missed_visits"}
+ID_ALIASES = {"checklist_id": "checklist_submissions", "missed_id": "missed_visits",
+              "transfer_id": "transfer_cases", "analysis_id": "breakdown_analyses"}
 
 
 # --- organisation B ------------------------------------------------------------------------
@@ -124,6 +133,36 @@ def build_zetaby() -> dict:
                        support_given="Zeta-rapport", author_id=staff.id),
         MissedVisit(participant_id=person.id, period_start=date.today() - timedelta(days=14)),
         CrisisPlan(participant_id=person.id, signals="Zeta-signaler"),
+    ])
+    _db.session.flush()
+    # The tenancy records (issue 14): an offer with a showing, a transfer, a joint meeting with
+    # an action, a breakdown analysis of an ended contract.
+    contract = _db.session.scalar(select(Contract).where(Contract.participant_id == person.id))
+    spare = Apartment(organisation_id=org.id, address="Zetagatan 2", city="Zetaby",
+                      housing_team_id=housing.id, landlord="Zeta Bostäder AB")
+    _db.session.add(spare)
+    _db.session.flush()
+    offer = Offer(participant_id=person.id, offered_on=date.today(),
+                  first_apartment_id=contract.apartment_id, second_apartment_id=spare.id,
+                  wishes="Zeta-önskemål")
+    meeting = JointMeeting(participant_id=person.id, meets_at=now + timedelta(days=3),
+                           place="Zeta-kontoret", summary="Zeta-möte")
+    _db.session.add_all([offer, meeting])
+    _db.session.flush()
+    ended = Contract(participant_id=person.id, apartment_id=spare.id,
+                     signed_on=date.today() - timedelta(days=400),
+                     move_in_date=date.today() - timedelta(days=390),
+                     ended_on=date.today() - timedelta(days=30))
+    _db.session.add(ended)
+    _db.session.flush()
+    _db.session.add_all([
+        Showing(offer_id=offer.id, apartment_id=spare.id, starts_at=now + timedelta(days=1),
+                staff_id=staff.id, observation="Zeta-visning"),
+        TransferCase(participant_id=person.id, contract_id=contract.id,
+                     inspection_note="Zeta-besiktning"),
+        JointAction(meeting_id=meeting.id, action="Zeta-åtgärd", who="Zelda"),
+        BreakdownAnalysis(participant_id=person.id, contract_id=ended.id,
+                          what_happened="Zeta-haveri"),
     ])
     _db.session.commit()
     return {"org": org, "team": team, "housing_team": housing, "users": users,

@@ -1,6 +1,7 @@
 """The demo tells every stage of the tenancy, and its figures show an honest kvarboende."""
 from __future__ import annotations
 
+from tests.conftest import utcnow_ts
 from webapp.admin.services import figure_facts
 from webapp.demo import seed_demo
 from webapp.domain import figures as fig
@@ -20,7 +21,7 @@ from webapp.timeutil import local_today
 def test_demo_has_every_stage(app, db):
     seed_demo()
     people = {p.first_name: p for p in db.session.query(Participant)}
-    assert len(people) == 12
+    assert len(people) == 13  # issue 15 added a Stockholm-rules participant
     nadia_offer = db.session.query(Offer).filter_by(participant_id=people["Nadia"].id).one()
     assert nadia_offer.second_apartment_id and len(nadia_offer.showings) == 2
     assert not db.session.query(Contract).filter_by(participant_id=people["Nadia"].id).count()
@@ -65,6 +66,7 @@ def test_demo_pages_render_for_every_role(app, db, client):
             sess.clear()
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
+            sess["last_seen"] = utcnow_ts()  # as a real sign-in does (idle timeout)
 
     login("bostad")
     for name in ("Nadia", "Peter", "Lena", "Ahmed", "Jonas", "Olle", "Eva"):
