@@ -268,3 +268,10 @@ def test_the_demo_organisation_shows_no_first_day_guide(db, app, client):
         sess["last_seen"] = utcnow_ts()  # as a real sign-in does (idle timeout)
     page = _html(client.get("/admin/users"))
     assert "Maja Admin" in page and "Kom igång" not in page
+
+
+def test_a_support_teams_page_links_its_programme_rules(client, login_as, world):
+    login_as("admin")
+    page = _html(client.get(f"/admin/teams/{world.team.id}"))
+    assert f'href="/admin/teams/{world.team.id}/rules"' in page
+    assert client.get(f"/admin/teams/{world.team.id}/rules").status_code == 200

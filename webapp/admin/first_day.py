@@ -75,8 +75,8 @@ def step_url(key: str, facts: SetupFacts) -> str:
         role = {"staff": "staff", "social_workers": "social_worker",
                 "housing_users": "housing"}[key]
         return url_for("admin.new_user", role=role)
-    # Participants and apartments: participant creation for now; the CSV import and the
-    # apartments page are linked here when those screens are merged.
+    if key == "apartments":  # the admin brings apartments in with the caseload import
+        return url_for("admin.caseload_import_page")
     return url_for("admin.new_participant")
 
 
