@@ -268,3 +268,19 @@ def test_the_participant_sees_their_own_decision_dates(client, world, login_as, 
     page = _html(client.get("/me/home"))
     assert "Ditt beslut om stöd" in page and "2027-05-01" in page
     assert "Boendestöd Bostad först" not in page  # the decision's text is not shown
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_mina_arenden_lists_the_joint_meetings_to_attend(client, world, login_as, db):
+    from webapp.models import JointMeeting, utcnow
+
+    db.session.add(JointMeeting(participant_id=world.participant.id,
+                                meets_at=utcnow() + timedelta(days=2), place="Bostadskontoret"))
+    db.session.add(JointMeeting(participant_id=world.other.id,
+                                meets_at=utcnow() + timedelta(days=2), place="Annat kontor"))
+    db.session.commit()
+    login_as("social_worker")
+    page = _html(client.get("/social"))
+    assert "Gemensamma möten" in page and "Bostadskontoret" in page
+    assert "Annat kontor" not in page  # not this social worker's case
+    assert f'href="/participants/{world.participant.id}/tenancy"' in page

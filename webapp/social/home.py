@@ -12,7 +12,7 @@ from ..domain.rules import effective_rules
 from ..domain.social import relief_warning
 from ..domain.tenancy import add_months
 from ..extensions import db
-from ..models import Disturbance, FollowUpReport
+from ..models import Disturbance, FollowUpReport, JointMeeting
 from ..timeutil import month_key, tz
 from .queries import social_facts
 
@@ -56,10 +56,16 @@ def home_sections(user, today: date, now: datetime) -> dict:
         (Disturbance.followed_up_at.is_(None))
         | (Disturbance.received_at >= now - timedelta(days=RECENT_DAYS)))
         .order_by(Disturbance.received_at.desc())).all() if ids else []
+    # Joint meetings after a very serious disturbance (DESIGN §1b): social services attend.
+    meetings = db.session.scalars(select(JointMeeting).where(
+        JointMeeting.participant_id.in_(ids),
+        JointMeeting.meets_at >= now - timedelta(days=1))
+        .order_by(JointMeeting.meets_at, JointMeeting.id)).all() if ids else []
     zone = tz()
     return dict(
         people=by_id, reviews=reviews, unread=unread, missing_reports=missing_reports,
         previous_month=previous, relief=relief, disturbances=disturbances, today=today, now=now,
+        meetings=meetings,
         deadline=lambda d: follow_up_deadline(d, zone),
         overdue=lambda d: is_overdue(d, now, zone),
     )
