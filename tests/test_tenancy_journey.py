@@ -99,11 +99,20 @@ def test_offer_of_two_showings_choice_contract_move_in(client, login_as, db, wor
                 data={"attended": "yes", "observation": "Ljus och lugn"})
     db.session.refresh(showing)
     assert showing.attended is True and showing.observation == "Ljus och lugn"
+    # Staff write the participant's wishes down with them (Gävle's matching).
+    page = client.get(f"/participants/{newcomer.id}/tenancy").get_data(as_text=True)
+    assert f"/tenancy/offers/{offer.id}/wishes" in page
+    assert client.post(f"/participants/{newcomer.id}/tenancy/offers/{offer.id}/wishes",
+                       data={"wishes": "Nära havet och en buss"}).status_code == 303
+    db.session.refresh(offer)
+    assert offer.wishes == "Nära havet och en buss"
     login_as("social_worker")
     page = client.get(f"/participants/{newcomer.id}/tenancy").get_data(as_text=True)
     assert "Ljus och lugn" in page and "Första gatan 1" in page
     assert client.post(f"/participants/{newcomer.id}/tenancy/showings/{showing.id}",
                        data={"attended": "no"}).status_code == 403
+    assert client.post(f"/participants/{newcomer.id}/tenancy/offers/{offer.id}/wishes",
+                       data={"wishes": "x"}).status_code == 403
 
     login_as("housing")
     client.post(f"/housing/offers/{offer.id}/choice", data={

@@ -103,6 +103,22 @@ def tenancy_showing_new(participant_id: int, offer_id: int):
     return _back(person.id)
 
 
+@bp.route("/participants/<int:participant_id>/tenancy/offers/<int:offer_id>/wishes",
+          methods=["POST"])
+def tenancy_offer_wishes(participant_id: int, offer_id: int):
+    """Staff write down the participant's wishes with them (Gävle's matching, DESIGN §1b)."""
+    person = get_participant_or_404(participant_id, need="tenancy_observe")
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.participant_id != person.id:
+        abort(404)
+    offer.wishes = (request.form.get("wishes") or "").strip()[:2000]
+    record("update", participant_id=person.id, object_type="offer", object_id=offer.id,
+           detail="önskemål")
+    db.session.commit()
+    flash(_("Önskemålen är sparade."), "info")
+    return _back(person.id)
+
+
 @bp.route("/participants/<int:participant_id>/tenancy/showings/<int:showing_id>",
           methods=["POST"])
 def tenancy_showing_record(participant_id: int, showing_id: int):
