@@ -218,3 +218,20 @@ def test_admin_cannot_touch_other_organisations_user(db, client, login_as, world
     login_as("admin")
     assert client.get(f"/admin/users/{other.id}").status_code == 404
     assert client.post(f"/admin/users/{other.id}/deactivate").status_code == 404
+
+
+def test_a_known_decision_date_on_the_participant_form_becomes_a_decision(client, login_as,
+                                                                          world, db):
+    from datetime import date
+
+    from webapp.models import Decision, Participant
+
+    login_as("admin")
+    response = client.post("/admin/participants/new", data={
+        "first_name": "Britt", "last_name": "Berg", "team_id": world.team.id, "phase": 2,
+        "decision_date": "2025-06-01"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    britt = db.session.query(Participant).filter_by(first_name="Britt").one()
+    decision = db.session.query(Decision).filter_by(participant_id=britt.id).one()
+    assert (decision.kind, decision.decided_on) == ("support", date(2025, 6, 1))
+    assert britt.decision_date == date(2025, 6, 1)

@@ -8,6 +8,7 @@ from webapp.models import (
     AuditEvent,
     BreakdownAnalysis,
     Contract,
+    Decision,
     Participant,
     PhaseChange,
 )
@@ -74,6 +75,13 @@ def test_import_page_dry_run_saves_nothing_then_imports(client, login_as, db, wo
     assert contract.kind == "first_hand" and contract.move_in_date == date(2023, 2, 10)
     assert contract.entered_by_id == world.users["admin"].id and contract.entered_at
     assert db.session.query(AuditEvent).filter_by(action="import").count() == 1
+    # The decision date comes in as the participant's support decision (issue 15's history).
+    karin = db.session.query(Participant).filter_by(first_name="Karin").one()
+    decision = db.session.query(Decision).filter_by(participant_id=karin.id).one()
+    assert (decision.kind, decision.decided_on) == ("support", date(2025, 1, 15))
+    assert karin.decision_date == date(2025, 1, 15)
+    lisa = db.session.query(Participant).filter_by(first_name="Lisa").one()
+    assert db.session.query(Decision).filter_by(participant_id=lisa.id).count() == 0
 
 
 def test_coordinator_reads_breakdown_analyses(client, login_as, db, world):

@@ -37,6 +37,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
+from ..social.services import record_known_decision
 from ..timeutil import format_month, local_today, month_key, month_name, to_local
 from . import audit_words, bp, services  # noqa: F401 (audit_words: a template global)
 from .forms import (
@@ -319,6 +320,7 @@ def new_participant():
     db.session.add(Plan(participant_id=participant.id, updated_by_id=current_user.id))
     record("create", participant_id=participant.id, object_type="participant",
            object_id=participant.id)
+    record_known_decision(participant, form.decision_date.data, current_user)
     db.session.commit()
     flash(_("%(name)s är tillagd.", name=display_name(participant)), "info")
     return redirect(url_for("admin.participants"))

@@ -27,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
+from ..social.services import record_known_decision
 from ..tenancy_services import INSPECTION_V1, template_items
 from ..timeutil import local_today
 from . import bp
@@ -115,6 +116,7 @@ def _save(result) -> int:
         db.session.add(person)
         db.session.flush()
         db.session.add(Plan(participant_id=person.id))
+        record_known_decision(person, d.get("decision_date"), current_user)
         history = {row.phase: d["phase_from"]}
         if row.phase >= 2 and d.get("move_in"):
             history.setdefault(2, d["move_in"])

@@ -136,6 +136,17 @@ def save_decision(person: Participant, decision: Decision, user, supersede: bool
     sync_decision_dates(person)
 
 
+def record_known_decision(person: Participant, decided_on: date | None, user) -> None:
+    """A support decision already taken before Bofast (the admin's participant form, the
+    caseload import): stored as a Decision, so its history and review date follow the same
+    rules as one the social worker records."""
+    if decided_on is None:
+        return
+    save_decision(person, Decision(participant_id=person.id, kind="support",
+                                   decided_on=decided_on, starts_on=decided_on,
+                                   recorded_by_id=user.id), user, supersede=False)
+
+
 def sync_decision_dates(person: Participant) -> None:
     decisions = db.session.scalars(select(Decision).where(
         Decision.participant_id == person.id)).all()
