@@ -219,8 +219,19 @@ def test_transfer_inspection_request_and_approval_start_fas_3(client, login_as, 
 
     items = json.loads(transfer.template.items_json)
     answers |= {f"item_{item['key']}": "ok" for item in items}
-    assert client.post(f"/housing/transfers/{transfer.id}/inspection",
-                       data=answers).status_code == 302
+    # A remark says what it is about; what was typed stays in the form.
+    first = items[0]["key"]
+    response = client.post(f"/housing/transfers/{transfer.id}/inspection",
+                           data=answers | {f"item_{first}": "remark"})
+    assert response.status_code == 422
+    assert "Skriv vad anmärkningen gäller." in response.get_data(as_text=True)
+    assert client.post(f"/housing/transfers/{transfer.id}/inspection", data=answers | {
+        f"item_{first}": "remark", f"note_{first}": "Fläkten i köket saknas"}).status_code == 302
+    db.session.refresh(transfer)
+    assert transfer.remark_count == 1
+    assert transfer.inspection_remarks == [(items[0]["text"], "Fläkten i köket saknas")]
+    page = client.get(f"/housing/tenancies/{transfer.participant_id}").get_data(as_text=True)
+    assert "Fläkten i köket saknas" in page
     client.post(f"/housing/transfers/{transfer.id}/request",
                 data={"requested_on": TODAY.isoformat()})
     response = client.post(f"/housing/transfers/{transfer.id}/decision", data={

@@ -183,9 +183,25 @@ INSPECTION_ANSWERS = {"ok": _l("OK"), "remark": _l("Anmärkning")}
 
 
 def inspection_form(items: list[dict], **kwargs) -> InspectionForm:
-    fields = {f"item_{item['key']}": RadioField(
-        item["text"], choices=label_choices(INSPECTION_ANSWERS),
-        validators=[InputRequired(_l("Svara OK eller Anmärkning."))]) for item in items}
+    fields = {}
+    for item in items:
+        fields[f"item_{item['key']}"] = RadioField(
+            item["text"], choices=label_choices(INSPECTION_ANSWERS),
+            validators=[InputRequired(_l("Svara OK eller Anmärkning."))])
+        fields[f"note_{item['key']}"] = TextAreaField(
+            _l("Vad gäller anmärkningen?"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = InspectionForm.validate(self, extra_validators)
+        for item in items:  # a remark says what it is about, as on the monthly checklist
+            note = getattr(self, f"note_{item['key']}")
+            if getattr(self, f"item_{item['key']}").data == "remark" and not (
+                    note.data or "").strip():
+                note.errors = [*note.errors, _l("Skriv vad anmärkningen gäller.")]
+                ok = False
+        return ok
+
+    fields["validate"] = validate
     return type("ItemsInspectionForm", (InspectionForm,), fields)(**kwargs)
 
 

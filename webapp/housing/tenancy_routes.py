@@ -384,7 +384,9 @@ def transfer_inspection(transfer_id: int):
     form = inspection_form(items)
 
     def save(form):
-        answers = {item["key"]: getattr(form, f"item_{item['key']}").data for item in items}
+        answers = {item["key"]: {
+            "answer": getattr(form, f"item_{item['key']}").data,
+            "note": (getattr(form, f"note_{item['key']}").data or "").strip()} for item in items}
         transfer.answers_json = json.dumps(answers)
         transfer.inspection_done_on = form.inspection_done_on.data
         transfer.inspection_note = (form.inspection_note.data or "").strip()

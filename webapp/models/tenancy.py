@@ -145,10 +145,28 @@ class TransferCase(db.Model):
     template = relationship("InspectionTemplate")
 
     @property
+    def inspection_answers(self) -> dict[str, tuple[str, str]]:
+        """Item key -> (answer, remark text). Early answers were stored as a bare string."""
+        raw = json.loads(self.answers_json) if self.answers_json else {}
+        return {key: (value, "") if isinstance(value, str)
+                else (value.get("answer", ""), value.get("note", ""))
+                for key, value in raw.items()}
+
+    @property
+    def inspection_remarks(self) -> list[tuple[str, str]]:
+        """(item text, remark) of every item answered "Anmärkning", in the template's order."""
+        items = json.loads(self.template.items_json) if self.template else []
+        answers = self.inspection_answers
+        ordered = [i["key"] for i in items] + [k for k in answers if k not in
+                                               {i["key"] for i in items}]
+        texts = {i["key"]: i["text"] for i in items}
+        return [(texts.get(key, key), answers[key][1]) for key in ordered
+                if key in answers and answers[key][0] == "remark"]
+
+    @property
     def remark_count(self) -> int:
         """Items answered "Anmärkning" on the transfer inspection."""
-        answers = json.loads(self.answers_json) if self.answers_json else {}
-        return sum(1 for value in answers.values() if value == "remark")
+        return sum(1 for answer, _note in self.inspection_answers.values() if answer == "remark")
 
 
 class JointMeeting(db.Model):
