@@ -4,14 +4,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context
-
-from .domain.push_plan import MONTHS_SV, WEEKDAYS_SV  # noqa: E402,F401 - one list
-
-# Fixed lists rather than strftime: the C library's locale must not decide the language.
-_WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"]
 
 
 def tz() -> ZoneInfo:
@@ -44,37 +38,36 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _english() -> bool:
+def _locale() -> str:
     """English pages get English dates; everything else (CLI, jobs, Swedish pages) Swedish."""
     if not has_request_context():
-        return False
+        return "sv"
     from flask_babel import get_locale
 
-    return str(get_locale()) == "en"
+    return "en" if str(get_locale()) == "en" else "sv"
 
 
+# Babel's CLDR data names the days and months (never the C library's locale).
 def format_day(value: date) -> str:
     """'tisdag 3 mars' ('Tuesday 3 March' on English pages)"""
-    if _english():
-        return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {_MONTHS_EN[value.month - 1]}"
-    return f"{WEEKDAYS_SV[value.weekday()]} {value.day} {MONTHS_SV[value.month - 1]}"
+    return babel_dates.format_date(value, "EEEE d MMMM", locale=_locale())
 
 
 def month_name(month: int, short: bool = False) -> str:
     """'mars' ('March' on English pages); `short` gives the first three letters for charts."""
-    name = (_MONTHS_EN if _english() else MONTHS_SV)[month - 1]
+    name = babel_dates.format_date(date(2000, month, 1), "LLLL", locale=_locale())
     return name[:3] if short else name
 
 
 def format_month(value: date) -> str:
     """'mars 2026' ('March 2026' on English pages)."""
-    return f"{month_name(value.month)} {value.year}"
+    return babel_dates.format_date(value, "LLLL y", locale=_locale())
 
 
 def format_datetime(value: datetime) -> str:
     """Naive UTC -> 'tisdag 3 mars kl 10:00' in local time."""
     local = to_local(value)
-    return f"{format_day(local.date())} {'at' if _english() else 'kl'} {local:%H:%M}"
+    return f"{format_day(local.date())} {'at' if _locale() == 'en' else 'kl'} {local:%H:%M}"
 
 
 def format_time(value: datetime) -> str:

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from .disturbances import contact_deadline
 from .visits import period_bounds
 
-# Swedish day and month names (timeutil re-exports them for the pages).
-WEEKDAYS_SV = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
-MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
 QUIET_START = time(21, 0)
 QUIET_END = time(8, 0)
 # Staff reminders pushed out of quiet hours backwards land here (the last calm moment).
@@ -98,7 +96,8 @@ def day_words(when: date, today: date) -> str:
         return "idag"
     if when == today + timedelta(days=1):
         return "imorgon"
-    return f"{WEEKDAYS_SV[when.weekday()]} {when.day} {MONTHS_SV[when.month - 1]}"
+    # Lock-screen texts are Swedish (the reminder is planned without a request).
+    return format_date(when, "EEEE d MMMM", locale="sv")
 
 
 def appointment_word(kind: str) -> str:
