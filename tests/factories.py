@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from webapp.auth.services import hash_password
-from webapp.demo import ensure_default_template
+from webapp.checklist_defaults import ensure_default_template
 from webapp.extensions import db
 from webapp.models import (
     Apartment,

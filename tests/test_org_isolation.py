@@ -75,7 +75,7 @@ ID_ALIASES = {"checklist_id": "checklist_submissions", "missed_id": "missed_visi
 
 def build_zetaby() -> dict:
     """A complete second organisation; returns its main objects by name."""
-    from webapp.demo import ensure_default_template
+    from webapp.checklist_defaults import ensure_default_template
 
     org = make_org("Zetaby kommun", preset="stockholm")
     org.oncall_phone = "070-999 00 11"

@@ -1,7 +1,8 @@
 """The shipped checklist template versions (CHECKLIST.md) as data: checklist_v1.json, _v2.json.
 
-Version 1 is created by `demo.ensure_default_template`; version 2 is added on top of it for an
-organisation still on the shipped version 1 (migration 0007 does the same for existing data).
+Every organisation starts with version 1 (`ensure_default_template`); version 2 is added on top
+of it for an organisation still on the shipped version 1 (migration 0004 does the same for
+existing data). Submitted checklists keep the version they were filled on.
 """
 from __future__ import annotations
 
@@ -17,14 +18,8 @@ def shipped(version: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def ensure_checklist_v2(org: Organisation) -> ChecklistTemplate:
-    """Add version 2 unless the organisation already has a version after 1; the caller commits."""
-    from .demo import ensure_default_template
-
-    newest = ensure_default_template(org)
-    if newest.version != 1:
-        return newest
-    data = shipped(2)
+def _add_shipped(org: Organisation, version: int) -> ChecklistTemplate:
+    data = shipped(version)
     template = ChecklistTemplate(organisation_id=org.id, version=data["version"],
                                  title=data["title"], active=True)
     db.session.add(template)
@@ -33,3 +28,18 @@ def ensure_checklist_v2(org: Organisation) -> ChecklistTemplate:
         db.session.add(ChecklistItem(template_id=template.id, position=position, **item))
     db.session.flush()
     return template
+
+
+def ensure_default_template(org: Organisation) -> ChecklistTemplate:
+    """The organisation's newest template; version 1 is created when it has none."""
+    existing = db.session.scalar(
+        db.select(ChecklistTemplate).where(ChecklistTemplate.organisation_id == org.id)
+        .order_by(ChecklistTemplate.version.desc())
+    )
+    return existing if existing is not None else _add_shipped(org, 1)
+
+
+def ensure_checklist_v2(org: Organisation) -> ChecklistTemplate:
+    """Add version 2 unless the organisation already has a version after 1; the caller commits."""
+    newest = ensure_default_template(org)
+    return newest if newest.version != 1 else _add_shipped(org, 2)

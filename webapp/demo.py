@@ -1,12 +1,10 @@
 """The demo organisation of DESIGN §10 (`flask --app webapp seed-demo`, idempotent)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from .auth.services import hash_password
-from .checklist_defaults import ensure_checklist_v2
+from .checklist_defaults import ensure_checklist_v2, ensure_default_template
 from .demo_install import seed_install_demo
 from .demo_phone import seed_followups
 from .demo_social import seed_social
@@ -17,9 +15,7 @@ from .models import (
     Apartment,
     Appointment,
     ChecklistAnswer,
-    ChecklistItem,
     ChecklistSubmission,
-    ChecklistTemplate,
     Consent,
     Contract,
     Disturbance,
@@ -51,25 +47,6 @@ DEMO_LOGINS = [
     ("bostad", "bostadsförvaltning"),
     ("kalle", "deltagare"),
 ]
-
-
-def ensure_default_template(org: Organisation) -> ChecklistTemplate:
-    """Version 1 of the checklist is CHECKLIST.md, shipped as checklist_v1.json."""
-    existing = db.session.scalar(
-        db.select(ChecklistTemplate).where(ChecklistTemplate.organisation_id == org.id)
-        .order_by(ChecklistTemplate.version.desc())
-    )
-    if existing is not None:
-        return existing
-    data = json.loads((Path(__file__).parent / "checklist_v1.json").read_text(encoding="utf-8"))
-    template = ChecklistTemplate(organisation_id=org.id, version=data["version"],
-                                 title=data["title"], active=True)
-    db.session.add(template)
-    db.session.flush()
-    for position, item in enumerate(data["items"]):
-        db.session.add(ChecklistItem(template_id=template.id, position=position, **item))
-    db.session.flush()
-    return template
 
 
 def _user(org, username, name, role, phone="", totp=True) -> User:

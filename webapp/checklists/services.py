@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..demo import ensure_default_template
+from ..checklist_defaults import ensure_default_template
 from ..domain.checklists import AnswerInput, counting_submissions, month_of
 from ..domain.followups import FollowupInput, open_followups
 from ..extensions import db
