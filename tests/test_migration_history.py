@@ -239,3 +239,20 @@ def test_released_migrations_import_no_app_code():
                 assert not (node.module or "").startswith("webapp"), f"{path.name} imports app code"
             elif isinstance(node, ast.Import):
                 assert all(not a.name.startswith("webapp") for a in node.names), path.name
+
+
+def test_0002_runs_exactly_the_statements_it_was_released_with():
+    """0002 was changed once, on issue 12's request, only to inline its SQL instead of importing
+    it from the app: the statements are the ones the released version ran (the app's)."""
+    import importlib.util
+
+    from tests.conftest import repo_root
+    from webapp.models.audit import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
+
+    path = repo_root() / "webapp/migrations/versions/0002_audit_append_only.py"
+    spec = importlib.util.spec_from_file_location("released_0002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.APPEND_ONLY_SQLITE == APPEND_ONLY_SQLITE
+    assert module.APPEND_ONLY_POSTGRESQL == APPEND_ONLY_POSTGRESQL
+    assert (module.revision, module.down_revision) == ("0002", "0001")
