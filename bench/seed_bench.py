@@ -46,14 +46,27 @@ def bulk(conn, table, rows) -> int:
     """COPY the rows in (every row carries every column it needs: no Python-side defaults)."""
     if not rows:
         return 0
+    count = len(rows)
     columns = list(rows[0])
+    # Columns added by later migrations get their model default, so the seed keeps up with the
+    # schema without listing every new column here.
+    defaults = {}
+    for column in table.columns:
+        if column.name in columns or column.default is None:
+            continue
+        if column.default.is_scalar:
+            defaults[column.name] = column.default.arg
+        elif column.default.is_callable:
+            defaults[column.name] = column.default.arg(None)
+    columns += list(defaults)
+    rows = ({**defaults, **row} for row in rows)
     raw = conn.connection.driver_connection  # psycopg 3
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
         for row in rows:
             copy.write_row([row[column] for column in columns])
-    return len(rows)
+    return count
 
 
 def seed(participants: int, per_participant: int, seed_value: int = 2026) -> dict[str, int]:
