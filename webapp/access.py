@@ -64,6 +64,7 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
     "auth.logout": ANY_USER,
     "auth.change_password": ANY_USER,
     "staff.today": STAFF,
+    "staff.colleague_visits": STAFF,
     "pwa.manifest": PUBLIC,
     "pwa.service_worker": PUBLIC,
     "pwa.offline": PUBLIC,

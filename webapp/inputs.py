@@ -84,3 +84,9 @@ def install_date_bounds() -> None:
 
         process_formdata._bounded = True
         cls.process_formdata = process_formdata
+
+
+def page_arg(name: str = "page") -> int:
+    """A ?page= number ≥ 1; nonsense is page 1 and a huge number is capped (the caller clamps
+    it to the pages there are), so no OFFSET ever overflows."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_DB_INT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,8 @@ OUTCOMES = {"done": _l("Genomfört"), "not_met": _l("Inte träffad"), "cancelled
 
 class Appointment(db.Model):
     __tablename__ = "appointments"
+    # Every caseload query asks "these participants, this time window" (Idag, the visit rule).
+    __table_args__ = (Index("ix_appointments_participant_starts", "participant_id", "starts_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -70,7 +72,13 @@ class ChecklistSubmission(db.Model):
 
 class ChecklistAnswer(db.Model):
     __tablename__ = "checklist_answers"
-    __table_args__ = (UniqueConstraint("submission_id", "item_key"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "item_key"),
+        # Few answers carry a follow-up; Idag looks only for those (partial index).
+        Index("ix_checklist_answers_followup", "submission_id",
+              postgresql_where=text("followup_action <> ''"),
+              sqlite_where=text("followup_action <> ''")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("checklist_submissions.id"), index=True)
     item_key: Mapped[str] = mapped_column(String(50))

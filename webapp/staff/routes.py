@@ -10,19 +10,18 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import idempotency
-from ..access import display_name, get_participant_or_404, visible_participants
+from ..access import display_name, get_participant_or_404
 from ..audit import record
 from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
-from ..checklists.services import followups_open
-from ..domain.due import DueItem, Rules, due_items, visit_missing
-from ..domain.worklist import group_by_participant, next_visit
+from ..domain.due import Rules, visit_missing
 from ..extensions import db
+from ..inputs import page_arg
 from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
-from ..queries import current_contracts
 from ..rendering import is_fragment_request, render, wants_json
-from ..timeutil import local_day_bounds_utc, local_now, local_today, to_local, tz
+from ..timeutil import local_day_bounds_utc, local_now, local_today
 from ..urls import public_url
 from . import bp, caseload, services
+from . import today as today_page
 from .forms import OutcomeForm
 
 
@@ -31,40 +30,40 @@ def _staff_template_values() -> dict:
     return dict(kinds=APPOINTMENT_KINDS, outcomes=OUTCOMES, new_key=lambda: uuid4().hex)
 
 
-def _caseload() -> list:
-    people = db.session.scalars(visible_participants(current_user)).all()
-    return caseload.sort_by_name(people, display_name)
-
-
 @bp.route("/today")
 def today():
+    """Today's visits, then "Att göra" a page at a time (staff/today.py sizes both)."""
     day, now, org = local_today(), utcnow(), current_user.organisation
-    people = _caseload()
-    facts = caseload.due_facts(people, org, day, now)
-    items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date(),
-                      zone=tz(), rules_by_participant=caseload.rules_by_participant(people, org))
-    # Open follow-ups of checklist remarks join the worklist until marked done.
-    followups = {f.answer_id: f for f in followups_open([p.id for p in people])}
-    items = items + [DueItem(kind="followup", participant_id=f.participant_id, due=f.due,
-                             overdue=f.due < day, object_id=f.answer_id)
-                     for f in followups.values()]
-    appointments = caseload.appointments_on([p.id for p in people], day)
-    visiting = {a.participant_id for a in appointments}
-    contracts = current_contracts(sorted(visiting))
-    coming = next_visit(appointments, now)
+    people = today_page.people_of(current_user)
+    work = today_page.worklist(people, org, day, now, page_arg())
+    if is_fragment_request() and request.args.get("page"):
+        return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
+                      people={p.id: p for p in people}, due_link=services.due_link,
+                      followup_owners=FOLLOWUP_OWNERS)
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
-                  people={p.id: p for p in people}, appointments=appointments,
-                  addresses={pid: services.full_address(c.apartment)
-                             for pid, c in contracts.items()},
-                  next_id=coming.id if coming else None, tel_href=services.tel_href,
-                  items=items, groups=group_by_participant(items), due_link=services.due_link,
-                  followups=followups, followup_owners=FOLLOWUP_OWNERS)
+                  people={p.id: p for p in people},
+                  visits=today_page.day_visits(people, current_user, day, now),
+                  colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=services.tel_href,
+                  work=work, due_link=services.due_link, followup_owners=FOLLOWUP_OWNERS)
+
+
+@bp.route("/today/visits")
+def colleague_visits():
+    """Colleagues' visits today, a page at a time (collapsed on Idag)."""
+    people = today_page.people_of(current_user)
+    visits = today_page.day_visits(people, current_user, local_today(), utcnow()).colleagues
+    last = today_page.pages(len(visits), today_page.VISITS_PER_PAGE)
+    page = min(page_arg(), last)
+    size = today_page.VISITS_PER_PAGE
+    return render("staff/colleague_visits.html", visits=visits[(page - 1) * size:page * size],
+                  total=len(visits), page=page, pages=last, people={p.id: p for p in people},
+                  day=local_today())
 
 
 @bp.route("/participants")
 def participants():
     query = (request.args.get("q") or "").strip()[:100]
-    people = _caseload()
+    people = today_page.people_of(current_user)
     if query:  # on the name as shown, so a masked identity is never found by its real name
         people = [p for p in people if query.casefold() in display_name(p).casefold()]
     ids, org, now = [p.id for p in people], current_user.organisation, utcnow()

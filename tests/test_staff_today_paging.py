@@ -1,0 +1,87 @@
+"""Idag at any caseload (issue 17): "Att göra" a page of groups at a time, colleagues' visits
+collapsed to a line each with the rest on /today/visits."""
+from __future__ import annotations
+
+import re
+
+from tests.factories import local_at, make_appointment, make_participant, make_user
+from webapp.staff.today import COLLEAGUE_VISITS_SHOWN, GROUPS_PER_PAGE, VISITS_PER_PAGE
+from webapp.timeutil import local_today
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _due_groups(html: str) -> list[str]:
+    return re.findall(r'<li class="due-item[^"]*">\s*<h3><a href="/participants/(\d+)"', html)
+
+
+def test_the_worklist_shows_one_page_of_groups_and_appends_the_next(client, world, login_as,
+                                                                   db):
+    login_as("staff")
+    for n in range(GROUPS_PER_PAGE + 3):  # fas 2 without a visit: every one has something due
+        make_participant(world.org, world.team, "Deltagare", f"Nummer {n:02d}")
+    db.session.commit()
+    page = _html(client.get("/today"))
+    first = _due_groups(page)
+    assert len(first) == GROUPS_PER_PAGE
+    assert 'hx-get="/today?page=2"' in page and 'href="/today?page=2#due-heading"' in page
+    rest = client.get("/today?page=2", headers={"HX-Request": "true"})
+    assert rest.status_code == 200 and "<html" not in _html(rest)
+    second = _due_groups(_html(rest))
+    assert second and not set(first) & set(second)
+    assert 'hx-get="/today?page=3"' not in _html(rest)  # the last page has no "more" link
+    assert len(first) + len(second) >= GROUPS_PER_PAGE + 3
+    # Without JavaScript the link opens the page itself; a huge page number is the last page.
+    whole = client.get("/today?page=2")
+    assert "<html" in _html(whole) and _due_groups(_html(whole)) == second
+    assert _due_groups(_html(client.get("/today?page=99999999999"))) == second
+
+
+def test_colleagues_visits_are_one_line_each_and_the_rest_on_their_own_page(client, world,
+                                                                           login_as, db):
+    staff = login_as("staff")
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team],
+                          display_name="Kim Kollega")
+    today = local_today()
+    count = COLLEAGUE_VISITS_SHOWN + 5
+    people = [make_participant(world.org, world.team, "Besökt", f"Nummer {n:02d}")
+              for n in range(count)]
+    theirs = [make_appointment(person, colleague, local_at(today, 8 + n % 12, n % 60))
+              for n, person in enumerate(people)]
+    mine = make_appointment(world.participant, staff, local_at(today, 23, 50))
+    db.session.commit()
+    page = _html(client.get("/today"))
+    visits = page.split('id="visits-heading"')[1].split('id="due-heading"')[0]
+    # Mine in full, with the quick form; a colleague's as a link to its outcome page.
+    assert f'action="/participants/{world.participant.id}/appointments/{mine.id}/outcome"' \
+        in visits
+    assert f"Kollegornas besök idag ({count})" in visits
+    links = re.findall(r'href="/participants/\d+/appointments/(\d+)/outcome"', visits)
+    assert len(links) == COLLEAGUE_VISITS_SHOWN
+    assert not any(f'action="/participants/{a.participant_id}/appointments/{a.id}/outcome"'
+                   in visits for a in theirs)
+    assert 'href="/today/visits"' in visits
+    every = _html(client.get("/today/visits"))
+    listed = re.findall(r'href="/participants/\d+/appointments/(\d+)/outcome"', every)
+    assert sorted(int(i) for i in listed) == sorted(a.id for a in theirs)
+    assert "Kim Kollega" in every and str(mine.id) not in listed
+
+
+def test_the_colleague_visits_page_is_paged(client, world, login_as, db):
+    login_as("staff")
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team])
+    today = local_today()
+    for n in range(VISITS_PER_PAGE + 1):
+        person = make_participant(world.org, world.team, "Besökt", f"Nummer {n:02d}")
+        make_appointment(person, colleague, local_at(today, 1 + n % 20, n % 60))
+    db.session.commit()
+    first = _html(client.get("/today/visits"))
+    assert len(re.findall(r"/outcome\"", first)) == VISITS_PER_PAGE
+    assert 'href="/today/visits?page=2"' in first
+    last = _html(client.get("/today/visits?page=2"))
+    assert len(re.findall(r"/outcome\"", last)) == 1
+    outcome_links = re.compile(r'href="/participants/\d+/appointments/\d+/outcome"')
+    assert outcome_links.findall(_html(client.get("/today/visits?page=abc"))) == \
+        outcome_links.findall(first)
