@@ -40,7 +40,7 @@ from ..models import (
     PhaseChange,
     TeamMembership,
 )
-from ..queries import absences_by_participant
+from ..queries import absences_by_participant, among
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
@@ -76,7 +76,7 @@ def _inbox(month: str) -> list[InboxRow]:
     ids = [p.id for p, _a, _m in triples]
     month_subs = list(db.session.scalars(
         select(ChecklistSubmission)
-        .where(ChecklistSubmission.participant_id.in_(ids), ChecklistSubmission.month == month)
+        .where(among(ChecklistSubmission.participant_id, ids), ChecklistSubmission.month == month)
         .options(selectinload(ChecklistSubmission.answers))
     )) if ids else []
     replaced = set(db.session.scalars(
@@ -121,7 +121,7 @@ def owed_ids(tenancies: list[tuple[int, date | None]], month: str) -> set[int]:
     phases: dict[int, list] = {pid: [] for pid in ids}
     for pid, started, phase in db.session.execute(
             select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
-            .where(PhaseChange.participant_id.in_(ids))):
+            .where(among(PhaseChange.participant_id, ids))):
         phases[pid].append((started, phase))
     absences = absences_by_participant(ids)
     today = local_today()

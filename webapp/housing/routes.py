@@ -32,7 +32,7 @@ from ..models import (
     VisitOutcome,
     utcnow,
 )
-from ..queries import current_contracts, tenancy_for
+from ..queries import among, current_contracts, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, month_key, to_local, to_utc, tz
 from . import bp
@@ -63,7 +63,7 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
             select(Appointment.participant_id, Appointment.starts_at,
                    Appointment.with_social_services)
             .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-            .where(Appointment.participant_id.in_(ids),
+            .where(among(Appointment.participant_id, ids),
                    Appointment.kind.in_(sorted(rule.counted_kinds)),
                    VisitOutcome.outcome == "done",
                    Appointment.starts_at >= utcnow() - timedelta(days=70))
@@ -79,7 +79,7 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
 def _notices(by_id: dict[int, Participant]) -> list[dict]:
     since = utcnow() - timedelta(days=RECENT_DAYS)
     rows = db.session.scalars(
-        select(HousingNotice).where(HousingNotice.participant_id.in_(list(by_id)))
+        select(HousingNotice).where(among(HousingNotice.participant_id, list(by_id)))
         .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
         .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc())
     ).all() if by_id else []
@@ -109,7 +109,7 @@ def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
                Disturbance.letter_sent_at, Disturbance.copy_received_at,
                Disturbance.contacted_at,
                Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
-        .where(Disturbance.participant_id.in_(list(by_id)))
+        .where(among(Disturbance.participant_id, list(by_id)))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
                | Disturbance.followed_up_at.is_(None))
         .order_by(Disturbance.received_at.desc())
@@ -128,7 +128,7 @@ def _absences(by_id: dict[int, Participant]) -> list[dict]:
     since = local_today() - timedelta(days=RECENT_DAYS)
     rows = db.session.execute(
         select(Absence.participant_id, Absence.start_date, Absence.end_date)
-        .where(Absence.participant_id.in_(list(by_id)))
+        .where(among(Absence.participant_id, list(by_id)))
         .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
         .order_by(Absence.start_date.desc())
     ).all()
@@ -177,7 +177,7 @@ def _notices_by_participant(ids: list[int]) -> dict[int, list]:
     if ids:
         for pid, occurred, severity in db.session.execute(
                 select(Disturbance.participant_id, Disturbance.occurred_on, Disturbance.severity)
-                .where(Disturbance.participant_id.in_(ids))):
+                .where(among(Disturbance.participant_id, ids))):
             result.setdefault(pid, []).append((occurred, severity))
     return result
 

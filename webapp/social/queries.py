@@ -10,6 +10,7 @@ from ..domain.social import relief_days_in_year
 from ..domain.tenancy import add_months
 from ..extensions import db
 from ..models import Absence, FollowUpReport, Goal, MissedVisit, Plan
+from ..queries import among
 
 
 def social_facts(ids: list[int], today: date) -> dict[int, dict]:
@@ -22,7 +23,7 @@ def social_facts(ids: list[int], today: date) -> dict[int, dict]:
         return {}
     for row in db.session.execute(
         select(MissedVisit.id, MissedVisit.participant_id, MissedVisit.period_start)
-        .where(MissedVisit.participant_id.in_(ids), MissedVisit.reason.is_(None))
+        .where(among(MissedVisit.participant_id, ids), MissedVisit.reason.is_(None))
         .order_by(MissedVisit.period_start)
     ):
         result[row.participant_id]["missed_periods"].append((row.id, row.period_start))
@@ -30,7 +31,7 @@ def social_facts(ids: list[int], today: date) -> dict[int, dict]:
     reports: dict[int, set[str]] = defaultdict(set)
     for pid, month in db.session.execute(
         select(FollowUpReport.participant_id, FollowUpReport.month)
-        .where(FollowUpReport.participant_id.in_(ids), FollowUpReport.month.in_(months))
+        .where(among(FollowUpReport.participant_id, ids), FollowUpReport.month.in_(months))
     ):
         reports[pid].add(month)
     for pid in ids:
@@ -38,19 +39,19 @@ def social_facts(ids: list[int], today: date) -> dict[int, dict]:
     for goal_id, pid, when in db.session.execute(
         select(Goal.id, Plan.participant_id, Goal.follow_up_on)
         .join(Plan, Plan.id == Goal.plan_id)
-        .where(Plan.participant_id.in_(ids), Goal.follow_up_on.is_not(None),
+        .where(among(Plan.participant_id, ids), Goal.follow_up_on.is_not(None),
                Goal.status == "active")
     ):
         result[pid]["goal_follow_ups"].append((goal_id, when))
     for pid, when in db.session.execute(  # the plan's own follow-up date (id None)
         select(Plan.participant_id, Plan.follow_up_date)
-        .where(Plan.participant_id.in_(ids), Plan.follow_up_date.is_not(None))
+        .where(among(Plan.participant_id, ids), Plan.follow_up_date.is_not(None))
     ):
         result[pid]["goal_follow_ups"].append((None, when))
     relief: dict[int, list] = defaultdict(list)
     for pid, kind, first, last in db.session.execute(
         select(Absence.participant_id, Absence.kind, Absence.start_date, Absence.end_date)
-        .where(Absence.participant_id.in_(ids), Absence.kind == "relief_acute")
+        .where(among(Absence.participant_id, ids), Absence.kind == "relief_acute")
     ):
         relief[pid].append((kind, first, last))
     for pid, rows in relief.items():

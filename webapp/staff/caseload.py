@@ -14,7 +14,7 @@ from ..domain.rules import MEETING_KINDS, effective_rules, has_override
 from ..domain.visits import period_bounds
 from ..extensions import db
 from ..models import Appointment, ChecklistSubmission, Disturbance, Participant, VisitOutcome
-from ..queries import absences_by_participant, current_contracts, tenancy_for
+from ..queries import absences_by_participant, among, current_contracts, tenancy_for
 from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
@@ -28,7 +28,7 @@ def appointments_between(ids: list[int], start: datetime, end: datetime) -> list
     return list(db.session.scalars(
         select(Appointment)
         .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
-        .where(Appointment.participant_id.in_(ids), Appointment.starts_at >= start,
+        .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
                Appointment.starts_at < end)
         .order_by(Appointment.starts_at, Appointment.id)
     ).unique())
@@ -43,7 +43,7 @@ def next_appointments(ids: list[int], now: datetime) -> dict[int, Appointment]:
     """Each participant's next booked appointment, in one query."""
     first = (
         select(Appointment.participant_id, func.min(Appointment.starts_at).label("first"))
-        .where(Appointment.participant_id.in_(ids), Appointment.status == "booked",
+        .where(among(Appointment.participant_id, ids), Appointment.status == "booked",
                Appointment.starts_at >= now)
         .group_by(Appointment.participant_id).subquery()
     )
@@ -72,7 +72,7 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
         select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
                Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
         .outerjoin(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-        .where(Appointment.participant_id.in_(ids), Appointment.kind.in_(sorted(kinds)),
+        .where(among(Appointment.participant_id, ids), Appointment.kind.in_(sorted(kinds)),
                Appointment.starts_at >= start_utc, Appointment.starts_at < end_utc)
     )
     for pid, starts_at, kind, with_soc, status, outcome in rows:
@@ -89,7 +89,7 @@ def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
     for row in db.session.execute(
         select(Disturbance.id, Disturbance.participant_id, Disturbance.received_at,
                Disturbance.letter_sent_at, Disturbance.copy_received_at)
-        .where(Disturbance.participant_id.in_(ids), Disturbance.severity == "rattelse",
+        .where(among(Disturbance.participant_id, ids), Disturbance.severity == "rattelse",
                Disturbance.followed_up_at.is_(None))
         .order_by(Disturbance.received_at)
     ):
@@ -98,9 +98,18 @@ def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
 
 
 def rules_by_participant(participants: list[Participant], org) -> dict[int, Rules]:
-    """The rules of participants whose team overrides the organisation's."""
-    return {p.id: effective_rules(org, p.team) for p in participants
-            if p.team is not None and has_override(p.team)}
+    """The rules of participants whose team overrides the organisation's (worked out once per
+    team: a caseload of 1,000 has a handful of teams)."""
+    by_team: dict[int, Rules | None] = {}
+    result = {}
+    for p in participants:
+        if p.team_id is None:
+            continue
+        if p.team_id not in by_team:
+            by_team[p.team_id] = effective_rules(org, p.team) if has_override(p.team) else None
+        if by_team[p.team_id] is not None:
+            result[p.id] = by_team[p.team_id]
+    return result
 
 
 def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
@@ -109,7 +118,7 @@ def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
     found: dict[int, set[str]] = defaultdict(set)
     for pid, month in db.session.execute(
         select(ChecklistSubmission.participant_id, ChecklistSubmission.month).distinct()
-        .where(ChecklistSubmission.participant_id.in_(ids),
+        .where(among(ChecklistSubmission.participant_id, ids),
                ChecklistSubmission.month.in_(months))
     ):
         found[pid].add(month)
@@ -132,13 +141,13 @@ def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
 
     info = {pid: decided or created.date() for pid, decided, created in db.session.execute(
         select(TransferCase.participant_id, TransferCase.decided_on, TransferCase.created_at)
-        .where(TransferCase.participant_id.in_(ids), TransferCase.decision == "approved",
+        .where(among(TransferCase.participant_id, ids), TransferCase.decision == "approved",
                TransferCase.open_support_info_on.is_(None)))}
     analysed = select(BreakdownAnalysis.contract_id)
     ended = {pid: when for pid, when in db.session.execute(
         select(Contract.participant_id,
                func.coalesce(Contract.terminated_on, Contract.ended_on))
-        .where(Contract.participant_id.in_(ids), Contract.end_reason != "",
+        .where(among(Contract.participant_id, ids), Contract.end_reason != "",
                Contract.id.not_in(analysed)))}
     return info, ended
 
@@ -150,7 +159,7 @@ def joint_follow_ups(ids: list[int]) -> dict[int, date]:
     return dict(db.session.execute(
         select(JointMeeting.participant_id, func.min(JointAction.follow_up_on))
         .join(JointAction, JointAction.meeting_id == JointMeeting.id)
-        .where(JointMeeting.participant_id.in_(ids), JointAction.done_on.is_(None),
+        .where(among(JointMeeting.participant_id, ids), JointAction.done_on.is_(None),
                JointAction.follow_up_on.is_not(None))
         .group_by(JointMeeting.participant_id)).all())
 
