@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import insert
 
 from . import access, security
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -95,19 +96,34 @@ def commit_audit(response):
     data and a refusal is logged without storing anything else.
     """
     if request.method in SAFE_METHODS or response.status_code >= 400:
-        rows = [{c.key: value for c in e.__table__.columns
-                 if c.key != "id" and (value := getattr(e, c.key)) is not None}
-                for e in g.pop("audit_events", [])]
+        rows = [_audit_row(e) for e in g.pop("audit_events", [])]
         db.session.rollback()
         if rows and response.status_code < 500:
             from .models import AuditEvent
 
-            db.session.add_all([AuditEvent(**row) for row in rows])
+            # One multi-row INSERT: a list page audits a row per participant shown, and the
+            # unit of work would flush (and fetch ids for) each one separately.
+            db.session.execute(insert(AuditEvent), rows)
             db.session.commit()
         return response
     if g.get("audit_pending") and response.status_code < 500:
         db.session.commit()
     return response
+
+
+def _audit_row(event) -> dict:
+    """The event's columns, unset ones filled from their defaults (one shape for every row of
+    the multi-row INSERT)."""
+    row = {}
+    for column in event.__table__.columns:
+        if column.key == "id":
+            continue
+        value = getattr(event, column.key)
+        if value is None and column.default is not None:
+            value = (column.default.arg(None) if column.default.is_callable
+                     else column.default.arg)
+        row[column.key] = value
+    return row
 
 
 def _configure_login(app: Flask) -> None:
