@@ -85,3 +85,23 @@ def test_the_colleague_visits_page_is_paged(client, world, login_as, db):
     outcome_links = re.compile(r'href="/participants/\d+/appointments/\d+/outcome"')
     assert outcome_links.findall(_html(client.get("/today/visits?page=abc"))) == \
         outcome_links.findall(first)
+
+
+def test_the_caseload_list_is_paged_and_the_search_keeps_its_words(client, world, login_as,
+                                                                  db):
+    from webapp.staff.today import PEOPLE_PER_PAGE
+
+    login_as("staff")
+    for n in range(PEOPLE_PER_PAGE + 2):
+        make_participant(world.org, world.team, "Bulk", f"Person {n:03d}")
+    db.session.commit()
+    rows = re.compile(r'<a class="row" href="/participants/(\d+)"')
+    first = _html(client.get("/participants"))
+    assert len(rows.findall(first)) == PEOPLE_PER_PAGE
+    assert 'href="/participants?page=2"' in first
+    second = _html(client.get("/participants?page=2"))
+    assert rows.findall(second) and not set(rows.findall(first)) & set(rows.findall(second))
+    found = _html(client.get("/participants?q=bulk"))
+    assert f"{PEOPLE_PER_PAGE + 2} träffar på" in found
+    assert 'href="/participants?page=2&amp;q=bulk"' in found
+    assert len(rows.findall(_html(client.get("/participants?q=bulk&page=2")))) == 2

@@ -62,11 +62,16 @@ def colleague_visits():
 
 @bp.route("/participants")
 def participants():
+    """The caseload by name, a page at a time; flags are worked out for the page shown."""
     query = (request.args.get("q") or "").strip()[:100]
     people = today_page.people_of(current_user)
     if query:  # on the name as shown, so a masked identity is never found by its real name
         people = [p for p in people if query.casefold() in display_name(p).casefold()]
-    ids, org, now = [p.id for p in people], current_user.organisation, utcnow()
+    size = today_page.PEOPLE_PER_PAGE
+    last = today_page.pages(len(people), size)
+    page = min(page_arg(), last)
+    shown = people[(page - 1) * size:page * size]
+    ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
     done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
     rattelser = caseload.open_rattelser(ids)
@@ -74,11 +79,11 @@ def participants():
     rows = [services.CaseloadRow(
         participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
         visit_missing=visit_missing(services.visit_facts(p, done), rules, day),
-    ) for p in people]
+    ) for p in shown]
     # htmx asks for the whole page when it restores a pushed search URL from history.
     restore = request.headers.get("HX-History-Restore-Request") == "true"
     return render("staff/participants.html", block=None if restore else "results", rows=rows,
-                  q=query)
+                  q=query, total=len(people), page=page, pages=last)
 
 
 @bp.route("/participants/<int:participant_id>")

@@ -24,6 +24,7 @@ from . import caseload, services
 GROUPS_PER_PAGE = 12
 COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
+PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 
 
 def pages(count: int, size: int) -> int:
