@@ -136,18 +136,24 @@ def _absences(by_id: dict[int, Participant]) -> list[dict]:
             for r in rows]
 
 
+HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
+
+
 @bp.route("/housing")
 def home():
     people = _scope()
     by_id = {p.id: p for p in people}
-    notices, disturbances, absences = _notices(by_id), _disturbances(by_id), _absences(by_id)
-    record_list((item["participant"].id for item in (*notices, *disturbances, *absences)),
+    lists = {"notices": _notices(by_id), "disturbances": _disturbances(by_id),
+             "absences": _absences(by_id)}
+    whole = request.args.get("alla")
+    shown = {name: rows if name == whole else rows[:HOME_ROWS] for name, rows in lists.items()}
+    record_list((item["participant"].id for rows in shown.values() for item in rows),
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
         checklists=inbox_counts(month_key(local_today())),
-        visit_counts=_visit_counts(people), notices=notices,
-        disturbances=disturbances, absences=absences, severities=SEVERITIES,
+        visit_counts=_visit_counts(people), severities=SEVERITIES,
+        totals={name: len(rows) for name, rows in lists.items()}, **shown,
     )
 
 
