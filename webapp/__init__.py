@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import insert
 
 from . import access, security
+from .access import SAFE_METHODS
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 AREAS = ("main", "auth", "staff", "checklists", "me", "housing", "admin", "push", "pwa",
@@ -85,9 +86,6 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "sv"
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def commit_audit(response):
     """Reads are audited too: commit audit rows written during a successful request.
 
@@ -103,7 +101,7 @@ def commit_audit(response):
 
             # One multi-row INSERT: a list page audits a row per participant shown, and the
             # unit of work would flush (and fetch ids for) each one separately.
-            db.session.execute(insert(AuditEvent), rows)
+            db.session.execute(insert(AuditEvent.__table__), rows)
             db.session.commit()
         return response
     if g.get("audit_pending") and response.status_code < 500:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from .access import SAFE_METHODS
 from .extensions import db
 from .models import AuditEvent
 
@@ -41,10 +42,14 @@ def record(action: str, *, participant_id: int | None = None, object_type: str =
         path=request.path[:300] if has_request_context() else "",
         ip=(request.remote_addr or "")[:64] if has_request_context() else "",
     )
-    db.session.add(event)
     if has_request_context():
         g.audit_pending = True
         g.setdefault("audit_events", []).append(event)
+        if request.method in SAFE_METHODS:
+            # A read's events are inserted once, after the response (commit_audit); in the
+            # session, autoflush would insert each and the read's rollback undo it again.
+            return event
+    db.session.add(event)
     return event
 
 
