@@ -4,11 +4,14 @@ Two layers, both enforced here and nowhere else:
 1. Areas: every endpoint maps to the roles that may call it (`ENDPOINT_ROLES`, falling back to
    `BLUEPRINT_ROLES`). `enforce_area_access` runs before every request; an endpoint with no rule
    is refused, so a new route is closed until someone decides who may use it.
-2. Objects: `visible_participants(user)` is the one scope query every list uses, and
+2. Objects: `visible_participants(user)` is the one scope query every list uses,
    `get_participant_or_404(id, need)` returns a participant only if the user may see that kind of
-   data about them, writing the read to the audit log.
+   data about them, writing the read to the audit log, and `child_or_404(model, id, ...)` does
+   the same for anything that belongs to a participant (an appointment, a goal, a checklist).
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
@@ -18,10 +21,15 @@ from sqlalchemy import Select, exists, or_, select
 from .extensions import db
 from .models import (
     Apartment,
+    ChecklistAnswer,
     Contract,
+    Goal,
+    JointAction,
     Offer,
     Participant,
+    Showing,
     StaffAssignment,
+    Step,
     TeamMembership,
     User,
 )
@@ -224,13 +232,39 @@ def _refused(participant_id: int, need: str):
     abort(404)
 
 
-def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str | None = "read"):
-    """An object that belongs to a participant (`participant_id`), if the current user may see
-    `need` about that participant; else 404."""
-    obj = db.session.get(model, object_id)
+# A child without a participant_id of its own belongs to the participant of its parent.
+_PARENT: dict[type, str] = {
+    Goal: "plan",
+    Step: "goal",
+    Showing: "offer",
+    JointAction: "meeting",
+    ChecklistAnswer: "submission",
+}
+
+
+def _owner_id(obj) -> int:
+    while type(obj) in _PARENT:
+        obj = getattr(obj, _PARENT[type(obj)])
+    return obj.participant_id
+
+
+def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str | None = "read",
+                 *, of: Participant | None = None, options: Iterable = ()):
+    """An object that belongs to a participant (its `participant_id`, or its parent's), if the
+    current user may see `need` about that participant; else 404 (a refusal audited as in
+    `get_participant_or_404`).
+
+    `of`: the participant the URL names, already returned by `get_participant_or_404` (which
+    checked the need and audited the read): the object must be theirs, else 404, so another
+    participant's object answers like one that does not exist. `options`: loader options."""
+    obj = db.session.get(model, object_id, options=options)
     if obj is None:
         abort(404)
-    get_participant_or_404(obj.participant_id, need=need, audit_action=audit_action)
+    owner = _owner_id(obj)
+    if of is None:
+        get_participant_or_404(owner, need=need, audit_action=audit_action)
+    elif owner != of.id:
+        abort(404)
     return obj
 
 

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from ..access import display_name
 from ..audit import record
-from ..auth.services import rotate_session
+from ..auth.credentials import rotate_session
 from ..charts import bar_chart
 from ..domain import figures as fig
 from ..domain.log_review import FLAGS, flag_events, sample_events
@@ -37,7 +37,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..social.services import record_known_decision
+from ..social.decisions import record_known_decision
 from ..timeutil import format_month, local_today, month_key, month_name, to_local
 from . import audit_words, bp, services  # noqa: F401 (audit_words: a template global)
 from .forms import (

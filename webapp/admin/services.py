@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from sqlalchemy import Select, or_, select
 
 from ..access import directly_assigned_ids, visible_participants
-from ..auth.services import activation_qr_svg, hash_password, issue_activation_code
+from ..auth.credentials import activation_qr_svg, hash_password, issue_activation_code
 from ..domain.figures import ParticipantFacts
 from ..domain.log_review import AccessEvent
 from ..extensions import db
@@ -48,7 +48,7 @@ def set_temporary_password(user: User) -> str:
 def participant_login(participant: Participant) -> User:
     """The participant's own login: the same one the staff route creates (a protected identity
     gets a neutral username and the masked name, never the real one)."""
-    from ..staff.services import ensure_participant_user
+    from ..staff.participant_login import ensure_participant_user
 
     return ensure_participant_user(participant)
 

@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..social.services import record_known_decision
+from ..social.decisions import record_known_decision
 from ..tenancy_services import INSPECTION_V1, template_items
 from ..timeutil import local_today
 from . import bp
