@@ -161,7 +161,8 @@ def test_open_redirect_is_refused(client, world):
 # --- activation codes ---------------------------------------------------------------------
 
 def _issue(world, db, user=None):
-    code = credentials.issue_activation_code(user or world.users["participant"], world.users["staff"])
+    code = credentials.issue_activation_code(user or world.users["participant"],
+                                             world.users["staff"])
     db.session.commit()
     return code
 
