@@ -116,7 +116,7 @@ def test_audit_filters_and_csv_masks_protected_identity(db, client, login_as, wo
 
 
 def test_csv_cells_cannot_start_formulas():
-    from webapp.admin.services import csv_cell
+    from webapp.csv_export import csv_cell
 
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_cell("Kalle") == "Kalle"
