@@ -33,8 +33,13 @@ class VisitCompliance:
 
     @property
     def met(self) -> bool:
-        return (self.done >= self.required
-                and self.done_with_social_services >= self.required_with_social_services)
+        return self.met_by(self.done, self.done_with_social_services)
+
+    def met_by(self, done: int, done_with_social_services: int) -> bool:
+        """Whether this many visits meet the period's requirement (the figures ask this of
+        every participant for one requirement)."""
+        return (done >= self.required
+                and done_with_social_services >= self.required_with_social_services)
 
     @property
     def missing(self) -> int:
