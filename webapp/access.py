@@ -10,6 +10,8 @@ Two layers, both enforced here and nowhere else:
 """
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
 from htmx_flask import request
@@ -18,10 +20,13 @@ from sqlalchemy import Select, exists, or_, select
 from .extensions import db
 from .models import (
     Apartment,
+    AuditEvent,
     Contract,
     Offer,
+    OpenSupportContact,
     Participant,
     StaffAssignment,
+    Team,
     TeamMembership,
     User,
 )
@@ -207,18 +212,12 @@ def org_object_or_404(model, object_id: int | None, kind: str):
     organisation's row "does not exist" here: 404, and the attempt is audited like `_refused`."""
     obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None or obj.organisation_id != current_user.organisation_id:
-        from .audit import record
-
-        # No object id in the row: the log must not point into another organisation.
-        record("refused", object_type=kind, detail=f"{kind} {object_id} finns inte")
-        abort(404)
+        _refused_object(kind, object_id)
     return obj
 
 
-def team_or_404(team_id: int):
+def team_or_404(team_id: int) -> Team:
     """A team of the current user's organisation (another organisation's team: 404)."""
-    from .models import Team
-
     return org_object_or_404(Team, team_id, "team")
 
 
@@ -227,21 +226,17 @@ def org_user_or_404(user_id: int) -> User:
     return org_object_or_404(User, user_id, "user")
 
 
-def contact_or_404(contact_id: int):
+def contact_or_404(contact_id: int) -> OpenSupportContact:
     """An open-support contact of the current user's organisation that is still shown."""
-    from .models import OpenSupportContact
-
     contact = org_object_or_404(OpenSupportContact, contact_id, "open_support_contact")
     if not contact.active:  # hidden contacts are kept for the log, not edited
         abort(404)
     return contact
 
 
-def audit_event_or_404(event_id: int):
+def audit_event_or_404(event_id: int) -> AuditEvent:
     """An audit event of the current user's organisation: written by one of its users, or about
     one of its participants (the admin's log review)."""
-    from .models import AuditEvent
-
     event = db.session.get(AuditEvent, event_id)
     org_id = current_user.organisation_id
     in_org = event is not None and (
@@ -249,11 +244,16 @@ def audit_event_or_404(event_id: int):
         or (event.participant_id is not None and db.session.scalar(select(Participant.id).where(
             Participant.id == event.participant_id, Participant.organisation_id == org_id))))
     if not in_org:
-        from .audit import record
-
-        record("refused", object_type="audit_event", detail=f"audit_event {event_id} finns inte")
-        abort(404)
+        _refused_object("audit_event", event_id)
     return event
+
+
+def _refused_object(kind: str, object_id) -> NoReturn:
+    from .audit import record
+
+    # No object id in the row: the log must not point into another organisation.
+    record("refused", object_type=kind, detail=f"{kind} {object_id} finns inte")
+    abort(404)
 
 
 def _refused(participant_id: int, need: str):
