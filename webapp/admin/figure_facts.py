@@ -59,29 +59,11 @@ def period_visits(org_people, period: str, first: date, last: date
     return result
 
 
-def figure_facts(organisation_id: int, period: str = "week", last: date | None = None,
-                 months: int = 12) -> list[ParticipantFacts]:
-    """Everything the figures of the `months` months ending with the month of `last` (default:
-    this month) need, for the whole organisation. Visits are counted per `period` (the visit
-    rule's "week" or "month"); checklists, disturbances and visits outside those months are not
-    read (no figure of those months looks at them)."""
-    window = last_months(last or local_today(), months)
-    first, final = window[0], month_end(window[-1])
-    people = db.session.execute(
-        select(Participant.id, Participant.decision_date)
-        .where(Participant.organisation_id == organisation_id).order_by(Participant.id)
-    ).all()
-    if not people:
-        return []
-    # A subquery, not a list of ids: one statement, however many participants.
-    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
-    phases, contracts = defaultdict(list), defaultdict(list)
-    months_done, disturbances = defaultdict(set), defaultdict(list)
-    for pid, started, phase in db.session.execute(
-            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
-            .where(PhaseChange.participant_id.in_(org_people))):
-        phases[pid].append((started, phase))
-    transfers, ends, move_in_of = defaultdict(list), defaultdict(list), {}
+def _tenancies(org_people):
+    """Per participant: contracts (move-in, end), transfers (move-in, first-hand date), ends
+    (end, reason) and offers (offered, two apartments, move-in that followed)."""
+    contracts, transfers, ends, offers = (defaultdict(list) for _ in range(4))
+    move_in_of = {}
     for pid, move_in, ended, terminated, reason, first_hand, offer_id in db.session.execute(
             select(Contract.participant_id, Contract.move_in_date, Contract.ended_on,
                    Contract.terminated_on, Contract.end_reason, Contract.first_hand_on,
@@ -99,11 +81,35 @@ def figure_facts(organisation_id: int, period: str = "week", last: date | None =
             ends[pid].append((end, reason))
         if offer_id:
             move_in_of[offer_id] = move_in
-    offers = defaultdict(list)
     for oid, pid, offered, second in db.session.execute(
             select(Offer.id, Offer.participant_id, Offer.offered_on, Offer.second_apartment_id)
             .where(Offer.participant_id.in_(org_people))):
         offers[pid].append((offered, second is not None, move_in_of.get(oid)))
+    return contracts, transfers, ends, offers
+
+
+def figure_facts(organisation_id: int, period: str = "week", last: date | None = None,
+                 months: int = 12) -> list[ParticipantFacts]:
+    """Everything the figures of the `months` months ending with the month of `last` (default:
+    this month) need, for the whole organisation. Visits are counted per `period` (the visit
+    rule's "week" or "month"); checklists, disturbances and visits outside those months are not
+    read (no figure of those months looks at them)."""
+    window = last_months(last or local_today(), months)
+    first, final = window[0], month_end(window[-1])
+    people = db.session.execute(
+        select(Participant.id, Participant.decision_date)
+        .where(Participant.organisation_id == organisation_id).order_by(Participant.id)
+    ).all()
+    if not people:
+        return []
+    # A subquery, not a list of ids: one statement, however many participants.
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    phases, months_done, disturbances = defaultdict(list), defaultdict(set), defaultdict(list)
+    for pid, started, phase in db.session.execute(
+            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
+            .where(PhaseChange.participant_id.in_(org_people))):
+        phases[pid].append((started, phase))
+    contracts, transfers, ends, offers = _tenancies(org_people)
     visits = period_visits(org_people, period, first, final)
     for pid, month in db.session.execute(
             select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
