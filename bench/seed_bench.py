@@ -70,7 +70,7 @@ def bulk(conn, table, rows) -> int:
 
 
 def seed(participants: int, per_participant: int, seed_value: int = 2026) -> dict[str, int]:
-    from webapp.auth.services import hash_password
+    from webapp.auth.credentials import hash_password
     from webapp.checklist_defaults import ensure_default_template
     from webapp.extensions import db
     from webapp.models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from webapp.auth.services import hash_password
+from webapp.auth.credentials import hash_password
 from webapp.checklist_defaults import ensure_default_template
 from webapp.extensions import db
 from webapp.models import (

@@ -116,7 +116,7 @@ def test_audit_filters_and_csv_masks_protected_identity(db, client, login_as, wo
 
 
 def test_csv_cells_cannot_start_formulas():
-    from webapp.admin.services import csv_cell
+    from webapp.csv_export import csv_cell
 
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_cell("Kalle") == "Kalle"
@@ -154,3 +154,37 @@ def test_figures_on_known_data_through_the_page(db, client, login_as, world):
     body = client.get("/admin/figures.csv?month=2026-02").get_data(as_text=True)
     # Both world participants are in fas 2 since 2026-01-09; one checklist for February.
     assert "2026-02;Genomgångar i tid;50,0;1;2" in body
+
+
+def test_caseloads_of_several_workers_are_read_in_one_statement(db, app, world):
+    from sqlalchemy import event as sa_event
+
+    from webapp.admin.audit_queries import caseloads
+    from webapp.domain.log_review import flag_events
+
+    users = world.users
+    other_staff = users["other_staff"]
+    events = [
+        ev(1, 0, pid=world.participant.id, user=users["staff"].id),  # own team and assigned
+        ev(2, 1, pid=world.other.id, user=users["staff"].id),  # another team's
+        ev(3, 2, pid=world.participant.id, user=users["social_worker"].id, role="social_worker"),
+        ev(4, 3, pid=world.other.id, user=users["social_worker"].id, role="social_worker"),
+        ev(5, 4, pid=world.other.id, user=other_staff.id),
+        ev(6, 5, pid=world.participant.id, user=other_staff.id),
+    ]
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context():
+            loads = caseloads(events)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert loads[users["staff"].id] == {world.participant.id}
+    assert loads[users["social_worker"].id] == {world.participant.id}
+    assert loads[other_staff.id] == {world.other.id}
+    assert sorted(flag_events(events, loads)) == [2, 4, 6]
+    assert sum("UNION ALL" in statement for statement in seen) == 1

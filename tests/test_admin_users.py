@@ -235,3 +235,18 @@ def test_a_known_decision_date_on_the_participant_form_becomes_a_decision(client
     decision = db.session.query(Decision).filter_by(participant_id=britt.id).one()
     assert (decision.kind, decision.decided_on) == ("support", date(2025, 6, 1))
     assert britt.decision_date == date(2025, 6, 1)
+
+
+def test_participant_list_is_paged(db, client, login_as, world):
+    from tests.factories import make_participant
+    from webapp.admin.choices import PARTICIPANT_PAGE_SIZE
+
+    for n in range(PARTICIPANT_PAGE_SIZE):
+        make_participant(world.org, world.team, f"Sid{n:03d}", "Zäta")
+    db.session.commit()
+    login_as("admin")
+    first = client.get("/admin/participants").get_data(as_text=True)
+    assert "Sida 1 av 2" in first and 'href="/admin/participants?page=2"' in first
+    assert "Kalle Svensson" in first and "Sid099 Zäta" not in first
+    last = client.get("/admin/participants?page=99").get_data(as_text=True)
+    assert "Sida 2 av 2" in last and "Sid099 Zäta" in last

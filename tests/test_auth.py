@@ -8,7 +8,7 @@ import pyotp
 import pytest
 
 from tests.factories import PASSWORD, TOTP_SECRET, make_user
-from webapp.auth import services
+from webapp.auth import credentials
 from webapp.models import ActivationCode, AuditEvent, User, utcnow
 
 
@@ -161,7 +161,8 @@ def test_open_redirect_is_refused(client, world):
 # --- activation codes ---------------------------------------------------------------------
 
 def _issue(world, db, user=None):
-    code = services.issue_activation_code(user or world.users["participant"], world.users["staff"])
+    code = credentials.issue_activation_code(user or world.users["participant"],
+                                             world.users["staff"])
     db.session.commit()
     return code
 

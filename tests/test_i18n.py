@@ -112,7 +112,7 @@ def test_login_required_message_is_translated(app):
 
 def test_gettext_outside_a_request_uses_swedish(app):
     """CLI commands (create-admin) call the same translated helpers without a request."""
-    from webapp.auth.services import password_problem
+    from webapp.auth.credentials import password_problem
 
     assert password_problem("kort") == "Lösenordet behöver minst 10 tecken."
 

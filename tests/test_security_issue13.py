@@ -388,16 +388,16 @@ def test_unknown_and_real_usernames_get_the_same_answers(client, world):
 
 
 def test_unknown_username_spends_a_password_hash(client, world, monkeypatch):
-    from webapp.auth import services
+    from webapp.auth import credentials
 
     calls = []
-    real = services._hasher
+    real = credentials._hasher
 
     def counting():
         calls.append(1)
         return real()
 
-    monkeypatch.setattr(services, "_hasher", counting)
+    monkeypatch.setattr(credentials, "_hasher", counting)
     _try(client, "no-such-user", "wrong guess!")
     assert calls, "an unknown username must cost a password check too"
 
@@ -443,7 +443,7 @@ def test_admin_set_password_must_be_changed_at_next_sign_in(client, world, login
 @pytest.mark.parametrize("role", ["staff", "participant", "housing", "admin", "social_worker"])
 def test_every_user_can_change_their_own_password(client, world, login_as, role):
     from tests.factories import PASSWORD
-    from webapp.auth.services import verify_password
+    from webapp.auth.credentials import verify_password
 
     user = login_as(role)
     assert client.get("/account/password").status_code == 200

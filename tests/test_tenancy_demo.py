@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import utcnow_ts
-from webapp.admin.services import figure_facts
+from webapp.admin.figure_facts import figure_facts
 from webapp.demo import seed_demo
 from webapp.domain import figures as fig
 from webapp.models import (

@@ -4,11 +4,15 @@ Two layers, both enforced here and nowhere else:
 1. Areas: every endpoint maps to the roles that may call it (`ENDPOINT_ROLES`, falling back to
    `BLUEPRINT_ROLES`). `enforce_area_access` runs before every request; an endpoint with no rule
    is refused, so a new route is closed until someone decides who may use it.
-2. Objects: `visible_participants(user)` is the one scope query every list uses, and
+2. Objects: `visible_participants(user)` is the one scope query every list uses,
    `get_participant_or_404(id, need)` returns a participant only if the user may see that kind of
-   data about them, writing the read to the audit log.
+   data about them, writing the read to the audit log, and `child_or_404(model, id, ...)` does
+   the same for anything that belongs to a participant (an appointment, a goal, a checklist).
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NoReturn
 
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
@@ -18,10 +22,18 @@ from sqlalchemy import Select, exists, or_, select
 from .extensions import db
 from .models import (
     Apartment,
+    AuditEvent,
+    ChecklistAnswer,
     Contract,
+    Goal,
+    JointAction,
     Offer,
+    OpenSupportContact,
     Participant,
+    Showing,
     StaffAssignment,
+    Step,
+    Team,
     TeamMembership,
     User,
 )
@@ -203,14 +215,53 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
     return participant
 
 
-def team_or_404(team_id: int):
-    """A team of the current user's organisation (another organisation's team: 404)."""
-    from .models import Team
+def org_object_or_404(model, object_id: int | None, kind: str):
+    """A row of `model` (it has `organisation_id`) in the current user's organisation. Another
+    organisation's row "does not exist" here: 404, and the attempt is audited like `_refused`."""
+    obj = db.session.get(model, object_id) if object_id is not None else None
+    if obj is None or obj.organisation_id != current_user.organisation_id:
+        _refused_object(kind, object_id)
+    return obj
 
-    team = db.session.get(Team, team_id)
-    if team is None or team.organisation_id != current_user.organisation_id:
+
+def team_or_404(team_id: int) -> Team:
+    """A team of the current user's organisation (another organisation's team: 404)."""
+    return org_object_or_404(Team, team_id, "team")
+
+
+def org_user_or_404(user_id: int) -> User:
+    """A login of the current user's organisation (the admin's pages about one user)."""
+    return org_object_or_404(User, user_id, "user")
+
+
+def contact_or_404(contact_id: int) -> OpenSupportContact:
+    """An open-support contact of the current user's organisation that is still shown."""
+    contact = org_object_or_404(OpenSupportContact, contact_id, "open_support_contact")
+    if not contact.active:  # hidden contacts are kept for the log, not edited
         abort(404)
-    return team
+    return contact
+
+
+def audit_event_or_404(event_id: int) -> AuditEvent:
+    """An audit event of the current user's organisation: written by one of its users, or about
+    one of its participants (the admin's log review)."""
+    event = db.session.get(AuditEvent, event_id)
+    org_id = current_user.organisation_id
+    in_org = event is not None and (
+        (event.user is not None and event.user.organisation_id == org_id)
+        or (event.participant_id is not None and db.session.scalar(select(Participant.id).where(
+            Participant.id == event.participant_id, Participant.organisation_id == org_id))))
+    if not in_org:
+        _refused_object("audit_event", event_id)
+    return event
+
+
+def _refused_object(kind: str, object_id) -> NoReturn:
+    from .audit import record
+
+    # No object id in the row: the log must not point into another organisation.
+    record("refused", object_type=kind, detail=f"{kind} {object_id} finns inte")
+    abort(404)
 
 
 def _refused(participant_id: int, need: str):
@@ -225,13 +276,39 @@ def _refused(participant_id: int, need: str):
     abort(404)
 
 
-def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str | None = "read"):
-    """An object that belongs to a participant (`participant_id`), if the current user may see
-    `need` about that participant; else 404."""
-    obj = db.session.get(model, object_id)
+# A child without a participant_id of its own belongs to the participant of its parent.
+_PARENT: dict[type, str] = {
+    Goal: "plan",
+    Step: "goal",
+    Showing: "offer",
+    JointAction: "meeting",
+    ChecklistAnswer: "submission",
+}
+
+
+def _owner_id(obj) -> int:
+    while type(obj) in _PARENT:
+        obj = getattr(obj, _PARENT[type(obj)])
+    return obj.participant_id
+
+
+def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str | None = "read",
+                 *, of: Participant | None = None, options: Iterable = ()):
+    """An object that belongs to a participant (its `participant_id`, or its parent's), if the
+    current user may see `need` about that participant; else 404 (a refusal audited as in
+    `get_participant_or_404`).
+
+    `of`: the participant the URL names, already returned by `get_participant_or_404` (which
+    checked the need and audited the read): the object must be theirs, else 404, so another
+    participant's object answers like one that does not exist. `options`: loader options."""
+    obj = db.session.get(model, object_id, options=options)
     if obj is None:
         abort(404)
-    get_participant_or_404(obj.participant_id, need=need, audit_action=audit_action)
+    owner = _owner_id(obj)
+    if of is None:
+        get_participant_or_404(owner, need=need, audit_action=audit_action)
+    elif owner != of.id:
+        abort(404)
     return obj
 
 

@@ -35,7 +35,7 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(username, display_name, organisation, preset, join, password):
         """Bootstrap a real installation: an organisation and its first admin."""
-        from .auth.services import hash_password, password_problem
+        from .auth.credentials import hash_password, password_problem
         from .checklist_defaults import ensure_checklist_v2, ensure_default_template
         from .models import Organisation, User
 

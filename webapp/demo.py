@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from .auth.services import hash_password
+from .auth.credentials import hash_password
 from .checklist_defaults import ensure_checklist_v2, ensure_default_template
 from .demo_install import seed_install_demo
 from .demo_phone import seed_followups

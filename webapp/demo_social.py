@@ -186,7 +186,7 @@ def seed_social(org, today: date) -> None:
         rattelse.copy_received_at = _at(friday, 16)
     _stockholm_team(org, anna, soc, today)
     db.session.flush()
-    from .social.services import sync_missed_visits
+    from .social.missed_visits import sync_missed_visits
 
     people = db.session.scalars(select(Participant).where(
         Participant.organisation_id == org.id)).all()

@@ -258,7 +258,7 @@ def _record_missed_visits(session, today: date) -> None:
     (DESIGN §1d). The scheduler does it, for every organisation, so that no page view (a GET
     never writes) and no staff member's caseload is needed for housing to be told."""
     from .models import Organisation
-    from .social.services import sync_missed_visits
+    from .social.missed_visits import sync_missed_visits
 
     for org in session.scalars(select(Organisation)).all():
         people = session.scalars(select(Participant).where(

@@ -57,7 +57,7 @@ def enforce_idle_timeout():
     if not isinstance(last, (int, float)) or now - last > idle:
         # A signed cookie cannot be recalled, and older copies of it (taken before the last
         # request) would still look fresh: end every cookie of this sign-in.
-        from .auth.services import rotate_session
+        from .auth.credentials import rotate_session
         from .extensions import db
 
         user = current_user._get_current_object()

@@ -130,7 +130,7 @@ def test_staff_records_a_visit_and_submits_the_monthly_checklist(app, world, req
 
 def test_participant_activates_and_sees_appointment_and_plan(app, world, request):
     phone = _phone_if(request, app, "/activate", "/me/appointments", "/me/plan")
-    from webapp.auth.services import issue_activation_code
+    from webapp.auth.credentials import issue_activation_code
 
     person, staff = world.participant, world.users["staff"]
     starts = (utcnow() + timedelta(days=1)).replace(minute=35, second=0, microsecond=0)

@@ -97,7 +97,7 @@ def test_participant_ticks_a_step_with_htmx(participant_data, phone):
 
 
 def test_activation_pages_pass_axe_and_land_on_plan(world, phone):
-    from webapp.auth.services import issue_activation_code
+    from webapp.auth.credentials import issue_activation_code
 
     user = world.users["participant"]
     code = issue_activation_code(user, world.users["staff"])

@@ -10,7 +10,7 @@ VERBS = {
     "create": _l("lade till"), "update": _l("ändrade"), "delete": _l("tog bort"),
     "correct": _l("rättade"), "cancel": _l("ställde in"), "export": _l("laddade ner"),
     "review": _l("granskade"), "signoff": _l("skrev under"), "login": _l("loggade in"),
-    "logout": _l("loggade ut"),
+    "logout": _l("loggade ut"), "refused": _l("nekades åtkomst till"),
 }
 # Whole phrases where "verb + object" would read oddly.
 PHRASES = {
@@ -45,6 +45,7 @@ OBJECTS = {
     "calendar_token": _l("kalenderlänken"), "housing_notice": _l("ett meddelande"),
     "reserve_key": _l("reservnyckeln"), "phase_change": _l("fasen"),
     "open_support_contact": _l("en kontakt för öppet stöd"), "user_teams": _l("teamen"),
+    "team": _l("ett team"), "team_membership": _l("ett teammedlemskap"),
 }
 
 

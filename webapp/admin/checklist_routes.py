@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..audit import record
-from ..checklists.services import current_template
+from ..checklists.submissions import current_template
 from ..domain.checklists import validate_template_items
 from ..extensions import db
 from ..models import ChecklistItem, ChecklistSubmission, ChecklistTemplate, User

@@ -59,12 +59,23 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _in_choices(field, message: str) -> None:
+def in_choices(field, message: str) -> None:
     if field.data not in {choice.value for choice in field.choices}:
         raise ValidationError(message)
 
 
-class UserForm(FlaskForm):
+class TeamsForm(FlaskForm):
+    """A user's teams as checkboxes (the user page; the new-user form adds the rest)."""
+
+    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
+
+    def validate_team_ids(self, field):
+        allowed = {choice.value for choice in field.choices}
+        if any(team_id not in allowed for team_id in field.data or []):
+            raise ValidationError(_l("Välj team i listan."))
+
+
+class UserForm(TeamsForm):
     role = SelectField(_l("Roll"), choices=ROLE_CHOICES, validate_choice=False,
                        validators=[DataRequired(_l("Välj roll."))])
     display_name = StringField(_l("Namn"), validators=[
@@ -77,13 +88,12 @@ class UserForm(FlaskForm):
         Optional(),
         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Skriv en giltig e-postadress.")),
         Length(max=200)])
-    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
     # No Optional(): it would stop the chain before validate_participant_id runs.
     participant_id = SelectField(_l("Deltagare som kontot hör till"), coerce=int_or_none,
                                  validate_choice=False)
 
     def validate_role(self, field):
-        _in_choices(field, _l("Välj en roll i listan."))
+        in_choices(field, _l("Välj en roll i listan."))
 
     def validate_username(self, field):
         field.data = (field.data or "").strip().lower()
@@ -92,27 +102,13 @@ class UserForm(FlaskForm):
         if not is_usable(field.data):  # one neutral answer: see webapp/usernames.py
             raise ValidationError(UNUSABLE)
 
-    def validate_team_ids(self, field):
-        allowed = {choice.value for choice in field.choices}
-        if any(team_id not in allowed for team_id in field.data or []):
-            raise ValidationError(_l("Välj team i listan."))
-
     def validate_participant_id(self, field):
         if self.role.data != "participant":
             field.data = None
             return
         if field.data is None:
             raise ValidationError(_l("Välj vilken deltagare kontot hör till."))
-        _in_choices(field, _l("Välj en deltagare i listan."))
-
-
-class TeamsForm(FlaskForm):
-    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
-
-    def validate_team_ids(self, field):
-        allowed = {choice.value for choice in field.choices}
-        if any(team_id not in allowed for team_id in field.data or []):
-            raise ValidationError(_l("Välj team i listan."))
+        in_choices(field, _l("Välj en deltagare i listan."))
 
 
 class AssignmentForm(FlaskForm):
@@ -120,7 +116,7 @@ class AssignmentForm(FlaskForm):
                                  validators=[InputRequired(_l("Välj deltagare."))])
 
     def validate_participant_id(self, field):
-        _in_choices(field, _l("Välj en deltagare i listan."))
+        in_choices(field, _l("Välj en deltagare i listan."))
 
 
 class ParticipantForm(FlaskForm):
@@ -145,14 +141,14 @@ class ParticipantForm(FlaskForm):
                             validators=[Length(max=100)])
 
     def validate_team_id(self, field):
-        _in_choices(field, _l("Välj ett team i listan."))
+        in_choices(field, _l("Välj ett team i listan."))
 
     def validate_social_worker_id(self, field):
         if field.data is not None:
-            _in_choices(field, _l("Välj en socialsekreterare i listan."))
+            in_choices(field, _l("Välj en socialsekreterare i listan."))
 
     def validate_phase(self, field):
-        _in_choices(field, _l("Välj en fas i listan."))
+        in_choices(field, _l("Välj en fas i listan."))
 
     def validate_pseudonym(self, field):
         if self.protected_identity.data and not (field.data or "").strip():
@@ -164,7 +160,7 @@ class PresetForm(FlaskForm):
                          validators=[DataRequired(_l("Välj förval."))])
 
     def validate_preset(self, field):
-        _in_choices(field, _l("Välj ett förval i listan."))
+        in_choices(field, _l("Välj ett förval i listan."))
 
 
 class SettingsForm(FlaskForm):
@@ -195,7 +191,7 @@ class SettingsForm(FlaskForm):
         Optional(), Length(max=40, message=_l("Högst 40 tecken."))])
 
     def validate_visit_period(self, field):
-        _in_choices(field, _l("Välj vecka eller månad."))
+        in_choices(field, _l("Välj vecka eller månad."))
 
     def validate_visits_with_social_services(self, field):
         if field.data is not None and self.min_visits.data is not None and (
@@ -214,7 +210,7 @@ class ContactForm(FlaskForm):
         Optional(), NumberRange(0, 999, _l("Skriv ett tal mellan 0 och 999."))])
 
     def validate_kind(self, field):
-        _in_choices(field, _l("Välj typ i listan."))
+        in_choices(field, _l("Välj typ i listan."))
 
 
 class AuditFilterForm(FlaskForm):

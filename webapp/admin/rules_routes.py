@@ -3,7 +3,7 @@
 The team pages link here; the rules themselves live in webapp/domain/rules.py."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from ..access import team_or_404
 from ..audit import record
 from ..domain.rules import OVERRIDABLE, PRESET_NAMES, describe, effective_rules
 from ..extensions import db
@@ -77,16 +78,9 @@ def _from_form(team: Team, form: TeamRulesForm) -> None:
         setattr(team, key, getattr(form, key).data)
 
 
-def _team_or_404(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None or team.organisation_id != current_user.organisation_id:
-        abort(404)
-    return team
-
-
 @bp.route("/admin/teams/<int:team_id>/rules", methods=["GET", "POST"])
 def team_rules(team_id: int):
-    team = _team_or_404(team_id)
+    team = team_or_404(team_id)
     write = request.method == "POST"
     form = TeamRulesForm() if write else TeamRulesForm(formdata=None, data=_to_form(team))
     if write and form.validate_on_submit():

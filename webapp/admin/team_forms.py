@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from .forms import int_or_none
+from .forms import in_choices, int_or_none
 
 TEAM_KINDS = [
     SelectChoice("support", _l("Stödteam (har deltagare)")),
@@ -49,5 +49,4 @@ class MemberForm(FlaskForm):
                           validators=[InputRequired(_l("Välj en person."))])
 
     def validate_user_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Välj en person i listan."))
+        in_choices(field, _l("Välj en person i listan."))

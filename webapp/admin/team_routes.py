@@ -6,7 +6,7 @@ it from every choice list, and is refused while participants (support team) or a
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -19,20 +19,17 @@ from ..extensions import db
 from ..models import Apartment, Participant, Team, TeamMembership, User, utcnow
 from ..rendering import render
 from . import bp
+from .choices import org_teams
 from .forms import ROLE_LABELS
+from .memberships import add_membership, remove_link, team_members
 from .team_forms import MEMBER_ROLES, TEAM_KINDS, MemberForm, RenameForm, TeamForm
 
 KIND_LABELS = {c.value: c.label for c in TEAM_KINDS}
 
 
-def _org_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).where(
-        Team.organisation_id == current_user.organisation_id).order_by(Team.name, Team.id)))
-
-
 def _taken_names(except_id: int | None = None) -> set[str]:
     """Names of the organisation's active teams: two active teams may not share a name."""
-    return {t.name for t in _org_teams() if t.archived_at is None and t.id != except_id}
+    return {t.name for t in org_teams() if t.id != except_id}
 
 
 def _counts(column, ids) -> dict[int, int]:
@@ -50,7 +47,7 @@ def _holdings(team: Team) -> int:
 
 
 def _list_page(form: TeamForm | None = None, status: int = 200):
-    teams = _org_teams()
+    teams = org_teams(active_only=False)
     ids = [t.id for t in teams]
     return render(
         "admin/teams.html", status=status, teams=teams, kind_labels=KIND_LABELS,
@@ -93,9 +90,7 @@ def _member_form(team: Team, members: list[User], form: MemberForm | None = None
 
 
 def _team_page(team: Team, rename_form=None, member_form=None, archive_error=None, status=200):
-    members = list(db.session.scalars(
-        select(User).join(TeamMembership, TeamMembership.user_id == User.id)
-        .where(TeamMembership.team_id == team.id).order_by(User.display_name)))
+    members = team_members(team.id)
     return render(
         "admin/team.html", status=status, team=team, members=members,
         kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, holdings=_holdings(team),
@@ -128,14 +123,10 @@ def team_member_add(team_id: int):
     if team.archived_at is not None:
         return _team_page(team, status=422, archive_error=_(
             "Teamet är arkiverat. Återställ det innan du lägger till medlemmar."))
-    form = MemberForm()
-    members_now = db.session.scalars(select(User).join(
-        TeamMembership, TeamMembership.user_id == User.id).where(
-        TeamMembership.team_id == team.id)).all()
-    _member_form(team, list(members_now), form)
+    form = _member_form(team, team_members(team.id), MemberForm())
     if not form.validate_on_submit():
         return _team_page(team, member_form=form, status=422)
-    db.session.add(TeamMembership(team_id=team.id, user_id=form.user_id.data))
+    add_membership(team.id, form.user_id.data)
     record("create", object_type="team_membership", object_id=team.id,
            detail=f"användare {form.user_id.data}")
     db.session.commit()
@@ -146,11 +137,7 @@ def team_member_add(team_id: int):
 @bp.route("/admin/teams/<int:team_id>/members/<int:user_id>/remove", methods=["POST"])
 def team_member_remove(team_id: int, user_id: int):
     team = team_or_404(team_id)
-    membership = db.session.scalar(select(TeamMembership).where(
-        TeamMembership.team_id == team.id, TeamMembership.user_id == user_id))
-    if membership is None:
-        abort(404)
-    db.session.delete(membership)  # a link, not data; the audit row keeps the history
+    remove_link(TeamMembership, team_id=team.id, user_id=user_id)
     record("delete", object_type="team_membership", object_id=team.id,
            detail=f"användare {user_id}")
     db.session.commit()

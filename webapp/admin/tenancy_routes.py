@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import display_name
+from ..access import child_or_404, display_name
 from ..audit import record
 from ..domain import caseload_import
 from ..extensions import db
@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..social.services import record_known_decision
+from ..social.decisions import record_known_decision
 from ..tenancy_services import INSPECTION_V1, template_items
 from ..timeutil import local_today
 from . import bp
@@ -50,12 +50,7 @@ def breakdowns():
 
 @bp.route("/admin/breakdowns/<int:analysis_id>/read", methods=["POST"])
 def breakdown_read(analysis_id: int):
-    analysis = db.session.scalar(
-        select(BreakdownAnalysis).join(Participant)
-        .where(BreakdownAnalysis.id == analysis_id,
-               Participant.organisation_id == current_user.organisation_id))
-    if analysis is None:
-        abort(404)
+    analysis = child_or_404(BreakdownAnalysis, analysis_id, need="identity", audit_action=None)
     if analysis.read_at is None:
         analysis.read_at, analysis.read_by_id = utcnow(), current_user.id
         record("update", participant_id=analysis.participant_id,

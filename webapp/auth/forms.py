@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from .services import password_problem
+from .credentials import password_problem
 
 REMEMBER_LABEL = _l("Håll mig inloggad på den här telefonen i 30 dagar")
 

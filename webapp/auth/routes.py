@@ -13,7 +13,7 @@ from ..models import User
 from ..rendering import render
 from ..templating import HOME_ENDPOINT
 from ..urlsafety import safe_next
-from . import bp, services
+from . import bp, credentials
 from .forms import (
     ActivationCodeForm,
     ChangePasswordForm,
@@ -37,9 +37,9 @@ def _finish_login(user: User, remember: bool = False):
     session.clear()
     if lang:
         session["lang"] = lang
-    services.register_success(user)
+    credentials.register_success(user)
     login_user(user, remember=remember and user.role == "participant")
-    session["last_seen"] = services.utcnow().timestamp()  # the idle clock starts at sign-in
+    session["last_seen"] = credentials.utcnow().timestamp()  # the idle clock starts at sign-in
     record("login", object_type="user", object_id=user.id, user=user)
     db.session.commit()
     if user.must_change_password:
@@ -60,28 +60,28 @@ def login():
         # Counted per username and client, the same whether the account exists or not: the
         # answer (text and time) never tells which usernames are real, and a stranger's wrong
         # guesses lock only the stranger out.
-        key = services.throttle_key(username, request.remote_addr)
+        key = credentials.throttle_key(username, request.remote_addr)
         user = db.session.scalar(db.select(User).where(User.username == username))
-        if services.throttled(key):
-            services.spend_password_time(form.password.data)
+        if credentials.throttled(key):
+            credentials.spend_password_time(form.password.data)
             form.password.errors.append(LOCKED)
-        elif user is None or not services.verify_password(user, form.password.data):
+        elif user is None or not credentials.verify_password(user, form.password.data):
             if user is None:
-                services.spend_password_time(form.password.data)
-            locked = services.register_throttled_failure(key)
+                credentials.spend_password_time(form.password.data)
+            locked = credentials.register_throttled_failure(key)
             db.session.commit()
             form.password.errors.append(LOCKED if locked else WRONG_LOGIN)
         elif not user.active:
             form.password.errors.append(_("Kontot är avstängt. Kontakta din samordnare."))
         elif user.needs_second_factor:
-            services.clear_throttle(key)
+            credentials.clear_throttle(key)
             session[PENDING_KEY] = {"id": user.id, "token": user.session_token}
             db.session.commit()
             if user.totp_confirmed_at is None:
                 return redirect(url_for("auth.totp_enrol"))
             return redirect(url_for("auth.login_totp"))
         else:
-            services.clear_throttle(key)
+            credentials.clear_throttle(key)
             return _finish_login(user, remember=form.remember.data)
         return render("auth/login.html", form=form, status=422)
     return render("auth/login.html", form=form, status=422 if request.method == "POST" else 200)
@@ -98,18 +98,18 @@ def _pending_user() -> User | None:
 
 
 def _check_code(user: User, form: TotpForm) -> bool:
-    if services.is_locked(user):
+    if credentials.is_locked(user):
         form.code.errors.append(LOCKED)
         return False
-    if services.verify_totp(user, form.code.data):
+    if credentials.verify_totp(user, form.code.data):
         return True
-    services.register_failure(user)
+    credentials.register_failure(user)
     db.session.commit()
     form.code.errors.append(
-        LOCKED if services.is_locked(user)
+        LOCKED if credentials.is_locked(user)
         else _("Koden stämmer inte. Skriv den nya koden från appen.")
     )
-    if services.is_locked(user):
+    if credentials.is_locked(user):
         session.pop(PENDING_KEY, None)
     return False
 
@@ -142,13 +142,13 @@ def totp_enrol():
     form = TotpForm()
     if form.validate_on_submit():
         if _check_code(user, form):
-            user.totp_confirmed_at = services.utcnow()
+            user.totp_confirmed_at = credentials.utcnow()
             record("totp_enrolled", object_type="user", object_id=user.id, user=user)
             return _finish_login(user)
         status = 422
     else:
         status = 200
-    return render("auth/totp_enrol.html", form=form, qr=services.totp_qr_svg(user),
+    return render("auth/totp_enrol.html", form=form, qr=credentials.totp_qr_svg(user),
                   secret=user.totp_secret, status=status)
 
 
@@ -163,16 +163,16 @@ def activate():
     """Participants: code from the worker (QR or typed) -> choose a password -> home."""
     if request.method == "POST" and "password" in request.form:
         form = ChoosePasswordForm()
-        code, problem = services.find_activation_code(form.code.data or "")
+        code, problem = credentials.find_activation_code(form.code.data or "")
         if code is None:
             return render("auth/activate.html", code_form=ActivationCodeForm(formdata=None,
                           code=form.code.data), code_error=problem, status=422)
         if not form.validate_on_submit():
             return render("auth/choose_password.html", form=form, status=422)
         user = code.user
-        code.used_at = services.utcnow()
-        user.password_hash = services.hash_password(form.password.data)
-        services.rotate_session(user)
+        code.used_at = credentials.utcnow()
+        user.password_hash = credentials.hash_password(form.password.data)
+        credentials.rotate_session(user)
         record("activated", object_type="user", object_id=user.id, user=user)
         return _finish_login(user, remember=form.remember.data)
 
@@ -180,9 +180,9 @@ def activate():
                                    code=request.args.get("code", ""))
     typed = code_form.code.data
     if typed and (request.method == "POST" and code_form.validate() or request.method == "GET"):
-        code, problem = services.find_activation_code(typed)
+        code, problem = credentials.find_activation_code(typed)
         if code is not None:
-            form = ChoosePasswordForm(formdata=None, code=services.normalise_code(typed))
+            form = ChoosePasswordForm(formdata=None, code=credentials.normalise_code(typed))
             return render("auth/choose_password.html", form=form)
         return render("auth/activate.html", code_form=code_form, code_error=problem, status=422)
     return render("auth/activate.html", code_form=code_form, code_error=None,
@@ -198,13 +198,13 @@ def change_password():
     if not form.validate_on_submit():
         return render("auth/change_password.html", form=form, forced=user.must_change_password,
                       status=422 if request.method == "POST" else 200)
-    if not services.verify_password(user, form.current.data):
+    if not credentials.verify_password(user, form.current.data):
         form.current.errors.append(_("Det nuvarande lösenordet stämmer inte."))
         return render("auth/change_password.html", form=form, forced=user.must_change_password,
                       status=422)
-    user.password_hash = services.hash_password(form.password.data)
+    user.password_hash = credentials.hash_password(form.password.data)
     user.must_change_password = False
-    services.rotate_session(user)  # other cookies with the old password's session end
+    credentials.rotate_session(user)  # other cookies with the old password's session end
     record("password_changed", object_type="user", object_id=user.id)
     db.session.commit()
     lang = session.get("lang")
@@ -212,7 +212,7 @@ def change_password():
     if lang:
         session["lang"] = lang
     login_user(user)
-    session["last_seen"] = services.utcnow().timestamp()
+    session["last_seen"] = credentials.utcnow().timestamp()
     flash(_("Ditt nya lösenord är sparat."), "success")
     return redirect(url_for(HOME_ENDPOINT[user.role]))
 
@@ -220,7 +220,7 @@ def change_password():
 @bp.route("/logout", methods=["POST"])
 def logout():
     user = current_user._get_current_object()
-    services.rotate_session(user)  # every other cookie of this user stops working too
+    credentials.rotate_session(user)  # every other cookie of this user stops working too
     record("logout", object_type="user", object_id=user.id)
     db.session.commit()
     logout_user()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..access import get_participant_or_404
+from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..domain.checklists import (
     counting_submissions,
@@ -20,16 +20,22 @@ from ..domain.checklists import (
 from ..domain.followups import validate_followups
 from ..extensions import db
 from ..idempotency import commit_or_replay, idempotency_key, remember, replay_response
-from ..models import FOLLOWUP_OWNERS, ChecklistFollowupDone, Organisation
+from ..models import (
+    FOLLOWUP_OWNERS,
+    ChecklistAnswer,
+    ChecklistFollowupDone,
+    ChecklistSubmission,
+    Organisation,
+)
 from ..rendering import render, wants_json
-from ..staff.services import safe_next
 from ..timeutil import local_today
+from ..urlsafety import safe_next
 from . import bp
 from .forms import ChecklistForm
-from .services import (
+from .submissions import (
+    WITH_ANSWERS,
     correction_of,
     current_apartment_id,
-    followup_answer,
     followups_done,
     followups_open,
     item_texts,
@@ -37,7 +43,6 @@ from .services import (
     month_submission,
     participant_submissions,
     store_submission,
-    submission_of,
     template_version,
 )
 
@@ -62,23 +67,23 @@ def new(participant_id: int):
                   "info")
             return redirect(url_for(".correct", participant_id=participant.id,
                                     submission_id=sent.id), 303)
-    return _fill(participant, None)
+    return _form_or_store(participant, None)
 
 
 @bp.route("/participants/<int:participant_id>/checklists/<int:submission_id>/correct",
           methods=["GET", "POST"])
 def correct(participant_id: int, submission_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_write")
-    old = submission_of(participant, submission_id) or abort(404)
+    old = child_or_404(ChecklistSubmission, submission_id, of=participant, options=WITH_ANSWERS)
     newer = correction_of(old)
     if newer is not None and request.method == "GET":
         flash(_("Det finns redan en nyare version. Du rättar den nyaste."), "warning")
         return redirect(url_for(".correct", participant_id=participant.id,
                                 submission_id=newer.id))
-    return _fill(participant, old, already_corrected=newer is not None)
+    return _form_or_store(participant, old, already_corrected=newer is not None)
 
 
-def _fill(participant, old, already_corrected=False):
+def _form_or_store(participant, old, already_corrected=False):
     """GET: the form (prefilled for a correction). POST: validate, store once, answer."""
     if request.method == "GET" and request.headers.get("HX-Boosted"):
         # A full load, so checklist.js (drafts, progress) runs; a boosted swap would skip it.
@@ -204,7 +209,8 @@ def history(participant_id: int):
 @bp.route("/participants/<int:participant_id>/checklists/<int:submission_id>")
 def show(participant_id: int, submission_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_read")
-    submission = submission_of(participant, submission_id) or abort(404)
+    submission = child_or_404(ChecklistSubmission, submission_id, of=participant,
+                              options=WITH_ANSWERS)
     chain = version_chain(participant_submissions(participant.id), submission.id)
     return render("checklists/show.html", participant=participant, submission=submission,
                   items=submission.template.items, chain=chain,
@@ -216,7 +222,9 @@ def show(participant_id: int, submission_id: int):
 def followup_done(participant_id: int, id: int):
     """Mark a remark's follow-up done (the checklist itself stays as it was submitted)."""
     participant = get_participant_or_404(participant_id, need="checklist_write")
-    answer = followup_answer(participant, id) or abort(404)
+    answer = child_or_404(ChecklistAnswer, id, of=participant)
+    if not answer.followup_action:
+        abort(404)  # an answer without a follow-up has nothing to mark done
     if not followups_done([answer.id]):
         db.session.add(ChecklistFollowupDone(answer_id=answer.id, done_by_id=current_user.id))
         record("update", participant_id=participant.id, object_type="checklist_followup",

@@ -8,11 +8,13 @@ Nothing here reads the database or the clock.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from .tenancy import add_months
-from .visits import VisitRule, period_bounds, visit_compliance
+from .visits import VisitRule, period_bounds, period_compliance
 
 Contract = tuple[date, date | None]  # (move-in, last day or None while running)
 
@@ -24,6 +26,9 @@ class ParticipantFacts:
     phases: tuple[tuple[date, int], ...] = ()  # (started_on, phase), any order
     contracts: tuple[Contract, ...] = ()  # contracts with a move-in date
     visits: tuple[tuple[date, bool], ...] = ()  # done home visits: (local date, with soc.)
+    # The same visits already counted per period of the visit rule, as the database gives them:
+    # period start -> (done, of them with social services). When set, `visits` is not read.
+    period_visits: Mapping[date, tuple[int, int]] | None = None
     checklist_months: frozenset[str] = field(default_factory=frozenset)  # "YYYY-MM"
     disturbances: tuple[date, ...] = ()  # occurred_on
     # (offered_on, two apartments shown, move-in of the contract that followed or None)
@@ -33,14 +38,27 @@ class ParticipantFacts:
     # (end date, end reason) of tenancies that ended without a transfer
     ends: tuple[tuple[date, str], ...] = ()
 
+    @cached_property
+    def _phases_in_order(self) -> list[tuple[date, int]]:
+        # Twelve months of figures ask every participant's phase about fifty times.
+        return sorted(self.phases)
+
     def phase_on(self, day: date) -> int | None:
         current = None
-        for started, phase in sorted(self.phases):
-            if started <= day:
-                current = phase
+        for started, phase in self._phases_in_order:
+            if started > day:
+                break
+            current = phase
         return current
 
-    @property
+    def visits_in(self, start: date, end: date) -> tuple[int, int]:
+        """(done home visits, of them with social services) in the period [start, end)."""
+        if self.period_visits is not None:
+            return self.period_visits.get(start, (0, 0))
+        in_period = [with_soc for when, with_soc in self.visits if start <= when < end]
+        return len(in_period), sum(in_period)
+
+    @cached_property
     def first_move_in(self) -> date | None:
         return min((move_in for move_in, _end in self.contracts), default=None)
 
@@ -167,23 +185,32 @@ def retention(people: list[ParticipantFacts], months: int, month: date,
 def visit_share(people: list[ParticipantFacts], rule: VisitRule, month: date,
                 today: date) -> FigureValue:
     """Share of finished fas-2 periods starting in the month with the minimum visits made."""
-    first, end = month_start(month), month_end(month)
-    starts = []
-    day, _ = period_bounds(first, rule.period)
-    if day < first:
-        day = period_bounds(day, rule.period)[1]
-    while day <= end:
-        starts.append(day)
-        day = period_bounds(day, rule.period)[1]
-    periods = [start for start in starts if period_bounds(start, rule.period)[1] <= today]
+    periods = [(start, period_bounds(start, rule.period)[1])
+               for start in period_starts(month_start(month), month_end(month), rule.period)]
+    periods = [(start, end) for start, end in periods if end <= today]
+    # Without absences every participant owes the same in a period: asked once per period.
+    needs = [period_compliance(rule, start, end, 0, 0) for start, end in periods]
     counted = met = 0
     for person in people:
-        for start in periods:
-            if person.phase_on(start) != 2:
+        for need in needs:
+            if person.phase_on(need.period_start) != 2:
                 continue
             counted += 1
-            met += visit_compliance(rule, list(person.visits), start).met
+            met += need.met_by(*person.visits_in(need.period_start, need.period_end))
     return _ratio(met, counted)
+
+
+def period_starts(first: date, last: date, period: str) -> list[date]:
+    """First days of the visit periods that start in [first, last] (as `visit_share` counts
+    them), for loading their visits."""
+    day = period_bounds(first, period)[0]
+    if day < first:
+        day = period_bounds(day, period)[1]
+    starts = []
+    while day <= last:
+        starts.append(day)
+        day = period_bounds(day, period)[1]
+    return starts
 
 
 def checklists_on_time(people: list[ParticipantFacts], month: date,

@@ -33,8 +33,13 @@ class VisitCompliance:
 
     @property
     def met(self) -> bool:
-        return (self.done >= self.required
-                and self.done_with_social_services >= self.required_with_social_services)
+        return self.met_by(self.done, self.done_with_social_services)
+
+    def met_by(self, done: int, done_with_social_services: int) -> bool:
+        """Whether this many visits meet the period's requirement (the figures ask this of
+        every participant for one requirement)."""
+        return (done >= self.required
+                and done_with_social_services >= self.required_with_social_services)
 
     @property
     def missing(self) -> int:
@@ -88,11 +93,20 @@ def visit_compliance(rule: VisitRule, visits: Iterable[tuple], day: date,
     """`visits`: (local date, with social services[, appointment kind]) recorded as done."""
     start, end = period_bounds(day, rule.period)
     in_period = [with_soc for when, with_soc in counted(rule, visits) if start <= when < end]
+    return period_compliance(rule, start, end, len(in_period),
+                             sum(1 for with_soc in in_period if with_soc), absences)
+
+
+def period_compliance(rule: VisitRule, start: date, end: date, done: int,
+                      done_with_social_services: int,
+                      absences: Iterable[Period] = ()) -> VisitCompliance:
+    """The period [start, end) with `done` visits already counted (the figures count them in
+    the database, per period, instead of loading every visit)."""
     required, required_soc = required_in(rule, start, end, list(absences))
     return VisitCompliance(
-        period_start=start, period_end=end, required=required, done=len(in_period),
+        period_start=start, period_end=end, required=required, done=done,
         required_with_social_services=required_soc,
-        done_with_social_services=sum(1 for with_soc in in_period if with_soc),
+        done_with_social_services=done_with_social_services,
     )
 
 

@@ -16,9 +16,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import display_address, display_name, get_participant_or_404, visible_participants
+from ..access import (
+    apartment_or_404,
+    display_address,
+    display_name,
+    get_participant_or_404,
+    visible_participants,
+)
 from ..audit import record, record_list
-from ..checklists.services import month_label
+from ..checklists.submissions import WITH_ANSWERS, month_label
 from ..domain.checklists import (
     counting_submissions,
     month_of,
@@ -193,18 +199,12 @@ def _cell(value) -> str:
 
 def _submission_or_404(submission_id: int):
     """A submission for one of my apartments whose tenant I may see; else 404."""
-    submission = db.session.scalar(
-        select(ChecklistSubmission)
-        .join(Apartment, Apartment.id == ChecklistSubmission.apartment_id)
-        .where(ChecklistSubmission.id == submission_id,
-               Apartment.housing_team_id.in_(_my_team_ids()))
-        .options(selectinload(ChecklistSubmission.answers),
-                 selectinload(ChecklistSubmission.template))
-    )
+    submission = db.session.get(ChecklistSubmission, submission_id, options=WITH_ANSWERS)
     if submission is None:
         abort(404)
+    # The apartment first: another team's checklist is refused before its tenant is looked up.
+    apartment = apartment_or_404(submission.apartment_id)
     participant = get_participant_or_404(submission.participant_id, need="checklist_read")
-    apartment = db.session.get(Apartment, submission.apartment_id)
     return submission, participant, apartment
 
 

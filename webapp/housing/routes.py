@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import display_name, visible_participants
+from ..access import child_or_404, display_name, visible_participants
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.due import Rules
@@ -159,11 +159,7 @@ def home():
 
 @bp.route("/housing/notices/<int:notice_id>/acknowledge", methods=["POST"])
 def acknowledge_notice(notice_id: int):
-    notice = db.session.get(HousingNotice, notice_id)
-    if notice is None or db.session.scalar(
-        visible_participants(current_user).where(Participant.id == notice.participant_id)
-    ) is None:
-        abort(404)
+    notice = child_or_404(HousingNotice, notice_id, need="visit_counts", audit_action=None)
     if notice.acknowledged_at is None:
         notice.acknowledged_at = utcnow()
         notice.acknowledged_by_id = current_user.id

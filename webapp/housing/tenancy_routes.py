@@ -135,11 +135,18 @@ def _participant(participant_id: int):
     return get_participant_or_404(participant_id, need="tenancy_manage")
 
 
-def _contract(contract_id: int) -> Contract:
-    contract = child_or_404(Contract, contract_id, need="tenancy_manage")
+def _case(model, object_id: int) -> tuple:
+    """A tenancy object (offer, contract, transfer, joint meeting) and its participant."""
+    row = child_or_404(model, object_id, need="tenancy_manage")
+    return row, _participant(row.participant_id)
+
+
+def _contract(contract_id: int) -> tuple[Contract, Participant]:
+    """A contract of one of this housing team's apartments, and its tenant."""
+    contract, person = _case(Contract, contract_id)
     if contract.apartment.housing_team_id not in current_user.team_ids():
         abort(404)
-    return contract
+    return contract, person
 
 
 def _tenancy_url(participant_id: int) -> str:
@@ -156,7 +163,8 @@ def tenancy(participant_id: int):
 
 def _step(form, title: str, participant, on_valid, hint: str | None = None,
           warning: str | None = None, message: str | None = None):
-    """One step of the tenancy: validate, save with `on_valid`, back to the tenancy page."""
+    """One step of the tenancy: validate, save with `on_valid` (which returns a problem to show,
+    or nothing), back to the tenancy page."""
     if form.validate_on_submit():
         problem = on_valid(form)
         if problem is None:
@@ -173,6 +181,12 @@ def _audit(action: str, participant_id: int, object_type: str, object_id: int,
            detail: str = "") -> None:
     record(action, participant_id=participant_id, object_type=object_type, object_id=object_id,
            detail=detail)
+
+
+def _created(person, row, object_type: str) -> None:
+    db.session.add(row)
+    db.session.flush()
+    _audit("create", person.id, object_type, row.id)
 
 
 def _apartment_label(apartment: Apartment) -> str:
@@ -215,10 +229,7 @@ def offer_new(participant_id: int):
                       wishes=(form.wishes.data or "").strip(),
                       matching_note=(form.matching_note.data or "").strip(),
                       same_company_confirmed=bool(warns), created_by_id=current_user.id)
-        db.session.add(offer)
-        db.session.flush()
-        _audit("create", person.id, "offer", offer.id)
-        return None
+        _created(person, offer, "offer")
 
     return _step(form, _("Nytt erbjudande"), person, save,
                  hint=_("Deltagaren ska få se två lägenheter och välja själv (parallellval)."),
@@ -227,8 +238,7 @@ def offer_new(participant_id: int):
 
 @bp.route("/housing/offers/<int:offer_id>/choice", methods=["GET", "POST"])
 def offer_choice(offer_id: int):
-    offer = child_or_404(Offer, offer_id, need="tenancy_manage")
-    person = _participant(offer.participant_id)
+    offer, person = _case(Offer, offer_id)
     form = ChoiceForm()
     form.chosen_apartment_id.choices = [
         SelectChoice(a.id, display_address(person, _apartment_label(a), apartment=a))
@@ -239,7 +249,6 @@ def offer_choice(offer_id: int):
         offer.chosen_on = form.chosen_on.data
         offer.choice_note = (form.choice_note.data or "").strip()
         _audit("update", person.id, "offer", offer.id, "val")
-        return None
 
     return _step(form, _("Deltagarens val"), person, save)
 
@@ -270,10 +279,7 @@ def contract_new(participant_id: int):
             attendees=(form.attendees.data or "").strip(),
             offer_id=offer.id if offer else None,
             entered_by_id=current_user.id, entered_at=utcnow())
-        db.session.add(contract)
-        db.session.flush()
-        _audit("create", person.id, "contract", contract.id)
-        return None
+        _created(person, contract, "contract")
 
     return _step(form, _("Kontraktsskrivning"), person, save,
                  hint=_("Andrahandskontrakt mellan bostadsförvaltningen och deltagaren."),
@@ -282,8 +288,7 @@ def contract_new(participant_id: int):
 
 @bp.route("/housing/contracts/<int:contract_id>/move-in", methods=["GET", "POST"])
 def contract_move_in(contract_id: int):
-    contract = _contract(contract_id)
-    person = _participant(contract.participant_id)
+    contract, person = _contract(contract_id)
     form = MoveInForm(obj=contract)  # a planned move-in date is filled in to confirm
 
     def save(form):
@@ -293,7 +298,6 @@ def contract_move_in(contract_id: int):
         set_phase(person, 2, form.move_in_date.data, current_user,
                   note=_("Inflyttning registrerad av bostadsförvaltningen."))
         _audit("update", person.id, "contract", contract.id, "inflyttning")
-        return None
 
     return _step(form, _("Inflyttning och besiktning"), person, save,
                  hint=_("Fas 2 börjar på inflyttningsdagen. Då börjar hembesöken och de "
@@ -302,8 +306,7 @@ def contract_move_in(contract_id: int):
 
 @bp.route("/housing/contracts/<int:contract_id>/end", methods=["GET", "POST"])
 def contract_end(contract_id: int):
-    contract = _contract(contract_id)
-    person = _participant(contract.participant_id)
+    contract, person = _contract(contract_id)
     form = EndForm(obj=contract if contract.end_reason else None)
 
     def save(form):
@@ -315,7 +318,6 @@ def contract_end(contract_id: int):
         if form.end_reason.data == "died":
             contract.ended_on = form.terminated_on.data
         _audit("update", person.id, "contract", contract.id, f"slut: {form.end_reason.data}")
-        return None
 
     return _step(form, _("Uppsägning eller annat slut"), person, save,
                  hint=_("Stödet fortsätter tills nycklarna är återlämnade."),
@@ -324,8 +326,7 @@ def contract_end(contract_id: int):
 
 @bp.route("/housing/contracts/<int:contract_id>/keys-returned", methods=["GET", "POST"])
 def contract_keys_returned(contract_id: int):
-    contract = _contract(contract_id)
-    person = _participant(contract.participant_id)
+    contract, person = _contract(contract_id)
     form = KeysReturnedForm()
 
     def save(form):
@@ -334,7 +335,6 @@ def contract_keys_returned(contract_id: int):
         contract.keys_returned_on = form.keys_returned_on.data
         contract.ended_on = form.keys_returned_on.data
         _audit("update", person.id, "contract", contract.id, "nycklar återlämnade")
-        return None
 
     return _step(form, _("Nycklarna återlämnade"), person, save,
                  hint=_("Boendet är slut när nycklarna är återlämnade."))
@@ -342,15 +342,15 @@ def contract_keys_returned(contract_id: int):
 
 # --- transfer (överlåtelse) -------------------------------------------------------------------
 
-def _transfer(transfer_id: int) -> tuple[TransferCase, Contract]:
+def _transfer(transfer_id: int) -> tuple[TransferCase, Contract, Participant]:
     transfer = child_or_404(TransferCase, transfer_id, need="tenancy_manage")
-    return transfer, _contract(transfer.contract_id)
+    contract, person = _contract(transfer.contract_id)
+    return transfer, contract, person
 
 
 @bp.route("/housing/contracts/<int:contract_id>/transfer", methods=["GET", "POST"])
 def transfer_start(contract_id: int):
-    contract = _contract(contract_id)
-    person = _participant(contract.participant_id)
+    contract, person = _contract(contract_id)
     data = load(person, current_user.organisation, local_today())
     form = TransferStartForm(obj=data.transfer)
 
@@ -366,7 +366,6 @@ def transfer_start(contract_id: int):
         transfer.updated_by_id, transfer.updated_at = current_user.id, utcnow()
         db.session.flush()
         _audit("update", person.id, "transfer", transfer.id, "besiktning bokad")
-        return None
 
     warning = None
     if not data.eligibility.eligible:
@@ -378,8 +377,7 @@ def transfer_start(contract_id: int):
 
 @bp.route("/housing/transfers/<int:transfer_id>/inspection", methods=["GET", "POST"])
 def transfer_inspection(transfer_id: int):
-    transfer, _contract_row = _transfer(transfer_id)
-    person = _participant(transfer.participant_id)
+    transfer, _contract_row, person = _transfer(transfer_id)
     items = template_items(transfer.template)
     form = inspection_form(items)
 
@@ -392,7 +390,6 @@ def transfer_inspection(transfer_id: int):
         transfer.inspection_note = (form.inspection_note.data or "").strip()
         transfer.updated_by_id, transfer.updated_at = current_user.id, utcnow()
         _audit("update", person.id, "transfer", transfer.id, "besiktning gjord")
-        return None
 
     title = transfer.template.title if transfer.template else _("Besiktning")
     return _step(form, f"{title} ({_('version')} {transfer.template.version})"
@@ -401,14 +398,12 @@ def transfer_inspection(transfer_id: int):
 
 @bp.route("/housing/transfers/<int:transfer_id>/request", methods=["GET", "POST"])
 def transfer_request(transfer_id: int):
-    transfer, _contract_row = _transfer(transfer_id)
-    person = _participant(transfer.participant_id)
+    transfer, _contract_row, person = _transfer(transfer_id)
     form = RequestForm()
 
     def save(form):
         transfer.requested_on = form.requested_on.data
         _audit("update", person.id, "transfer", transfer.id, "förfrågan till hyresvärden")
-        return None
 
     return _step(form, _("Förfrågan om överlåtelse till hyresvärden"), person, save,
                  hint=_("Det är alltid fastighetsägaren som beslutar om överlåtelse."))
@@ -416,8 +411,7 @@ def transfer_request(transfer_id: int):
 
 @bp.route("/housing/transfers/<int:transfer_id>/decision", methods=["GET", "POST"])
 def transfer_decision(transfer_id: int):
-    transfer, contract = _transfer(transfer_id)
-    person = _participant(transfer.participant_id)
+    transfer, contract, person = _transfer(transfer_id)
     form = DecisionForm()
 
     def save(form):
@@ -431,7 +425,6 @@ def transfer_decision(transfer_id: int):
             set_phase(person, 3, form.first_hand_on.data, current_user,
                       note=_("Förstahandskontrakt efter överlåtelse."))
         _audit("update", person.id, "transfer", transfer.id, f"beslut: {form.decision.data}")
-        return None
 
     return _step(form, _("Hyresvärdens beslut"), person, save,
                  hint=_("Vid godkännande börjar fas 3. Stödpersonalen ger då deltagaren "
@@ -463,10 +456,7 @@ def meeting_new(participant_id: int):
             place=(form.place.data or "").strip(), called=",".join(form.called.data),
             attended=",".join(form.attended.data or []), summary=(form.summary.data or "").strip(),
             called_by_id=current_user.id)
-        db.session.add(meeting)
-        db.session.flush()
-        _audit("create", person.id, "joint_meeting", meeting.id)
-        return None
+        _created(person, meeting, "joint_meeting")
 
     return _step(form, _("Kalla till gemensamt möte"), person, save,
                  hint=_("Vid mycket allvarliga störningar kallar bostadsförvaltningen "
@@ -476,8 +466,7 @@ def meeting_new(participant_id: int):
 
 @bp.route("/housing/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def meeting_edit(meeting_id: int):
-    meeting = child_or_404(JointMeeting, meeting_id, need="tenancy_manage")
-    person = _participant(meeting.participant_id)
+    meeting, person = _case(JointMeeting, meeting_id)
     form = MeetingForm(obj=meeting)
     form.disturbance_id.choices = [SelectChoice("", _("Ingen särskild"))] + ([
         SelectChoice(meeting.disturbance_id, str(meeting.disturbance_id))]
@@ -494,25 +483,20 @@ def meeting_edit(meeting_id: int):
         meeting.attended = ",".join(form.attended.data or [])
         meeting.summary = (form.summary.data or "").strip()
         _audit("update", person.id, "joint_meeting", meeting.id)
-        return None
 
     return _step(form, _("Gemensamt möte"), person, save)
 
 
 @bp.route("/housing/meetings/<int:meeting_id>/actions", methods=["GET", "POST"])
 def meeting_action(meeting_id: int):
-    meeting = child_or_404(JointMeeting, meeting_id, need="tenancy_manage")
-    person = _participant(meeting.participant_id)
+    meeting, person = _case(JointMeeting, meeting_id)
     form = ActionForm()
 
     def save(form):
         action = JointAction(meeting_id=meeting.id, action=(form.action.data or "").strip(),
                              who=(form.who.data or "").strip(), due_on=form.due_on.data,
                              follow_up_on=form.follow_up_on.data, created_by_id=current_user.id)
-        db.session.add(action)
-        db.session.flush()
-        _audit("create", person.id, "joint_action", action.id)
-        return None
+        _created(person, action, "joint_action")
 
     return _step(form, _("Gemensam handlingsplan: ny åtgärd"), person, save,
                  message=_("Åtgärden är tillagd i den gemensamma handlingsplanen."))
@@ -520,10 +504,8 @@ def meeting_action(meeting_id: int):
 
 @bp.route("/housing/actions/<int:action_id>/done", methods=["POST"])
 def action_done(action_id: int):
-    action = db.session.get(JointAction, action_id)
-    if action is None:
-        abort(404)
-    meeting = child_or_404(JointMeeting, action.meeting_id, need="tenancy_manage")
+    action = child_or_404(JointAction, action_id, need="tenancy_manage")
+    meeting = action.meeting
     if action.done_on is None:
         action.done_on = local_today()
         _audit("update", meeting.participant_id, "joint_action", action.id, "klar")

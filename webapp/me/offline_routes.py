@@ -11,7 +11,7 @@ from ..access import own_participant
 from ..extensions import db
 from ..models import Organisation, StaffAssignment, User
 from ..rendering import render
-from . import bp, words
+from . import bp, plain_words
 
 
 def primary_worker(participant) -> User | None:
@@ -26,4 +26,4 @@ def primary_worker(participant) -> User | None:
 def offline():
     participant = own_participant()
     org = db.session.get(Organisation, participant.organisation_id)
-    return render("me/offline.html", org=org, worker=primary_worker(participant), words=words)
+    return render("me/offline.html", org=org, worker=primary_worker(participant), words=plain_words)

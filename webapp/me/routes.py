@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import calendar as ical
-from ..access import own_participant, visible_participants
+from ..access import child_or_404, own_participant, visible_participants
 from ..audit import record
 from ..extensions import db, limiter
 from ..models import (
@@ -32,7 +32,7 @@ from ..models import (
 from ..queries import current_contracts, tenancy_for
 from ..rendering import is_fragment_request, render
 from ..timeutil import local_day_bounds_utc, local_today
-from . import bp, words
+from . import bp, plain_words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
 from .offline_routes import primary_worker
 
@@ -44,25 +44,6 @@ LOG_PAGE_SIZE = 50
 
 
 # --- Din plan ------------------------------------------------------------------------------
-
-def _own_goal_or_404(goal_id: int, participant) -> Goal:
-    goal = db.session.scalar(
-        select(Goal).join(Plan).where(Goal.id == goal_id, Plan.participant_id == participant.id)
-    )
-    if goal is None:
-        abort(404)
-    return goal
-
-
-def _own_step_or_404(step_id: int, participant) -> Step:
-    step = db.session.scalar(
-        select(Step).join(Goal).join(Plan)
-        .where(Step.id == step_id, Plan.participant_id == participant.id)
-    )
-    if step is None:
-        abort(404)
-    return step
-
 
 def _names(goals) -> dict[int, str]:
     """Display names of everyone who commented or ticked a step, in one query."""
@@ -94,7 +75,7 @@ def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
         CrisisPlan.participant_id == participant.id))
     return dict(participant=participant, plan=plan, goals=goals, forms=forms, crisis=crisis,
                 names=_names(goals), me_id=current_user.id, today=local_today(),
-                words=words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
+                words=plain_words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
                 own_kinds=OWN_STEP_KINDS, **extra)
 
 
@@ -106,7 +87,7 @@ def plan():
 @bp.route("/me/steps/<int:step_id>/done", methods=["POST"])
 def step_done(step_id: int):
     participant = own_participant()
-    step = _own_step_or_404(step_id, participant)
+    step = child_or_404(Step, step_id, of=participant)
     if step.who not in OWN_STEP_KINDS:
         abort(403)  # the participant sees staff steps but only ticks their own
     form = StepDoneForm()
@@ -130,7 +111,7 @@ def step_done(step_id: int):
 @bp.route("/me/goals/<int:goal_id>/comments", methods=["POST"])
 def goal_comment(goal_id: int):
     participant = own_participant()
-    goal = _own_goal_or_404(goal_id, participant)
+    goal = child_or_404(Goal, goal_id, of=participant)
     form = GoalCommentForm(prefix=f"g{goal.id}")
     if not form.validate_on_submit():
         context = _plan_context(participant, forms={goal.id: form})
@@ -175,7 +156,7 @@ def appointments():
     _load_staff(upcoming)
     https, webcal = _feed_urls(current_user)
     return render("me/appointments.html", participant=participant, appointments=upcoming,
-                  today=today, words=words, feed_url=https, webcal_url=webcal,
+                  today=today, words=plain_words, feed_url=https, webcal_url=webcal,
                   form=NewCalendarLinkForm(), worker=primary_worker(participant))
 
 
@@ -239,7 +220,7 @@ def contacts():
     if social_worker is not None and not social_worker.active:
         social_worker = None
     return render("me/contacts.html", participant=participant, workers=workers, org=org,
-                  open_support=open_support, social_worker=social_worker, words=words,
+                  open_support=open_support, social_worker=social_worker, words=plain_words,
                   open_first=participant.phase == 4)
 
 
@@ -267,7 +248,7 @@ def home():
                   ChecklistSubmission.id.desc())
     ))
     return render("me/home.html", participant=participant, org=org, contract=contract,
-                  tenancy=tenancy, submissions=submissions[:36], today=today, words=words)
+                  tenancy=tenancy, submissions=submissions[:36], today=today, words=plain_words)
 
 
 # --- Vem har tittat ------------------------------------------------------------------------
@@ -286,9 +267,9 @@ def access_log():
         .limit(LOG_WINDOW)
     ).all()
     today = local_today()
-    groups = words.group_by_day([(row.at, *words.audit_words(row)) for row in rows])
+    groups = plain_words.group_by_day([(row.at, *plain_words.audit_words(row)) for row in rows])
     start = (page - 1) * LOG_PAGE_SIZE
-    return render("me/access_log.html", participant=participant, today=today, words=words,
+    return render("me/access_log.html", participant=participant, today=today, words=plain_words,
                   entries=groups[start:start + LOG_PAGE_SIZE], page=page,
                   has_more=len(groups) > start + LOG_PAGE_SIZE)
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..access import get_participant_or_404
+from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..domain.rules import effective_rules
 from ..domain.social import default_period, quarterly_status
@@ -32,7 +32,8 @@ from ..models import (
 from ..queries import current_contracts
 from ..rendering import render
 from ..timeutil import local_today, month_key, to_utc
-from . import bp, services
+from . import bp
+from .decisions import save_decision
 from .forms import (
     REPORT_FIELDS,
     AssignmentForm,
@@ -47,6 +48,7 @@ from .forms import (
     ReportForm,
 )
 from .home import home_sections
+from .missed_visits import period_end
 
 
 @bp.app_template_filter("local_deadline")
@@ -133,7 +135,7 @@ def new_decision(participant_id: int):
         return _decisions_page(person, form=form, status=422)
     decision = Decision(participant_id=person.id, recorded_by_id=current_user.id)
     _fill_decision(decision, form, person)
-    services.save_decision(person, decision, current_user, supersede=True)
+    save_decision(person, decision, current_user, supersede=True)
     db.session.commit()
     flash(_("Beslutet är sparat."), "success")
     return redirect(url_for("social.decisions", participant_id=person.id))
@@ -143,16 +145,14 @@ def new_decision(participant_id: int):
           methods=["GET", "POST"])
 def edit_decision(participant_id: int, decision_id: int):
     person = get_participant_or_404(participant_id, need="decisions_write")
-    decision = db.session.get(Decision, decision_id)
-    if decision is None or decision.participant_id != person.id:
-        abort(404)
+    decision = child_or_404(Decision, decision_id, of=person)
     if request.method == "GET":
         return _decisions_page(person, form=DecisionForm(obj=decision), editing=decision)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _decisions_page(person, form=form, status=422, editing=decision)
     _fill_decision(decision, form, person)
-    services.save_decision(person, decision, current_user, supersede=False)
+    save_decision(person, decision, current_user, supersede=False)
     db.session.commit()
     flash(_("Beslutet är ändrat."), "success")
     return redirect(url_for("social.decisions", participant_id=person.id))
@@ -239,17 +239,10 @@ def save_report(participant_id: int, month: str):
     return redirect(url_for("social.reports", participant_id=person.id))
 
 
-def _report_or_404(person, report_id: int) -> FollowUpReport:
-    report = db.session.get(FollowUpReport, report_id)
-    if report is None or report.participant_id != person.id:
-        abort(404)
-    return report
-
-
 @bp.route("/participants/<int:participant_id>/reports/<int:report_id>/read")
 def report(participant_id: int, report_id: int):
     person = get_participant_or_404(participant_id, need="reports")
-    row = _report_or_404(person, report_id)
+    row = child_or_404(FollowUpReport, report_id, of=person)
     if current_user.role == "social_worker" and row.read_at is None:
         row.read_at, row.read_by_id = utcnow(), current_user.id
         db.session.commit()
@@ -261,7 +254,7 @@ def report(participant_id: int, report_id: int):
           methods=["POST"])
 def comment_report(participant_id: int, report_id: int):
     person = get_participant_or_404(participant_id, need="reports_comment")
-    row = _report_or_404(person, report_id)
+    row = child_or_404(FollowUpReport, report_id, of=person)
     form = CommentForm()
     if not form.validate_on_submit():
         return render("social/report.html", status=422, participant=person, report=row,
@@ -334,9 +327,7 @@ def late_visit(participant_id: int):
 def explain_missed(participant_id: int, missed_id: int):
     write = request.method == "POST"
     person = get_participant_or_404(participant_id, need="visits_write")
-    missed = db.session.get(MissedVisit, missed_id)
-    if missed is None or missed.participant_id != person.id:
-        abort(404)
+    missed = child_or_404(MissedVisit, missed_id, of=person)
     form = ExplainMissedForm() if write else ExplainMissedForm(formdata=None)
     if write and missed.reason is None and form.validate_on_submit():
         if form.reason.data == "logged_late":
@@ -351,7 +342,7 @@ def explain_missed(participant_id: int, missed_id: int):
         flash(_("Orsaken är sparad."), "success")
         return redirect(url_for("staff.today"))
     return render("social/missed.html", status=422 if write else 200, participant=person,
-                  missed=missed, form=form, period_end=services.period_end(missed))
+                  missed=missed, form=form, period_end=period_end(missed))
 
 
 # --- Crisis plan and the plan per SOSFS 2014:5 -----------------------------------------------

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, flash, make_response, redirect, url_for
+from flask import flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can, get_participant_or_404
+from ..access import can, child_or_404, get_participant_or_404
 from ..audit import record
 from ..domain.disturbances import follow_up_deadline, is_overdue, needs_follow_up
 from ..domain.tenancy import add_months
@@ -61,10 +61,6 @@ def _saved(participant, message: str, category: str = "message"):
         response.headers["HX-Location"] = url
         return response
     return redirect(url, 303)
-
-
-def _writable(participant_id: int, need: str):
-    return get_participant_or_404(participant_id, need=need)
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -196,7 +192,7 @@ def _invalid(participant, name: str, form):
 
 @bp.route("/participants/<int:participant_id>/events/disturbances", methods=["POST"])
 def events_disturbance(participant_id: int):
-    participant = _writable(participant_id, "disturbances_write")
+    participant = get_participant_or_404(participant_id, need="disturbances_write")
     form = DisturbanceForm()
     if not form.validate_on_submit():
         return _invalid(participant, "disturbance_form", form)
@@ -223,11 +219,8 @@ def events_disturbance(participant_id: int):
 @bp.route("/participants/<int:participant_id>/events/disturbances/<int:disturbance_id>/follow-up",
           methods=["POST"])
 def events_follow_up(participant_id: int, disturbance_id: int):
-    participant = _writable(participant_id, "disturbances_write")
-    disturbance = db.session.scalar(select(Disturbance).where(
-        Disturbance.id == disturbance_id, Disturbance.participant_id == participant.id))
-    if disturbance is None:
-        abort(404)
+    participant = get_participant_or_404(participant_id, need="disturbances_write")
+    disturbance = child_or_404(Disturbance, disturbance_id, of=participant)
     if disturbance.followed_up_at is not None:
         return _saved(participant, _("Störningen var redan uppföljd."))
     form = FollowUpForm(prefix=f"followup-{disturbance.id}")
@@ -249,7 +242,7 @@ def events_follow_up(participant_id: int, disturbance_id: int):
 
 @bp.route("/participants/<int:participant_id>/events/absences", methods=["POST"])
 def events_absence(participant_id: int):
-    participant = _writable(participant_id, "absence_write")
+    participant = get_participant_or_404(participant_id, need="absence_write")
     form = AbsenceForm()
     if not form.validate_on_submit():
         return _invalid(participant, "absence_form", form)
@@ -268,11 +261,8 @@ def events_absence(participant_id: int):
 @bp.route("/participants/<int:participant_id>/events/absences/<int:absence_id>/end",
           methods=["POST"])
 def events_absence_end(participant_id: int, absence_id: int):
-    participant = _writable(participant_id, "absence_write")
-    absence = db.session.scalar(select(Absence).where(
-        Absence.id == absence_id, Absence.participant_id == participant.id))
-    if absence is None:
-        abort(404)
+    participant = get_participant_or_404(participant_id, need="absence_write")
+    absence = child_or_404(Absence, absence_id, of=participant)
     form = AbsenceEndForm(prefix=f"absence-{absence.id}", start=absence.start_date)
     if not form.validate_on_submit():
         return _page(participant, status=422, item_forms={f"absence-{absence.id}": form})
@@ -287,7 +277,7 @@ def events_absence_end(participant_id: int, absence_id: int):
 
 @bp.route("/participants/<int:participant_id>/events/phase", methods=["POST"])
 def events_phase(participant_id: int):
-    participant = _writable(participant_id, "events_write")
+    participant = get_participant_or_404(participant_id, need="events_write")
     current_start = db.session.scalar(
         select(PhaseChange.started_on).where(PhaseChange.participant_id == participant.id)
         .order_by(PhaseChange.started_on.desc()).limit(1))
@@ -312,7 +302,7 @@ def events_phase(participant_id: int):
 
 @bp.route("/participants/<int:participant_id>/events/consents", methods=["POST"])
 def events_consent(participant_id: int):
-    participant = _writable(participant_id, "events_write")
+    participant = get_participant_or_404(participant_id, need="events_write")
     form = ConsentForm()
     if not form.validate_on_submit():
         return _invalid(participant, "consent_form", form)
@@ -329,11 +319,8 @@ def events_consent(participant_id: int):
 @bp.route("/participants/<int:participant_id>/events/consents/<int:consent_id>/withdraw",
           methods=["POST"])
 def events_consent_withdraw(participant_id: int, consent_id: int):
-    participant = _writable(participant_id, "events_write")
-    consent = db.session.scalar(select(Consent).where(
-        Consent.id == consent_id, Consent.participant_id == participant.id))
-    if consent is None:
-        abort(404)
+    participant = get_participant_or_404(participant_id, need="events_write")
+    consent = child_or_404(Consent, consent_id, of=participant)
     if consent.withdrawn_on is not None:
         return _saved(participant, _("Samtycket var redan återkallat."))
     form = ConsentWithdrawForm(prefix=f"consent-{consent.id}", given_on=consent.given_on)
@@ -350,7 +337,7 @@ def events_consent_withdraw(participant_id: int, consent_id: int):
 
 @bp.route("/participants/<int:participant_id>/events/reserve-key", methods=["POST"])
 def events_reserve_key(participant_id: int):
-    participant = _writable(participant_id, "events_write")
+    participant = get_participant_or_404(participant_id, need="events_write")
     form = ReserveKeyForm()
     if not form.validate_on_submit():
         return _invalid(participant, "key_form", form)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from ..access import get_participant_or_404
+from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..domain.plans import describe_changes, is_conflict, parse_version, snapshot_json
 from ..extensions import db
@@ -50,27 +50,12 @@ def load_plan(participant, create: bool = False) -> Plan | None:
     return plan
 
 
-def _goal_or_404(plan: Plan, goal_id: int) -> Goal:
-    goal = next((g for g in plan.goals if g.id == goal_id), None)
-    if goal is None:
-        abort(404)
-    return goal
-
-
-def _step_or_404(plan: Plan, step_id: int) -> Step:
-    step = next((s for g in plan.goals for s in g.steps if s.id == step_id), None)
-    if step is None:
-        abort(404)
-    return step
-
-
-def _writable(participant_id: int) -> tuple:
-    participant = get_participant_or_404(participant_id, need="plan_write")
+def _plan_to_change(participant) -> Plan:
+    """The plan a form changes. Showing a form writes nothing (without a plan yet, an unsaved
+    one); the first save creates it."""
     if request.method in ("GET", "HEAD"):
-        # Showing a form writes nothing: without a plan yet, the first save creates it.
-        return participant, load_plan(participant) or Plan(participant_id=participant.id,
-                                                            version=1)
-    return participant, load_plan(participant, create=True)
+        return load_plan(participant) or Plan(participant_id=participant.id, version=1)
+    return load_plan(participant, create=True)
 
 
 def _user_names(ids) -> dict[int, str]:
@@ -213,7 +198,8 @@ def _step_stored(step: Step) -> list[tuple[str, str]]:
 
 @bp.route("/participants/<int:participant_id>/plan/follow-up", methods=["POST"])
 def plan_follow_up(participant_id: int):
-    participant, the_plan = _writable(participant_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
     form = FollowUpForm()
     action = url_for("staff.plan_follow_up", participant_id=participant.id)
     page = dict(heading=_("Nästa uppföljning av planen"), action=action, submit=_("Spara datum"))
@@ -237,7 +223,8 @@ def plan_follow_up(participant_id: int):
 
 @bp.route("/participants/<int:participant_id>/plan/goals/new", methods=["GET", "POST"])
 def plan_goal_new(participant_id: int):
-    participant, the_plan = _writable(participant_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
     form = GoalForm(version=the_plan.version)
     action = url_for("staff.plan_goal_new", participant_id=participant.id)
     page = dict(heading=_("Nytt mål"), action=action, submit=_("Spara målet"))
@@ -262,8 +249,9 @@ def plan_goal_new(participant_id: int):
 
 @bp.route("/participants/<int:participant_id>/plan/goals/<int:goal_id>", methods=["GET", "POST"])
 def plan_goal_edit(participant_id: int, goal_id: int):
-    participant, the_plan = _writable(participant_id)
-    goal = _goal_or_404(the_plan, goal_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    goal = child_or_404(Goal, goal_id, of=participant)
     form = GoalForm(obj=goal, version=the_plan.version)
     page = dict(heading=_("Ändra mål"), submit=_("Spara ändringen"),
                 action=url_for("staff.plan_goal_edit", participant_id=participant.id,
@@ -290,8 +278,9 @@ def plan_goal_edit(participant_id: int, goal_id: int):
 
 @bp.route("/participants/<int:participant_id>/plan/goals/<int:goal_id>/drop", methods=["POST"])
 def plan_goal_drop(participant_id: int, goal_id: int):
-    participant, the_plan = _writable(participant_id)
-    goal = _goal_or_404(the_plan, goal_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    goal = child_or_404(Goal, goal_id, of=participant)
 
     def change():
         goal.status = "dropped"
@@ -313,8 +302,9 @@ def plan_goal_drop(participant_id: int, goal_id: int):
 @bp.route("/participants/<int:participant_id>/plan/goals/<int:goal_id>/steps/new",
           methods=["GET", "POST"])
 def plan_step_new(participant_id: int, goal_id: int):
-    participant, the_plan = _writable(participant_id)
-    goal = _goal_or_404(the_plan, goal_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    goal = child_or_404(Goal, goal_id, of=participant)
     form = StepForm(version=the_plan.version)
     page = dict(heading=_("Nytt steg"), submit=_("Spara steget"), action=url_for(
         "staff.plan_step_new", participant_id=participant.id, goal_id=goal.id))
@@ -344,8 +334,9 @@ def _fill_step(step: Step, form: StepForm) -> None:
 
 @bp.route("/participants/<int:participant_id>/plan/steps/<int:step_id>", methods=["GET", "POST"])
 def plan_step_edit(participant_id: int, step_id: int):
-    participant, the_plan = _writable(participant_id)
-    step = _step_or_404(the_plan, step_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    step = child_or_404(Step, step_id, of=participant)
     form = StepForm(obj=step, version=the_plan.version)
     page = dict(heading=_("Ändra steg"), submit=_("Spara ändringen"),
                 action=url_for("staff.plan_step_edit", participant_id=participant.id,
@@ -371,8 +362,9 @@ def plan_step_edit(participant_id: int, step_id: int):
 
 @bp.route("/participants/<int:participant_id>/plan/steps/<int:step_id>/drop", methods=["POST"])
 def plan_step_drop(participant_id: int, step_id: int):
-    participant, the_plan = _writable(participant_id)
-    step = _step_or_404(the_plan, step_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    step = child_or_404(Step, step_id, of=participant)
 
     def change():
         step.dropped_at = utcnow()
@@ -392,8 +384,9 @@ def plan_step_drop(participant_id: int, step_id: int):
 @bp.route("/participants/<int:participant_id>/plan/steps/<int:step_id>/done", methods=["POST"])
 def plan_step_done(participant_id: int, step_id: int):
     """Tick a step done (or not). The form says the wanted state, so a repeat changes nothing."""
-    participant, the_plan = _writable(participant_id)
-    step = _step_or_404(the_plan, step_id)
+    participant = get_participant_or_404(participant_id, need="plan_write")
+    the_plan = _plan_to_change(participant)
+    step = child_or_404(Step, step_id, of=participant)
     wanted = request.form.get("done", "1") == "1"
     if step.done != wanted:
 

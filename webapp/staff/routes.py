@@ -4,15 +4,15 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import idempotency
-from ..access import display_name, get_participant_or_404
+from ..access import child_or_404, display_name, get_participant_or_404
 from ..audit import record
-from ..auth.services import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
+from ..auth.credentials import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
 from ..domain.due import Rules, visit_missing
 from ..extensions import db
 from ..inputs import page_arg
@@ -20,9 +20,11 @@ from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, 
 from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today
 from ..urls import public_url
-from . import bp, caseload, services
+from ..urlsafety import safe_next
+from . import booking, bp, caseload, outcomes, overview
 from . import today as today_page
 from .forms import OutcomeForm
+from .participant_login import ensure_participant_user
 
 
 @bp.context_processor
@@ -38,13 +40,13 @@ def today():
     work = today_page.worklist(people, org, day, now, page_arg())
     if is_fragment_request() and request.args.get("page"):
         return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
-                      people={p.id: p for p in people}, due_link=services.due_link,
+                      people={p.id: p for p in people}, due_link=overview.due_link,
                       followup_owners=FOLLOWUP_OWNERS)
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
                   people={p.id: p for p in people},
                   visits=today_page.day_visits(people, current_user, day, now),
-                  colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=services.tel_href,
-                  work=work, due_link=services.due_link, followup_owners=FOLLOWUP_OWNERS)
+                  colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=overview.tel_href,
+                  work=work, due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
 
 
 @bp.route("/today/visits")
@@ -76,9 +78,9 @@ def participants():
     done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
     rattelser = caseload.open_rattelser(ids)
     upcoming = caseload.next_appointments(ids, now)
-    rows = [services.CaseloadRow(
+    rows = [overview.CaseloadRow(
         participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
-        visit_missing=visit_missing(services.visit_facts(p, done), rules, day),
+        visit_missing=visit_missing(overview.visit_facts(p, done), rules, day),
     ) for p in shown]
     # htmx asks for the whole page when it restores a pushed search URL from history.
     restore = request.headers.get("HX-History-Restore-Request") == "true"
@@ -89,13 +91,13 @@ def participants():
 @bp.route("/participants/<int:participant_id>")
 def participant(participant_id: int):
     person = get_participant_or_404(participant_id)
-    return render("staff/participant.html", **services.overview(person))
+    return render("staff/participant.html", **overview.participant_overview(person))
 
 
 @bp.route("/participants/<int:participant_id>/activation-code", methods=["POST"])
 def activation_code(participant_id: int):
     person = get_participant_or_404(participant_id, need="activation", audit_action=None)
-    user = services.ensure_participant_user(person)
+    user = ensure_participant_user(person)
     code = issue_activation_code(user, current_user)
     record("activation_code", participant_id=person.id, object_type="user", object_id=user.id)
     db.session.commit()
@@ -103,7 +105,7 @@ def activation_code(participant_id: int):
     activation = dict(code=code, url=url, qr=activation_qr_svg(url), username=user.username,
                       expires_at=utcnow() + ACTIVATION_VALID)
     response = render("staff/participant.html", block="activation", activation=activation,
-                      **services.overview(person))
+                      **overview.participant_overview(person))
     response.headers["Cache-Control"] = "no-store"  # the code is shown once
     return response
 
@@ -131,7 +133,7 @@ def _book(person, form, template_on_error):
         return render("staff/appointment_form.html", block="form", status=422,
                       participant=person, form=form, appointment=None)
     appointment = Appointment(participant_id=person.id, created_by_id=current_user.id)
-    services.apply_appointment_form(appointment, form)
+    booking.apply_appointment_form(appointment, form)
     db.session.add(appointment)
     db.session.flush()
     record("create", participant_id=person.id, object_type="appointment",
@@ -139,7 +141,7 @@ def _book(person, form, template_on_error):
     db.session.commit()
     message = _("Tiden är bokad.")
     if is_fragment_request():
-        return _appointments_page(person, services.appointment_form(person), message=message)
+        return _appointments_page(person, booking.appointment_form(person), message=message)
     flash(message, "success")
     return redirect(url_for("staff.appointments", participant_id=person.id))
 
@@ -152,7 +154,7 @@ def appointments(participant_id: int):
     write = request.method == "POST"
     person = get_participant_or_404(participant_id,
                                     need="appointments_write" if write else "appointments")
-    form = services.appointment_form(person)
+    form = booking.appointment_form(person)
     on_list = request.endpoint == "staff.appointments"
     if write:
         return _book(person, form, "page" if on_list else "form")
@@ -162,27 +164,20 @@ def appointments(participant_id: int):
                   appointment=None)
 
 
-def _appointment_or_404(person, appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.participant_id != person.id:
-        abort(404)
-    return appointment
-
-
 @bp.route("/participants/<int:participant_id>/appointments/<int:appointment_id>/edit",
           methods=["GET", "POST"])
 def edit_appointment(participant_id: int, appointment_id: int):
     write = request.method == "POST"
     person = get_participant_or_404(participant_id,
                                     need="appointments_write" if write else "appointments")
-    appointment = _appointment_or_404(person, appointment_id)
-    form = services.appointment_form(person, appointment)
-    problem = services.why_not_editable(appointment)
+    appointment = child_or_404(Appointment, appointment_id, of=person)
+    form = booking.appointment_form(person, appointment)
+    problem = booking.why_not_editable(appointment)
     if write and problem:
         form.validate()
         form.day.errors = [*form.day.errors, problem]
     elif write and form.validate_on_submit():
-        services.apply_appointment_form(appointment, form)
+        booking.apply_appointment_form(appointment, form)
         record("update", participant_id=person.id, object_type="appointment",
                object_id=appointment.id)
         db.session.commit()
@@ -196,7 +191,7 @@ def edit_appointment(participant_id: int, appointment_id: int):
           methods=["POST"])
 def cancel_appointment(participant_id: int, appointment_id: int):
     person = get_participant_or_404(participant_id, need="appointments_write")
-    appointment = _appointment_or_404(person, appointment_id)
+    appointment = child_or_404(Appointment, appointment_id, of=person)
     status, message = 200, _("Tiden är inställd.")
     if appointment.outcome is not None:
         status, message = 422, _("Besöket är redan registrerat och kan inte ställas in.")
@@ -206,7 +201,7 @@ def cancel_appointment(participant_id: int, appointment_id: int):
                object_id=appointment.id)
         db.session.commit()
     if is_fragment_request():
-        return _appointments_page(person, services.appointment_form(person), status=status,
+        return _appointments_page(person, booking.appointment_form(person), status=status,
                                   message=message, message_error=status != 200)
     flash(message, "success" if status == 200 else "error")
     return redirect(url_for("staff.appointments", participant_id=person.id))
@@ -221,7 +216,7 @@ def _outcome_page(person, appointment, form, status=200, recorded=None):
                   appointment=appointment, form=form, recorded=recorded,
                   # Without a `next` (the link from Idag has none, so the page works offline
                   # from the store): back to Idag once recorded.
-                  next_url=services.safe_next(form.next.data or request.args.get("next"))
+                  next_url=safe_next(form.next.data or request.args.get("next"))
                   or url_for("staff.today"))
 
 
@@ -236,32 +231,32 @@ def _outcome_invalid(person, appointment, form):
           methods=["GET", "POST"])
 def record_outcome(participant_id: int, appointment_id: int):
     person = get_participant_or_404(participant_id, need="visits_write")
-    appointment = _appointment_or_404(person, appointment_id)
+    appointment = child_or_404(Appointment, appointment_id, of=person)
     form = OutcomeForm()
     if request.method == "GET":
         return _outcome_page(person, appointment, form, recorded=appointment.outcome)
     key = idempotency.idempotency_key()
     if (replay := idempotency.replay_response(key)) is not None:
         return replay
-    problem = services.why_no_outcome(appointment)
+    problem = outcomes.why_no_outcome(appointment)
     if not form.validate() or problem:
         if problem:
             form.outcome.errors = [*form.outcome.errors, problem]
         return _outcome_invalid(person, appointment, form)
-    outcome = services.store_outcome(person, appointment, form, key)
+    outcome = outcomes.store_outcome(person, appointment, form, key)
     response = _outcome_saved(person, appointment, form, outcome)
     idempotency.remember(key, response)
     try:
         replay = idempotency.commit_or_replay(key)
     except IntegrityError:  # a different submission for the same visit won the race
-        form.outcome.errors = [services.already_recorded_message(appointment)]
+        form.outcome.errors = [outcomes.already_recorded_message(appointment)]
         return _outcome_invalid(person, appointment, form)
     return replay or response
 
 
 def _outcome_saved(person, appointment, form, outcome):
     # Recorded from Idag: back to Idag (the outbox follows this url too).
-    url = services.safe_next(form.next.data) or url_for("staff.appointments",
+    url = safe_next(form.next.data) or url_for("staff.appointments",
                                                         participant_id=person.id)
     if wants_json():
         response = jsonify(ok=True, id=outcome.id, url=url)

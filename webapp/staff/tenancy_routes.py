@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..access import get_participant_or_404
+from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..extensions import db
 from ..housing.tenancy_forms import CheckboxesField
@@ -82,9 +82,7 @@ def tenancy_keys(participant_id: int):
           methods=["POST"])
 def tenancy_showing_new(participant_id: int, offer_id: int):
     person = get_participant_or_404(participant_id, need="tenancy_observe")
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.participant_id != person.id:
-        abort(404)
+    offer = child_or_404(Offer, offer_id, of=person)
     apartment_id = request.form.get("apartment_id", type=int)
     try:
         starts = datetime.strptime(request.form.get("starts_at", ""), "%Y-%m-%dT%H:%M")
@@ -108,9 +106,7 @@ def tenancy_showing_new(participant_id: int, offer_id: int):
 def tenancy_offer_wishes(participant_id: int, offer_id: int):
     """Staff write down the participant's wishes with them (Gävle's matching, DESIGN §1b)."""
     person = get_participant_or_404(participant_id, need="tenancy_observe")
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.participant_id != person.id:
-        abort(404)
+    offer = child_or_404(Offer, offer_id, of=person)
     offer.wishes = (request.form.get("wishes") or "").strip()[:2000]
     record("update", participant_id=person.id, object_type="offer", object_id=offer.id,
            detail="önskemål")
@@ -123,9 +119,7 @@ def tenancy_offer_wishes(participant_id: int, offer_id: int):
           methods=["POST"])
 def tenancy_showing_record(participant_id: int, showing_id: int):
     person = get_participant_or_404(participant_id, need="tenancy_observe")
-    showing = db.session.get(Showing, showing_id)
-    if showing is None or showing.offer.participant_id != person.id:
-        abort(404)
+    showing = child_or_404(Showing, showing_id, of=person)
     attended = request.form.get("attended")
     if attended not in ("yes", "no"):
         flash(_("Svara om visningen blev av."), "error")
@@ -143,8 +137,8 @@ def tenancy_showing_record(participant_id: int, showing_id: int):
           methods=["POST"])
 def tenancy_open_support(participant_id: int, transfer_id: int):
     person = get_participant_or_404(participant_id, need="tenancy_observe")
-    transfer = db.session.get(TransferCase, transfer_id)
-    if transfer is None or transfer.participant_id != person.id or transfer.decision != "approved":
+    transfer = child_or_404(TransferCase, transfer_id, of=person)
+    if transfer.decision != "approved":
         abort(404)
     if transfer.open_support_info_on is None:
         transfer.open_support_info_on = local_today()
@@ -160,8 +154,8 @@ def tenancy_open_support(participant_id: int, transfer_id: int):
           methods=["GET", "POST"])
 def tenancy_breakdown(participant_id: int, contract_id: int):
     person = get_participant_or_404(participant_id, need="breakdown_write")
-    contract = db.session.get(Contract, contract_id)
-    if contract is None or contract.participant_id != person.id or not contract.end_reason:
+    contract = child_or_404(Contract, contract_id, of=person)
+    if not contract.end_reason:
         abort(404)
     existing = db.session.scalar(db.select(BreakdownAnalysis).where(
         BreakdownAnalysis.contract_id == contract.id))

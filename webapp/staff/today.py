@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..access import display_name, visible_participants
-from ..checklists.services import followups_open
+from ..checklists.submissions import followups_open
 from ..domain.due import DueItem, Rules, due_items
 from ..domain.worklist import Group, group_by_participant, next_visit
 from ..extensions import db
 from ..queries import current_contracts
 from ..timeutil import to_local, tz
-from . import caseload, services
+from . import caseload, overview
 
 GROUPS_PER_PAGE = 12
 COLLEAGUE_VISITS_SHOWN = 10
@@ -85,5 +85,5 @@ def day_visits(people: list, user, day: date, now: datetime) -> DayVisits:
     contracts = current_contracts(sorted({a.participant_id for a in mine}))
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues, next_id=coming.id if coming else None,
-                     addresses={pid: services.full_address(c.apartment)
+                     addresses={pid: overview.full_address(c.apartment)
                                 for pid, c in contracts.items()})

@@ -1,4 +1,5 @@
-"""Database side of the monthly checklist: templates, submissions, the current apartment.
+"""Loading and storing the monthly checklist: template versions, submissions and their
+versions, open follow-ups, the apartment a checklist is about.
 
 The rules themselves (what counts, validation) are in `webapp.domain.checklists`.
 """
@@ -72,14 +73,9 @@ def participant_submissions(participant_id: int) -> list[ChecklistSubmission]:
     ))
 
 
-def submission_of(participant: Participant, submission_id: int) -> ChecklistSubmission | None:
-    return db.session.scalar(
-        select(ChecklistSubmission)
-        .where(ChecklistSubmission.id == submission_id,
-               ChecklistSubmission.participant_id == participant.id)
-        .options(selectinload(ChecklistSubmission.answers),
-                 selectinload(ChecklistSubmission.template))
-    )
+# A submission with what its pages show, loaded up front (two queries, any checklist size).
+WITH_ANSWERS = (selectinload(ChecklistSubmission.answers),
+                selectinload(ChecklistSubmission.template))
 
 
 def month_submission(participant_id: int, month: str) -> ChecklistSubmission | None:
@@ -160,15 +156,6 @@ def item_texts(participant_id: int) -> dict[str, str]:
         .order_by(ChecklistItem.template_id)
     ).all()
     return {key: text for key, text in rows}
-
-
-def followup_answer(participant: Participant, answer_id: int) -> ChecklistAnswer | None:
-    return db.session.scalar(
-        select(ChecklistAnswer)
-        .join(ChecklistSubmission, ChecklistAnswer.submission_id == ChecklistSubmission.id)
-        .where(ChecklistAnswer.id == answer_id,
-               ChecklistSubmission.participant_id == participant.id,
-               ChecklistAnswer.followup_action != ""))
 
 
 def followups_done(answer_ids: list[int]) -> dict[int, ChecklistFollowupDone]:

@@ -1,5 +1,6 @@
-"""Writes behind the social-services pages, and the missed-period sync used by Idag and the
-scheduler. Domain rules come from webapp/domain/; this module only loads and stores."""
+"""Fas-2 periods that ended without the agreed home visits (DESIGN §1d): found by Idag and the
+scheduler, stored as MissedVisit rows with a notice to housing. The rule itself is in
+webapp/domain/visits.py; this module only loads and stores."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,14 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
-from ..audit import record
 from ..domain.rules import MEETING_KINDS, effective_rules
-from ..domain.social import current_decision, denormalised_dates
 from ..domain.visits import ended_periods_not_met, period_bounds
 from ..extensions import db
 from ..models import (
     Appointment,
-    Decision,
     HousingNotice,
     MissedVisit,
     Participant,
@@ -113,43 +111,3 @@ def _insert_missed(pending: list[dict]) -> None:
 
 def period_end(missed: MissedVisit) -> date:
     return period_bounds(missed.period_start, missed.period)[1] - timedelta(days=1)
-
-
-def save_decision(person: Participant, decision: Decision, user, supersede: bool) -> None:
-    """Store a decision; a new one supersedes the live one of its kind. The participant's
-    decision_date/review_date follow the current support decision."""
-    if decision.id is None:
-        db.session.add(decision)
-        db.session.flush()
-        if supersede:
-            for old in db.session.scalars(select(Decision).where(
-                    Decision.participant_id == person.id, Decision.kind == decision.kind,
-                    Decision.superseded_by_id.is_(None), Decision.id != decision.id)):
-                old.superseded_by_id, old.superseded_at = decision.id, decision.created_at
-        record("create", participant_id=person.id, object_type="decision",
-               object_id=decision.id)
-    else:
-        decision.updated_by_id = user.id
-        record("update", participant_id=person.id, object_type="decision",
-               object_id=decision.id)
-    db.session.flush()
-    sync_decision_dates(person)
-
-
-def record_known_decision(person: Participant, decided_on: date | None, user) -> None:
-    """A support decision already taken before Bofast (the admin's participant form, the
-    caseload import): stored as a Decision, so its history and review date follow the same
-    rules as one the social worker records."""
-    if decided_on is None:
-        return
-    save_decision(person, Decision(participant_id=person.id, kind="support",
-                                   decided_on=decided_on, starts_on=decided_on,
-                                   recorded_by_id=user.id), user, supersede=False)
-
-
-def sync_decision_dates(person: Participant) -> None:
-    decisions = db.session.scalars(select(Decision).where(
-        Decision.participant_id == person.id)).all()
-    current = current_decision(decisions, "support")
-    if current is not None:
-        person.decision_date, person.review_date = denormalised_dates(current)

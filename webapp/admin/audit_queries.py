@@ -1,0 +1,132 @@
+"""What the audit pages read: the filtered log, a month's access events for the log review,
+the workers' caseloads those events are checked against, and the month's review state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, literal, or_, select, union_all
+
+from ..access import directly_assigned_ids, display_name, visible_participants
+from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
+from ..extensions import db
+from ..models import AuditEvent, AuditReview, Participant, User
+from ..timeutil import month_key, to_local, to_utc
+
+SAMPLE_SIZE = 20
+# SQLite allows 500 terms in one compound SELECT; caseloads are read in chunks below that.
+UNION_CHUNK = 400
+
+
+def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | None,
+                                                                  datetime | None]:
+    """Local dates (end inclusive) -> the UTC interval [from, to)."""
+    lo = to_utc(datetime.combine(start, datetime.min.time())) if start else None
+    hi = to_utc(datetime.combine(end + timedelta(days=1), datetime.min.time())) if end else None
+    return lo, hi
+
+
+def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
+                end=None) -> Select:
+    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    query = select(AuditEvent).where(
+        AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)
+    )
+    if user_id:
+        query = query.where(AuditEvent.user_id == user_id)
+    if participant_id:
+        query = query.where(AuditEvent.participant_id == participant_id)
+    lo, hi = local_range_utc(start, end)
+    if lo:
+        query = query.where(AuditEvent.at >= lo)
+    if hi:
+        query = query.where(AuditEvent.at < hi)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def participant_names(events) -> dict[int, str]:
+    """The names (as the admin may see them) of the participants the events are about."""
+    ids = {e.participant_id for e in events if e.participant_id}
+    people = db.session.scalars(select(Participant).where(Participant.id.in_(ids))) if ids else []
+    return {p.id: display_name(p) for p in people}
+
+
+def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
+    """Every event about a participant in the local calendar month starting on `month`."""
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    lo, hi = local_range_utc(month, next_month - timedelta(days=1))
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    # Refusals count even when the id named nobody (or someone in another organisation).
+    rows = db.session.execute(
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
+               AuditEvent.action, AuditEvent.participant_id)
+        .where(or_(AuditEvent.participant_id.in_(org_people),
+                   (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
+               AuditEvent.at >= lo, AuditEvent.at < hi)
+    ).all()
+    return [AccessEvent(id=r.id, at_local=to_local(r.at).replace(tzinfo=None),
+                        user_id=r.user_id, role=r.role, action=r.action,
+                        participant_id=r.participant_id) for r in rows]
+
+
+def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
+    """Per worker: which of the participants they read are in their scope now or directly
+    assigned to them. Only what the events name is asked for, in one statement per chunk of
+    workers, so the review costs the same however large the caseloads are."""
+    read: dict[int, set[int]] = {}
+    for event in events:
+        if (event.role in CASELOAD_ROLES and event.action == "read"
+                and event.user_id is not None and event.participant_id is not None):
+            read.setdefault(event.user_id, set()).add(event.participant_id)
+    users = list(db.session.scalars(select(User).where(User.id.in_(read)))) if read else []
+    result = {user.id: directly_assigned_ids(user) & read[user.id] for user in users}
+    for start in range(0, len(users), UNION_CHUNK):
+        scopes = [visible_participants(user).where(Participant.id.in_(read[user.id]))
+                  .with_only_columns(literal(user.id).label("user_id"), Participant.id)
+                  for user in users[start:start + UNION_CHUNK]]
+        for user_id, participant_id in db.session.execute(union_all(*scopes)):
+            result[user_id].add(participant_id)
+    return result
+
+
+@dataclass(frozen=True)
+class MonthReview:
+    events: list[AccessEvent]  # the month's access events (background fetches left out)
+    flags: dict[int, list[str]]
+    flagged: list[AccessEvent]  # in time order
+    sample: list[AccessEvent]  # a stable random sample of the rest
+
+
+def month_review(organisation_id: int, month: date) -> MonthReview:
+    """The month's events, flagged, and the sample to read (the same on every visit)."""
+    # A phone keeping pages for offline use is not someone reading a file: not reviewed.
+    events = [e for e in month_access_events(organisation_id, month) if e.action != "prefetch"]
+    flags = flag_events(events, caseloads(events))
+    unflagged = [e for e in events if e.id not in flags and e.user_id is not None]
+    sample = sample_events(unflagged, SAMPLE_SIZE, seed=month_key(month))
+    flagged = sorted((e for e in events if e.id in flags), key=lambda e: (e.at_local, e.id))
+    return MonthReview(events, flags, flagged, sample)
+
+
+def reviews_of(event_ids) -> tuple[dict[int, list[AuditReview]], dict[int, str]]:
+    """The review marks of these events, oldest first, and their reviewers' names."""
+    reviews: dict[int, list[AuditReview]] = {}
+    if event_ids:
+        for review in db.session.scalars(select(AuditReview).where(
+                AuditReview.audit_event_id.in_(list(event_ids))).order_by(AuditReview.reviewed_at)):
+            reviews.setdefault(review.audit_event_id, []).append(review)
+    reviewer_ids = {r.reviewed_by_id for rs in reviews.values() for r in rs}
+    reviewers = {u.id: u.display_name for u in db.session.scalars(
+        select(User).where(User.id.in_(reviewer_ids)))} if reviewer_ids else {}
+    return reviews, reviewers
+
+
+def signoff(organisation_id: int, month: date) -> AuditEvent | None:
+    """The month's sign-off: an audit event itself (the log keeps it, append-only)."""
+    return db.session.scalar(
+        select(AuditEvent).join(User, AuditEvent.user_id == User.id)
+        .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
+               AuditEvent.detail == month_key(month), User.organisation_id == organisation_id)
+        .order_by(AuditEvent.at.desc()).limit(1))

@@ -1,0 +1,154 @@
+"""Admin: the audit log (filter, page, CSV) and the monthly log review (flagged events and a
+sample, marked reviewed with a comment, then signed off). The rules of what looks unusual are
+in webapp/domain/log_review.py."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from ..access import audit_event_or_404
+from ..audit import record
+from ..csv_export import csv_response, to_csv
+from ..domain.log_review import FLAGS
+from ..domain.tenancy import add_months
+from ..extensions import db
+from ..models import AuditEvent, AuditReview, User
+from ..rendering import render
+from ..timeutil import format_month, local_today, month_key, to_local
+from . import audit_queries, audit_words, bp  # noqa: F401 (audit_words: a template global)
+from .choices import month_arg, org_id, participant_choices
+from .forms import AuditFilterForm, ReviewForm
+
+AUDIT_PAGE_SIZE = 100
+CSV_LIMIT = 100_000
+
+
+def _audit_filters() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    users = db.session.scalars(select(User).where(User.organisation_id == org_id())
+                               .order_by(User.display_name)).all()
+    form.user_id.choices = [SelectChoice("", _("Alla"))] + [
+        SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
+    form.participant_id.choices = participant_choices(_("Alla"))
+    if not form.validate():
+        form.start.data = form.end.data = None
+    return form
+
+
+def _audit_query(form: AuditFilterForm):
+    return audit_queries.audit_query(org_id(), form.user_id.data, form.participant_id.data,
+                                     form.start.data, form.end.data)
+
+
+@bp.route("/admin/audit")
+def audit():
+    form = _audit_filters()
+    query = _audit_query(form)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # Clamped to the pages there are: a huge ?page= would overflow the database's OFFSET.
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    events = db.session.scalars(
+        query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render("admin/audit.html", block="results", form=form, events=events,
+                  names=audit_queries.participant_names(events), total=total, page=page,
+                  args=args, pages=pages, month=month_key(local_today()))
+
+
+@bp.route("/admin/audit.csv")
+def audit_csv():
+    events = db.session.scalars(_audit_query(_audit_filters()).limit(CSV_LIMIT)).all()
+    names = audit_queries.participant_names(events)
+    rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user.display_name if e.user else "",
+             e.user.username if e.user else "", e.role, e.action, e.object_type, e.object_id,
+             e.participant_id or "", names.get(e.participant_id, ""), e.path, e.ip]
+            for e in events)
+    body = to_csv(["tid", "namn", "användarnamn", "roll", "händelse", "objekt", "objekt-id",
+                   "deltagar-id", "deltagare", "sökväg", "ip"], rows)
+    record("export", object_type="audit_csv", detail=request.query_string.decode()[:500])
+    return csv_response(body, "logg.csv")
+
+
+@bp.route("/admin/audit/review")
+def audit_review():
+    month = month_arg(local_today())
+    review = audit_queries.month_review(org_id(), month)
+    shown = review.flagged + review.sample
+    rows = {e.id: e for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
+    reviews, reviewers = audit_queries.reviews_of(rows)
+    return render("admin/audit_review.html", month=month, month_label=format_month(month),
+                  flagged=[rows[e.id] for e in review.flagged],
+                  sample=[rows[e.id] for e in review.sample], flags=review.flags,
+                  flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
+                  names=audit_queries.participant_names(rows.values()),
+                  total=len(review.events), form=ReviewForm(formdata=None),
+                  unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
+                  unreviewed_flagged=sum(1 for e in review.flagged if e.id not in reviews),
+                  signoff=audit_queries.signoff(org_id(), month),
+                  prev_month=month_key(add_months(month, -1)),
+                  next_month=month_key(add_months(month, 1)))
+
+
+@bp.route("/admin/audit/events/<int:event_id>/review", methods=["POST"])
+def audit_mark_reviewed(event_id: int):
+    event = audit_event_or_404(event_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        db.session.add(AuditReview(audit_event_id=event.id, reviewed_by_id=current_user.id,
+                                   comment=(form.comment.data or "").strip()))
+        record("review", object_type="audit_event", object_id=event.id,
+               participant_id=event.participant_id)
+        db.session.commit()
+        flash(_("Markerad som granskad."), "info")
+    else:
+        flash(_("Kommentaren är för lång (högst 2000 tecken)."), "error")
+    month = request.form.get("month") or month_key(to_local(event.at).date())
+    return redirect(url_for("admin.audit_review", month=month, _anchor=f"event-{event.id}"))
+
+
+def _review_month() -> date:
+    try:
+        year, mon = (int(part) for part in (request.form.get("month") or "").split("-"))
+        return date(year, mon, 1)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/admin/audit/review/sample", methods=["POST"])
+def audit_review_sample():
+    """Mark the month's whole unflagged sample reviewed at once (the flagged ones one by one)."""
+    month = _review_month()
+    sample = audit_queries.month_review(org_id(), month).sample
+    done = set(db.session.scalars(select(AuditReview.audit_event_id).where(
+        AuditReview.audit_event_id.in_([e.id for e in sample])))) if sample else set()
+    comment = (request.form.get("comment") or "").strip()[:2000] or _("Urvalet granskat.")
+    for event in sample:
+        if event.id not in done:
+            db.session.add(AuditReview(audit_event_id=event.id, reviewed_by_id=current_user.id,
+                                       comment=comment))
+    record("review", object_type="audit_review", detail=f"sample {month_key(month)}")
+    db.session.commit()
+    flash(_("Urvalet är markerat som granskat."), "success")
+    return redirect(url_for("admin.audit_review", month=month_key(month)), 303)
+
+
+@bp.route("/admin/audit/review/signoff", methods=["POST"])
+def audit_review_signoff():
+    """The admin signs off the month's log review."""
+    month = _review_month()
+    comment = (request.form.get("comment") or "").strip()[:1000]
+    if audit_queries.signoff(org_id(), month) is None:
+        record("signoff", object_type="audit_review", detail=month_key(month))
+        if comment:
+            record("review", object_type="audit_review",
+                   detail=f"{month_key(month)}: {comment}")
+        db.session.commit()
+    flash(_("Loggranskningen för %(month)s är avslutad.", month=format_month(month)), "success")
+    return redirect(url_for("admin.audit_review", month=month_key(month)), 303)

@@ -1,0 +1,133 @@
+"""Loading what the programme figures need (webapp/domain/figures.py computes them).
+
+A fixed number of statements for the whole organisation, whatever its size. Home visits are the
+one table that grows without bound, so the database counts them per participant and period of
+the visit rule (GROUP BY) instead of sending every visit here. Periods are local weeks or
+months: their bounds are computed here in local time and handed to the query in UTC, so the
+count is the same on SQLite and PostgreSQL and across daylight saving.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+
+from ..domain.figures import ParticipantFacts, last_months, month_end, period_starts
+from ..domain.visits import period_bounds
+from ..extensions import db
+from ..models import (
+    Appointment,
+    ChecklistSubmission,
+    Contract,
+    Disturbance,
+    Offer,
+    Participant,
+    PhaseChange,
+    VisitOutcome,
+)
+from ..timeutil import local_today, month_key, to_utc
+
+
+def _utc(day: date) -> datetime:
+    return to_utc(datetime.combine(day, datetime.min.time()))
+
+
+def period_visits(org_people, period: str, first: date, last: date
+                  ) -> dict[int, dict[date, tuple[int, int]]]:
+    """Done home visits per participant and visit period starting in [first, last]:
+    participant id -> period start -> (visits, of them with social services)."""
+    starts = period_starts(first, last, period)
+    if not starts:
+        return {}
+    ends = [period_bounds(start, period)[1] for start in starts]
+    # Contiguous periods: the first end the visit falls before names its period.
+    which = case(*[(Appointment.starts_at < _utc(end), index) for index, end in enumerate(ends)])
+    visits = (
+        select(Appointment.participant_id.label("pid"), which.label("period"),
+               case((Appointment.with_social_services.is_(True), 1), else_=0).label("soc"))
+        .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+        .where(Appointment.participant_id.in_(org_people), Appointment.kind == "home_visit",
+               VisitOutcome.outcome == "done", Appointment.starts_at >= _utc(starts[0]),
+               Appointment.starts_at < _utc(ends[-1]))
+    ).subquery()
+    result: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for pid, index, done, with_soc in db.session.execute(
+            select(visits.c.pid, visits.c.period, func.count(), func.sum(visits.c.soc))
+            .group_by(visits.c.pid, visits.c.period)):
+        result[pid][starts[index]] = (done, int(with_soc or 0))
+    return result
+
+
+def _tenancies(org_people):
+    """Per participant: contracts (move-in, end), transfers (move-in, first-hand date), ends
+    (end, reason) and offers (offered, two apartments, move-in that followed)."""
+    contracts, transfers, ends, offers = (defaultdict(list) for _ in range(4))
+    move_in_of = {}
+    for pid, move_in, ended, terminated, reason, first_hand, offer_id in db.session.execute(
+            select(Contract.participant_id, Contract.move_in_date, Contract.ended_on,
+                   Contract.terminated_on, Contract.end_reason, Contract.first_hand_on,
+                   Contract.offer_id)
+            .where(Contract.participant_id.in_(org_people), Contract.move_in_date.is_not(None))):
+        # Honest kvarboende: a terminated tenancy stops counting as housed at the termination,
+        # even while the keys are not yet handed back.
+        end = ended
+        if reason == "terminated" and terminated and (end is None or terminated < end):
+            end = terminated
+        contracts[pid].append((move_in, end))
+        if first_hand:
+            transfers[pid].append((move_in, first_hand))
+        if reason and end:
+            ends[pid].append((end, reason))
+        if offer_id:
+            move_in_of[offer_id] = move_in
+    for oid, pid, offered, second in db.session.execute(
+            select(Offer.id, Offer.participant_id, Offer.offered_on, Offer.second_apartment_id)
+            .where(Offer.participant_id.in_(org_people))):
+        offers[pid].append((offered, second is not None, move_in_of.get(oid)))
+    return contracts, transfers, ends, offers
+
+
+def figure_facts(organisation_id: int, period: str = "week", last: date | None = None,
+                 months: int = 12) -> list[ParticipantFacts]:
+    """Everything the figures of the `months` months ending with the month of `last` (default:
+    this month) need, for the whole organisation. Visits are counted per `period` (the visit
+    rule's "week" or "month"); checklists, disturbances and visits outside those months are not
+    read (no figure of those months looks at them)."""
+    window = last_months(last or local_today(), months)
+    first, final = window[0], month_end(window[-1])
+    people = db.session.execute(
+        select(Participant.id, Participant.decision_date)
+        .where(Participant.organisation_id == organisation_id).order_by(Participant.id)
+    ).all()
+    if not people:
+        return []
+    # A subquery, not a list of ids: one statement, however many participants.
+    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
+    phases, months_done, disturbances = defaultdict(list), defaultdict(set), defaultdict(list)
+    for pid, started, phase in db.session.execute(
+            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
+            .where(PhaseChange.participant_id.in_(org_people))):
+        phases[pid].append((started, phase))
+    contracts, transfers, ends, offers = _tenancies(org_people)
+    visits = period_visits(org_people, period, first, final)
+    for pid, month in db.session.execute(
+            select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
+            .where(ChecklistSubmission.participant_id.in_(org_people),
+                   ChecklistSubmission.month >= month_key(first),
+                   ChecklistSubmission.month <= month_key(final)).distinct()):
+        months_done[pid].add(month)
+    for pid, occurred in db.session.execute(
+            select(Disturbance.participant_id, Disturbance.occurred_on)
+            .where(Disturbance.participant_id.in_(org_people),
+                   Disturbance.occurred_on >= first, Disturbance.occurred_on <= final)):
+        disturbances[pid].append(occurred)
+    return [
+        ParticipantFacts(
+            id=row.id, decision_date=row.decision_date, phases=tuple(phases[row.id]),
+            contracts=tuple(contracts[row.id]), period_visits=visits.get(row.id, {}),
+            checklist_months=frozenset(months_done[row.id]),
+            disturbances=tuple(disturbances[row.id]), offers=tuple(offers[row.id]),
+            transfers=tuple(transfers[row.id]), ends=tuple(ends[row.id]))
+        for row in people
+    ]

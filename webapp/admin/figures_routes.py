@@ -1,0 +1,93 @@
+"""Admin: programme figures for the last twelve months, as charts, tables and CSV. The figures
+are computed by webapp/domain/figures.py from facts that figure_facts.py loads in a fixed
+number of statements."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..audit import record
+from ..charts import bar_chart
+from ..csv_export import csv_response, to_csv
+from ..domain import figures as fig
+from ..domain.tenancy import add_months
+from ..domain.visits import VisitRule
+from ..rendering import render
+from ..timeutil import format_month, local_today, month_key, month_name
+from . import bp
+from .choices import month_arg
+from .figure_facts import figure_facts
+
+
+def _series(month: date):
+    """Facts and the twelve months of figures ending with `month`."""
+    org = current_user.organisation
+    rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
+    facts = figure_facts(org.id, rule.period, month)
+    return facts, fig.figure_series(facts, rule, month, local_today())
+
+
+def _figures() -> list[fig.FigureDefinition]:
+    """The figure definitions with title and definition in the reader's language."""
+    return [dataclasses.replace(d, title=_(d.title), definition=_(d.definition))
+            for d in fig.FIGURES]
+
+
+def _chart(definition, series, running: date | None = None) -> str:
+    labels = [month_name(m.month, short=True) for m, _ in series]
+    values = [None if m == running else _scaled(definition, figures[definition.key])
+              for m, figures in series]
+    notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
+    return bar_chart(f"chart-{definition.key}",
+                     _("%(title)s, senaste 12 månaderna", title=definition.title),
+                     labels, values, max_value=100 if definition.unit == "percent" else None,
+                     unit=" %" if definition.unit == "percent" else "", notes=notes)
+
+
+def _scaled(definition, value: fig.FigureValue) -> float | None:
+    if value.value is None:
+        return None
+    return value.value * 100 if definition.unit == "percent" else value.value
+
+
+@bp.route("/admin/figures")
+def figures():
+    month = month_arg(local_today())
+    facts, series = _series(month)
+    definitions = _figures()
+    # The month that is not over yet is shown as running, not as a (misleading) 0 %.
+    running = local_today().replace(day=1)
+    ends = fig.ends_by_reason(facts, month, fig.month_end(month))
+    return render("admin/figures.html", month=month, month_label=format_month(month),
+                  running=running,
+                  ends=[(_(fig.END_REASON_TITLES[key]), count) for key, count in ends.items()],
+                  series=series, current=series[-1][1], definitions=definitions,
+                  charts={d.key: _chart(d, series, running) for d in definitions},
+                  month_label_of=format_month, scaled=_scaled,
+                  prev_month=month_key(add_months(month, -1)),
+                  next_month=month_key(add_months(month, 1)))
+
+
+def _number(value: float, pattern: str) -> str:
+    """Swedish decimal comma, as a spreadsheet set to Swedish reads it."""
+    return format(value, pattern).replace(".", ",")
+
+
+@bp.route("/admin/figures.csv")
+def figures_csv():
+    month = month_arg(local_today())
+    rows = []
+    for start, values in _series(month)[1]:
+        for definition in _figures():
+            value = values[definition.key]
+            scaled = _scaled(definition, value)
+            rows.append([month_key(start), definition.title,
+                         "" if scaled is None else _number(scaled, ".1f"),
+                         _number(value.numerator, "g"),
+                         _number(value.denominator, ".3f").rstrip("0").rstrip(",")])
+    body = to_csv(["månad", "mått", "värde", "täljare", "nämnare"], rows)
+    record("export", object_type="figures_csv", detail=month_key(month))
+    return csv_response(body, f"uppfoljning-{month_key(month)}.csv")

@@ -1,0 +1,139 @@
+"""What the caseload, Idag and the participant's overview show about a participant: the list
+rows, where a due item is dealt with, the address and phone link, and the overview itself."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import display_address
+from ..domain.due import DueItem, Facts, Rules, review_date
+from ..domain.tenancy import add_months
+from ..domain.visits import visit_compliance
+from ..extensions import db
+from ..models import (
+    Appointment,
+    Consent,
+    Disturbance,
+    Participant,
+    PhaseChange,
+    ReserveKey,
+    StaffAssignment,
+    User,
+    utcnow,
+)
+from ..queries import absences_by_participant, current_contracts, tenancy_for
+from ..timeutil import local_today
+from . import caseload
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    participant: Participant
+    open_rattelse: bool
+    visit_missing: bool
+    next: Appointment | None
+
+
+def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
+    return Facts(participant_id=participant.id, phase=participant.phase,
+                 visits=done.get(participant.id, []))
+
+
+def due_link(item: DueItem) -> str:
+    """Where a due item is dealt with: the participant's right section."""
+    if item.kind == "missed_visit":
+        return url_for("social.explain_missed", participant_id=item.participant_id,
+                       missed_id=item.object_id)
+    if item.kind == "report" and item.period_start:
+        return url_for("social.reports", participant_id=item.participant_id,
+                       month=f"{item.period_start:%Y-%m}")
+    endpoint = {
+        "goal": "social.plan_details",
+        "relief": "staff.events",
+        "review": "social.decisions",
+        "visit": "staff.appointments",
+        "checklist": "checklists.new",
+        "checklist_last_month": "checklists.new",
+        "open_support_info": "staff.tenancy",
+        "breakdown": "staff.tenancy",
+        "joint_follow_up": "staff.tenancy",
+        "rattelse": "staff.events",
+    }.get(item.kind, "staff.participant")
+    return url_for(endpoint, participant_id=item.participant_id)
+
+
+def full_address(apartment) -> str:
+    parts = [apartment.address]
+    if apartment.apartment_number:
+        parts[0] += f", lgh {apartment.apartment_number}"
+    town = " ".join(part for part in (apartment.postal_code, apartment.city) if part)
+    if town:
+        parts.append(town)
+    return ", ".join(parts)
+
+
+def tel_href(phone: str) -> str:
+    return "tel:" + re.sub(r"[^0-9+]", "", phone)
+
+
+def participant_overview(person: Participant) -> dict:
+    """Everything on the participant's overview, in a fixed number of queries."""
+    org, today, now = current_user.organisation, local_today(), utcnow()
+    rules = Rules.of(org, person.team)
+    contract = current_contracts([person.id]).get(person.id)
+    compliance = None
+    if person.phase == 2:
+        done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
+        compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
+                                      absences_by_participant([person.id]).get(person.id, []))
+    phase_since = db.session.scalar(
+        select(func.max(PhaseChange.started_on))
+        .where(PhaseChange.participant_id == person.id, PhaseChange.phase == person.phase))
+    upcoming = db.session.scalars(
+        select(Appointment).where(Appointment.participant_id == person.id,
+                                  Appointment.status == "booked", Appointment.starts_at >= now)
+        .order_by(Appointment.starts_at).limit(3)).all()
+    open_disturbances = db.session.scalar(
+        select(func.count(Disturbance.id)).where(Disturbance.participant_id == person.id,
+                                                 Disturbance.followed_up_at.is_(None)))
+    consents = db.session.scalars(
+        select(Consent).where(Consent.participant_id == person.id,
+                              Consent.withdrawn_on.is_(None))
+        .order_by(Consent.given_on.desc())).all()
+    assigned = db.session.scalars(
+        select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
+    facts = Facts(participant_id=person.id, phase=person.phase,
+                  decision_date=person.decision_date, review_date=person.review_date)
+    from ..domain.social import relief_days_in_year, relief_warning
+    from ..models import Absence, SupportAssignment
+
+    relief = None
+    if rules.relief_days_per_year:  # Stockholm: acute relief counted against a yearly cap
+        rows = db.session.execute(select(Absence.kind, Absence.start_date, Absence.end_date)
+                                  .where(Absence.participant_id == person.id)).all()
+        days = relief_days_in_year([tuple(r) for r in rows], today.year, today)
+        relief = dict(days=days, cap=rules.relief_days_per_year,
+                      level=relief_warning(days, rules.relief_days_per_year))
+    assignment = db.session.scalar(
+        select(SupportAssignment).where(SupportAssignment.participant_id == person.id)
+        .order_by(SupportAssignment.sent_on.desc(), SupportAssignment.id.desc()).limit(1))
+    return dict(
+        participant=person, contract=contract, today=today, assignment=assignment,
+        relief=relief,
+        address=display_address(person, full_address(contract.apartment),
+                                apartment=contract.apartment) if contract else "",
+        tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
+        compliance=compliance, phase_since=phase_since, upcoming=upcoming,
+        open_disturbances=open_disturbances, consents=consents, assigned=assigned,
+        review=review_date(facts, rules) if person.phase < 4 else person.review_date,
+        decision_end=add_months(person.decision_date, rules.decision_months)
+        if person.decision_date else None,
+        reserve_key=db.session.scalar(
+            select(ReserveKey).where(ReserveKey.participant_id == person.id)),
+        tel_href=tel_href, login=person.user,
+    )
