@@ -11,7 +11,6 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -24,9 +23,9 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.rules import PRESET_NAMES
+from ..form_fields import CheckboxesField, int_or_none
 from ..usernames import UNUSABLE, is_usable
 
 ROLE_CHOICES = [
@@ -46,19 +45,6 @@ CONTACT_KINDS = [
 USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
 
 
-def int_or_none(value) -> int | None:
-    """Coerce for id selects: a bogus value becomes None and gets our Swedish message."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def in_choices(field, message: str) -> None:
     if field.data not in {choice.value for choice in field.choices}:
         raise ValidationError(message)
@@ -67,7 +53,7 @@ def in_choices(field, message: str) -> None:
 class TeamsForm(FlaskForm):
     """A user's teams as checkboxes (the user page; the new-user form adds the rest)."""
 
-    team_ids = MultiCheckboxField(_l("Team"), coerce=int, validate_choice=False)
+    team_ids = CheckboxesField(_l("Team"), coerce=int, validate_choice=False)
 
     def validate_team_ids(self, field):
         allowed = {choice.value for choice in field.choices}

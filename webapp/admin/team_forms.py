@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from .forms import in_choices, int_or_none
+from ..form_fields import int_or_none
+from .forms import in_choices
 
 TEAM_KINDS = [
     SelectChoice("support", _l("Stödteam (har deltagare)")),

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..form_fields import int_or_none
 from ..timeutil import local_today
 
 HOUSING_SEVERITIES = [
@@ -15,14 +16,6 @@ HOUSING_SEVERITIES = [
     SelectChoice("unpaid_rent", _l("Obetald hyra")),
     SelectChoice("very_serious", _l("Mycket allvarlig störning")),
 ]
-
-
-def int_or_none(value) -> int | None:
-    """Coerce for id selects: a bogus value becomes None, so our Swedish message is shown."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class DisturbanceForm(FlaskForm):

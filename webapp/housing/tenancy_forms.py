@@ -10,11 +10,9 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
-    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -25,14 +23,21 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..form_fields import (
+    CheckboxesField,
+    DayField,
+    int_or_none,
+    label_choices,
+    not_after_today,
+    not_long_ago,
+    within_days,
+)
 from ..models import (
     END_REASONS,
     LANDLORD_DECISIONS,
     MEETING_PARTIES,
     TERMINATION_CATEGORIES,
 )
-from ..staff.plan_forms import DayField, label_choices, not_after_today, not_long_ago, within_days
-from .forms import int_or_none
 
 
 def _day(label, message=None, *extra, required=True):
@@ -44,11 +49,6 @@ def _text(label, max_length=2000, required_message=None):
     checks = [DataRequired(required_message)] if required_message else [Optional()]
     return TextAreaField(label, validators=[*checks, Length(max=max_length, message=_l(
         "Högst %(max)d tecken.", max=max_length))])
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class ApartmentForm(FlaskForm):

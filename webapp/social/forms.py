@@ -7,8 +7,8 @@ from wtforms import RadioField, SelectField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..domain.social import decision_problems
+from ..form_fields import DayField, label_choices, not_after_today, not_long_ago, within_days
 from ..models import AGREEMENT, APPOINTMENT_KINDS, DECISION_KINDS, MISSED_REASONS
-from ..staff.plan_forms import DayField, label_choices, not_after_today, not_long_ago, within_days
 
 PROBLEM_TEXT = {
     "ends_before_start": _l("Beslutet kan inte sluta innan det börjar."),

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..form_fields import DayField, label_choices, not_after_today, not_long_ago, within_days
 from ..models import ABSENCE_KINDS, SEVERITIES, SOURCES
-from .plan_forms import DayField, label_choices, not_after_today, not_long_ago, within_days
 
 PHASE_LABELS = {
     "1": _l("Fas 1 – planering före inflyttning"),

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..extensions import db
-from ..housing.tenancy_forms import CheckboxesField
+from ..form_fields import CheckboxesField, label_choices
 from ..models import (
     BREAKDOWN_CATEGORIES,
     BreakdownAnalysis,
@@ -26,7 +26,6 @@ from ..models import (
     utcnow,
 )
 from ..rendering import render
-from ..staff.plan_forms import label_choices
 from ..tenancy_services import labels, load
 from ..timeutil import local_today, to_utc
 from . import bp
