@@ -6,7 +6,7 @@ import secrets
 
 from flask import current_app, url_for
 
-from ..auth.services import activation_qr_svg, hash_password, issue_activation_code
+from ..auth.credentials import activation_qr_svg, hash_password, issue_activation_code
 from ..models import Participant, User
 
 # No 0/O, 1/l: a temporary password is read from the screen and typed once.
@@ -28,7 +28,7 @@ def set_temporary_password(user: User) -> str:
 def participant_login(participant: Participant) -> User:
     """The participant's own login: the same one the staff route creates (a protected identity
     gets a neutral username and the masked name, never the real one)."""
-    from ..staff.services import ensure_participant_user
+    from ..staff.participant_login import ensure_participant_user
 
     return ensure_participant_user(participant)
 

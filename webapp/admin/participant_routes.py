@@ -13,7 +13,7 @@ from ..audit import record
 from ..extensions import db
 from ..models import Participant, PhaseChange, Plan, User
 from ..rendering import render
-from ..social.services import record_known_decision
+from ..social.decisions import record_known_decision
 from ..timeutil import local_today
 from . import bp, logins
 from .choices import org_id, participant_page, team_choices

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import get_participant_or_404, org_user_or_404
 from ..audit import record
-from ..auth.services import rotate_session
+from ..auth.credentials import rotate_session
 from ..extensions import db
 from ..models import Participant, StaffAssignment, User, utcnow
 from ..rendering import render
