@@ -5,7 +5,7 @@ The rules themselves (what counts, validation) are in `webapp.domain.checklists`
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,8 @@ from sqlalchemy.orm import selectinload
 from ..checklist_defaults import ensure_default_template
 from ..domain.checklists import AnswerInput, counting_submissions, month_of
 from ..domain.followups import FollowupInput, open_followups
+from ..domain.tenancy import add_months
+from ..domain.tenancy_life import owes_checklist, phase_on
 from ..extensions import db
 from ..models import (
     ChecklistAnswer,
@@ -23,8 +25,10 @@ from ..models import (
     Contract,
     Organisation,
     Participant,
+    PhaseChange,
 )
-from ..timeutil import format_month
+from ..queries import absences_by_participant, among
+from ..timeutil import format_month, local_today
 
 
 def month_label(month: str) -> str:
@@ -163,3 +167,23 @@ def followups_done(answer_ids: list[int]) -> dict[int, ChecklistFollowupDone]:
         return {}
     return {row.answer_id: row for row in db.session.scalars(
         select(ChecklistFollowupDone).where(ChecklistFollowupDone.answer_id.in_(answer_ids)))}
+
+
+def owed_checklist_ids(tenancies: list[tuple[int, date | None]], month: str) -> set[int]:
+    """Participants (with their current move-in) who owed the checklist for `month`: fas 2 on
+    its first day, moved in before it, not absent all of it (domain.tenancy_life)."""
+    ids = [pid for pid, _m in tenancies]
+    if not ids:
+        return set()
+    first = date.fromisoformat(f"{month}-01")
+    last = add_months(first, 1) - timedelta(days=1)
+    phases: dict[int, list] = {pid: [] for pid in ids}
+    for pid, started, phase in db.session.execute(
+            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
+            .where(among(PhaseChange.participant_id, ids))):
+        phases[pid].append((started, phase))
+    absences = absences_by_participant(ids)
+    today = local_today()
+    return {pid for pid, move_in in tenancies
+            if owes_checklist(first, last, phase_on(phases[pid], first), move_in, None,
+                              absences.get(pid, []), today)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from flask import Response, abort, request, url_for
 from flask_login import current_user
@@ -24,7 +23,7 @@ from ..access import (
     visible_participants,
 )
 from ..audit import record, record_list
-from ..checklists.submissions import WITH_ANSWERS, month_label
+from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
 from ..domain.checklists import (
     counting_submissions,
     month_of,
@@ -33,8 +32,6 @@ from ..domain.checklists import (
     shift_month,
     version_chain,
 )
-from ..domain.tenancy import add_months
-from ..domain.tenancy_life import owes_checklist, phase_on
 from ..extensions import db
 from ..models import (
     Apartment,
@@ -43,10 +40,9 @@ from ..models import (
     Contract,
     Organisation,
     Participant,
-    PhaseChange,
     TeamMembership,
 )
-from ..queries import absences_by_participant, among
+from ..queries import among
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
@@ -78,7 +74,7 @@ def _inbox(month: str) -> list[InboxRow]:
                Apartment.housing_team_id.in_(_my_team_ids()))
         .order_by(Apartment.address, Apartment.apartment_number, Participant.id)
     ).all()
-    owing = owed_ids([(p.id, move_in) for p, _a, move_in in triples], month)
+    owing = owed_checklist_ids([(p.id, move_in) for p, _a, move_in in triples], month)
     ids = [p.id for p, _a, _m in triples]
     month_subs = list(db.session.scalars(
         select(ChecklistSubmission)
@@ -114,26 +110,6 @@ def inbox_counts(month: str) -> dict:
     submitted = sum(1 for row in rows if row.status == "submitted")
     return {"expected": len(rows), "submitted": submitted, "missing": len(rows) - submitted,
             "month": month}
-
-
-def owed_ids(tenancies: list[tuple[int, date | None]], month: str) -> set[int]:
-    """Participants (with their current move-in) who owed the checklist for `month`: fas 2 on
-    its first day, moved in before it, not absent all of it (domain.tenancy_life)."""
-    ids = [pid for pid, _m in tenancies]
-    if not ids:
-        return set()
-    first = date.fromisoformat(f"{month}-01")
-    last = add_months(first, 1) - timedelta(days=1)
-    phases: dict[int, list] = {pid: [] for pid in ids}
-    for pid, started, phase in db.session.execute(
-            select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
-            .where(among(PhaseChange.participant_id, ids))):
-        phases[pid].append((started, phase))
-    absences = absences_by_participant(ids)
-    today = local_today()
-    return {pid for pid, move_in in tenancies
-            if owes_checklist(first, last, phase_on(phases[pid], first), move_in, None,
-                              absences.get(pid, []), today)}
 
 
 def _item_texts(template_ids) -> dict[tuple[int, str], str]:

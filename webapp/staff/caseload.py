@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
+from ..checklists.submissions import owed_checklist_ids
 from ..domain.disturbances import clock_start
 from ..domain.due import Facts, Rules
 from ..domain.rules import MEETING_KINDS, effective_rules, has_override
@@ -127,11 +128,9 @@ def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
 
 def owed_last_month(ids: list[int], contracts: dict, today: date) -> set[int]:
     """Who owed last month's checklist (the housing inbox's rule, domain.tenancy_life)."""
-    from ..housing.checklist_routes import owed_ids
-
     last = today.replace(day=1) - timedelta(days=1)
-    return owed_ids([(pid, contracts[pid].move_in_date) for pid in ids if pid in contracts],
-                    month_key(last))
+    return owed_checklist_ids(
+        [(pid, contracts[pid].move_in_date) for pid in ids if pid in contracts], month_key(last))
 
 
 def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
