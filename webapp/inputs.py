@@ -90,3 +90,10 @@ def page_arg(name: str = "page") -> int:
     """A ?page= number ≥ 1; nonsense is page 1 and a huge number is capped (the caller clamps
     it to the pages there are), so no OFFSET ever overflows."""
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_DB_INT)
+
+
+def page_of(total: int, size: int) -> tuple[int, int]:
+    """(page, pages) of a list of `total` rows, `size` a page: ?page= clamped to the pages
+    there are (an empty list has one, empty page)."""
+    pages = max(1, -(-total // size))
+    return min(page_arg(), pages), pages

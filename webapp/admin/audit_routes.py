@@ -17,6 +17,7 @@ from ..csv_export import csv_response, to_csv
 from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
+from ..inputs import page_of
 from ..models import AuditEvent, AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
@@ -50,9 +51,7 @@ def audit():
     form = _audit_filters()
     query = _audit_query(form)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    # Clamped to the pages there are: a huge ?page= would overflow the database's OFFSET.
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    page, pages = page_of(total, AUDIT_PAGE_SIZE)
     events = db.session.scalars(
         query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from ..access import display_name
 from ..extensions import db
-from ..inputs import sane_date
+from ..inputs import page_of, sane_date
 from ..models import Participant, Team
 
 PARTICIPANT_PAGE_SIZE = 100
@@ -62,13 +62,11 @@ def people_choices(people, empty: str | None = None) -> list[SelectChoice]:
     return choices + [SelectChoice(p.id, display_name(p)) for p in people]
 
 
-def participant_page(page: int) -> tuple[list[Participant], int, int]:
-    """One page of the participant list: (participants, page, pages); a page number past the
-    end shows the last page (a huge ?page= must not overflow the database's OFFSET)."""
+def participant_page() -> tuple[list[Participant], int, int]:
+    """The ?page= of the participant list: (participants, page, pages)."""
     total = db.session.scalar(select(func.count()).select_from(Participant)
                               .where(Participant.organisation_id == org_id()))
-    pages = max(1, -(-total // PARTICIPANT_PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page, pages = page_of(total, PARTICIPANT_PAGE_SIZE)
     people = db.session.scalars(
         select(Participant).where(Participant.organisation_id == org_id())
         .options(selectinload(Participant.team), selectinload(Participant.social_worker),

@@ -2,7 +2,7 @@
 activation code. (Importing a whole caseload is in tenancy_routes.py.)"""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from .user_routes import activation_page
 
 @bp.route("/admin/participants")
 def participants():
-    people, page, pages = participant_page(request.args.get("page", 1, type=int) or 1)
+    people, page, pages = participant_page()
     return render("admin/participants.html", participants=people, page=page, pages=pages)
 
 

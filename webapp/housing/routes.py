@@ -20,6 +20,7 @@ from ..domain.due import Rules
 from ..domain.tenancy_life import transfer_eligibility
 from ..domain.visits import period_bounds, visit_compliance
 from ..extensions import db
+from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
@@ -209,8 +210,7 @@ def tenancies():
 
     rows.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    pages = max(1, -(-len(rows) // TENANCIES_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page, pages = page_of(len(rows), TENANCIES_PER_PAGE)
     shown = rows[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]
     return render("housing/tenancies.html", rows=shown, total=len(rows), page=page, pages=pages,
                   today=local_today())

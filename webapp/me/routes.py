@@ -4,7 +4,7 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -14,6 +14,7 @@ from .. import calendar as ical
 from ..access import child_or_404, own_participant, visible_participants
 from ..audit import record
 from ..extensions import db, limiter
+from ..inputs import page_arg
 from ..models import (
     GOAL_STATUSES,
     LIFE_AREAS,
@@ -258,7 +259,7 @@ def access_log():
     """Grouped by person, day and what they did ("Anna tittade på din plan 3 gånger i dag");
     fetches the phone made for offline use are not someone reading the file."""
     participant = own_participant()
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    page = min(page_arg(), 10_000)
     rows = db.session.scalars(
         select(AuditEvent).options(joinedload(AuditEvent.user))
         .where(AuditEvent.participant_id == participant.id, AuditEvent.action != "prefetch",

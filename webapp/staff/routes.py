@@ -15,7 +15,7 @@ from ..audit import record
 from ..auth.credentials import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
 from ..domain.due import Rules, visit_missing
 from ..extensions import db
-from ..inputs import page_arg
+from ..inputs import page_of
 from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
 from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today
@@ -37,7 +37,7 @@ def today():
     """Today's visits, then "Att göra" a page at a time (staff/today.py sizes both)."""
     day, now, org = local_today(), utcnow(), current_user.organisation
     people = today_page.people_of(current_user)
-    work = today_page.worklist(people, org, day, now, page_arg())
+    work = today_page.worklist(people, org, day, now)
     if is_fragment_request() and request.args.get("page"):
         return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
                       people={p.id: p for p in people}, due_link=overview.due_link,
@@ -54,9 +54,8 @@ def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
     people = today_page.people_of(current_user)
     visits = today_page.day_visits(people, current_user, local_today(), utcnow()).colleagues
-    last = today_page.pages(len(visits), today_page.VISITS_PER_PAGE)
-    page = min(page_arg(), last)
     size = today_page.VISITS_PER_PAGE
+    page, last = page_of(len(visits), size)
     return render("staff/colleague_visits.html", visits=visits[(page - 1) * size:page * size],
                   total=len(visits), page=page, pages=last, people={p.id: p for p in people},
                   day=local_today())
@@ -70,8 +69,7 @@ def participants():
     if query:  # on the name as shown, so a masked identity is never found by its real name
         people = [p for p in people if query.casefold() in display_name(p).casefold()]
     size = today_page.PEOPLE_PER_PAGE
-    last = today_page.pages(len(people), size)
-    page = min(page_arg(), last)
+    page, last = page_of(len(people), size)
     shown = people[(page - 1) * size:page * size]
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()

@@ -17,6 +17,7 @@ from ..checklists.submissions import followups_open
 from ..domain.due import DueItem, Rules, due_items
 from ..domain.worklist import Group, group_by_participant, next_visit
 from ..extensions import db
+from ..inputs import page_of
 from ..queries import current_contracts
 from ..timeutil import to_local, tz
 from . import caseload, overview
@@ -25,10 +26,6 @@ GROUPS_PER_PAGE = 12
 COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
 PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
-
-
-def pages(count: int, size: int) -> int:
-    return max(1, -(-count // size))
 
 
 def people_of(user) -> list:
@@ -50,7 +47,7 @@ class Worklist:
         return max(0, self.total - (self.page - 1) * GROUPS_PER_PAGE - len(self.groups))
 
 
-def worklist(people: list, org, day: date, now: datetime, page: int) -> Worklist:
+def worklist(people: list, org, day: date, now: datetime) -> Worklist:
     """One page of the caseload's due items grouped per participant; the rules run over the
     whole caseload (what is due decides the order), only the page is rendered."""
     facts = caseload.due_facts(people, org, day, now)
@@ -61,8 +58,7 @@ def worklist(people: list, org, day: date, now: datetime, page: int) -> Worklist
     items += [DueItem(kind="followup", participant_id=f.participant_id, due=f.due,
                       overdue=f.due < day, object_id=f.answer_id) for f in followups.values()]
     groups = group_by_participant(items)
-    last = pages(len(groups), GROUPS_PER_PAGE)
-    page = min(page, last)
+    page, last = page_of(len(groups), GROUPS_PER_PAGE)
     shown = groups[(page - 1) * GROUPS_PER_PAGE:page * GROUPS_PER_PAGE]
     wanted = {item.object_id for group in shown for item in group.items
               if item.kind == "followup"}
