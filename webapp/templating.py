@@ -1,10 +1,11 @@
 """Template filters and globals shared by every area."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import access, timeutil
 from .i18n import install_template_gettext
@@ -43,6 +44,18 @@ def navigation() -> list[tuple[str, str]]:
     return items
 
 
+_per_locale: dict[tuple[str, str], Markup] = {}
+
+
+def per_locale(template: str) -> Markup:
+    """A partial that depends only on the language, rendered once per language and process:
+    base.html's thirty outbox texts would otherwise cost thirty lookups on every page."""
+    key = (template, str(get_locale()))
+    if key not in _per_locale:
+        _per_locale[key] = Markup(render_template(template))  # noqa: S704 - escaped output
+    return _per_locale[key]
+
+
 def register_template_helpers(app) -> None:
     install_template_gettext(app)
     app.jinja_env.filters.update(
@@ -53,6 +66,7 @@ def register_template_helpers(app) -> None:
     )
     app.jinja_env.globals.update(
         navigation=navigation,
+        per_locale=per_locale,
         get_locale=get_locale,
         current_app=current_app,
         display_name=access.display_name,
