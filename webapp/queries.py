@@ -35,6 +35,18 @@ def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
 
 
+def contract_dates(participant_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
+    """(move-in, start) of each participant's open contract, as current_contracts picks it,
+    without loading contract and apartment objects (Idag needs only the dates)."""
+    if not participant_ids:
+        return {}
+    rows = db.session.execute(
+        select(Contract.participant_id, Contract.move_in_date, Contract.start_date)
+        .where(among(Contract.participant_id, participant_ids), Contract.ended_on.is_(None))
+        .order_by(Contract.move_in_date))
+    return {pid: (move_in, start) for pid, move_in, start in rows}  # later move-ins win
+
+
 Periods = list[tuple[date, date | None]]
 
 
@@ -76,4 +88,4 @@ def tenancy_for(participant_ids: list[int], org: Organisation,
     return result
 
 
-__all__ = ["among", "current_contracts", "absences_by_participant", "tenancy_for"]
+__all__ = ["among", "contract_dates", "current_contracts", "absences_by_participant", "tenancy_for"]

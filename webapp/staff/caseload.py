@@ -15,7 +15,7 @@ from ..domain.rules import MEETING_KINDS, effective_rules, has_override
 from ..domain.visits import period_bounds
 from ..extensions import db
 from ..models import Appointment, ChecklistSubmission, Disturbance, Participant, VisitOutcome
-from ..queries import absences_by_participant, among, current_contracts, tenancy_for
+from ..queries import absences_by_participant, among, contract_dates, tenancy_for
 from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
@@ -126,11 +126,11 @@ def checklist_months(ids: list[int], today: date) -> dict[int, frozenset[str]]:
     return {pid: frozenset(value) for pid, value in found.items()}
 
 
-def owed_last_month(ids: list[int], contracts: dict, today: date) -> set[int]:
+def owed_last_month(ids: list[int], contracts: dict[int, tuple], today: date) -> set[int]:
     """Who owed last month's checklist (the housing inbox's rule, domain.tenancy_life)."""
     last = today.replace(day=1) - timedelta(days=1)
     return owed_checklist_ids(
-        [(pid, contracts[pid].move_in_date) for pid in ids if pid in contracts], month_key(last))
+        [(pid, contracts[pid][0]) for pid in ids if pid in contracts], month_key(last))
 
 
 def tenancy_todo(ids: list[int]) -> tuple[dict[int, date], dict[int, date]]:
@@ -177,7 +177,7 @@ def due_facts(participants: list[Participant], org, today: date,
     done, booked = home_visits_in_period(ids, widest, today, now, kinds=MEETING_KINDS)
     months = checklist_months(ids, today)
     rattelser = open_rattelser(ids)
-    contracts = current_contracts(ids)
+    contracts = contract_dates(ids)
     tenancy = tenancy_for(ids, org, today)
     absences = absences_by_participant(ids)
     social = social_facts(ids, today)
@@ -186,7 +186,7 @@ def due_facts(participants: list[Participant], org, today: date,
     follow_ups = joint_follow_ups(ids)
     facts = []
     for p in participants:
-        contract, counter = contracts.get(p.id), tenancy.get(p.id)
+        (move_in, start), counter = contracts.get(p.id, (None, None)), tenancy.get(p.id)
         own = overrides.get(p.id, rules)
         visits = [v for v in done.get(p.id, []) if v[2] in own.counted_kinds]
         extra = social.get(p.id, {})
@@ -196,7 +196,7 @@ def due_facts(participants: list[Participant], org, today: date,
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,
             # Until the move-in is recorded, the signed contract's start date is the plan.
-            move_in=(contract.move_in_date or contract.start_date) if contract else None,
+            move_in=move_in or start,
             expected_transfer=counter.expected_transfer if counter else None,
             absences=absences.get(p.id, []), **extra,
             owed_last_month=p.id in owed,

@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import joinedload
+
 from ..access import display_name, visible_participants
 from ..checklists.submissions import followups_open
 from ..domain.due import DueItem, Rules, due_items
 from ..domain.worklist import Group, group_by_participant, next_visit
 from ..extensions import db
 from ..inputs import page_of
+from ..models import Participant
 from ..queries import current_contracts
 from ..timeutil import to_local, tz
 from . import caseload, overview
@@ -29,7 +32,9 @@ PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 
 
 def people_of(user) -> list:
-    people = db.session.scalars(visible_participants(user)).all()
+    # Teams joined in: the rules of a team that overrides the organisation's are read per team.
+    people = db.session.scalars(
+        visible_participants(user).options(joinedload(Participant.team))).unique().all()
     return caseload.sort_by_name(people, display_name)
 
 
