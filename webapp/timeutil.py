@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context
 
@@ -47,21 +49,31 @@ def _locale() -> str:
     return "en" if str(get_locale()) == "en" else "sv"
 
 
-# Babel's CLDR data names the days and months (never the C library's locale).
+# Babel's CLDR data names the days and months (never the C library's locale). A date's words
+# never change, so each (date, pattern, language) is formatted once per process: list pages
+# show dozens of dates.
+_LOCALES = {"sv": Locale.parse("sv"), "en": Locale.parse("en")}
+
+
+@lru_cache(maxsize=4096)
+def _babel_date(value: date, pattern: str, locale: str) -> str:
+    return babel_dates.format_date(value, pattern, locale=_LOCALES[locale])
+
+
 def format_day(value: date) -> str:
     """'tisdag 3 mars' ('Tuesday 3 March' on English pages)"""
-    return babel_dates.format_date(value, "EEEE d MMMM", locale=_locale())
+    return _babel_date(value, "EEEE d MMMM", _locale())
 
 
 def month_name(month: int, short: bool = False) -> str:
     """'mars' ('March' on English pages); `short` gives the first three letters for charts."""
-    name = babel_dates.format_date(date(2000, month, 1), "LLLL", locale=_locale())
+    name = _babel_date(date(2000, month, 1), "LLLL", _locale())
     return name[:3] if short else name
 
 
 def format_month(value: date) -> str:
     """'mars 2026' ('March 2026' on English pages)."""
-    return babel_dates.format_date(value, "LLLL y", locale=_locale())
+    return _babel_date(value, "LLLL y", _locale())
 
 
 def format_datetime(value: datetime) -> str:
