@@ -43,16 +43,19 @@ def ensure_database(url: str) -> None:
 
 
 def bulk(conn, table, rows) -> int:
-    """COPY the rows in (every row carries every column it needs: no Python-side defaults)."""
+    """COPY the rows in (scalar Python-side defaults filled in for the columns a row lacks)."""
     if not rows:
         return 0
-    columns = list(rows[0])
+    # Columns added to a model later get their scalar Python-side default (e.g. "" for text).
+    defaults = {c.name: c.default.arg for c in table.c
+                if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
+    columns = [*rows[0], *defaults]
     raw = conn.connection.driver_connection  # psycopg 3
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
         for row in rows:
-            copy.write_row([row[column] for column in columns])
+            copy.write_row([row.get(column, defaults.get(column)) for column in columns])
     return len(rows)
 
 
