@@ -1,8 +1,8 @@
 // Bofast PWA page script (DESIGN §5): registers the service worker (after load, in idle time),
-// labels pages that came from
-// the offline store, gives htmx requests a time limit (a stalled connection must not leave a
-// spinner), falls back to a real navigation when a boosted one fails or stalls, keeps today's
-// forms ready for offline use, and guards logout while the outbox still holds unsent work.
+// labels pages that came from the offline store, gives htmx requests a time limit (a stalled
+// connection must not leave a spinner), falls back to a real navigation when a boosted one fails
+// or stalls, keeps today's forms ready for offline use, and guards logout while the outbox still
+// holds unsent work.
 (function () {
   "use strict";
 
@@ -325,7 +325,8 @@
   // ---- Start ----
   function start() {
     var user = document.body.getAttribute("data-user-id");
-    if (user) clearDrafts(user);
+    // Another user's drafts go in idle time: the first localStorage read of a visit is slow.
+    if (user) whenIdle(function () { clearDrafts(user); });
     labelSavedPage();
     if (document.body.hasAttribute("data-offline-page")) {
       // The offline page stands in for the page that was asked for: fetch it once back online.
