@@ -126,6 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_lighthouse()
     pages, cookie_name = targets(args.only)
+    load_before = os.getloadavg()[0]
     process, base = start_gunicorn(workers=2, threads=4)
     ok = True
     bench_index: list[float] = []
@@ -178,6 +179,9 @@ def main() -> None:
         # or slow host scores lower and its TBT and LCP come out worse than a phone's would.
         print(f"\nLighthouse benchmarkIndex of this host during the run: "
               f"{min(bench_index):.0f}–{max(bench_index):.0f}")
+    # Other processes on the host slow Lighthouse's observed run, and its 4× CPU figures with it.
+    print(f"Load average (1 min) before and after the run: {load_before:.1f}, "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"\nBudget: Lighthouse mobile (simulated slow 4G) performance ≥ {SCORE_BUDGET}, "
           f"LCP ≤ {LCP_BUDGET_MS / 1000:g} s, no long task on the checklist form: "
           f"{'met' if ok else 'NOT met'}")

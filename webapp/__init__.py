@@ -38,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
+    from .pwa.compression import init_compression
+
+    init_compression(app)  # first: its after_request hooks then run last, on the final body
     _configure_login(app)
     _configure_sqlite(app)
 

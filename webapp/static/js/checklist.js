@@ -2,9 +2,17 @@
 // checks on the phone before anything is queued (also offline), a draft kept on the device
 // (localStorage, per user and participant) until the server confirms the send, and the
 // idempotency key for the offline outbox. Everything here is an enhancement: the form works
-// without it.
+// without it. Shared helpers (keys, errors) come from common.js, loaded before this file.
+//
+// Nothing is laid out again at load: the remark fields follow the chosen answer in CSS
+// (app.css), the progress count comes from the server, and the outbox is read in idle time, so
+// the form shows at once and does not move (no long task, no layout shift).
 (function () {
   "use strict";
+
+  var common = window.BofastCommon;
+  var report = common.report;
+  var newKey = common.newKey;
 
   var FORM = 'form[data-outbox="checklist"]';
   var PREFIX = "bofast-checklist-draft:";
@@ -12,7 +20,10 @@
   var POLL_MS = 1500;
 
   function store() {
-    try { return window.localStorage; } catch (e) { return null; }
+    try { return window.localStorage; } catch (error) {
+      report("checklist: no local storage, no draft kept", error);
+      return null;
+    }
   }
 
   function outbox() {
@@ -21,18 +32,6 @@
 
   function bodyUser() { return document.body.getAttribute("data-user-id") || ""; }
 
-  function newKey() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // Plain-http test hosts have no randomUUID; getRandomValues is enough for a unique key.
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) {
-      return ("0" + b.toString(16)).slice(-2);
-    }).join("");
-  }
-
   function keyInput(form) { return form.querySelector('input[name="idempotency_key"]'); }
 
   function ensureKey(form) {
@@ -40,15 +39,19 @@
     if (input && !input.value) input.value = newKey();
   }
 
+  // The form carries its own texts (data-msg-* on the form, in the page's language).
   function msg(form, name, fallback) {
-    return form.getAttribute("data-msg-" + name) || fallback;
+    return common.msg(name, fallback, null, form);
   }
 
   // ---- Drafts ----
   function readDraft(key) {
     var s = store();
     if (!s || !key) return null;
-    try { return JSON.parse(s.getItem(key) || "null"); } catch (e) { return null; }
+    try { return JSON.parse(s.getItem(key) || "null"); } catch (error) {
+      report("checklist: draft not readable", error);
+      return null;
+    }
   }
 
   function saveDraft(form) {
@@ -68,7 +71,10 @@
     });
     try {
       s.setItem(key, JSON.stringify({ savedAt: new Date().toISOString(), values: values }));
-    } catch (e) { /* storage full or blocked: the form still works */ }
+    } catch (error) {
+      // Storage full or blocked: the form still posts, only the draft is not kept.
+      report("checklist: draft not saved", error);
+    }
   }
 
   function applyDraft(form, draft) {
@@ -104,16 +110,25 @@
   }
 
   // ---- Remarks and progress ----
+  // The remark field and its follow-up show with the answer "Anmärkning" by CSS (app.css, with
+  // :has()). Here only what CSS cannot see: a remark that has text stays in view under another
+  // answer (nothing typed is hidden). A browser without :has() gets the old way: `hidden`.
+  var HAS_SELECTOR = !!(window.CSS && CSS.supports && CSS.supports("selector(:has(*))"));
+
   function toggleRemark(item) {
     var remark = item.querySelector("[data-remark]");
+    if (!remark) return;
     var chosen = item.querySelector('input[type="radio"]:checked');
     var isRemark = !!(chosen && chosen.value === "remark");
-    item.classList.toggle("is-remark", isRemark);
-    if (!remark) return;
     var text = remark.querySelector("textarea");
-    var needed = isRemark || (text && text.value.trim() !== "") ||
-      !!remark.querySelector(".field-error");
-    remark.hidden = !needed;
+    var hasText = !!text && text.value.trim() !== "";
+    // Written only when it changes: a write makes the browser lay the form out again.
+    if (remark.classList.contains("remark-kept") !== (hasText && !isRemark)) {
+      remark.classList.toggle("remark-kept", hasText && !isRemark);
+    }
+    if (HAS_SELECTOR) return;
+    item.classList.toggle("is-remark", isRemark);
+    remark.hidden = !(isRemark || hasText || remark.querySelector(".field-error"));
     item.querySelectorAll("[data-followup]").forEach(function (box) { box.hidden = !isRemark; });
   }
 
@@ -125,8 +140,8 @@
     });
     var count = form.querySelector("[data-progress-count]");
     var bar = form.querySelector("[data-progress]");
-    if (count) count.textContent = String(done);
-    if (bar) bar.value = done;
+    if (count && count.textContent !== String(done)) count.textContent = String(done);
+    if (bar && bar.value !== done) bar.value = done;
   }
 
   // ---- Checks on the phone (the same rules as the server, which checks again) ----
@@ -345,7 +360,10 @@
         }
         setLocked(form, true);
         polling = window.setTimeout(check, POLL_MS);
-      }).catch(function () { setLocked(form, false); });
+      }).catch(function (error) {
+        report("checklist: outbox not readable", error);
+        setLocked(form, false);
+      });
     }
     check();
   }
@@ -401,7 +419,20 @@
       if (waiting) { watch(form, waiting.key); return; }
       var failed = mine.filter(function (item) { return item.status === "failed"; }).pop();
       if (failed && !/^#outbox-fix=/.test(location.hash)) reopen(form, failed);
-    }).catch(function () { /* no IndexedDB: the form posts normally */ });
+    }).catch(function (error) {
+      // No IndexedDB (private mode): the form posts normally.
+      report("checklist: outbox not readable", error);
+    });
+  }
+
+  // When the browser has nothing better to do (at most a second later): the outbox is in
+  // IndexedDB, and opening it must not hold up the form's first paint and first tap.
+  function whenIdle(task) {
+    if (typeof window.requestIdleCallback === "function") {
+      window.requestIdleCallback(task, { timeout: 1000 });
+    } else {
+      window.setTimeout(task, 1);
+    }
   }
 
   function setup(form) {
@@ -417,11 +448,13 @@
       }
     }
     ensureKey(form);
+    // These only read unless the page differs from what the server sent (a draft, a remark with
+    // text under another answer, a browser without :has()): nothing is laid out again.
     form.querySelectorAll("[data-item]").forEach(toggleRemark);
     updateProgress(form);
     var summary = document.querySelector(".error-summary[data-autofocus]");
     if (summary) summary.focus();
-    checkOutbox(form, draft);
+    whenIdle(function () { checkOutbox(form, draft); });
   }
 
   function enhance(root) {

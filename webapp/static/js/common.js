@@ -5,9 +5,10 @@
   "use strict";
 
   // UI text in the page's language: base.html renders the translations as data-msg-* attributes
-  // on #outbox-status; the Swedish fallback is all the service worker and the offline page have.
-  function msg(name, fallback, vars) {
-    var box = global.document && global.document.getElementById("outbox-status");
+  // on #outbox-status (or `source`, e.g. a form with its own texts); the Swedish fallback is all
+  // the service worker and the offline page have.
+  function msg(name, fallback, vars, source) {
+    var box = source || (global.document && global.document.getElementById("outbox-status"));
     var text = (box && box.getAttribute("data-msg-" + name)) || fallback;
     Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(vars[k]); });
     return text;

@@ -1,12 +1,14 @@
-// Bofast PWA page script (DESIGN §5): registers the service worker, labels pages that came from
-// the offline store, gives htmx requests a time limit (a stalled connection must not leave a
-// spinner), falls back to a real navigation when a boosted one fails or stalls, keeps today's
-// forms ready for offline use, and guards logout while the outbox still holds unsent work.
+// Bofast PWA page script (DESIGN §5): registers the service worker (after load, in idle time),
+// labels pages that came from the offline store, gives htmx requests a time limit (a stalled
+// connection must not leave a spinner), falls back to a real navigation when a boosted one fails
+// or stalls, keeps today's forms ready for offline use, and guards logout while the outbox still
+// holds unsent work.
 (function () {
   "use strict";
 
   var SW_URL = "/sw.js"; // fixed interface (DESIGN §10): served from a route, scope "/"
   var FORM_PAGES = [/^\/participants\/\d+\/checklists\/new$/, /^\/participants\/\d+\/appointments\/\d+\/outcome$/];
+  var FORM_LINKS = 'main a[href*="/checklists/new"], main a[href*="/outcome"]';
   var MAX_WARM = 20;
   var ME_PAGES = ["/me/contacts", "/me/appointments", "/me/offline"];
   // A boosted link waits as long as the service worker's navigation (sw.js NETWORK_WAIT_MS), then
@@ -23,6 +25,24 @@
 
   function hasWorker() { return "serviceWorker" in navigator; }
 
+  // When the browser has nothing better to do (at most IDLE_WAIT_MS later): work for later
+  // (the worker, offline copies) must not hold up the page a person just opened.
+  var IDLE_WAIT_MS = 2000;
+  function whenIdle(task) {
+    if (typeof window.requestIdleCallback === "function") {
+      window.requestIdleCallback(task, { timeout: IDLE_WAIT_MS });
+    } else {
+      window.setTimeout(task, 1);
+    }
+  }
+
+  function afterLoad(task) {
+    if (document.readyState === "complete") whenIdle(task);
+    else window.addEventListener("load", function () { whenIdle(task); }, { once: true });
+  }
+
+  // After the page's load event and in idle time: the worker's install downloads the whole
+  // shell, which must not compete with this page's own requests and first paint.
   function register() {
     if (!hasWorker()) return;
     navigator.serviceWorker.register(SW_URL, { scope: "/" }).then(function () {
@@ -30,7 +50,7 @@
     }).then(function (registration) {
       // After a logout cleared Cache Storage, the worker fetches its shell again.
       if (registration.active) registration.active.postMessage({ type: "ensure-shell" });
-      warmFormPages(registration);
+      whenIdle(function () { warmFormPages(registration); });
     }).catch(function (error) {
       // No worker (private mode, old browser): the site works online.
       report("service worker not registered", error);
@@ -101,10 +121,11 @@
     }
     if (location.pathname !== "/today") return;
     var urls = [];
-    document.querySelectorAll("main a[href]").forEach(function (link) {
-      var url = new URL(link.href, location.href);
-      if (url.origin !== location.origin || urls.indexOf(url.pathname) >= 0) return;
-      if (FORM_PAGES.some(function (re) { return re.test(url.pathname); })) urls.push(url.pathname);
+    // Only the links that can be form pages (a long day has hundreds of links); an anchor
+    // already knows its origin and path, no URL objects needed.
+    document.querySelectorAll(FORM_LINKS).forEach(function (link) {
+      if (link.origin !== location.origin || urls.indexOf(link.pathname) >= 0) return;
+      if (FORM_PAGES.some(function (re) { return re.test(link.pathname); })) urls.push(link.pathname);
     });
     if (urls.length) registration.active.postMessage({ type: "warm", urls: urls.slice(0, MAX_WARM) });
   }
@@ -304,7 +325,8 @@
   // ---- Start ----
   function start() {
     var user = document.body.getAttribute("data-user-id");
-    if (user) clearDrafts(user);
+    // Another user's drafts go in idle time: the first localStorage read of a visit is slow.
+    if (user) whenIdle(function () { clearDrafts(user); });
     labelSavedPage();
     if (document.body.hasAttribute("data-offline-page")) {
       // The offline page stands in for the page that was asked for: fetch it once back online.
@@ -349,7 +371,7 @@
   window.addEventListener("online", labelSavedPage);
   window.addEventListener("offline", labelSavedPage);
   document.addEventListener("htmx:afterSettle", labelSavedPage);
-  register();
+  afterLoad(register);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
