@@ -43,7 +43,7 @@ def ensure_database(url: str) -> None:
 
 
 def bulk(conn, table, rows) -> int:
-    """COPY the rows in (every row carries every column it needs: no Python-side defaults)."""
+    """COPY the rows in (Python-side defaults filled in for the columns a row lacks)."""
     if not rows:
         return 0
     count = len(rows)
