@@ -188,3 +188,26 @@ def test_caseloads_of_several_workers_are_read_in_one_statement(db, app, world):
     assert loads[other_staff.id] == {world.other.id}
     assert sorted(flag_events(events, loads)) == [2, 4, 6]
     assert sum("UNION ALL" in statement for statement in seen) == 1
+
+
+def test_log_review_pages_the_flagged_events_not_yet_reviewed_first(db, client, login_as,
+                                                                    world):
+    from webapp.admin.audit_routes import FLAGGED_PER_PAGE
+
+    staff, admin = world.users["staff"], world.users["admin"]
+    nights = [add_event(db, staff, world.participant, datetime(2026, 2, 10, 23, i % 60))
+              for i in range(FLAGGED_PER_PAGE + 5)]
+    done = nights[0]
+    db.session.add(AuditReview(audit_event_id=done.id, reviewed_by_id=admin.id, comment="ok"))
+    db.session.commit()
+    login_as("admin")
+    first = client.get("/admin/audit/review?month=2026-02").get_data(as_text=True)
+    flagged = first.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
+    assert f"Avvikande ({FLAGGED_PER_PAGE + 5})" in first
+    assert flagged.count('id="event-') == FLAGGED_PER_PAGE
+    assert f'id="event-{done.id}"' not in flagged  # reviewed ones come last
+    assert 'href="/admin/audit/review?page=2&amp;month=2026-02"' in flagged
+    second = client.get("/admin/audit/review?month=2026-02&page=2").get_data(as_text=True)
+    rest = second.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
+    assert rest.count('id="event-') == 5 and f'id="event-{done.id}"' in rest
+    assert f"{FLAGGED_PER_PAGE + 4} avvikande" in second  # still to review, over all pages

@@ -11,6 +11,7 @@ from ..access import directly_assigned_ids, display_name, visible_participants
 from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
+from ..queries import among
 from ..timeutil import month_key, to_local, to_utc
 
 SAMPLE_SIZE = 20
@@ -108,6 +109,14 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     sample = sample_events(unflagged, SAMPLE_SIZE, seed=month_key(month))
     flagged = sorted((e for e in events if e.id in flags), key=lambda e: (e.at_local, e.id))
     return MonthReview(events, flags, flagged, sample)
+
+
+def reviewed_ids(event_ids: list[int]) -> set[int]:
+    """Which of these events have been marked reviewed (ids only, one query)."""
+    if not event_ids:
+        return set()
+    return set(db.session.scalars(select(AuditReview.audit_event_id).distinct().where(
+        among(AuditReview.audit_event_id, event_ids))))
 
 
 def reviews_of(event_ids) -> tuple[dict[int, list[AuditReview]], dict[int, str]]:

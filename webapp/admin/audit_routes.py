@@ -26,6 +26,7 @@ from .choices import month_arg, org_id, participant_choices
 from .forms import AuditFilterForm, ReviewForm
 
 AUDIT_PAGE_SIZE = 100
+FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
 CSV_LIMIT = 100_000
 
 
@@ -78,18 +79,24 @@ def audit_csv():
 def audit_review():
     month = month_arg(local_today())
     review = audit_queries.month_review(org_id(), month)
-    shown = review.flagged + review.sample
+    reviewed = audit_queries.reviewed_ids([e.id for e in review.flagged])
+    # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
+    flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
+    page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
+    flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
+    shown = flagged + review.sample
     rows = {e.id: e for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
     reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
-                  flagged=[rows[e.id] for e in review.flagged],
+                  flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
+                  page=page, pages=pages, month_arg_value=month_key(month),
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
                   names=audit_queries.participant_names(rows.values()),
                   total=len(review.events), form=ReviewForm(formdata=None),
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
-                  unreviewed_flagged=sum(1 for e in review.flagged if e.id not in reviews),
+                  unreviewed_flagged=len(review.flagged) - len(reviewed),
                   signoff=audit_queries.signoff(org_id(), month),
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
