@@ -26,3 +26,21 @@ def test_the_overview_shows_the_first_rows_and_one_list_in_full_on_request(clien
     assert "Visa alla" not in whole.split('id="disturbances-heading"')[1].split(
         'id="absences-heading"')[0]
 
+
+
+def test_the_apartment_list_is_paged(client, world, login_as, db):
+    from webapp.housing.tenancy_routes import APARTMENTS_PER_PAGE
+    from webapp.models import Apartment
+
+    login_as("housing")
+    team = next(t for t in world.users["housing"].teams if t.kind == "housing")
+    for n in range(APARTMENTS_PER_PAGE + 3):
+        db.session.add(Apartment(organisation_id=world.org.id, housing_team_id=team.id,
+                                 address=f"Testgatan {n:03d}", landlord="Bostäder AB"))
+    db.session.commit()
+    first = client.get("/housing/apartments").get_data(as_text=True)
+    assert first.count('class="item-title"') == APARTMENTS_PER_PAGE
+    assert 'href="/housing/apartments?page=2"' in first
+    rest = client.get("/housing/apartments?page=2").get_data(as_text=True)
+    assert 0 < rest.count('class="item-title"') <= 3 + 5  # the rest, plus the world's own
+    assert "Testgatan 052" in rest and "Testgatan 052" not in first

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from ..access import (
@@ -25,6 +25,7 @@ from ..access import (
 from ..audit import record
 from ..domain.tenancy_life import tenure_waiver_end
 from ..extensions import db
+from ..inputs import page_of
 from ..models import (
     MEETING_PARTIES,
     SEVERITIES,
@@ -65,6 +66,7 @@ from .tenancy_forms import (
     inspection_form,
 )
 
+APARTMENTS_PER_PAGE = 50
 APARTMENT_FIELDS = ("address", "apartment_number", "postal_code", "city", "area", "landlord",
                     "rooms", "size_sqm", "floor", "protected_address")
 
@@ -73,13 +75,18 @@ APARTMENT_FIELDS = ("address", "apartment_number", "postal_code", "city", "area"
 
 @bp.route("/housing/apartments")
 def apartments():
-    rows = list(db.session.scalars(my_apartments(current_user).order_by(
-        Apartment.address, Apartment.apartment_number)))
+    """The housing team's apartments by address, a page at a time."""
+    query = my_apartments(current_user)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page, pages = page_of(total, APARTMENTS_PER_PAGE)
+    rows = list(db.session.scalars(
+        query.order_by(Apartment.address, Apartment.apartment_number, Apartment.id)
+        .limit(APARTMENTS_PER_PAGE).offset((page - 1) * APARTMENTS_PER_PAGE)))
     occupied = set(db.session.scalars(select(Contract.apartment_id).where(
         Contract.apartment_id.in_([a.id for a in rows]), Contract.ended_on.is_(None)))
     ) if rows else set()
     return render("housing/apartments.html", rows=rows, occupied=occupied,
-                  masked=_masked_ids([a.id for a in rows]))
+                  masked=_masked_ids([a.id for a in rows]), page=page, pages=pages, total=total)
 
 
 def _masked_ids(apartment_ids: list[int]) -> set[int]:
