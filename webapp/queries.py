@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy import Integer, Select, any_, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 
+from .domain.figures import period_starts
 from .domain.tenancy import TenancyStatus, tenancy_status
+from .domain.visits import period_bounds
 from .extensions import db
-from .models import Absence, Contract, Organisation
+from .models import Absence, Appointment, Contract, Organisation, VisitOutcome
+from .timeutil import to_utc
 
 
 def among(column, ids):
     """`column IN ids` for a caseload-sized list of integer ids. On PostgreSQL the list is one
     array parameter (`= ANY(%s)`): expanded, 1,000 ids are 1,000 bind parameters that
     SQLAlchemy renders and psycopg parses on every request, most of Idag's time at that size."""
+    if isinstance(ids, Select):  # already a query: the database joins it
+        return column.in_(ids)
     ids = list(ids)
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
@@ -88,4 +93,39 @@ def tenancy_for(participant_ids: list[int], org: Organisation,
     return result
 
 
-__all__ = ["among", "contract_dates", "current_contracts", "absences_by_participant", "tenancy_for"]
+__all__ = ["among", "contract_dates", "current_contracts", "absences_by_participant",
+           "tenancy_for", "period_visits"]
+
+
+def _utc(day: date) -> datetime:
+    return to_utc(datetime.combine(day, datetime.min.time()))
+
+
+def period_visits(participants, period: str, first: date, last: date, kinds
+                  ) -> dict[int, dict[date, tuple[int, int]]]:
+    """Done visits of these `kinds` per participant and visit period starting in [first, last]:
+    participant id -> period start -> (visits, of them with social services). Counted by the
+    database (GROUP BY), so the cost does not grow with the visits; period bounds are local
+    midnights handed over in UTC, the same on SQLite and PostgreSQL and across daylight saving.
+    `participants`: ids, or a SELECT of ids."""
+    starts = period_starts(first, last, period)
+    if not starts:
+        return {}
+    ends = [period_bounds(start, period)[1] for start in starts]
+    # Contiguous periods: the first end the visit falls before names its period.
+    which = case(*[(Appointment.starts_at < _utc(end), index) for index, end in enumerate(ends)])
+    visits = (
+        select(Appointment.participant_id.label("pid"), which.label("period"),
+               case((Appointment.with_social_services.is_(True), 1), else_=0).label("soc"))
+        .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+        .where(among(Appointment.participant_id, participants),
+               Appointment.kind.in_(sorted(kinds)),
+               VisitOutcome.outcome == "done", Appointment.starts_at >= _utc(starts[0]),
+               Appointment.starts_at < _utc(ends[-1]))
+    ).subquery()
+    result: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for pid, index, done, with_soc in db.session.execute(
+            select(visits.c.pid, visits.c.period, func.count(), func.sum(visits.c.soc))
+            .group_by(visits.c.pid, visits.c.period)):
+        result[pid][starts[index]] = (done, int(with_soc or 0))
+    return result

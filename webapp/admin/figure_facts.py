@@ -9,54 +9,22 @@ count is the same on SQLite and PostgreSQL and across daylight saving.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
-from ..domain.figures import ParticipantFacts, last_months, month_end, period_starts
-from ..domain.visits import period_bounds
+from ..domain.figures import ParticipantFacts, last_months, month_end
 from ..extensions import db
 from ..models import (
-    Appointment,
     ChecklistSubmission,
     Contract,
     Disturbance,
     Offer,
     Participant,
     PhaseChange,
-    VisitOutcome,
 )
-from ..timeutil import local_today, month_key, to_utc
-
-
-def _utc(day: date) -> datetime:
-    return to_utc(datetime.combine(day, datetime.min.time()))
-
-
-def period_visits(org_people, period: str, first: date, last: date
-                  ) -> dict[int, dict[date, tuple[int, int]]]:
-    """Done home visits per participant and visit period starting in [first, last]:
-    participant id -> period start -> (visits, of them with social services)."""
-    starts = period_starts(first, last, period)
-    if not starts:
-        return {}
-    ends = [period_bounds(start, period)[1] for start in starts]
-    # Contiguous periods: the first end the visit falls before names its period.
-    which = case(*[(Appointment.starts_at < _utc(end), index) for index, end in enumerate(ends)])
-    visits = (
-        select(Appointment.participant_id.label("pid"), which.label("period"),
-               case((Appointment.with_social_services.is_(True), 1), else_=0).label("soc"))
-        .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-        .where(Appointment.participant_id.in_(org_people), Appointment.kind == "home_visit",
-               VisitOutcome.outcome == "done", Appointment.starts_at >= _utc(starts[0]),
-               Appointment.starts_at < _utc(ends[-1]))
-    ).subquery()
-    result: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for pid, index, done, with_soc in db.session.execute(
-            select(visits.c.pid, visits.c.period, func.count(), func.sum(visits.c.soc))
-            .group_by(visits.c.pid, visits.c.period)):
-        result[pid][starts[index]] = (done, int(with_soc or 0))
-    return result
+from ..queries import period_visits
+from ..timeutil import local_today, month_key
 
 
 def _tenancies(org_people):
@@ -110,7 +78,7 @@ def figure_facts(organisation_id: int, period: str = "week", last: date | None =
             .where(PhaseChange.participant_id.in_(org_people))):
         phases[pid].append((started, phase))
     contracts, transfers, ends, offers = _tenancies(org_people)
-    visits = period_visits(org_people, period, first, final)
+    visits = period_visits(org_people, period, first, final, kinds=("home_visit",))
     for pid, month in db.session.execute(
             select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
             .where(ChecklistSubmission.participant_id.in_(org_people),

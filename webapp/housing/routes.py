@@ -18,24 +18,22 @@ from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.due import Rules
 from ..domain.tenancy_life import transfer_eligibility
-from ..domain.visits import period_bounds, visit_compliance
+from ..domain.visits import period_bounds, period_compliance
 from ..extensions import db
 from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
     Apartment,
-    Appointment,
     Disturbance,
     HousingNotice,
     Participant,
     User,
-    VisitOutcome,
     utcnow,
 )
-from ..queries import among, current_contracts, tenancy_for
+from ..queries import among, current_contracts, period_visits, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_local, to_utc, tz
+from ..timeutil import local_today, month_key, to_utc, tz
 from . import bp
 from .checklist_routes import inbox_counts
 from .forms import DisturbanceForm
@@ -58,21 +56,12 @@ def _visit_counts(people: list[Participant]) -> list[dict]:
     this_start, _this_end = period_bounds(today, rule.period)
     last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
     ids = [p.id for p in people if p.phase == 2]
-    visits: dict[int, list] = {pid: [] for pid in ids}
-    if ids:
-        for pid, starts_at, with_soc in db.session.execute(
-            select(Appointment.participant_id, Appointment.starts_at,
-                   Appointment.with_social_services)
-            .join(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-            .where(among(Appointment.participant_id, ids),
-                   Appointment.kind.in_(sorted(rule.counted_kinds)),
-                   VisitOutcome.outcome == "done",
-                   Appointment.starts_at >= utcnow() - timedelta(days=70))
-        ):
-            visits[pid].append((to_local(starts_at).date(), with_soc))
+    counted = period_visits(ids, rule.period, last_start, this_start,
+                            kinds=rule.counted_kinds) if ids else {}
     result = []
     for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
-        met = sum(visit_compliance(rule, visits[pid], start).met for pid in ids)
+        need = period_compliance(rule, start, period_bounds(start, rule.period)[1], 0, 0)
+        met = sum(need.met_by(*counted.get(pid, {}).get(start, (0, 0))) for pid in ids)
         result.append({"label": label, "start": start, "met": met, "not_met": len(ids) - met})
     return result
 
