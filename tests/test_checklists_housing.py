@@ -112,7 +112,7 @@ def test_csv_export_of_the_month(client, db, world, login_as):
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():
-    from webapp.housing.checklist_routes import _cell
+    from webapp.csv_export import csv_cell as _cell
 
     assert _cell("=1+1") == "'=1+1" and _cell("@x") == "'@x" and _cell("Bra") == "Bra"
 

@@ -6,14 +6,11 @@ Nothing from plans, visits or health is loaded here, only the checklist and name
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
-from flask import Response, abort, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..access import (
     apartment_or_404,
@@ -24,6 +21,7 @@ from ..access import (
 )
 from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
+from ..csv_export import csv_response, to_csv
 from ..domain.checklists import (
     counting_submissions,
     month_of,
@@ -35,6 +33,7 @@ from ..domain.checklists import (
 from ..extensions import db
 from ..models import (
     Apartment,
+    ChecklistAnswer,
     ChecklistItem,
     ChecklistSubmission,
     Contract,
@@ -79,7 +78,6 @@ def _inbox(month: str) -> list[InboxRow]:
     month_subs = list(db.session.scalars(
         select(ChecklistSubmission)
         .where(among(ChecklistSubmission.participant_id, ids), ChecklistSubmission.month == month)
-        .options(selectinload(ChecklistSubmission.answers))
     )) if ids else []
     replaced = set(db.session.scalars(
         select(ChecklistSubmission.supersedes_id)
@@ -87,6 +85,7 @@ def _inbox(month: str) -> list[InboxRow]:
     )) if month_subs else set()
     counting = counting_submissions(month_subs, replaced)
     texts = _item_texts({s.template_id for s in counting.values()})
+    remarks = _remarks([s.id for s in counting.values()])
     this_month = month_of(local_today())
     rows = []
     for participant, apartment, _move_in in triples:
@@ -98,10 +97,25 @@ def _inbox(month: str) -> list[InboxRow]:
         row = InboxRow(participant, apartment, month_status(month, submission, this_month).status,
                        submission)
         if submission is not None:
-            row.remarks = [(texts.get((submission.template_id, a.item_key), a.item_key), a.remark)
-                           for a in submission.answers if a.answer == "remark"]
+            row.remarks = [(texts.get((submission.template_id, key), key), remark)
+                           for key, remark in remarks.get(submission.id, [])]
         rows.append(row)
     return rows
+
+
+def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """(item key, remark) of the answers with a remark, per submission: only those rows, not
+    the 22 answers of every checklist in the month."""
+    result: dict[int, list[tuple[str, str]]] = {}
+    if submission_ids:
+        for sid, key, remark in db.session.execute(
+                select(ChecklistAnswer.submission_id, ChecklistAnswer.item_key,
+                       ChecklistAnswer.remark)
+                .where(among(ChecklistAnswer.submission_id, submission_ids),
+                       ChecklistAnswer.answer == "remark")
+                .order_by(ChecklistAnswer.submission_id, ChecklistAnswer.id)):
+            result.setdefault(sid, []).append((key, remark))
+    return result
 
 
 def inbox_counts(month: str) -> dict:
@@ -142,35 +156,27 @@ def checklists_csv():
     rows = _inbox(month)
     record("export", object_type="checklists_csv", detail=month)
     record_list((r.participant.id for r in rows), "checklists_csv")
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Månad", "Adress", "Lägenhetsnummer", "Hyresgäst", "Status", "Datum",
-                     "Version", "Hyresgästen instämmer", "Antal anmärkningar", "Anmärkningar"])
-    for row in rows:
-        s = row.submission
-        protected = display_address(row.participant, "x", apartment=row.apartment) != "x"
-        writer.writerow([_cell(v) for v in (
-            month_label(month),
-            "" if protected else row.apartment.address,
-            "" if protected else row.apartment.apartment_number,
-            display_name(row.participant),
-            {"submitted": "Inskickad", "due": "Inte gjord ännu"}.get(row.status, "Saknas"),
-            s.held_on.isoformat() if s else "",
-            s.version_no if s else "",
-            ("Ja" if s.tenant_agrees else "Nej") if s else "",
-            len(row.remarks) if s else "",
-            " | ".join(f"{text}: {remark}" for text, remark in row.remarks),
-        )])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="genomgangar-{month}.csv"'
-    return response
+    header = ["Månad", "Adress", "Lägenhetsnummer", "Hyresgäst", "Status", "Datum", "Version",
+              "Hyresgästen instämmer", "Antal anmärkningar", "Anmärkningar"]
+    return csv_response(to_csv(header, (_csv_row(month, row) for row in rows)),
+                        f"genomgangar-{month}.csv")
 
 
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulas typed into free text (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _csv_row(month: str, row: InboxRow) -> list:
+    s = row.submission
+    protected = display_address(row.participant, "x", apartment=row.apartment) != "x"
+    return [
+        month_label(month),
+        "" if protected else row.apartment.address,
+        "" if protected else row.apartment.apartment_number,
+        display_name(row.participant),
+        {"submitted": "Inskickad", "due": "Inte gjord ännu"}.get(row.status, "Saknas"),
+        s.held_on.isoformat() if s else "",
+        s.version_no if s else "",
+        ("Ja" if s.tenant_agrees else "Nej") if s else "",
+        len(row.remarks) if s else "",
+        " | ".join(f"{text}: {remark}" for text, remark in row.remarks),
+    ]
 
 
 def _submission_or_404(submission_id: int):
