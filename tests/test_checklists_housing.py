@@ -206,3 +206,21 @@ def test_participant_is_pointed_from_a_corrected_checklist_to_the_new_one(client
     login_as("participant")
     html = client.get(f"/me/checklists/{first.id}").get_data(as_text=True)
     assert f"/me/checklists/{second.id}" in html and "har rättats" in html
+
+
+def test_inbox_is_paged_and_counts_every_apartment(client, db, world, login_as):
+    from webapp.housing.checklist_routes import INBOX_PER_PAGE
+
+    held = last_month_day()
+    for n in range(INBOX_PER_PAGE + 2):
+        housed(world, "Hyres", f"Gäst{n:03d}")
+    db.session.commit()
+    login_as("housing")
+    first = client.get(f"/housing/checklists?month={month_of(held)}").get_data(as_text=True)
+    total = INBOX_PER_PAGE + 3  # and the world's own tenant
+    assert f"0 av {total} lägenheter har en inskickad genomgång" in first
+    assert first.count('<li class="inbox-') == INBOX_PER_PAGE
+    assert f'href="/housing/checklists?page=2&amp;month={month_of(held)}"' in first
+    rest = client.get(f"/housing/checklists?month={month_of(held)}&page=2").get_data(
+        as_text=True)
+    assert rest.count('<li class="inbox-') == 3

@@ -31,6 +31,7 @@ from ..domain.checklists import (
     version_chain,
 )
 from ..extensions import db
+from ..inputs import page_of
 from ..models import (
     Apartment,
     ChecklistAnswer,
@@ -46,6 +47,7 @@ from ..rendering import render
 from ..timeutil import local_today
 from . import bp
 
+INBOX_PER_PAGE = 50
 ANSWER_LABELS = {"ok": "OK", "remark": "Anmärkning", "na": "Ej aktuellt"}
 
 
@@ -142,10 +144,12 @@ def _month_arg() -> str:
 def checklists():
     month = _month_arg()
     rows = _inbox(month)
-    record_list((r.participant.id for r in rows), "checklist_inbox")
+    page, pages = page_of(len(rows), INBOX_PER_PAGE)
+    shown = rows[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE]
+    record_list((r.participant.id for r in shown), "checklist_inbox")
     this_month = month_of(local_today())
-    return render("housing/checklists.html", rows=rows, month=month,
-                  previous=shift_month(month, -1),
+    return render("housing/checklists.html", rows=shown, total=len(rows), month=month,
+                  page=page, pages=pages, previous=shift_month(month, -1),
                   next=shift_month(month, 1) if month < this_month else None,
                   submitted=sum(1 for r in rows if r.status == "submitted"))
 
