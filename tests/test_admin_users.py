@@ -250,3 +250,19 @@ def test_participant_list_is_paged(db, client, login_as, world):
     assert "Kalle Svensson" in first and "Sid099 Zäta" not in first
     last = client.get("/admin/participants?page=99").get_data(as_text=True)
     assert "Sida 2 av 2" in last and "Sid099 Zäta" in last
+
+
+def test_the_user_list_is_paged(client, db, world, login_as):
+    from tests.factories import make_user
+    from webapp.admin.user_routes import USERS_PER_PAGE
+
+    for n in range(USERS_PER_PAGE):
+        make_user(world.org, "staff", f"personal{n:03d}", display_name=f"Personal {n:03d}")
+    db.session.commit()
+    login_as("admin")
+    first = client.get("/admin/users").get_data(as_text=True)
+    rows = first.split('<ul class="list">')[-1]
+    assert rows.count('class="row"') == USERS_PER_PAGE
+    assert 'href="/admin/users?page=2"' in first
+    rest = client.get("/admin/users?page=2").get_data(as_text=True).split('<ul class="list">')[-1]
+    assert 0 < rest.count('class="row"') < USERS_PER_PAGE

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..access import get_participant_or_404, org_user_or_404
 from ..audit import record
 from ..auth.credentials import rotate_session
 from ..extensions import db
+from ..inputs import page_of
 from ..models import Participant, StaffAssignment, User, utcnow
 from ..rendering import render
 from . import bp, logins
@@ -19,13 +20,20 @@ from .choices import org_id, participant_choices, team_choices
 from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm
 from .memberships import add_membership, remove_link, set_teams
 
+USERS_PER_PAGE = 50
+
 
 @bp.route("/admin/users")
 def users():
+    """Everyone in the organisation, active first, a page at a time."""
+    total = db.session.scalar(select(func.count(User.id)).where(User.organisation_id == org_id()))
+    page, pages = page_of(total, USERS_PER_PAGE)
     people = db.session.scalars(
         select(User).where(User.organisation_id == org_id()).options(selectinload(User.teams))
-        .order_by(User.active.desc(), User.role, User.display_name)).all()
-    return render("admin/users.html", users=people, role_labels=ROLE_LABELS)
+        .order_by(User.active.desc(), User.role, User.display_name, User.id)
+        .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
+    return render("admin/users.html", users=people, role_labels=ROLE_LABELS, page=page,
+                  pages=pages, total=total)
 
 
 def _user_form(form: UserForm) -> UserForm:
