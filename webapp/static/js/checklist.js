@@ -425,16 +425,6 @@
     });
   }
 
-  // When the browser has nothing better to do (at most a second later): the outbox is in
-  // IndexedDB, and opening it must not hold up the form's first paint and first tap.
-  function whenIdle(task) {
-    if (typeof window.requestIdleCallback === "function") {
-      window.requestIdleCallback(task, { timeout: 1000 });
-    } else {
-      window.setTimeout(task, 1);
-    }
-  }
-
   function setup(form) {
     if (form.hasAttribute("data-checklist-ready")) return;
     form.setAttribute("data-checklist-ready", "");
@@ -454,7 +444,8 @@
     updateProgress(form);
     var summary = document.querySelector(".error-summary[data-autofocus]");
     if (summary) summary.focus();
-    whenIdle(function () { checkOutbox(form, draft); });
+    // The outbox is in IndexedDB: opening it must not hold up the form's first paint and tap.
+    common.whenIdle(function () { checkOutbox(form, draft); });
   }
 
   function enhance(root) {

@@ -54,7 +54,25 @@
     if (global.console && global.console.warn) global.console.warn("bofast: " + where, error);
   }
 
-  var api = { msg: msg, newKey: newKey, fetchWithTimeout: fetchWithTimeout, report: report };
+  // Work for later (IndexedDB, the worker, offline copies) runs when the browser has nothing
+  // better to do, at most `ms` later, so it never holds up a page's first paint and first tap.
+  function whenIdle(task, ms) {
+    if (typeof global.requestIdleCallback === "function") {
+      global.requestIdleCallback(task, { timeout: ms || 1000 });
+    } else {
+      global.setTimeout(task, 1);
+    }
+  }
+
+  // The same, but not before the page's load event.
+  function afterLoad(task, ms) {
+    var doc = global.document;
+    if (!doc || doc.readyState === "complete") whenIdle(task, ms);
+    else global.addEventListener("load", function () { whenIdle(task, ms); }, { once: true });
+  }
+
+  var api = { msg: msg, newKey: newKey, fetchWithTimeout: fetchWithTimeout, report: report,
+              whenIdle: whenIdle, afterLoad: afterLoad };
   global.BofastCommon = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api; // node unit tests
 })(typeof self !== "undefined" ? self : typeof window !== "undefined" ? window : globalThis);

@@ -807,15 +807,7 @@
   // After the load event, in idle time (at most a second later): opening IndexedDB and sending
   // what waits must not hold up the page's first paint and first tap. A submit is caught from the
   // start (the listener above) and queues as usual.
-  function startWhenIdle() {
-    if (typeof global.requestIdleCallback === "function") {
-      global.requestIdleCallback(start, { timeout: 1000 });
-    } else {
-      global.setTimeout(start, 1);
-    }
-  }
-  if (doc.readyState === "complete") startWhenIdle();
-  else global.addEventListener("load", startWhenIdle, { once: true });
+  common.afterLoad(start);
 
   api.render = render;
   api.flushAndRender = flushAndRender;

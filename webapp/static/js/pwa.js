@@ -25,21 +25,10 @@
 
   function hasWorker() { return "serviceWorker" in navigator; }
 
-  // When the browser has nothing better to do (at most IDLE_WAIT_MS later): work for later
-  // (the worker, offline copies) must not hold up the page a person just opened.
+  // Work for later (the worker, offline copies) waits for idle time, at most IDLE_WAIT_MS.
   var IDLE_WAIT_MS = 2000;
-  function whenIdle(task) {
-    if (typeof window.requestIdleCallback === "function") {
-      window.requestIdleCallback(task, { timeout: IDLE_WAIT_MS });
-    } else {
-      window.setTimeout(task, 1);
-    }
-  }
-
-  function afterLoad(task) {
-    if (document.readyState === "complete") whenIdle(task);
-    else window.addEventListener("load", function () { whenIdle(task); }, { once: true });
-  }
+  function whenIdle(task) { common.whenIdle(task, IDLE_WAIT_MS); }
+  function afterLoad(task) { common.afterLoad(task, IDLE_WAIT_MS); }
 
   // After the page's load event and in idle time: the worker's install downloads the whole
   // shell, which must not compete with this page's own requests and first paint.
