@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from tests.conftest import repo_root
+
+pytestmark = pytest.mark.db_independent
 
 
 def _name(requirement: str) -> str:

@@ -25,6 +25,8 @@ from tests.servers import free_port, gunicorn_servers, wait_until_up
 from webapp import create_app
 from webapp.extensions import db
 
+pytestmark = pytest.mark.db_independent
+
 README = (repo_root() / "README.md").read_text()
 DEPLOYMENT = README[README.index("## Deployment"):]
 DEPLOYMENT = DEPLOYMENT[:DEPLOYMENT.index("\n## ", 1)]

@@ -2,9 +2,12 @@
 the committed English catalog is complete and its compiled .mo matches the .po."""
 from __future__ import annotations
 
+import pytest
 from babel.messages.pofile import read_po
 
 from tests.conftest import repo_root
+
+pytestmark = pytest.mark.db_independent
 
 CATALOG = repo_root() / "webapp" / "translations" / "en" / "LC_MESSAGES"
 

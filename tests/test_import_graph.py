@@ -6,6 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.db_independent
+
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import IN_CI
 
+pytestmark = pytest.mark.db_independent
+
 JS_TESTS = Path(__file__).resolve().parent / "js"
 
 

@@ -13,6 +13,8 @@ from tests.conftest import POSTGRES_URL, TEST_CONFIG
 from webapp import create_app
 from webapp.extensions import db
 
+pytestmark = pytest.mark.db_independent
+
 
 def test_checklist_v2_migration_adds_version_2_on_sqlite(tmp_path):
     _upgrade_with_data(f"sqlite:///{tmp_path / 'm.sqlite'}")

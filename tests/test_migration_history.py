@@ -22,6 +22,8 @@ from tests.conftest import POSTGRES_URL, TEST_CONFIG
 from webapp import create_app
 from webapp.extensions import db
 
+pytestmark = pytest.mark.db_independent
+
 # The last released revision: a programme in production may run exactly this schema.
 RELEASED = "0002"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "webapp" / "migrations"

@@ -27,6 +27,7 @@ def _upgrade_and_compare(url):
     return app
 
 
+@pytest.mark.db_independent
 def test_upgrade_sqlite(tmp_path):
     app = _upgrade_and_compare(f"sqlite:///{tmp_path / 'm.sqlite'}")
     with app.app_context():
@@ -38,6 +39,7 @@ def test_upgrade_sqlite(tmp_path):
 
 
 @pytest.mark.postgres
+@pytest.mark.db_independent
 def test_upgrade_postgresql():
     name = f"bofast_migr_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

@@ -2,11 +2,14 @@
 dependency, so the app and every command start with it (no Redis server needed to start)."""
 from __future__ import annotations
 
+import pytest
 from limits.storage import RedisStorage
 
 from tests.conftest import TEST_CONFIG
 from webapp import create_app
 from webapp.extensions import limiter
+
+pytestmark = pytest.mark.db_independent
 
 
 def test_app_starts_with_redis_rate_limit_storage(tmp_path):

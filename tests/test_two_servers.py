@@ -21,7 +21,7 @@ from tests.servers import gunicorn_servers
 from webapp import create_app
 from webapp.extensions import db
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.db_independent]
 
 REDIS_URL = os.environ.get("BOFAST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PUBLIC_HOST = "bofast.example.se"
