@@ -211,8 +211,8 @@ def _values(obj, names) -> dict[str, set]:
     return found
 
 
-def _changed(obj, names) -> bool:
-    return any(attributes.get_history(obj, name).has_changes() for name in names)
+def _changed(obj, names) -> set[str]:
+    return {name for name in names if attributes.get_history(obj, name).has_changes()}
 
 
 def _month_of(key: str) -> date | None:
@@ -223,12 +223,13 @@ def _month_of(key: str) -> date | None:
         return None
 
 
-def _entries(obj, values: dict[str, set]) -> list[tuple]:
+def _entries(obj, values: dict[str, set], changed: set[str]) -> list[tuple]:
     """What a changed row can reach, as entries resolved before the commit:
     ("from", participant, day): every month from the day's month on (retention, phases);
     ("month", participant, day): that month only; ("visit", participant, utc start): the month
     its visit period starts in; ("outcome", appointment id); ("offer", offer id): the month of
-    the move-in that followed; ("all", organisation id)."""
+    the move-in that followed; ("all", organisation id). `changed`: the columns that changed
+    (all of them for a new or deleted row)."""
     pids = values.get("participant_id", set())
     if isinstance(obj, Appointment):
         if "home_visit" not in values["kind"]:
@@ -244,9 +245,18 @@ def _entries(obj, values: dict[str, set]) -> list[tuple]:
     if isinstance(obj, Contract):
         if not values["move_in_date"]:
             return []  # never loaded by the figures
-        days = set().union(*(values[name] for name in (
-            "move_in_date", "ended_on", "terminated_on", "first_hand_on")))
-        return [("from", pid, min(days)) for pid in pids]
+        dated = ("move_in_date", "ended_on", "terminated_on", "first_hand_on")
+        if "participant_id" in changed:
+            changed = set(dated)
+        # A new end date changes the months between the old and the new one, not the tenancy
+        # before them: from the earliest changed date on.
+        names = {name for name in changed if name in dated}
+        if "end_reason" in changed:  # decides which of the two dates ends the tenancy
+            names |= {"ended_on", "terminated_on"}
+        if "offer_id" in changed:
+            names.add("move_in_date")
+        days = set().union(*(values[name] for name in names))
+        return [("from", pid, min(days)) for pid in pids] if days else []
     if isinstance(obj, Offer):
         return ([("month", pid, day) for pid in pids for day in values["offered_on"]]
                 + [("offer", obj.id)])
@@ -264,14 +274,17 @@ def _note(session, obj, deleted: bool) -> None:
     names = WATCHED.get(type(obj))
     if names is None:
         return
+    changed = set(names)
     if not deleted:
         if obj in session.new:
             if isinstance(obj, Participant):
                 return  # a new participant alone changes no figure; their rows have dates
-        elif not _changed(obj, names):
-            return
+        else:
+            changed = _changed(obj, names)
+            if not changed:
+                return
     todo = session.info.setdefault(_INFO_KEY, set())
-    todo.update(_entries(obj, _values(obj, names)))
+    todo.update(_entries(obj, _values(obj, names), changed))
 
 
 def _collect_deleted(session, _flush_context, _instances) -> None:
