@@ -13,7 +13,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..domain.figures import ParticipantFacts, last_months, month_end
+from ..domain.figures import ParticipantFacts, last_months, month_end, period_starts
+from ..domain.visits import period_bounds
 from ..extensions import db
 from ..models import (
     ChecklistSubmission,
@@ -57,15 +58,22 @@ def _tenancies(session, org_people):
 
 
 def figure_facts(organisation_id: int, period: str = "week", last: date | None = None,
-                 months: int = 12, session=None) -> list[ParticipantFacts]:
+                 months: int = 12, session=None, today: date | None = None
+                 ) -> list[ParticipantFacts]:
     """Everything the figures of the `months` months ending with the month of `last` (default:
     this month) need, for the whole organisation. Visits are counted per `period` (the visit
     rule's "week" or "month"); checklists, disturbances and visits outside those months are not
-    read (no figure of those months looks at them). `session`: another than the app's (the
-    stored figures are computed in their own transaction)."""
+    read (no figure of those months looks at them). With `today`, neither are the visits of
+    periods not over by then (the figures leave those periods out). `session`: another than
+    the app's (the stored figures are computed in their own transaction)."""
     session = session or db.session
     window = last_months(last or local_today(), months)
     first, final = window[0], month_end(window[-1])
+    counted = final
+    if today is not None:
+        over = [start for start in period_starts(first, final, period)
+                if period_bounds(start, period)[1] <= today]
+        counted = over[-1] if over else None
     people = session.execute(
         select(Participant.id, Participant.decision_date)
         .where(Participant.organisation_id == organisation_id).order_by(Participant.id)
@@ -80,8 +88,8 @@ def figure_facts(organisation_id: int, period: str = "week", last: date | None =
             .where(PhaseChange.participant_id.in_(org_people))):
         phases[pid].append((started, phase))
     contracts, transfers, ends, offers = _tenancies(session, org_people)
-    visits = period_visits(org_people, period, first, final, kinds=("home_visit",),
-                           session=session)
+    visits = period_visits(org_people, period, first, counted, kinds=("home_visit",),
+                           session=session) if counted else {}
     for pid, month in session.execute(
             select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
             .where(ChecklistSubmission.participant_id.in_(org_people),
@@ -93,12 +101,18 @@ def figure_facts(organisation_id: int, period: str = "week", last: date | None =
             .where(Disturbance.participant_id.in_(org_people),
                    Disturbance.occurred_on >= first, Disturbance.occurred_on <= final)):
         disturbances[pid].append(occurred)
+    # .get with shared empty values: most participants have no offer, transfer, end or
+    # disturbance, and every object made here outlives the request's young-generation garbage
+    # collections (the collector's full passes grow with them).
+    none, no_months, no_visits = (), frozenset(), {}
     return [
         ParticipantFacts(
-            id=row.id, decision_date=row.decision_date, phases=tuple(phases[row.id]),
-            contracts=tuple(contracts[row.id]), period_visits=visits.get(row.id, {}),
-            checklist_months=frozenset(months_done[row.id]),
-            disturbances=tuple(disturbances[row.id]), offers=tuple(offers[row.id]),
-            transfers=tuple(transfers[row.id]), ends=tuple(ends[row.id]))
-        for row in people
+            id=pid, decision_date=decided, phases=tuple(phases.get(pid, none)),
+            contracts=tuple(contracts.get(pid, none)),
+            period_visits=visits.get(pid, no_visits),
+            checklist_months=frozenset(months_done[pid]) if pid in months_done else no_months,
+            disturbances=tuple(disturbances.get(pid, none)),
+            offers=tuple(offers.get(pid, none)), transfers=tuple(transfers.get(pid, none)),
+            ends=tuple(ends.get(pid, none)))
+        for pid, decided in people
     ]

@@ -40,8 +40,7 @@ def _figures() -> list[fig.FigureDefinition]:
             for d in fig.FIGURES]
 
 
-def _chart(definition, series, running: date | None = None) -> str:
-    labels = [month_name(m.month, short=True) for m, _ in series]
+def _chart(definition, series, labels: list[str], running: date | None = None) -> str:
     values = [None if m == running else _scaled(definition, figures[definition.key])
               for m, figures in series]
     notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
@@ -63,6 +62,7 @@ def figures():
     months = _series(month)
     series = [(start, values) for start, values, _ends in months]
     definitions = _figures()
+    short_names = [month_name(m.month, short=True) for m, _values in series]
     # The month that is not over yet is shown as running, not as a (misleading) 0 %.
     running = local_today().replace(day=1)
     ends = months[-1][2]
@@ -70,8 +70,9 @@ def figures():
                   running=running,
                   ends=[(_(fig.END_REASON_TITLES[key]), count) for key, count in ends.items()],
                   series=series, current=series[-1][1], definitions=definitions,
-                  charts={d.key: _chart(d, series, running) for d in definitions},
-                  month_label_of=format_month, scaled=_scaled,
+                  # Each month's names once, not once per chart and table row.
+                  charts={d.key: _chart(d, series, short_names, running) for d in definitions},
+                  month_labels={m: format_month(m) for m, _values in series}, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
 

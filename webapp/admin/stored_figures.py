@@ -79,7 +79,8 @@ def compute(session, organisation_id: int, rule: VisitRule, months: list[date],
     """The figures and ends of `months`, from the facts of the span they cover."""
     first, last = min(months), max(months)
     span = (last.year - first.year) * 12 + last.month - first.month + 1
-    facts = figure_facts(organisation_id, rule.period, last, span, session=session)
+    facts = figure_facts(organisation_id, rule.period, last, span, session=session,
+                         today=today)
     return {month: (fig.monthly_figures(facts, rule, month, today),
                     fig.ends_by_reason(facts, month, fig.month_end(month)))
             for month in months}
