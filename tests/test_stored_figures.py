@@ -3,9 +3,13 @@ what the live computation gives, before and after entries dated back in a closed
 every visit rule; the scheduler stores missing months; organisations never mix."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import threading
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from tests.factories import (
@@ -22,6 +26,7 @@ from webapp.admin.figure_facts import figure_facts
 from webapp.admin.stored_figures import (
     encode,
     figure_months,
+    fill,
     fill_closed_months,
     is_closed,
     rule_key,
@@ -113,7 +118,7 @@ def test_the_page_shows_the_stored_month(client, login_as, db, world):
 # --- entries dated back in a closed month ---------------------------------------------------
 
 def _at(day: date, hour: int = 10) -> datetime:
-    return to_utc(datetime.combine(day, time(hour)))
+    return to_utc(datetime.combine(day, clock(hour)))
 
 
 def _apartment(org) -> Apartment:
@@ -340,3 +345,42 @@ def test_organisations_have_their_own_stored_months(app, db, world):
     assert month not in _rows(other)
     assert figure_months(world.org, today, today) == ours
     assert figure_months(other, today, today) == _live(other, today, today) != theirs
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+def test_a_fill_waits_for_an_entry_being_committed(app, db, world):
+    """A view fills a month while a past-dated visit in it is being committed: the fill waits
+    for the organisation's lock the entry holds, then reads the visit (PostgreSQL reads the
+    committed data of other transactions; without the lock the fill would store the month
+    without the visit after the entry had deleted the month's row)."""
+    today = local_today()
+    month = add_months(fig.month_start(today), -2)
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    db.session.commit()
+    rule = rule_of(world.org)
+    staff = world.users["staff"]
+    make_outcome(make_appointment(person, staff, _at(month + timedelta(days=9))), staff)
+    result = {}
+
+    def view():
+        with app.app_context():
+            result.update(fill(world.org.id, rule, [month], today))
+
+    other = threading.Thread(target=view)
+
+    def hold(_session):  # runs after the stored-figures hook took the lock
+        other.start()
+        time.sleep(0.5)
+
+    sa_event.listen(db.session, "before_commit", hold)
+    try:
+        db.session.commit()
+    finally:
+        sa_event.remove(db.session, "before_commit", hold)
+    other.join()
+    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
+    assert result[month] == live[month]
+    assert live[month][0]["visits"].numerator >= 1
+    assert figure_months(world.org, today, today) == _live(world.org, today, today)
