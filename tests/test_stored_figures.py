@@ -251,7 +251,18 @@ def test_an_entry_in_the_open_month_leaves_the_stored_months_alone(app, db, worl
                                    _at(today, 0) + timedelta(minutes=1))
     make_outcome(appointment, world.users["staff"])
     make_disturbance(world.participant)
-    db.session.commit()
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        db.session.commit()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    # Neither the organisation's lock nor a delete: the open month is never stored.
+    assert not [s for s in seen if "stored_figures" in s or "FOR NO KEY UPDATE" in s]
     assert _rows(world.org) == stored
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert, inspect, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm.util import identity_key
 
 from ..domain import figures as fig
 from ..domain.tenancy import add_months
@@ -224,7 +225,7 @@ def _month_of(key: str) -> date | None:
         return None
 
 
-def _entries(obj, values: dict[str, set], changed: set[str]) -> list[tuple]:
+def _entries(session, obj, values: dict[str, set], changed: set[str]) -> list[tuple]:
     """What a changed row can reach, as entries resolved before the commit:
     ("from", participant, day): every month from the day's month on (retention, phases);
     ("month", participant, day): that month only; ("visit", participant, utc start): the month
@@ -239,7 +240,17 @@ def _entries(obj, values: dict[str, set], changed: set[str]) -> list[tuple]:
     if isinstance(obj, VisitOutcome):
         if "done" not in values["outcome"]:
             return []
-        return [("outcome", aid) for aid in values["appointment_id"]]
+        entries = []
+        for aid in values["appointment_id"]:
+            # The view that recorded the outcome has the appointment loaded: its date, no query.
+            visit = session.identity_map.get(identity_key(Appointment, aid))
+            loaded = visit is not None and not {"participant_id", "starts_at", "kind"} & (
+                inspect(visit).unloaded)
+            if not loaded:
+                entries.append(("outcome", aid))
+            elif visit.kind == "home_visit":
+                entries.append(("visit", visit.participant_id, visit.starts_at))
+        return entries
     if isinstance(obj, PhaseChange):
         return [("from", pid, min(values["started_on"])) for pid in pids
                 if values["started_on"]]
@@ -285,7 +296,7 @@ def _note(session, obj, deleted: bool) -> None:
             if not changed:
                 return
     todo = session.info.setdefault(_INFO_KEY, set())
-    todo.update(_entries(obj, _values(obj, names), changed))
+    todo.update(_entries(session, obj, _values(obj, names), changed))
 
 
 def _collect_deleted(session, _flush_context, _instances) -> None:
@@ -300,9 +311,10 @@ def _collect(session, _flush_context) -> None:
         _note(session, obj, deleted=False)
 
 
-def _resolve(session, todo: set[tuple]) -> dict[int, tuple[date | None, set[date]]]:
+def _resolve(session, todo: set[tuple]
+             ) -> tuple[dict[int, tuple[date | None, set[date]]], dict[int, str]]:
     """Per organisation: the first month reached with every month after it (None: none), and
-    single months reached."""
+    single months reached; and the organisation's visit period."""
     outcome_ids = {e[1] for e in todo if e[0] == "outcome"}
     if outcome_ids:
         todo = todo | {("visit", pid, at) for pid, at, kind in session.execute(
@@ -339,15 +351,33 @@ def _resolve(session, todo: set[tuple]) -> dict[int, tuple[date | None, set[date
             start = period_bounds(to_local(entry[2]).date(), period_of.get(org, "week"))[0]
             singles.add(fig.month_start(start))
             reach[org] = (first, singles)
-    return reach
+    return reach, period_of
+
+
+def _only_the_open_month(entry: tuple, this_month: date) -> bool:
+    """An entry that reaches only the open month (never stored): most of what is recorded."""
+    if entry[0] in ("from", "month"):
+        return entry[2] >= this_month
+    if entry[0] == "visit":  # its period starts at most six days before it
+        return to_local(entry[2]).date() - timedelta(days=6) >= this_month
+    return False
 
 
 def _invalidate(session, todo: set[tuple]) -> None:
-    this_month = fig.month_start(local_today())
-    for org, (first, singles) in sorted(_resolve(session, todo).items()):
-        singles = {month for month in singles if month < this_month}
-        if (first is None or first >= this_month) and not singles:
-            continue  # only the open month: never stored
+    today = local_today()
+    this_month = fig.month_start(today)
+    todo = {entry for entry in todo if not _only_the_open_month(entry, this_month)}
+    if not todo:
+        return
+    reach, period_of = _resolve(session, todo)
+    for org, (first, singles) in sorted(reach.items()):
+        # Only closed months are stored (and the months after a closed one are the open ones).
+        period = period_of.get(org, "week")
+        singles = {month for month in singles if is_closed(month, period, today)}
+        if first is not None and first != date.min and not is_closed(first, period, today):
+            first = None
+        if first is None and not singles:
+            continue
         reached = [StoredFigures.month.in_(sorted(singles))] if singles else []
         if first is not None:
             reached.append(StoredFigures.month >= first)
