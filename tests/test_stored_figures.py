@@ -272,6 +272,7 @@ def test_a_new_visit_rule_is_computed_anew(app, db, world):
     figure_months(world.org, today, today)
     world.org.min_visits, world.org.visit_period = 3, "month"
     db.session.commit()
+    assert _rows(world.org) == {}  # the rule change deleted them
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
     keys = set(db.session.scalars(select(StoredFigures.rule).where(
         StoredFigures.organisation_id == world.org.id)))

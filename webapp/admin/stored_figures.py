@@ -200,6 +200,8 @@ WATCHED: dict[type, tuple[str, ...]] = {
     ChecklistSubmission: ("participant_id", "month"),
     Disturbance: ("participant_id", "occurred_on"),
     Participant: ("organisation_id", "decision_date"),
+    # Rows of another rule are not used anyway; deleting them keeps none of them around.
+    Organisation: ("min_visits", "visit_period", "visits_with_social_services"),
 }
 
 
@@ -279,6 +281,8 @@ def _entries(session, obj, values: dict[str, set], changed: set[str]) -> list[tu
         return [("month", pid, day) for pid in pids for day in values["occurred_on"]]
     if isinstance(obj, Participant):
         return [("all", org) for org in values["organisation_id"]]
+    if isinstance(obj, Organisation):
+        return [("all", obj.id)]
     return []
 
 
@@ -289,8 +293,8 @@ def _note(session, obj, deleted: bool) -> None:
     changed = set(names)
     if not deleted:
         if obj in session.new:
-            if isinstance(obj, Participant):
-                return  # a new participant alone changes no figure; their rows have dates
+            if isinstance(obj, Participant | Organisation):
+                return  # alone they change no figure; the rows that do carry their dates
         else:
             changed = _changed(obj, names)
             if not changed:
