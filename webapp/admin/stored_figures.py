@@ -129,7 +129,7 @@ def fill(organisation_id: int, rule: VisitRule, months: list[date],
         # Rows of another rule go; on SQLite this first write also waits for the write lock.
         session.execute(delete(StoredFigures).where(
             StoredFigures.organisation_id == organisation_id, StoredFigures.month.in_(months),
-            StoredFigures.rule != key))
+            StoredFigures.rule != key).execution_options(synchronize_session=False))
         done = _load(session, organisation_id, key, months)  # filled while we waited?
         todo = [month for month in months if month not in done]
         if todo:
@@ -386,8 +386,9 @@ def _invalidate(session, todo: set[tuple]) -> None:
         if first is not None:
             reached.append(StoredFigures.month >= first)
         _lock(session, org)
-        session.execute(delete(StoredFigures).where(StoredFigures.organisation_id == org,
-                                                    or_(*reached)))
+        session.execute(delete(StoredFigures)
+                        .where(StoredFigures.organisation_id == org, or_(*reached))
+                        .execution_options(synchronize_session=False))
 
 
 def _before_commit(session) -> None:
