@@ -165,6 +165,11 @@ def build_zetaby() -> dict:
                           what_happened="Zeta-haveri"),
     ])
     _db.session.commit()
+    # Its stored figures of the closed months (issue 17): A's entries never delete them.
+    from webapp.admin.stored_figures import figure_months
+    from webapp.timeutil import local_today
+
+    figure_months(org, local_today(), local_today())
     return {"org": org, "team": team, "housing_team": housing, "users": users,
             "participant": person, "appointments": appointments, "disturbance": disturbance}
 

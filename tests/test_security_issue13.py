@@ -96,9 +96,13 @@ def test_no_page_of_any_role_writes_domain_data(client, world, login_as):
             before = row_counts()
             client.get(url)
             after = row_counts()
-            if before != after:
-                changed[(role, url)] = {t: (before[t], after[t]) for t in before
-                                        if before[t] != after[t]}
+            diff = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+            # Issue 17: the coordinator's figures pages store the figures of closed months on
+            # first view; derived from the data (never domain data), and only there.
+            if role == "admin" and url.startswith("/admin/figures"):
+                diff.pop("stored_figures", None)
+            if diff:
+                changed[(role, url)] = diff
     assert changed == {}
 
 

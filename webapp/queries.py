@@ -101,13 +101,13 @@ def _utc(day: date) -> datetime:
     return to_utc(datetime.combine(day, datetime.min.time()))
 
 
-def period_visits(participants, period: str, first: date, last: date, kinds
+def period_visits(participants, period: str, first: date, last: date, kinds, session=None
                   ) -> dict[int, dict[date, tuple[int, int]]]:
     """Done visits of these `kinds` per participant and visit period starting in [first, last]:
     participant id -> period start -> (visits, of them with social services). Counted by the
     database (GROUP BY), so the cost does not grow with the visits; period bounds are local
     midnights handed over in UTC, the same on SQLite and PostgreSQL and across daylight saving.
-    `participants`: ids, or a SELECT of ids."""
+    `participants`: ids, or a SELECT of ids. `session`: another than the app's, if given."""
     starts = period_starts(first, last, period)
     if not starts:
         return {}
@@ -124,7 +124,7 @@ def period_visits(participants, period: str, first: date, last: date, kinds
                Appointment.starts_at < _utc(ends[-1]))
     ).subquery()
     result: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for pid, index, done, with_soc in db.session.execute(
+    for pid, index, done, with_soc in (session or db.session).execute(
             select(visits.c.pid, visits.c.period, func.count(), func.sum(visits.c.soc))
             .group_by(visits.c.pid, visits.c.period)):
         result[pid][starts[index]] = (done, int(with_soc or 0))

@@ -13,7 +13,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..domain.figures import ParticipantFacts, last_months, month_end
+from ..domain.figures import ParticipantFacts, last_months, month_end, period_starts
+from ..domain.visits import period_bounds
 from ..extensions import db
 from ..models import (
     ChecklistSubmission,
@@ -27,12 +28,12 @@ from ..queries import period_visits
 from ..timeutil import local_today, month_key
 
 
-def _tenancies(org_people):
+def _tenancies(session, org_people):
     """Per participant: contracts (move-in, end), transfers (move-in, first-hand date), ends
     (end, reason) and offers (offered, two apartments, move-in that followed)."""
     contracts, transfers, ends, offers = (defaultdict(list) for _ in range(4))
     move_in_of = {}
-    for pid, move_in, ended, terminated, reason, first_hand, offer_id in db.session.execute(
+    for pid, move_in, ended, terminated, reason, first_hand, offer_id in session.execute(
             select(Contract.participant_id, Contract.move_in_date, Contract.ended_on,
                    Contract.terminated_on, Contract.end_reason, Contract.first_hand_on,
                    Contract.offer_id)
@@ -49,7 +50,7 @@ def _tenancies(org_people):
             ends[pid].append((end, reason))
         if offer_id:
             move_in_of[offer_id] = move_in
-    for oid, pid, offered, second in db.session.execute(
+    for oid, pid, offered, second in session.execute(
             select(Offer.id, Offer.participant_id, Offer.offered_on, Offer.second_apartment_id)
             .where(Offer.participant_id.in_(org_people))):
         offers[pid].append((offered, second is not None, move_in_of.get(oid)))
@@ -57,14 +58,23 @@ def _tenancies(org_people):
 
 
 def figure_facts(organisation_id: int, period: str = "week", last: date | None = None,
-                 months: int = 12) -> list[ParticipantFacts]:
+                 months: int = 12, session=None, today: date | None = None
+                 ) -> list[ParticipantFacts]:
     """Everything the figures of the `months` months ending with the month of `last` (default:
     this month) need, for the whole organisation. Visits are counted per `period` (the visit
     rule's "week" or "month"); checklists, disturbances and visits outside those months are not
-    read (no figure of those months looks at them)."""
+    read (no figure of those months looks at them). With `today`, neither are the visits of
+    periods not over by then (the figures leave those periods out). `session`: another than
+    the app's (the stored figures are computed in their own transaction)."""
+    session = session or db.session
     window = last_months(last or local_today(), months)
     first, final = window[0], month_end(window[-1])
-    people = db.session.execute(
+    counted = final
+    if today is not None:
+        over = [start for start in period_starts(first, final, period)
+                if period_bounds(start, period)[1] <= today]
+        counted = over[-1] if over else None
+    people = session.execute(
         select(Participant.id, Participant.decision_date)
         .where(Participant.organisation_id == organisation_id).order_by(Participant.id)
     ).all()
@@ -73,29 +83,36 @@ def figure_facts(organisation_id: int, period: str = "week", last: date | None =
     # A subquery, not a list of ids: one statement, however many participants.
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
     phases, months_done, disturbances = defaultdict(list), defaultdict(set), defaultdict(list)
-    for pid, started, phase in db.session.execute(
+    for pid, started, phase in session.execute(
             select(PhaseChange.participant_id, PhaseChange.started_on, PhaseChange.phase)
             .where(PhaseChange.participant_id.in_(org_people))):
         phases[pid].append((started, phase))
-    contracts, transfers, ends, offers = _tenancies(org_people)
-    visits = period_visits(org_people, period, first, final, kinds=("home_visit",))
-    for pid, month in db.session.execute(
+    contracts, transfers, ends, offers = _tenancies(session, org_people)
+    visits = period_visits(org_people, period, first, counted, kinds=("home_visit",),
+                           session=session) if counted else {}
+    for pid, month in session.execute(
             select(ChecklistSubmission.participant_id, ChecklistSubmission.month)
             .where(ChecklistSubmission.participant_id.in_(org_people),
                    ChecklistSubmission.month >= month_key(first),
                    ChecklistSubmission.month <= month_key(final)).distinct()):
         months_done[pid].add(month)
-    for pid, occurred in db.session.execute(
+    for pid, occurred in session.execute(
             select(Disturbance.participant_id, Disturbance.occurred_on)
             .where(Disturbance.participant_id.in_(org_people),
                    Disturbance.occurred_on >= first, Disturbance.occurred_on <= final)):
         disturbances[pid].append(occurred)
+    # .get with shared empty values: most participants have no offer, transfer, end or
+    # disturbance, and every object made here outlives the request's young-generation garbage
+    # collections (the collector's full passes grow with them).
+    none, no_months, no_visits = (), frozenset(), {}
     return [
         ParticipantFacts(
-            id=row.id, decision_date=row.decision_date, phases=tuple(phases[row.id]),
-            contracts=tuple(contracts[row.id]), period_visits=visits.get(row.id, {}),
-            checklist_months=frozenset(months_done[row.id]),
-            disturbances=tuple(disturbances[row.id]), offers=tuple(offers[row.id]),
-            transfers=tuple(transfers[row.id]), ends=tuple(ends[row.id]))
-        for row in people
+            id=pid, decision_date=decided, phases=tuple(phases.get(pid, none)),
+            contracts=tuple(contracts.get(pid, none)),
+            period_visits=visits.get(pid, no_visits),
+            checklist_months=frozenset(months_done[pid]) if pid in months_done else no_months,
+            disturbances=tuple(disturbances.get(pid, none)),
+            offers=tuple(offers.get(pid, none)), transfers=tuple(transfers.get(pid, none)),
+            ends=tuple(ends.get(pid, none)))
+        for pid, decided in people
     ]

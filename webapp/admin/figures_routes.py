@@ -1,6 +1,7 @@
 """Admin: programme figures for the last twelve months, as charts, tables and CSV. The figures
 are computed by webapp/domain/figures.py from facts that figure_facts.py loads in a fixed
-number of statements."""
+number of statements; closed months are stored (stored_figures.py), only the open month is
+computed on every view."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,20 +15,23 @@ from ..charts import bar_chart
 from ..csv_export import csv_response, to_csv
 from ..domain import figures as fig
 from ..domain.tenancy import add_months
-from ..domain.visits import VisitRule
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, month_name
 from . import bp
 from .choices import month_arg
-from .figure_facts import figure_facts
+from .stored_figures import figure_months, install_hooks
+
+
+@bp.record_once
+def _install_stored_figures_hooks(_state):
+    # Entries dated in a closed month delete its stored figures on commit, whichever view
+    # recorded them.
+    install_hooks()
 
 
 def _series(month: date):
-    """Facts and the twelve months of figures ending with `month`."""
-    org = current_user.organisation
-    rule = VisitRule(org.min_visits, org.visit_period, org.visits_with_social_services)
-    facts = figure_facts(org.id, rule.period, month)
-    return facts, fig.figure_series(facts, rule, month, local_today())
+    """(month, figures, ends per reason) of the twelve months ending with `month`."""
+    return figure_months(current_user.organisation, month, local_today())
 
 
 def _figures() -> list[fig.FigureDefinition]:
@@ -36,8 +40,7 @@ def _figures() -> list[fig.FigureDefinition]:
             for d in fig.FIGURES]
 
 
-def _chart(definition, series, running: date | None = None) -> str:
-    labels = [month_name(m.month, short=True) for m, _ in series]
+def _chart(definition, series, labels: list[str], running: date | None = None) -> str:
     values = [None if m == running else _scaled(definition, figures[definition.key])
               for m, figures in series]
     notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
@@ -56,17 +59,20 @@ def _scaled(definition, value: fig.FigureValue) -> float | None:
 @bp.route("/admin/figures")
 def figures():
     month = month_arg(local_today())
-    facts, series = _series(month)
+    months = _series(month)
+    series = [(start, values) for start, values, _ends in months]
     definitions = _figures()
+    short_names = [month_name(m.month, short=True) for m, _values in series]
     # The month that is not over yet is shown as running, not as a (misleading) 0 %.
     running = local_today().replace(day=1)
-    ends = fig.ends_by_reason(facts, month, fig.month_end(month))
+    ends = months[-1][2]
     return render("admin/figures.html", month=month, month_label=format_month(month),
                   running=running,
                   ends=[(_(fig.END_REASON_TITLES[key]), count) for key, count in ends.items()],
                   series=series, current=series[-1][1], definitions=definitions,
-                  charts={d.key: _chart(d, series, running) for d in definitions},
-                  month_label_of=format_month, scaled=_scaled,
+                  # Each month's names once, not once per chart and table row.
+                  charts={d.key: _chart(d, series, short_names, running) for d in definitions},
+                  month_labels={m: format_month(m) for m, _values in series}, scaled=_scaled,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
 
@@ -80,7 +86,7 @@ def _number(value: float, pattern: str) -> str:
 def figures_csv():
     month = month_arg(local_today())
     rows = []
-    for start, values in _series(month)[1]:
+    for start, values, _ends in _series(month):
         for definition in _figures():
             value = values[definition.key]
             scaled = _scaled(definition, value)

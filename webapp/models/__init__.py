@@ -12,6 +12,7 @@ from .checklists import (
     ChecklistTemplate,
 )
 from .events import SEVERITIES, SOURCES, Disturbance
+from .figures import StoredFigures
 from .participants import (
     ABSENCE_KINDS,
     PHASES,
@@ -79,6 +80,7 @@ __all__ = [
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",
+    "StoredFigures",
     "ABSENCE_KINDS", "AGREEMENT", "DECISION_KINDS", "MISSED_REASONS", "RELIEF_KINDS",
     "CrisisPlan", "Decision", "FollowUpComment", "FollowUpReport", "MissedVisit",
     "QuarterlyFollowUp", "SupportAssignment",

@@ -77,13 +77,19 @@ def register_push_cli(app: Flask) -> None:
 
 
 def run_pass(limit: int = 50, plan: bool = True):
+    from ..admin.stored_figures import fill_closed_months
     from ..reminders import plan_daily
     from .outbox import send_due
 
     if plan:
         plan_daily(db.session)
         db.session.commit()
-    return send_due(limit=limit)
+    report = send_due(limit=limit)
+    if plan:
+        # After sending (reminders are due now, figures are not): months closed since the last
+        # pass are stored before anyone opens the figures page.
+        fill_closed_months()
+    return report
 
 
 def run_loop(stop: threading.Event, interval: float, limit: int = 50,
