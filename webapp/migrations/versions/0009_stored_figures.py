@@ -1,7 +1,7 @@
 """Stored programme figures of closed months (issue 17): the figures page reads them instead
 of recomputing twelve months on every view.
 
-Revision ID: 0009_stored_figures
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30 07:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0009_stored_figures"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
