@@ -23,16 +23,25 @@ def sort_by_name(participants: list[Participant], name) -> list[Participant]:
     return sorted(participants, key=lambda p: name(p).casefold())
 
 
-def appointments_between(ids: list[int], start: datetime, end: datetime) -> list[Appointment]:
+def appointments_between(ids: list[int], start: datetime, end: datetime, *criteria,
+                         offset: int = 0, limit: int | None = None) -> list[Appointment]:
     """Appointments of these participants in [start, end) (naive UTC), outcome and staff
-    loaded, in time order."""
+    loaded, in time order; `criteria` narrow them, `offset` and `limit` page them."""
     return list(db.session.scalars(
         select(Appointment)
         .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
-               Appointment.starts_at < end)
-        .order_by(Appointment.starts_at, Appointment.id)
+               Appointment.starts_at < end, *criteria)
+        .order_by(Appointment.starts_at, Appointment.id).offset(offset).limit(limit)
     ).unique())
+
+
+def count_between(ids, start: datetime, end: datetime, *criteria) -> int:
+    """How many appointments `appointments_between` would return without a limit."""
+    return db.session.scalar(
+        select(func.count(Appointment.id))
+        .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
+               Appointment.starts_at < end, *criteria))
 
 
 def appointments_on(ids: list[int], day: date) -> list[Appointment]:
@@ -65,12 +74,20 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
     """(done visits as (local date, with social services, kind), booked visits of the counted
     kinds later this period) per participant, from `since` (default: the current period's
     start) to the period's end. `kinds`: which appointment kinds to load (default: the rule's)."""
+    done, booked, _first = _visits_in_period(ids, rules, today, now, since, kinds)
+    return done, booked
+
+
+def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date | None,
+                      kinds: frozenset[str] | None):
+    """`home_visits_in_period`, and the start of each participant's first booked visit."""
     first, end = period_bounds(today, rules.visit_period)
     first = min(first, since) if since else first
     kinds = kinds or rules.counted_kinds
     start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
     done: dict[int, list] = defaultdict(list)
     booked: dict[int, int] = defaultdict(int)
+    next_booked: dict[int, datetime] = {}
     rows = db.session.execute(
         select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
                Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
@@ -83,7 +100,8 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
             done[pid].append((to_local(starts_at).date(), with_soc, kind))
         elif outcome is None and status == "booked" and starts_at >= now:
             booked[pid] += 1
-    return done, booked
+            next_booked[pid] = min(starts_at, next_booked.get(pid, starts_at))
+    return done, booked, next_booked
 
 
 def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
@@ -176,7 +194,8 @@ def due_facts(participants: list[Participant], org, today: date,
     # Load every meeting kind of the longest period; each participant's rules pick theirs.
     widest = Rules(visit_period="month") if any(
         r.visit_period == "month" for r in [rules, *overrides.values()]) else rules
-    done, booked = home_visits_in_period(ids, widest, today, now, kinds=MEETING_KINDS)
+    done, booked, next_booked = _visits_in_period(ids, widest, today, now, None,
+                                                  MEETING_KINDS)
     months = checklist_months(ids, today)
     rattelser = open_rattelser(ids)
     contracts = contract_dates(ids)
@@ -194,7 +213,8 @@ def due_facts(participants: list[Participant], org, today: date,
         extra = social.get(p.id, {})
         facts.append(Facts(
             participant_id=p.id, phase=p.phase, visits=visits,
-            booked_visits=booked.get(p.id, 0), checklist_months=months.get(p.id, frozenset()),
+            booked_visits=booked.get(p.id, 0), next_booked_at=next_booked.get(p.id),
+            checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,
             # Until the move-in is recorded, the signed contract's start date is the plan.
