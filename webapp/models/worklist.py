@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -12,8 +12,8 @@ from ..extensions import db
 
 class WorklistEntry(db.Model):
     """One participant's due items for one local day. Valid while `day` is today and `now` is
-    before `valid_until`; a write the items depend on clears `valid_until` (and stamps
-    `changed_at`, so a computation that started before the write cannot store its old result)."""
+    before `valid_until`; a write the items depend on clears `valid_until` and counts up
+    `version`, so a computation that read an older version cannot store its old result."""
 
     __tablename__ = "worklist_entries"
     participant_id: Mapped[int] = mapped_column(
@@ -27,4 +27,4 @@ class WorklistEntry(db.Model):
     sort_key: Mapped[str | None] = mapped_column(String(64))
     items: Mapped[list | None] = mapped_column(JSON)  # None: invalidated before computed
     computed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

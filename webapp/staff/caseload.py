@@ -74,20 +74,19 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
     """(done visits as (local date, with social services, kind), booked visits of the counted
     kinds later this period) per participant, from `since` (default: the current period's
     start) to the period's end. `kinds`: which appointment kinds to load (default: the rule's)."""
-    done, booked, _first = _visits_in_period(ids, rules, today, now, since, kinds)
-    return done, booked
+    done, booked = _visits_in_period(ids, rules, today, now, since, kinds)
+    return done, {pid: len(visits) for pid, visits in booked.items()}
 
 
 def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date | None,
                       kinds: frozenset[str] | None):
-    """`home_visits_in_period`, and the start of each participant's first booked visit."""
+    """`home_visits_in_period` with the booked visits themselves: (start naive UTC, kind)."""
     first, end = period_bounds(today, rules.visit_period)
     first = min(first, since) if since else first
     kinds = kinds or rules.counted_kinds
     start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
     done: dict[int, list] = defaultdict(list)
-    booked: dict[int, int] = defaultdict(int)
-    next_booked: dict[int, datetime] = {}
+    booked: dict[int, list] = defaultdict(list)
     rows = db.session.execute(
         select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
                Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
@@ -99,9 +98,8 @@ def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date
         if outcome == "done":
             done[pid].append((to_local(starts_at).date(), with_soc, kind))
         elif outcome is None and status == "booked" and starts_at >= now:
-            booked[pid] += 1
-            next_booked[pid] = min(starts_at, next_booked.get(pid, starts_at))
-    return done, booked, next_booked
+            booked[pid].append((starts_at, kind))
+    return done, booked
 
 
 def open_rattelser(ids: list[int]) -> dict[int, list[tuple[int, datetime]]]:
@@ -194,8 +192,8 @@ def due_facts(participants: list[Participant], org, today: date,
     # Load every meeting kind of the longest period; each participant's rules pick theirs.
     widest = Rules(visit_period="month") if any(
         r.visit_period == "month" for r in [rules, *overrides.values()]) else rules
-    done, booked, next_booked = _visits_in_period(ids, widest, today, now, None,
-                                                  MEETING_KINDS)
+    done, booked = _visits_in_period(ids, widest, today, now, None, MEETING_KINDS)
+    period_ends = {}
     months = checklist_months(ids, today)
     rattelser = open_rattelser(ids)
     contracts = contract_dates(ids)
@@ -210,10 +208,17 @@ def due_facts(participants: list[Participant], org, today: date,
         (move_in, start), counter = contracts.get(p.id, (None, None)), tenancy.get(p.id)
         own = overrides.get(p.id, rules)
         visits = [v for v in done.get(p.id, []) if v[2] in own.counted_kinds]
+        # Booked: of the participant's own kinds, before the end of their own period (the
+        # query loaded the widest of the caseload's periods).
+        if own.visit_period not in period_ends:
+            period_ends[own.visit_period] = local_day_bounds_utc(
+                period_bounds(today, own.visit_period)[1])[0]
+        coming = sorted(start for start, kind in booked.get(p.id, [])
+                        if kind in own.counted_kinds and start < period_ends[own.visit_period])
         extra = social.get(p.id, {})
         facts.append(Facts(
             participant_id=p.id, phase=p.phase, visits=visits,
-            booked_visits=booked.get(p.id, 0), next_booked_at=next_booked.get(p.id),
+            booked_visits=len(coming), next_booked_at=coming[0] if coming else None,
             checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,

@@ -16,8 +16,9 @@ they would change without any write (`valid_until`):
   subset) and stores them with an upsert (two views at once do not fail on the key), then
   reads the page it shows, ordered by the stored `sort_key`.
 
-A stale row is stamped `changed_at`; a computation that started before that stamp does not
-overwrite it, so a write during someone's computation is never hidden by its old result.
+Marking a row stale counts up its `version`; a computation stores its result only over the
+version it read before reading the facts, so a write during someone's computation is never
+hidden by that computation's older result.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import itertools
 import logging
 from collections import defaultdict
 from dataclasses import asdict, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, inspect, literal, or_, select
 from sqlalchemy import event as sa_event
@@ -75,9 +76,6 @@ DIRECT = (Appointment, VisitOutcome, ChecklistSubmission, Disturbance, Absence, 
 CHILDREN = {ChecklistAnswer: ("submission_id", ChecklistSubmission),
             ChecklistFollowupDone: ("answer_id", ChecklistAnswer),
             Goal: ("plan_id", Plan), JointAction: ("meeting_id", JointMeeting)}
-# A computation that started within this long after a write may not have seen it (the write's
-# stamp is taken just before its commit): its result is shown but not stored.
-COMMIT_MARGIN = timedelta(seconds=1)
 STORE_CHUNK = 500  # rows per INSERT (SQLite's limit on bound parameters)
 
 
@@ -101,12 +99,13 @@ def page(scope, org, day: date, now: datetime, number) -> tuple[list[Group], int
         .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)).one()
     fresh: list[dict] = []
     if stale_count:
-        stale_ids = list(db.session.scalars(
-            select(scope.c.id)
+        versions = dict(db.session.execute(
+            select(scope.c.id, func.coalesce(WorklistEntry.version, 0))
             .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)
             .where(or_(WorklistEntry.day.is_(None), WorklistEntry.day != day,
-                       WorklistEntry.valid_until.is_(None), WorklistEntry.valid_until <= now))))
-        fresh = refresh(stale_ids, org, day, now)
+                       WorklistEntry.valid_until.is_(None), WorklistEntry.valid_until <= now)))
+            .all())
+        fresh = refresh(versions, org, day, now)
     computed = sorted((row for row in fresh if row["sort_key"] is not None),
                       key=lambda row: row["sort_key"])
     total = stored_total + len(computed)
@@ -130,16 +129,18 @@ def page(scope, org, day: date, now: datetime, number) -> tuple[list[Group], int
             for row in rows], total
 
 
-def refresh(ids: list[int], org, day: date, now: datetime) -> list[dict]:
-    """Work out and store the rows of these participants; returns them."""
-    if not ids:
+def refresh(versions: dict[int, int], org, day: date, now: datetime) -> list[dict]:
+    """Work out and store the rows of these participants (id -> the version of their row read
+    before the facts, 0 if none); returns them."""
+    if not versions:
         return []
-    started = utcnow()
     people = list(db.session.scalars(
         select(Participant).options(joinedload(Participant.team))
-        .where(among(Participant.id, ids))).unique())
+        .where(among(Participant.id, sorted(versions)))).unique())
     rows = compute(people, org, day, now)
-    store(rows, started)
+    for row in rows:
+        row["version"] = versions[row["participant_id"]]
+    store(rows)
     return rows
 
 
@@ -173,7 +174,7 @@ def compute(people: list[Participant], org, day: date, now: datetime) -> list[di
         rows.append(dict(
             participant_id=pid, organisation_id=org.id, day=day,
             valid_until=changes_at(fact, due, now, day_end), sort_key=key,
-            items=[_dump(item) for item in items], computed_at=computed_at, changed_at=None))
+            items=[_dump(item) for item in items], computed_at=computed_at, version=0))
     return rows
 
 
@@ -207,10 +208,11 @@ def _insert(bind):
     return insert(WorklistEntry)
 
 
-def store(rows: list[dict], started: datetime) -> bool:
+def store(rows: list[dict]) -> bool:
     """Upsert the rows in a transaction of their own (a read's session is rolled back, and its
-    audit rows are committed after the response). A row marked stale since `started` is left
-    stale. Failing to store only costs the next view the same work: logged, not raised."""
+    audit rows are committed after the response). A row whose version is no longer the one a
+    row was computed from is left stale. Failing to store only costs the next view the same
+    work: logged, not raised."""
     if not rows:
         return True
     try:
@@ -221,8 +223,7 @@ def store(rows: list[dict], started: datetime) -> bool:
                 conn.execute(statement.on_conflict_do_update(
                     index_elements=[WorklistEntry.participant_id],
                     set_={name: statement.excluded[name] for name in columns},
-                    where=or_(WorklistEntry.changed_at.is_(None),
-                              WorklistEntry.changed_at < started - COMMIT_MARGIN)))
+                    where=WorklistEntry.version == statement.excluded.version))
     except SQLAlchemyError:
         log.warning("worklist: storing %d rows failed", len(rows), exc_info=True)
         return False
@@ -231,8 +232,8 @@ def store(rows: list[dict], started: datetime) -> bool:
 
 def mark_stale(session, participants=(), organisations=(), teams=()) -> None:
     """Mark the rows of these participants, and of every participant of these organisations
-    and teams, stale, in the session's transaction (a row is created if there was none, so a
-    computation running meanwhile cannot store what it read before this write)."""
+    and teams, stale, in the session's transaction. A row is created if there was none, so a
+    computation running meanwhile cannot store what it read before this write."""
     wanted = []
     if participants:
         wanted.append(Participant.id.in_(sorted(participants)))
@@ -242,14 +243,12 @@ def mark_stale(session, participants=(), organisations=(), teams=()) -> None:
         wanted.append(Participant.team_id.in_(sorted(teams)))
     if not wanted:
         return
-    stamp = utcnow()
     statement = _insert(session.get_bind()).from_select(
-        ["participant_id", "organisation_id", "changed_at"],
-        select(Participant.id, Participant.organisation_id,
-               literal(stamp, WorklistEntry.changed_at.type)).where(or_(*wanted)))
+        ["participant_id", "organisation_id", "version"],
+        select(Participant.id, Participant.organisation_id, literal(1)).where(or_(*wanted)))
     session.execute(statement.on_conflict_do_update(
         index_elements=[WorklistEntry.participant_id],
-        set_=dict(valid_until=None, changed_at=statement.excluded.changed_at)))
+        set_=dict(valid_until=None, version=WorklistEntry.version + 1)))
 
 
 # --- ORM hooks -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("sort_key", sa.String(length=64), nullable=True),
         sa.Column("items", sa.JSON(), nullable=True),
         sa.Column("computed_at", sa.DateTime(), nullable=True),
-        sa.Column("changed_at", sa.DateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"]),
         sa.ForeignKeyConstraint(["participant_id"], ["participants.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("participant_id"),
