@@ -132,7 +132,8 @@ def _person(world):
 
 
 def _contract(world):
-    return db.session.scalar(select(Contract).where(Contract.participant_id == world.participant.id))
+    return db.session.scalar(select(Contract).where(
+        Contract.participant_id == world.participant.id))
 
 
 def _appointment(world):

@@ -110,20 +110,17 @@ def page(scope, org, day: date, now: datetime, number) -> tuple[list[Group], int
                       key=lambda row: row["sort_key"])
     total = stored_total + len(computed)
     offset, limit = number(total)
-    stored = []
-    if stored_total:
-        # The page from the rows that were valid, merged with the ones just worked out (which
-        # are shown even if storing them failed or a write made them stale meanwhile).
-        query = (select(WorklistEntry.participant_id, WorklistEntry.sort_key,
-                        WorklistEntry.items)
-                 .join(scope, scope.c.id == WorklistEntry.participant_id)
-                 .where(_valid(day, now), WorklistEntry.sort_key.is_not(None))
-                 .order_by(WorklistEntry.sort_key).limit(offset + limit))
-        if fresh:
-            query = query.where(~among(WorklistEntry.participant_id,
-                                       [row["participant_id"] for row in fresh]))
-        stored = [dict(participant_id=pid, sort_key=key, items=items)
-                  for pid, key, items in db.session.execute(query)]
+    # The page from the rows that were valid, merged with the ones just worked out (which are
+    # shown even if storing them failed or a write made them stale meanwhile).
+    query = (select(WorklistEntry.participant_id, WorklistEntry.sort_key, WorklistEntry.items)
+             .join(scope, scope.c.id == WorklistEntry.participant_id)
+             .where(_valid(day, now), WorklistEntry.sort_key.is_not(None))
+             .order_by(WorklistEntry.sort_key).limit(offset + limit))
+    if fresh:
+        query = query.where(~among(WorklistEntry.participant_id,
+                                   [row["participant_id"] for row in fresh]))
+    stored = [dict(participant_id=pid, sort_key=key, items=items)
+              for pid, key, items in db.session.execute(query)]
     rows = sorted(stored + computed, key=lambda row: row["sort_key"])[offset:offset + limit]
     return [Group(row["participant_id"], tuple(_load(item) for item in row["items"]))
             for row in rows], total
