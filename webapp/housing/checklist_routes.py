@@ -120,22 +120,24 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return result
 
 
-def inbox_counts(month: str) -> dict:
+def inbox_counts(month: str, scope=None) -> dict:
     """The counts housing's home shows: the same rows as the inbox (`_inbox`), so the numbers
     agree, read as columns (no participant, apartment or checklist objects) and with the
-    checklist owed worked out only for the apartments without one."""
-    scope = visible_participants(current_user).with_only_columns(Participant.id)
+    checklist owed worked out only for the apartments without one. `scope`: the ids of the
+    participants the user sees, if the caller has them."""
+    if scope is None:
+        scope = visible_participants(current_user).with_only_columns(Participant.id)
     tenancies = db.session.execute(
         select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
         .join(Apartment, Apartment.id == Contract.apartment_id)
-        .where(Contract.participant_id.in_(scope), Contract.ended_on.is_(None),
+        .where(among(Contract.participant_id, scope), Contract.ended_on.is_(None),
                Apartment.housing_team_id.in_(_my_team_ids()))).all()
     month_subs = db.session.execute(
         select(ChecklistSubmission.id, ChecklistSubmission.participant_id,
                ChecklistSubmission.apartment_id, ChecklistSubmission.month,
                ChecklistSubmission.submitted_at, ChecklistSubmission.version_no,
                ChecklistSubmission.supersedes_id)
-        .where(ChecklistSubmission.participant_id.in_(scope),
+        .where(among(ChecklistSubmission.participant_id, scope),
                ChecklistSubmission.month == month)).all()
     replaced = set(db.session.scalars(
         select(ChecklistSubmission.supersedes_id)

@@ -48,23 +48,26 @@ def _scope() -> list[Participant]:
     ))
 
 
-def _ids_in_scope():
-    """The ids of the participants housing sees, as a query the database joins."""
-    return visible_participants(current_user).with_only_columns(Participant.id)
+def _ids_in_scope() -> tuple[list[int], list[int]]:
+    """(the ids of the participants housing sees, those of them in fas 2), read once as two
+    columns: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
+    the page uses the scope seven times."""
+    rows = db.session.execute(visible_participants(current_user).with_only_columns(
+        Participant.id, Participant.phase)).all()
+    return [pid for pid, _phase in rows], [pid for pid, phase in rows if phase == 2]
 
 
-def _visit_counts(scope) -> list[dict]:
+def _visit_counts(ids: list[int]) -> list[dict]:
     """Met / not met counts for this and last period: housing sees numbers, never notes.
-    Counted by the database over the fas 2 tenants of `scope` (a SELECT of ids)."""
+    `ids`: the fas 2 tenants; their visits are counted by the database."""
     org = current_user.organisation
     rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
     today = local_today()
     this_start, _this_end = period_bounds(today, rule.period)
     last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
-    phase_2 = scope.where(Participant.phase == 2)
-    tenants = db.session.scalar(select(func.count()).select_from(phase_2.subquery()))
-    counted = period_visits(phase_2, rule.period, last_start, this_start,
-                            kinds=rule.counted_kinds) if tenants else {}
+    tenants = len(ids)
+    counted = period_visits(ids, rule.period, last_start, this_start,
+                            kinds=rule.counted_kinds) if ids else {}
     result = []
     for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
         need = period_compliance(rule, start, period_bounds(start, rule.period)[1], 0, 0)
@@ -150,9 +153,9 @@ HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
 
 @bp.route("/housing")
 def home():
-    """Costs what it shows: the scope stays a subquery, each list is read HOME_ROWS rows at a
-    time with a count, and only the participants of the rows shown are loaded."""
-    scope, whole = _ids_in_scope(), request.args.get("alla")
+    """Costs what it shows: the scope is read once as ids, each list HOME_ROWS rows at a time
+    with a count, and only the participants of the rows shown are loaded."""
+    (scope, phase_2), whole = _ids_in_scope(), request.args.get("alla")
     lists, totals = {}, {}
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
                           ("absences", _absences)):
@@ -167,8 +170,8 @@ def home():
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=inbox_counts(month_key(local_today())),
-        visit_counts=_visit_counts(scope), severities=SEVERITIES, totals=totals, **lists,
+        checklists=inbox_counts(month_key(local_today()), scope),
+        visit_counts=_visit_counts(phase_2), severities=SEVERITIES, totals=totals, **lists,
     )
 
 
