@@ -109,20 +109,37 @@ def test_rows_are_reused_until_they_expire(app, world):
     assert all(row.day == tomorrow for row in db.session.scalars(select(WorklistEntry)))
 
 
-def test_a_booked_visit_that_starts_ends_the_rows_validity(app, world):
+def test_a_booked_visit_that_starts_is_no_longer_counted_without_working_the_row_out(app,
+                                                                                    world):
     day, now = _now()
     person, staff = world.participant, world.users["staff"]
     soon = now + timedelta(minutes=1)
     make_appointment(person, staff, soon, kind="home_visit")
     db.session.commit()
     user, org = world.users["admin"], world.org
-    stored(user, org, day, now)
-    row = db.session.get(WorklistEntry, person.id)
-    assert row.valid_until == min(soon, row.valid_until)
-    if to_local(soon).date() == day:  # (not on the last minute of the day)
-        assert row.valid_until == soon
-        later = soon + timedelta(seconds=1)
-        assert stored(user, org, day, later) == live(user, org, day, later)
+    before = stored(user, org, day, now)
+    visit = [i for pid, items in before if pid == person.id for i in items if i.kind == "visit"]
+    assert visit and visit[0].booked == 1
+    computed = db.session.get(WorklistEntry, person.id).computed_at
+    later = soon + timedelta(seconds=1)
+    if to_local(later).date() == day:  # (not on the last minute of the day)
+        after = stored(user, org, day, later)
+        assert after == live(user, org, day, later)
+        assert [i.booked for pid, items in after if pid == person.id
+                for i in items if i.kind == "visit"] == [0]
+        db.session.expire_all()
+        assert db.session.get(WorklistEntry, person.id).computed_at == computed
+
+
+def test_a_rattelse_deadline_ends_the_rows_validity(app, world):
+    day, now = _now()
+    make_disturbance(_person(world), received_at=now - timedelta(days=10))
+    db.session.commit()
+    user, org = world.users["admin"], world.org
+    stored(user, org, day, now - timedelta(days=9))
+    row = db.session.get(WorklistEntry, world.participant.id)
+    deadline = [item["deadline"] for item in row.items if item["kind"] == "rattelse"][0]
+    assert row.valid_until == datetime.fromisoformat(deadline)
 
 
 # --- every kind of write changes the worklist on the next view ------------------------------

@@ -31,8 +31,8 @@ from .rules import Rules
 from .tenancy import add_months
 from .visits import Period, period_bounds, visit_compliance
 
-__all__ = ["Facts", "DueItem", "Rules", "changes_at", "due_for", "due_items", "item_order",
-           "review_date", "visit_missing"]
+__all__ = ["Facts", "DueItem", "Rules", "booked_at", "changes_at", "due_for", "due_items",
+           "item_order", "review_date", "visit_missing"]
 
 REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
@@ -56,7 +56,7 @@ class Facts:
     visits: list[tuple[date, bool]] = field(default_factory=list)
     # Home visits still booked later in the current period (shown as "bokat").
     booked_visits: int = 0
-    next_booked_at: datetime | None = None  # naive UTC start of the first of them
+    booked_starts: tuple[datetime, ...] = ()  # their starts (naive UTC)
     checklist_months: frozenset[str] = frozenset()  # "YYYY-MM" with a submitted checklist
     # (disturbance id, clock start naive UTC) of rättelseanmaningar not followed up.
     open_rattelser: list[tuple[int, datetime]] = field(default_factory=list)
@@ -284,15 +284,19 @@ def item_order(item: DueItem) -> tuple:
 
 def changes_at(facts: Facts, items: Iterable[DueItem], now: datetime,
                day_end: datetime) -> datetime:
-    """The first moment (naive UTC) `due_for` of these facts would answer differently without
-    any write: the end of the local day, the start of a visit counted as booked (it no longer
-    is once started), a rättelse deadline (the item turns overdue)."""
+    """The first moment (naive UTC) the order of `due_for`'s items of these facts changes
+    without any write: the end of the local day, a rättelse deadline (the item turns overdue).
+    (A visit's `booked` count also falls as booked visits start: see `booked_at`.)"""
     moments = [day_end]
-    if facts.next_booked_at is not None and facts.next_booked_at >= now:
-        moments.append(facts.next_booked_at)
     moments += [item.deadline for item in items
                 if item.deadline is not None and item.deadline >= now]
     return min(moments)
+
+
+def booked_at(starts: Iterable[datetime], now: datetime) -> int:
+    """Of these booked visits (naive UTC starts), those still to come at `now`: the `booked`
+    count of a "visit" item, which falls as each starts."""
+    return sum(1 for start in starts if start >= now)
 
 
 def visit_missing(facts: Facts, rules: Rules, today: date) -> bool:

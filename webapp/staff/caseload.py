@@ -218,7 +218,7 @@ def due_facts(participants: list[Participant], org, today: date,
         extra = social.get(p.id, {})
         facts.append(Facts(
             participant_id=p.id, phase=p.phase, visits=visits,
-            booked_visits=len(coming), next_booked_at=coming[0] if coming else None,
+            booked_visits=len(coming), booked_starts=tuple(coming),
             checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,

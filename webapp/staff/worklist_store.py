@@ -3,7 +3,8 @@
 What is due decides the order of "Att göra", so working it out per view means running the due
 rules over the whole caseload (~20 queries and `domain.due` for every participant) to show 12
 groups. Instead each participant's items are stored for the local day, with the first moment
-they would change without any write (`valid_until`):
+they would change without any write (`valid_until`; the `booked` count of a visit item, which
+falls as booked visits start, is worked out when read):
 
 - a write of anything the due facts read marks that participant's row stale, from the ORM
   session's events (`install_hooks`), in the writing transaction itself: appointments, visit
@@ -34,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from ..checklists.submissions import followups_open
-from ..domain.due import KINDS, DueItem, Rules, changes_at, due_for, item_order
+from ..domain.due import KINDS, DueItem, Rules, booked_at, changes_at, due_for, item_order
 from ..domain.worklist import Group, order_key, urgency
 from ..extensions import db
 from ..models import (
@@ -122,7 +123,7 @@ def page(scope, org, day: date, now: datetime, number) -> tuple[list[Group], int
     stored = [dict(participant_id=pid, sort_key=key, items=items)
               for pid, key, items in db.session.execute(query)]
     rows = sorted(stored + computed, key=lambda row: row["sort_key"])[offset:offset + limit]
-    return [Group(row["participant_id"], tuple(_load(item) for item in row["items"]))
+    return [Group(row["participant_id"], tuple(_load(item, now) for item in row["items"]))
             for row in rows], total
 
 
@@ -171,21 +172,29 @@ def compute(people: list[Participant], org, day: date, now: datetime) -> list[di
         rows.append(dict(
             participant_id=pid, organisation_id=org.id, day=day,
             valid_until=changes_at(fact, due, now, day_end), sort_key=key,
-            items=[_dump(item) for item in items], computed_at=computed_at, version=0))
+            items=[_dump(item, fact.booked_starts) for item in items],
+            computed_at=computed_at, version=0))
     return rows
 
 
-def _dump(item: DueItem) -> dict:
-    return {key: value.isoformat() if isinstance(value, date) else value
+def _dump(item: DueItem, booked_starts) -> dict:
+    data = {key: value.isoformat() if isinstance(value, date) else value
             for key, value in asdict(item).items()}
+    if item.kind == "visit":
+        # The count falls as booked visits start: worked out when read, not stored.
+        data["booked_starts"] = [start.isoformat() for start in booked_starts]
+    return data
 
 
 _DATES = {f.name for f in fields(DueItem) if "date" in str(f.type)}
 _DATETIMES = {f.name for f in fields(DueItem) if "datetime" in str(f.type)}
 
 
-def _load(data: dict) -> DueItem:
+def _load(data: dict, now: datetime) -> DueItem:
     values = dict(data)
+    if "booked_starts" in values:
+        values["booked"] = booked_at(
+            (datetime.fromisoformat(start) for start in values.pop("booked_starts")), now)
     for key in _DATETIMES:
         if values.get(key):
             values[key] = datetime.fromisoformat(values[key])
