@@ -7,6 +7,7 @@ Nothing from plans, visits or health is loaded here, only the checklist and name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import abort, request, url_for
 from flask_login import current_user
@@ -151,6 +152,10 @@ def inbox_counts(month: str, scope=None) -> dict:
             submitted += 1
         else:
             without.append((pid, move_in))
+    # Only a tenancy that moved in before the month can owe it (domain.tenancy_life).
+    first = date.fromisoformat(f"{month}-01")
+    without = [(pid, move_in) for pid, move_in in without
+               if move_in is not None and move_in < first]
     owing = owed_checklist_ids(without, month)
     missing = sum(1 for pid, _move_in in without if pid in owing)
     return {"expected": submitted + missing, "submitted": submitted, "missing": missing,

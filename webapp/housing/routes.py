@@ -81,7 +81,8 @@ def _visit_counts(ids: list[int]) -> list[dict]:
 
 def _page(query, whole: bool) -> tuple[list, int]:
     """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole;
-    the database counts the rest."""
+    the database counts the rest. (Each list is ordered down to the id: the first rows are the
+    same whichever plan the database picks.)"""
     if whole:
         rows = db.session.execute(query).all()
         return rows, len(rows)
@@ -98,8 +99,8 @@ def _notices(scope, whole: bool) -> tuple[list, int]:
     rows, total = _page(
         select(HousingNotice).where(among(HousingNotice.participant_id, scope))
         .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
-        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc()),
-        whole)
+        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc(),
+                  HousingNotice.id.desc()), whole)
     notices = [row[0] for row in rows]
     apartment_ids = {n.apartment_id for n in notices if n.apartment_id}
     apartments = {a.id: a for a in db.session.scalars(
@@ -128,7 +129,7 @@ def _disturbances(scope, whole: bool) -> tuple[list, int]:
         .where(among(Disturbance.participant_id, scope))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
                | Disturbance.followed_up_at.is_(None))
-        .order_by(Disturbance.received_at.desc()), whole)
+        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()), whole)
     return [{"row": d, "participant": d.participant_id, "follow_up": _follow_up(d, now),
              # Decided by who wrote it, never by the `source` field: text written by support
              # staff stays with them (whatever source they picked); housing sees its own words.
@@ -143,7 +144,7 @@ def _absences(scope, whole: bool) -> tuple[list, int]:
         select(Absence.participant_id, Absence.start_date, Absence.end_date)
         .where(among(Absence.participant_id, scope))
         .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
-        .order_by(Absence.start_date.desc()), whole)
+        .order_by(Absence.start_date.desc(), Absence.id.desc()), whole)
     return [{"participant": r.participant_id, "start": r.start_date, "end": r.end_date}
             for r in rows], total
 

@@ -24,16 +24,23 @@ def sort_by_name(participants: list[Participant], name) -> list[Participant]:
 
 
 def appointments_between(ids: list[int], start: datetime, end: datetime, *criteria,
-                         offset: int = 0, limit: int | None = None) -> list[Appointment]:
+                         offset: int = 0, limit: int | None = None, with_total: bool = False):
     """Appointments of these participants in [start, end) (naive UTC), outcome and staff
-    loaded, in time order; `criteria` narrow them, `offset` and `limit` page them."""
-    return list(db.session.scalars(
-        select(Appointment)
+    loaded, in time order; `criteria` narrow them, `offset` and `limit` page them.
+    `with_total`: (the appointments, how many there are without the limit), in one query."""
+    total = func.count().over().label("total")
+    query = (
+        select(Appointment, *([total] if with_total else []))
         .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
                Appointment.starts_at < end, *criteria)
         .order_by(Appointment.starts_at, Appointment.id).offset(offset).limit(limit)
-    ).unique())
+    )
+    if not with_total:
+        return list(db.session.scalars(query).unique())
+    rows = db.session.execute(query).unique().all()
+    # No row on the first page: none at all (a later page counts with count_between).
+    return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
 def count_between(ids, start: datetime, end: datetime, *criteria) -> int:

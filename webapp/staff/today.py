@@ -118,8 +118,9 @@ def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
     mine = caseload.appointments_between(
         scope, *local_day_bounds_utc(day),
         or_(Appointment.staff_id.is_(None), Appointment.staff_id == user.id))
-    total = colleagues_count(scope, user, day)
-    colleagues = colleagues_rows(scope, user, day, 0, COLLEAGUE_VISITS_SHOWN) if total else []
+    colleagues, total = caseload.appointments_between(
+        scope, *local_day_bounds_utc(day), *_theirs(user), limit=COLLEAGUE_VISITS_SHOWN,
+        with_total=True)
     contracts = current_contracts(sorted({a.participant_id for a in mine}))
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues, colleagues_total=total,
