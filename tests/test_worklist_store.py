@@ -54,7 +54,7 @@ def live(user, org, day: date, now: datetime) -> list[tuple]:
 
 def stored(user, org, day: date, now: datetime) -> list[tuple]:
     """Every group of the stored worklist, in page order."""
-    groups, total = worklist_store.page(scope_of(user), org, day, now,
+    groups, total = worklist_store.page(scope_of(user), org, day, now, (0, 12),
                                         lambda total: (0, max(total, 1)))
     assert len(groups) == total
     return [(g.participant_id, g.items) for g in groups]
@@ -88,6 +88,34 @@ def test_stored_worklist_equals_the_live_rules_on_the_demo_data_at_several_dates
             # Read again: now every row comes from the table.
             assert stored(user, org, day, now) == expected, (days, hour)
     assert db.session.scalar(select(WorklistEntry.participant_id).limit(1)) is not None
+
+
+def test_pages_of_the_stored_worklist_follow_the_live_order(app):
+    """Page by page (as Idag reads it: the page asked for in the first query), and a page asked
+    for beyond the one shown (read again once the total is known)."""
+    from webapp.demo import seed_demo
+    from webapp.models import User
+
+    seed_demo()
+    db.session.commit()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    day, now = _now()
+    expected = live(admin, admin.organisation, day, now)
+    assert len(expected) > 6
+    for first_view in (True, False):  # rows worked out in the view, then read from the table
+        if first_view:
+            db.session.execute(WorklistEntry.__table__.delete())
+            db.session.commit()
+        shown = []
+        for offset in range(0, len(expected), 3):
+            groups, total = worklist_store.page(scope_of(admin), admin.organisation, day, now,
+                                                (offset, 3), lambda total, o=offset: (o, 3))
+            assert total == len(expected)
+            shown += [(g.participant_id, g.items) for g in groups]
+        assert shown == expected
+    groups, _total = worklist_store.page(scope_of(admin), admin.organisation, day, now,
+                                         (300, 3), lambda total: (3, 3))
+    assert [(g.participant_id, g.items) for g in groups] == expected[3:6]
 
 
 def test_rows_are_reused_until_they_expire(app, world):

@@ -21,7 +21,7 @@ from ..access import display_name, visible_participants
 from ..checklists.submissions import followups_open
 from ..domain.worklist import Group, next_visit
 from ..extensions import db
-from ..inputs import page_of
+from ..inputs import page_arg, page_of
 from ..models import Appointment, Participant
 from ..queries import among, current_contracts
 from ..timeutil import local_day_bounds_utc
@@ -31,6 +31,7 @@ GROUPS_PER_PAGE = 12
 COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
 PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
+MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
 def people_of(user) -> list:
@@ -78,7 +79,8 @@ def worklist(scope: Select, org, day: date, now: datetime) -> Worklist:
         numbers["page"], numbers["pages"] = page_of(total, GROUPS_PER_PAGE)
         return (numbers["page"] - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE
 
-    groups, total = worklist_store.page(scope, org, day, now, number)
+    hint = ((min(page_arg(), MAX_HINT_PAGE) - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE)
+    groups, total = worklist_store.page(scope, org, day, now, hint, number)
     wanted = {item.object_id for group in groups for item in group.items
               if item.kind == "followup"}
     followups = {}

@@ -86,42 +86,56 @@ def _valid(day: date, now: datetime):
     return and_(WorklistEntry.day == day, WorklistEntry.valid_until > now)
 
 
-def page(scope, org, day: date, now: datetime, number) -> tuple[list[Group], int]:
+def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
+         number) -> tuple[list[Group], int]:
     """(the groups of one page, the number of groups on every page) of the participants in
-    `scope` (a Select of participant ids). `number(total)` -> (offset, limit) of the page once
-    the total is known. Stale and missing rows of the scope are worked out and stored first."""
+    `scope` (a Select of participant ids). `hint`: (offset, limit) of the page asked for;
+    `number(total)` -> (offset, limit) of the page shown once the total is known. Stale and
+    missing rows of the scope are worked out and stored first.
+
+    One query whatever the caseload: every stale row of the scope, then the page's valid
+    rows in page order, with their count alongside."""
     scope = scope.subquery()
-    stale_count, stored_total = db.session.execute(
-        select(func.coalesce(func.sum(case((_valid(day, now), 0), else_=1)), 0),
-               func.coalesce(func.sum(case(
-                   (and_(_valid(day, now), WorklistEntry.sort_key.is_not(None)), 1),
-                   else_=0)), 0))
+    valid = _valid(day, now)
+    with_items = and_(valid, WorklistEntry.sort_key.is_not(None))
+    stale = case((valid, 0), else_=1)
+    hint_offset, hint_limit = hint
+    inner = (
+        select(scope.c.id, func.coalesce(WorklistEntry.version, 0).label("version"),
+               WorklistEntry.sort_key, WorklistEntry.items, stale.label("stale"),
+               func.sum(case((with_items, 1), else_=0)).over().label("total"),
+               func.row_number().over(partition_by=stale,
+                                      order_by=WorklistEntry.sort_key).label("place"))
         .select_from(scope)
-        .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)).one()
-    fresh: list[dict] = []
-    if stale_count:
-        versions = dict(db.session.execute(
-            select(scope.c.id, func.coalesce(WorklistEntry.version, 0))
-            .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)
-            .where(or_(WorklistEntry.day.is_(None), WorklistEntry.day != day,
-                       WorklistEntry.valid_until.is_(None), WorklistEntry.valid_until <= now)))
-            .all())
-        fresh = refresh(versions, org, day, now)
+        .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)
+        .where(or_(stale == 1, with_items))).subquery()
+    listed = db.session.execute(
+        select(inner.c.id, inner.c.version, inner.c.sort_key, inner.c["items"], inner.c.stale,
+               inner.c.total)
+        .where(or_(inner.c.stale == 1, inner.c.place <= hint_offset + hint_limit))
+        .order_by(inner.c.stale.desc(), inner.c.sort_key)).all()
+    stored_total = int(listed[0].total) if listed else 0
+    versions = {pid: version for pid, version, _k, _i, is_stale, _t in listed if is_stale}
+    stored = [dict(participant_id=pid, sort_key=key, items=items)
+              for pid, _v, key, items, is_stale, _t in listed if not is_stale]
+    fresh = refresh(versions, org, day, now)
     computed = sorted((row for row in fresh if row["sort_key"] is not None),
                       key=lambda row: row["sort_key"])
     total = stored_total + len(computed)
     offset, limit = number(total)
-    # The page from the rows that were valid, merged with the ones just worked out (which are
-    # shown even if storing them failed or a write made them stale meanwhile).
-    query = (select(WorklistEntry.participant_id, WorklistEntry.sort_key, WorklistEntry.items)
-             .join(scope, scope.c.id == WorklistEntry.participant_id)
-             .where(_valid(day, now), WorklistEntry.sort_key.is_not(None))
-             .order_by(WorklistEntry.sort_key).limit(offset + limit))
-    if fresh:
-        query = query.where(~among(WorklistEntry.participant_id,
-                                   [row["participant_id"] for row in fresh]))
-    stored = [dict(participant_id=pid, sort_key=key, items=items)
-              for pid, key, items in db.session.execute(query)]
+    if len(stored) < min(stored_total, offset + limit):
+        # A page beyond the one asked for (a ?page= past the last): read the valid rows again.
+        query = (select(WorklistEntry.participant_id, WorklistEntry.sort_key,
+                        WorklistEntry.items)
+                 .join(scope, scope.c.id == WorklistEntry.participant_id)
+                 .where(with_items).order_by(WorklistEntry.sort_key).limit(offset + limit))
+        if fresh:
+            query = query.where(~among(WorklistEntry.participant_id,
+                                       [row["participant_id"] for row in fresh]))
+        stored = [dict(participant_id=pid, sort_key=key, items=items)
+                  for pid, key, items in db.session.execute(query)]
+    # The valid rows merged with the ones just worked out (shown even if storing them failed
+    # or a write made them stale meanwhile).
     rows = sorted(stored + computed, key=lambda row: row["sort_key"])[offset:offset + limit]
     return [Group(row["participant_id"], tuple(_load(item, now) for item in row["items"]))
             for row in rows], total
