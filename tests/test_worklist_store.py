@@ -468,3 +468,20 @@ def test_idag_shows_a_new_rattelse_after_the_view_stored_the_worklist(app, clien
     make_disturbance(_person(world))
     db.session.commit()
     assert "Rättelseanmaning" in client.get("/today").get_data(as_text=True)
+
+
+def test_the_scheduler_pass_works_out_the_days_rows_before_the_first_view(app, world):
+    from webapp.push.cli import run_pass
+
+    day, now = _now()
+    run_pass()
+    db.session.expire_all()
+    rows = {row.participant_id: row for row in db.session.scalars(select(WorklistEntry))}
+    assert set(rows) == {world.participant.id, world.other.id}
+    assert all(row.day == day and row.valid_until > now for row in rows.values())
+    user, org = world.users["admin"], world.org
+    assert stored(user, org, day, utcnow()) == live(user, org, day, utcnow())
+    db.session.expire_all()
+    assert {row.participant_id: row.computed_at
+            for row in db.session.scalars(select(WorklistEntry))} == {
+        pid: row.computed_at for pid, row in rows.items()}

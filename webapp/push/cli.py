@@ -83,6 +83,13 @@ def run_pass(limit: int = 50, plan: bool = True):
     if plan:
         plan_daily(db.session)
         db.session.commit()
+        # Idag's stored worklist: the day's rows ready before the first view (issue 17).
+        from ..models import utcnow
+        from ..staff.worklist_store import refresh_stale
+        from ..timeutil import local_today
+
+        refresh_stale(local_today(), utcnow())
+        db.session.rollback()  # only read here: the rows are stored in their own transaction
     return send_due(limit=limit)
 
 

@@ -141,6 +141,22 @@ def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
             for row in rows], total
 
 
+def refresh_stale(day: date, now: datetime, batch: int = STORE_CHUNK) -> int:
+    """Work out up to `batch` stale or missing rows of each organisation (the scheduler's pass:
+    after midnight and after writes the next view finds them ready). Returns how many."""
+    done = 0
+    for org in db.session.scalars(select(Organisation)):
+        scope = select(Participant.id).where(Participant.organisation_id == org.id).subquery()
+        versions = dict(db.session.execute(
+            select(scope.c.id, func.coalesce(WorklistEntry.version, 0))
+            .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)
+            .where(or_(WorklistEntry.day.is_(None), WorklistEntry.day != day,
+                       WorklistEntry.valid_until.is_(None), WorklistEntry.valid_until <= now))
+            .order_by(scope.c.id).limit(batch)).all())
+        done += len(refresh(versions, org, day, now))
+    return done
+
+
 def refresh(versions: dict[int, int], org, day: date, now: datetime) -> list[dict]:
     """Work out and store the rows of these participants (id -> the version of their row read
     before the facts, 0 if none); returns them."""
