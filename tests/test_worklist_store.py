@@ -410,6 +410,16 @@ def test_a_rules_change_marks_the_whole_organisation_stale(app, world):
     assert [row.valid_until for row in db.session.scalars(select(WorklistEntry))] == [None, None]
 
 
+def test_settings_no_rule_reads_leave_the_rows_alone(app, world):
+    day, now = _now()
+    stored(world.users["admin"], world.org, day, now)
+    world.org.oncall_phone = "010-111 22 33"
+    world.team.name = "Team Norr"
+    db.session.commit()
+    db.session.expire_all()
+    assert None not in set(db.session.scalars(select(WorklistEntry.valid_until)))
+
+
 def test_a_rolled_back_write_keeps_the_rows(app, world):
     day, now = _now()
     stored(world.users["admin"], world.org, day, now)

@@ -305,14 +305,23 @@ def _values(obj, attribute: str) -> set:
                                 *history.unchanged, *history.deleted) if value is not None}
 
 
+# Columns of the settings that no due rule reads: changing them leaves the worklists alone.
+IGNORED = {Organisation: {"name", "oncall_phone"}, Team: {"name", "kind", "archived_at"}}
+
+
+def _changes_rules(obj) -> bool:
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return bool(changed - IGNORED[type(obj)])
+
+
 def _collect(session, _flush_context) -> None:
     """after_flush: note whose facts changed (new, changed and deleted rows alike)."""
+    new = set(session.new)
+    changed = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
     todo = None
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
-            continue
+    for obj in itertools.chain(new, changed, session.deleted):
         if isinstance(obj, Participant):
-            if obj not in session.new:  # a new participant has no row to mark yet
+            if obj not in new:  # a new participant has no row to mark yet
                 (todo := todo or _todo(session))["participants"].add(obj.id)
         elif isinstance(obj, DIRECT):
             (todo := todo or _todo(session))["participants"].update(
@@ -321,10 +330,10 @@ def _collect(session, _flush_context) -> None:
             attribute, parent = CHILDREN[type(obj)]
             (todo := todo or _todo(session))["parents"].update(
                 (parent, value) for value in _values(obj, attribute))
-        elif isinstance(obj, Organisation) and obj not in session.new:
-            (todo := todo or _todo(session))["organisations"].add(obj.id)
-        elif isinstance(obj, Team) and obj not in session.new:
-            (todo := todo or _todo(session))["teams"].add(obj.id)
+        elif isinstance(obj, Organisation | Team) and obj not in new and (
+                obj in session.deleted or _changes_rules(obj)):
+            key = "organisations" if isinstance(obj, Organisation) else "teams"
+            (todo := todo or _todo(session))[key].add(obj.id)
 
 
 def _participants_of(session, parents: set) -> set[int]:
