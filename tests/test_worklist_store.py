@@ -54,9 +54,13 @@ def live(user, org, day: date, now: datetime) -> list[tuple]:
 
 def stored(user, org, day: date, now: datetime) -> list[tuple]:
     """Every group of the stored worklist, in page order."""
-    groups, total = worklist_store.page(scope_of(user), org, day, now, (0, 12),
-                                        lambda total: (0, max(total, 1)))
+    groups, total, followups = worklist_store.page(scope_of(user), org, day, now, (0, 12),
+                                                   lambda total: (0, max(total, 1)))
     assert len(groups) == total
+    # The follow-ups' details come stored too: as the checklist rows say now.
+    wanted = {i.object_id for g in groups for i in g.items if i.kind == "followup"}
+    assert followups == {f.answer_id: f for f in followups_open(
+        [g.participant_id for g in groups]) if f.answer_id in wanted}
     return [(g.participant_id, g.items) for g in groups]
 
 
@@ -108,13 +112,14 @@ def test_pages_of_the_stored_worklist_follow_the_live_order(app):
             db.session.commit()
         shown = []
         for offset in range(0, len(expected), 3):
-            groups, total = worklist_store.page(scope_of(admin), admin.organisation, day, now,
-                                                (offset, 3), lambda total, o=offset: (o, 3))
+            groups, total, _f = worklist_store.page(
+                scope_of(admin), admin.organisation, day, now, (offset, 3),
+                lambda total, o=offset: (o, 3))
             assert total == len(expected)
             shown += [(g.participant_id, g.items) for g in groups]
         assert shown == expected
-    groups, _total = worklist_store.page(scope_of(admin), admin.organisation, day, now,
-                                         (300, 3), lambda total: (3, 3))
+    groups, _total, _f = worklist_store.page(scope_of(admin), admin.organisation, day, now,
+                                             (300, 3), lambda total: (3, 3))
     assert [(g.participant_id, g.items) for g in groups] == expected[3:6]
 
 

@@ -18,12 +18,11 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..access import display_name, visible_participants
-from ..checklists.submissions import followups_open
 from ..domain.worklist import Group, next_visit
 from ..extensions import db
 from ..inputs import page_arg, page_of
-from ..models import Appointment, Participant
-from ..queries import among, current_contracts
+from ..models import Appointment, Contract, Participant
+from ..queries import among
 from ..timeutil import local_day_bounds_utc
 from . import caseload, overview, worklist_store
 
@@ -80,13 +79,7 @@ def worklist(scope: Select, org, day: date, now: datetime) -> Worklist:
         return (numbers["page"] - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE
 
     hint = ((min(page_arg(), MAX_HINT_PAGE) - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE)
-    groups, total = worklist_store.page(scope, org, day, now, hint, number)
-    wanted = {item.object_id for group in groups for item in group.items
-              if item.kind == "followup"}
-    followups = {}
-    if wanted:
-        followups = {f.answer_id: f for f in followups_open(sorted(
-            {g.participant_id for g in groups})) if f.answer_id in wanted}
+    groups, total, followups = worklist_store.page(scope, org, day, now, hint, number)
     return Worklist(groups=groups, page=numbers["page"], pages=numbers["pages"], total=total,
                     followups=followups)
 
@@ -117,13 +110,21 @@ def colleagues_rows(scope: Select, user, day: date, offset: int, limit: int) -> 
 
 def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
     """The day's visits: the worker's own in full, colleagues' counted and the first few."""
-    mine = caseload.appointments_between(
-        scope, *local_day_bounds_utc(day),
-        or_(Appointment.staff_id.is_(None), Appointment.staff_id == user.id))
+    start, end = local_day_bounds_utc(day)
+    own = or_(Appointment.staff_id.is_(None), Appointment.staff_id == user.id)
+    mine = caseload.appointments_between(scope, start, end, own)
     colleagues, total = caseload.appointments_between(
         scope, *local_day_bounds_utc(day), *_theirs(user), limit=COLLEAGUE_VISITS_SHOWN,
         with_total=True)
-    contracts = current_contracts(sorted({a.participant_id for a in mine}))
+    # The addresses: asked as a subquery, so the page runs the same statements with or without
+    # visits of its own (pages.py compares them across caseloads).
+    visited = select(Appointment.participant_id).where(
+        among(Appointment.participant_id, scope), Appointment.starts_at >= start,
+        Appointment.starts_at < end, own)
+    contracts = {row.participant_id: row for row in db.session.scalars(  # as current_contracts
+        select(Contract).options(joinedload(Contract.apartment))
+        .where(Contract.participant_id.in_(visited), Contract.ended_on.is_(None))
+        .order_by(Contract.move_in_date))}  # later move-ins overwrite earlier
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues, colleagues_total=total,
                      next_id=coming.id if coming else None,

@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload
 
 from ..checklists.submissions import followups_open
 from ..domain.due import KINDS, DueItem, Rules, booked_at, changes_at, due_for, item_order
+from ..domain.followups import OpenFollowup
 from ..domain.worklist import Group, order_key, urgency
 from ..extensions import db
 from ..models import (
@@ -87,8 +88,9 @@ def _valid(day: date, now: datetime):
 
 
 def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
-         number) -> tuple[list[Group], int]:
-    """(the groups of one page, the number of groups on every page) of the participants in
+         number) -> tuple[list[Group], int, dict]:
+    """(the groups of one page, the number of groups on every page, the open follow-ups of the
+    groups by answer id) of the participants in
     `scope` (a Select of participant ids). `hint`: (offset, limit) of the page asked for;
     `number(total)` -> (offset, limit) of the page shown once the total is known. Stale and
     missing rows of the scope are worked out and stored first.
@@ -137,8 +139,11 @@ def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
     # The valid rows merged with the ones just worked out (shown even if storing them failed
     # or a write made them stale meanwhile).
     rows = sorted(stored + computed, key=lambda row: row["sort_key"])[offset:offset + limit]
-    return [Group(row["participant_id"], tuple(_load(item, now) for item in row["items"]))
-            for row in rows], total
+    followups: dict = {}
+    groups = [Group(row["participant_id"],
+                    tuple(_load(item, now, followups) for item in row["items"]))
+              for row in rows]
+    return groups, total, followups
 
 
 def refresh_stale(day: date, now: datetime, batch: int = STORE_CHUNK) -> int:
@@ -176,11 +181,12 @@ def compute(people: list[Participant], org, day: date, now: datetime) -> list[di
     """The rows of these participants for `day`, in a constant number of queries."""
     facts = caseload.due_facts(people, org, day, now)
     rules, overrides = Rules.of(org), caseload.rules_by_participant(people, org)
-    followups = defaultdict(list)
+    followups, details = defaultdict(list), {}
     for followup in followups_open([p.id for p in people]):  # earliest deadline first
         followups[followup.participant_id].append(DueItem(
             kind="followup", participant_id=followup.participant_id, due=followup.due,
             overdue=followup.due < day, object_id=followup.answer_id))
+        details[followup.answer_id] = followup
     day_end = local_day_bounds_utc(day)[1]
     zone, to_local_date = tz(), lambda value: to_local(value).date()
     computed_at, rows = utcnow(), []
@@ -202,26 +208,39 @@ def compute(people: list[Participant], org, day: date, now: datetime) -> list[di
         rows.append(dict(
             participant_id=pid, organisation_id=org.id, day=day,
             valid_until=changes_at(fact, due, now, day_end), sort_key=key,
-            items=[_dump(item, fact.booked_starts) for item in items],
+            items=[_dump(item, fact.booked_starts, details) for item in items],
             computed_at=computed_at, version=0))
     return rows
 
 
-def _dump(item: DueItem, booked_starts) -> dict:
-    data = {key: value.isoformat() if isinstance(value, date) else value
-            for key, value in asdict(item).items()}
+def _dump(item: DueItem, booked_starts, followups: dict) -> dict:
+    data = _plain(asdict(item))
     if item.kind == "visit":
         # The count falls as booked visits start: worked out when read, not stored.
         data["booked_starts"] = [start.isoformat() for start in booked_starts]
+    elif item.kind == "followup":
+        # What Idag shows of it, so a view reads no checklist rows (a change of the answer or
+        # its "done" marks the row stale).
+        data["followup"] = _plain(asdict(followups[item.object_id]))
     return data
+
+
+def _plain(values: dict) -> dict:
+    return {key: value.isoformat() if isinstance(value, date) else value
+            for key, value in values.items()}
 
 
 _DATES = {f.name for f in fields(DueItem) if "date" in str(f.type)}
 _DATETIMES = {f.name for f in fields(DueItem) if "datetime" in str(f.type)}
 
 
-def _load(data: dict, now: datetime) -> DueItem:
+def _load(data: dict, now: datetime, followups: dict) -> DueItem:
     values = dict(data)
+    if "followup" in values:
+        detail = values.pop("followup")
+        followups[detail["answer_id"]] = OpenFollowup(**{
+            key: date.fromisoformat(value) if key in ("due", "held_on") else value
+            for key, value in detail.items()})
     if "booked_starts" in values:
         values["booked"] = booked_at(
             (datetime.fromisoformat(start) for start in values.pop("booked_starts")), now)
