@@ -170,6 +170,14 @@ def build_zetaby() -> dict:
     from webapp.timeutil import local_today
 
     figure_months(org, local_today(), local_today())
+    # Its stored worklist of Idag (issue 17), worked out as a view of it would.
+    from webapp.models import WorklistEntry
+    from webapp.staff import worklist_store
+
+    version = _db.session.scalar(select(WorklistEntry.version).where(
+        WorklistEntry.participant_id == person.id)) or 0
+    worklist_store.refresh({person.id: version}, org, local_today(), utcnow())
+    assert _db.session.get(WorklistEntry, person.id).items
     return {"org": org, "team": team, "housing_team": housing, "users": users,
             "participant": person, "appointments": appointments, "disturbance": disturbance}
 

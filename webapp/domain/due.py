@@ -31,7 +31,8 @@ from .rules import Rules
 from .tenancy import add_months
 from .visits import Period, period_bounds, visit_compliance
 
-__all__ = ["Facts", "DueItem", "Rules", "due_for", "due_items", "review_date", "visit_missing"]
+__all__ = ["Facts", "DueItem", "Rules", "booked_at", "changes_at", "due_for", "due_items",
+           "item_order", "review_date", "visit_missing"]
 
 REVIEW_WARNING_DAYS = 30
 TRANSFER_WARNING_DAYS = 30
@@ -55,6 +56,7 @@ class Facts:
     visits: list[tuple[date, bool]] = field(default_factory=list)
     # Home visits still booked later in the current period (shown as "bokat").
     booked_visits: int = 0
+    booked_starts: tuple[datetime, ...] = ()  # their starts (naive UTC)
     checklist_months: frozenset[str] = frozenset()  # "YYYY-MM" with a submitted checklist
     # (disturbance id, clock start naive UTC) of rättelseanmaningar not followed up.
     open_rattelser: list[tuple[int, datetime]] = field(default_factory=list)
@@ -272,8 +274,29 @@ def due_items(caseload: Iterable[Facts], rules: Rules, today: date, now: datetim
     items = [item for facts in caseload
              for item in due_for(facts, overrides.get(facts.participant_id, rules), today, now,
                                  to_local_date, zone)]
-    return sorted(items, key=lambda i: (not i.overdue, i.due, KINDS.index(i.kind),
-                                        i.participant_id))
+    return sorted(items, key=item_order)
+
+
+def item_order(item: DueItem) -> tuple:
+    """The order of `due_items`: overdue first, then by deadline, then by kind."""
+    return (not item.overdue, item.due, KINDS.index(item.kind), item.participant_id)
+
+
+def changes_at(facts: Facts, items: Iterable[DueItem], now: datetime,
+               day_end: datetime) -> datetime:
+    """The first moment (naive UTC) the order of `due_for`'s items of these facts changes
+    without any write: the end of the local day, a rättelse deadline (the item turns overdue).
+    (A visit's `booked` count also falls as booked visits start: see `booked_at`.)"""
+    moments = [day_end]
+    moments += [item.deadline for item in items
+                if item.deadline is not None and item.deadline >= now]
+    return min(moments)
+
+
+def booked_at(starts: Iterable[datetime], now: datetime) -> int:
+    """Of these booked visits (naive UTC starts), those still to come at `now`: the `booked`
+    count of a "visit" item, which falls as each starts."""
+    return sum(1 for start in starts if start >= now)
 
 
 def visit_missing(facts: Facts, rules: Rules, today: date) -> bool:

@@ -43,6 +43,21 @@ def group_by_participant(items: Iterable[Any]) -> list[Group]:
                                          order[g.participant_id]))
 
 
+def order_key(group: Group, first_seen: tuple[int, bool, date, int, int]) -> str:
+    """`group_by_participant`'s order of this group as digits, so a database sorts the stored
+    groups alike in any collation: the most urgent item, more overdue items first, then where
+    the participant first appears in the input, `first_seen` = (part of the input, overdue,
+    due, rank, id) of that item."""
+    first = group.items[0]
+    source, overdue, due, rank, ident = first_seen
+    return (f"{int(not first.overdue)}{_digits(urgency(first)[1])}{999_999 - group.overdue:06d}"
+            f"{source}{int(not overdue)}{_digits(due)}{rank:02d}{ident:012d}")
+
+
+def _digits(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def next_visit(appointments: Sequence[Any], now: datetime) -> Any | None:
     """Today's next visit: the first booked one without an outcome that has not ended yet.
     `now` and `starts_at` are naive UTC."""

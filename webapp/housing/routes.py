@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from ..access import child_or_404, display_name, visible_participants
@@ -48,36 +48,65 @@ def _scope() -> list[Participant]:
     ))
 
 
-def _visit_counts(people: list[Participant]) -> list[dict]:
-    """Met / not met counts for this and last period: housing sees numbers, never notes."""
+def _ids_in_scope() -> tuple[list[int], list[int]]:
+    """(the ids of the participants housing sees, those of them in fas 2), read once as two
+    columns: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
+    the page uses the scope seven times."""
+    rows = db.session.execute(visible_participants(current_user).with_only_columns(
+        Participant.id, Participant.phase)).all()
+    return [pid for pid, _phase in rows], [pid for pid, phase in rows if phase == 2]
+
+
+def _visit_counts(ids: list[int]) -> list[dict]:
+    """Met / not met counts for this and last period: housing sees numbers, never notes.
+    `ids`: the fas 2 tenants; their visits are counted by the database."""
     org = current_user.organisation
     rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
     today = local_today()
     this_start, _this_end = period_bounds(today, rule.period)
     last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
-    ids = [p.id for p in people if p.phase == 2]
+    tenants = len(ids)
     counted = period_visits(ids, rule.period, last_start, this_start,
                             kinds=rule.counted_kinds) if ids else {}
     result = []
     for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
         need = period_compliance(rule, start, period_bounds(start, rule.period)[1], 0, 0)
-        met = sum(need.met_by(*counted.get(pid, {}).get(start, (0, 0))) for pid in ids)
-        result.append({"label": label, "start": start, "met": met, "not_met": len(ids) - met})
+        with_visits = [periods[start] for periods in counted.values() if start in periods]
+        # Tenants without a visit that period count as (0, 0).
+        met = sum(need.met_by(*done) for done in with_visits) + (
+            tenants - len(with_visits)) * need.met_by(0, 0)
+        result.append({"label": label, "start": start, "met": met, "not_met": tenants - met})
     return result
 
 
-def _notices(by_id: dict[int, Participant]) -> list[dict]:
+def _page(query, whole: bool) -> tuple[list, int]:
+    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole;
+    the database counts the rest. (Each list is ordered down to the id: the first rows are the
+    same whichever plan the database picks.)"""
+    if whole:
+        rows = db.session.execute(query).all()
+        return rows, len(rows)
+    rows = db.session.execute(query.limit(HOME_ROWS)).all()
+    if len(rows) < HOME_ROWS:
+        return rows, len(rows)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).subquery()))
+    return rows, total
+
+
+def _notices(scope, whole: bool) -> tuple[list, int]:
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    rows = db.session.scalars(
-        select(HousingNotice).where(among(HousingNotice.participant_id, list(by_id)))
+    rows, total = _page(
+        select(HousingNotice).where(among(HousingNotice.participant_id, scope))
         .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
-        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc())
-    ).all() if by_id else []
-    apartment_ids = {n.apartment_id for n in rows if n.apartment_id}
+        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc(),
+                  HousingNotice.id.desc()), whole)
+    notices = [row[0] for row in rows]
+    apartment_ids = {n.apartment_id for n in notices if n.apartment_id}
     apartments = {a.id: a for a in db.session.scalars(
         select(Apartment).where(Apartment.id.in_(apartment_ids)))} if apartment_ids else {}
-    return [{"notice": n, "participant": by_id[n.participant_id],
-             "apartment": apartments.get(n.apartment_id)} for n in rows]
+    return [{"notice": n, "participant": n.participant_id,
+             "apartment": apartments.get(n.apartment_id)} for n in notices], total
 
 
 def _follow_up(d, now) -> dict:
@@ -87,43 +116,37 @@ def _follow_up(d, now) -> dict:
     return {"done": True, "in_time": bool(contacted_in_time(d, tz()))}
 
 
-def _disturbances(by_id: dict[int, Participant]) -> list[dict]:
-    if not by_id:
-        return []
+def _disturbances(scope, whole: bool) -> tuple[list, int]:
     now = utcnow()
     housing_users = select(User.id).where(User.role == "housing")
-    rows = db.session.execute(
+    rows, total = _page(
         select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
                Disturbance.received_at, Disturbance.severity, Disturbance.source,
                Disturbance.description, Disturbance.followed_up_at,
                Disturbance.letter_sent_at, Disturbance.copy_received_at,
                Disturbance.contacted_at,
                Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
-        .where(among(Disturbance.participant_id, list(by_id)))
+        .where(among(Disturbance.participant_id, scope))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
                | Disturbance.followed_up_at.is_(None))
-        .order_by(Disturbance.received_at.desc())
-    ).all()
-    return [{"row": d, "participant": by_id[d.participant_id], "follow_up": _follow_up(d, now),
+        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()), whole)
+    return [{"row": d, "participant": d.participant_id, "follow_up": _follow_up(d, now),
              # Decided by who wrote it, never by the `source` field: text written by support
              # staff stays with them (whatever source they picked); housing sees its own words.
              "show_text": bool(d.by_housing)}
-            for d in rows]
+            for d in rows], total
 
 
-def _absences(by_id: dict[int, Participant]) -> list[dict]:
+def _absences(scope, whole: bool) -> tuple[list, int]:
     """Dates only: the reason column is never selected for housing."""
-    if not by_id:
-        return []
     since = local_today() - timedelta(days=RECENT_DAYS)
-    rows = db.session.execute(
+    rows, total = _page(
         select(Absence.participant_id, Absence.start_date, Absence.end_date)
-        .where(among(Absence.participant_id, list(by_id)))
+        .where(among(Absence.participant_id, scope))
         .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
-        .order_by(Absence.start_date.desc())
-    ).all()
-    return [{"participant": by_id[r.participant_id], "start": r.start_date, "end": r.end_date}
-            for r in rows]
+        .order_by(Absence.start_date.desc(), Absence.id.desc()), whole)
+    return [{"participant": r.participant_id, "start": r.start_date, "end": r.end_date}
+            for r in rows], total
 
 
 HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
@@ -131,19 +154,25 @@ HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
 
 @bp.route("/housing")
 def home():
-    people = _scope()
-    by_id = {p.id: p for p in people}
-    lists = {"notices": _notices(by_id), "disturbances": _disturbances(by_id),
-             "absences": _absences(by_id)}
-    whole = request.args.get("alla")
-    shown = {name: rows if name == whole else rows[:HOME_ROWS] for name, rows in lists.items()}
-    record_list((item["participant"].id for rows in shown.values() for item in rows),
+    """Costs what it shows: the scope is read once as ids, each list HOME_ROWS rows at a time
+    with a count, and only the participants of the rows shown are loaded."""
+    (scope, phase_2), whole = _ids_in_scope(), request.args.get("alla")
+    lists, totals = {}, {}
+    for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
+                          ("absences", _absences)):
+        lists[name], totals[name] = rows_of(scope, name == whole)
+    wanted = {item["participant"] for rows in lists.values() for item in rows}
+    people = {p.id: p for p in db.session.scalars(
+        select(Participant).where(among(Participant.id, sorted(wanted))))} if wanted else {}
+    for rows in lists.values():
+        for item in rows:
+            item["participant"] = people[item["participant"]]
+    record_list((item["participant"].id for rows in lists.values() for item in rows),
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=inbox_counts(month_key(local_today())),
-        visit_counts=_visit_counts(people), severities=SEVERITIES,
-        totals={name: len(rows) for name, rows in lists.items()}, **shown,
+        checklists=inbox_counts(month_key(local_today()), scope),
+        visit_counts=_visit_counts(phase_2), severities=SEVERITIES, totals=totals, **lists,
     )
 
 

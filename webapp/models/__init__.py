@@ -68,6 +68,7 @@ from .tenancy import (
     Showing,
     TransferCase,
 )
+from .worklist import WorklistEntry
 
 __all__ = [
     "ANSWERS", "APPOINTMENT_KINDS", "GOAL_STATUSES", "LIFE_AREAS", "OUTCOMES", "PHASES",
@@ -86,5 +87,5 @@ __all__ = [
     "QuarterlyFollowUp", "SupportAssignment",
     "BREAKDOWN_CATEGORIES", "END_REASONS", "LANDLORD_DECISIONS", "MEETING_PARTIES",
     "TERMINATION_CATEGORIES", "BreakdownAnalysis", "InspectionTemplate", "JointAction",
-    "JointMeeting", "Offer", "Showing", "TransferCase",
+    "JointMeeting", "Offer", "Showing", "TransferCase", "WorklistEntry",
 ]

@@ -78,12 +78,18 @@ def register_push_cli(app: Flask) -> None:
 
 def run_pass(limit: int = 50, plan: bool = True):
     from ..admin.stored_figures import fill_closed_months
+    from ..models import utcnow
     from ..reminders import plan_daily
+    from ..staff.worklist_store import refresh_stale
+    from ..timeutil import local_today
     from .outbox import send_due
 
     if plan:
         plan_daily(db.session)
         db.session.commit()
+        # Idag's stored worklist: the day's rows ready before the first view (issue 17).
+        refresh_stale(local_today(), utcnow())
+        db.session.rollback()  # only read here: the rows are stored in their own transaction
     report = send_due(limit=limit)
     if plan:
         # After sending (reminders are due now, figures are not): months closed since the last

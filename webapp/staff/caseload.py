@@ -23,16 +23,32 @@ def sort_by_name(participants: list[Participant], name) -> list[Participant]:
     return sorted(participants, key=lambda p: name(p).casefold())
 
 
-def appointments_between(ids: list[int], start: datetime, end: datetime) -> list[Appointment]:
+def appointments_between(ids: list[int], start: datetime, end: datetime, *criteria,
+                         offset: int = 0, limit: int | None = None, with_total: bool = False):
     """Appointments of these participants in [start, end) (naive UTC), outcome and staff
-    loaded, in time order."""
-    return list(db.session.scalars(
-        select(Appointment)
+    loaded, in time order; `criteria` narrow them, `offset` and `limit` page them.
+    `with_total`: (the appointments, how many there are without the limit), in one query."""
+    total = func.count().over().label("total")
+    query = (
+        select(Appointment, *([total] if with_total else []))
         .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
-               Appointment.starts_at < end)
-        .order_by(Appointment.starts_at, Appointment.id)
-    ).unique())
+               Appointment.starts_at < end, *criteria)
+        .order_by(Appointment.starts_at, Appointment.id).offset(offset).limit(limit)
+    )
+    if not with_total:
+        return list(db.session.scalars(query).unique())
+    rows = db.session.execute(query).unique().all()
+    # No row on the first page: none at all (a later page counts with count_between).
+    return [row[0] for row in rows], rows[0][1] if rows else 0
+
+
+def count_between(ids, start: datetime, end: datetime, *criteria) -> int:
+    """How many appointments `appointments_between` would return without a limit."""
+    return db.session.scalar(
+        select(func.count(Appointment.id))
+        .where(among(Appointment.participant_id, ids), Appointment.starts_at >= start,
+               Appointment.starts_at < end, *criteria))
 
 
 def appointments_on(ids: list[int], day: date) -> list[Appointment]:
@@ -65,12 +81,19 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
     """(done visits as (local date, with social services, kind), booked visits of the counted
     kinds later this period) per participant, from `since` (default: the current period's
     start) to the period's end. `kinds`: which appointment kinds to load (default: the rule's)."""
+    done, booked = _visits_in_period(ids, rules, today, now, since, kinds)
+    return done, {pid: len(visits) for pid, visits in booked.items()}
+
+
+def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date | None,
+                      kinds: frozenset[str] | None):
+    """`home_visits_in_period` with the booked visits themselves: (start naive UTC, kind)."""
     first, end = period_bounds(today, rules.visit_period)
     first = min(first, since) if since else first
     kinds = kinds or rules.counted_kinds
     start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
     done: dict[int, list] = defaultdict(list)
-    booked: dict[int, int] = defaultdict(int)
+    booked: dict[int, list] = defaultdict(list)
     rows = db.session.execute(
         select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
                Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
@@ -82,7 +105,7 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
         if outcome == "done":
             done[pid].append((to_local(starts_at).date(), with_soc, kind))
         elif outcome is None and status == "booked" and starts_at >= now:
-            booked[pid] += 1
+            booked[pid].append((starts_at, kind))
     return done, booked
 
 
@@ -176,7 +199,8 @@ def due_facts(participants: list[Participant], org, today: date,
     # Load every meeting kind of the longest period; each participant's rules pick theirs.
     widest = Rules(visit_period="month") if any(
         r.visit_period == "month" for r in [rules, *overrides.values()]) else rules
-    done, booked = home_visits_in_period(ids, widest, today, now, kinds=MEETING_KINDS)
+    done, booked = _visits_in_period(ids, widest, today, now, None, MEETING_KINDS)
+    period_ends = {}
     months = checklist_months(ids, today)
     rattelser = open_rattelser(ids)
     contracts = contract_dates(ids)
@@ -191,10 +215,18 @@ def due_facts(participants: list[Participant], org, today: date,
         (move_in, start), counter = contracts.get(p.id, (None, None)), tenancy.get(p.id)
         own = overrides.get(p.id, rules)
         visits = [v for v in done.get(p.id, []) if v[2] in own.counted_kinds]
+        # Booked: of the participant's own kinds, before the end of their own period (the
+        # query loaded the widest of the caseload's periods).
+        if own.visit_period not in period_ends:
+            period_ends[own.visit_period] = local_day_bounds_utc(
+                period_bounds(today, own.visit_period)[1])[0]
+        coming = sorted(start for start, kind in booked.get(p.id, [])
+                        if kind in own.counted_kinds and start < period_ends[own.visit_period])
         extra = social.get(p.id, {})
         facts.append(Facts(
             participant_id=p.id, phase=p.phase, visits=visits,
-            booked_visits=booked.get(p.id, 0), checklist_months=months.get(p.id, frozenset()),
+            booked_visits=len(coming), booked_starts=tuple(coming),
+            checklist_months=months.get(p.id, frozenset()),
             open_rattelser=rattelser.get(p.id, []), decision_date=p.decision_date,
             review_date=p.review_date,
             # Until the move-in is recorded, the signed contract's start date is the plan.

@@ -36,15 +36,17 @@ def _staff_template_values() -> dict:
 def today():
     """Today's visits, then "Att göra" a page at a time (staff/today.py sizes both)."""
     day, now, org = local_today(), utcnow(), current_user.organisation
-    people = today_page.people_of(current_user)
-    work = today_page.worklist(people, org, day, now)
+    scope = today_page.scope_of(current_user)
+    work = today_page.worklist(scope, org, day, now)
+    shown = [group.participant_id for group in work.groups]
     if is_fragment_request() and request.args.get("page"):
         return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
-                      people={p.id: p for p in people}, due_link=overview.due_link,
+                      people=today_page.people_by_id(shown), due_link=overview.due_link,
                       followup_owners=FOLLOWUP_OWNERS)
+    visits = today_page.day_visits(scope, current_user, day, now)
+    shown += [a.participant_id for a in visits.mine + visits.colleagues]
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
-                  people={p.id: p for p in people},
-                  visits=today_page.day_visits(people, current_user, day, now),
+                  people=today_page.people_by_id(shown), visits=visits,
                   colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=overview.tel_href,
                   work=work, due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
 
@@ -52,13 +54,13 @@ def today():
 @bp.route("/today/visits")
 def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
-    people = today_page.people_of(current_user)
-    visits = today_page.day_visits(people, current_user, local_today(), utcnow()).colleagues
-    size = today_page.VISITS_PER_PAGE
-    page, last = page_of(len(visits), size)
-    return render("staff/colleague_visits.html", visits=visits[(page - 1) * size:page * size],
-                  total=len(visits), page=page, pages=last, people={p.id: p for p in people},
-                  day=local_today())
+    scope, size, day = today_page.scope_of(current_user), today_page.VISITS_PER_PAGE, local_today()
+    total = today_page.colleagues_count(scope, current_user, day)
+    page, last = page_of(total, size)
+    visits = today_page.colleagues_rows(scope, current_user, day, (page - 1) * size, size)
+    return render("staff/colleague_visits.html", visits=visits, total=total, page=page,
+                  pages=last, people=today_page.people_by_id(a.participant_id for a in visits),
+                  day=day)
 
 
 @bp.route("/participants")

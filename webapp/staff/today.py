@@ -6,29 +6,31 @@ so the page stays within one round trip whether the worker sees 10 participants 
   `COLLEAGUE_VISITS_SHOWN` of them; the rest are on `/today/visits`, a page at a time.
 - "Att göra" is grouped per participant and paged, `GROUPS_PER_PAGE` groups a page, most urgent
   first; the next page is appended in place by htmx, or opened as a page without JavaScript.
+  The groups are stored and kept up to date on write (worklist_store), so a view costs what it
+  shows, not the caseload; only the participants shown are loaded.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..access import display_name, visible_participants
-from ..checklists.submissions import followups_open
-from ..domain.due import DueItem, Rules, due_items
-from ..domain.worklist import Group, group_by_participant, next_visit
+from ..domain.worklist import Group, next_visit
 from ..extensions import db
-from ..inputs import page_of
-from ..models import Participant
-from ..queries import current_contracts
-from ..timeutil import to_local, tz
-from . import caseload, overview
+from ..inputs import page_arg, page_of
+from ..models import Appointment, Contract, Participant
+from ..queries import among
+from ..timeutil import local_day_bounds_utc
+from . import caseload, overview, worklist_store
 
 GROUPS_PER_PAGE = 12
 COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
 PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
+MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
 def people_of(user) -> list:
@@ -36,6 +38,20 @@ def people_of(user) -> list:
     people = db.session.scalars(
         visible_participants(user).options(joinedload(Participant.team))).unique().all()
     return caseload.sort_by_name(people, display_name)
+
+
+def scope_of(user) -> Select:
+    """The ids of the participants the user sees, as a query the database joins."""
+    return visible_participants(user).with_only_columns(Participant.id)
+
+
+def people_by_id(ids) -> dict[int, Participant]:
+    """The participants shown, by id (only those: not the whole caseload)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(
+        select(Participant).where(among(Participant.id, ids)))}
 
 
 @dataclass(frozen=True)
@@ -52,39 +68,65 @@ class Worklist:
         return max(0, self.total - (self.page - 1) * GROUPS_PER_PAGE - len(self.groups))
 
 
-def worklist(people: list, org, day: date, now: datetime) -> Worklist:
-    """One page of the caseload's due items grouped per participant; the rules run over the
-    whole caseload (what is due decides the order), only the page is rendered."""
-    facts = caseload.due_facts(people, org, day, now)
-    items = due_items(facts, Rules.of(org), day, now, lambda value: to_local(value).date(),
-                      zone=tz(), rules_by_participant=caseload.rules_by_participant(people, org))
-    # Open follow-ups of checklist remarks join the worklist until marked done.
-    followups = {f.answer_id: f for f in followups_open([p.id for p in people])}
-    items += [DueItem(kind="followup", participant_id=f.participant_id, due=f.due,
-                      overdue=f.due < day, object_id=f.answer_id) for f in followups.values()]
-    groups = group_by_participant(items)
-    page, last = page_of(len(groups), GROUPS_PER_PAGE)
-    shown = groups[(page - 1) * GROUPS_PER_PAGE:page * GROUPS_PER_PAGE]
-    wanted = {item.object_id for group in shown for item in group.items
-              if item.kind == "followup"}
-    return Worklist(groups=shown, page=page, pages=last, total=len(groups),
-                    followups={key: f for key, f in followups.items() if key in wanted})
+def worklist(scope: Select, org, day: date, now: datetime) -> Worklist:
+    """One page of the caseload's due items grouped per participant, most urgent first. The
+    items are stored per participant and kept up to date on write (worklist_store): a view
+    reads the page it shows and works out only what changed."""
+    numbers = {}
+
+    def number(total: int) -> tuple[int, int]:
+        numbers["page"], numbers["pages"] = page_of(total, GROUPS_PER_PAGE)
+        return (numbers["page"] - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE
+
+    hint = ((min(page_arg(), MAX_HINT_PAGE) - 1) * GROUPS_PER_PAGE, GROUPS_PER_PAGE)
+    groups, total, followups = worklist_store.page(scope, org, day, now, hint, number)
+    return Worklist(groups=groups, page=numbers["page"], pages=numbers["pages"], total=total,
+                    followups=followups)
 
 
 @dataclass(frozen=True)
 class DayVisits:
     mine: list  # the worker's own and unassigned visits, in time order
-    colleagues: list  # colleagues' visits, in time order
+    colleagues: list  # colleagues' visits, in time order: the ones shown
+    colleagues_total: int  # colleagues' visits today, shown or not
     next_id: int | None
     addresses: dict[int, str]  # participant id -> address, for the visits shown in full
 
 
-def day_visits(people: list, user, day: date, now: datetime) -> DayVisits:
-    appointments = caseload.appointments_on([p.id for p in people], day)
-    mine = [a for a in appointments if a.staff_id in (None, user.id)]
-    colleagues = [a for a in appointments if a.staff_id not in (None, user.id)]
-    contracts = current_contracts(sorted({a.participant_id for a in mine}))
+def _theirs(user) -> tuple:
+    return Appointment.staff_id.is_not(None), Appointment.staff_id != user.id
+
+
+def colleagues_count(scope: Select, user, day: date) -> int:
+    """Colleagues' visits on the day, counted by the database."""
+    return caseload.count_between(scope, *local_day_bounds_utc(day), *_theirs(user))
+
+
+def colleagues_rows(scope: Select, user, day: date, offset: int, limit: int) -> list:
+    """A slice of colleagues' visits on the day, in time order."""
+    return caseload.appointments_between(scope, *local_day_bounds_utc(day), *_theirs(user),
+                                         offset=offset, limit=limit)
+
+
+def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
+    """The day's visits: the worker's own in full, colleagues' counted and the first few."""
+    start, end = local_day_bounds_utc(day)
+    own = or_(Appointment.staff_id.is_(None), Appointment.staff_id == user.id)
+    mine = caseload.appointments_between(scope, start, end, own)
+    colleagues, total = caseload.appointments_between(
+        scope, *local_day_bounds_utc(day), *_theirs(user), limit=COLLEAGUE_VISITS_SHOWN,
+        with_total=True)
+    # The addresses: asked as a subquery, so the page runs the same statements with or without
+    # visits of its own (pages.py compares them across caseloads).
+    visited = select(Appointment.participant_id).where(
+        among(Appointment.participant_id, scope), Appointment.starts_at >= start,
+        Appointment.starts_at < end, own)
+    contracts = {row.participant_id: row for row in db.session.scalars(  # as current_contracts
+        select(Contract).options(joinedload(Contract.apartment))
+        .where(Contract.participant_id.in_(visited), Contract.ended_on.is_(None))
+        .order_by(Contract.move_in_date))}  # later move-ins overwrite earlier
     coming = next_visit(mine, now)
-    return DayVisits(mine=mine, colleagues=colleagues, next_id=coming.id if coming else None,
+    return DayVisits(mine=mine, colleagues=colleagues, colleagues_total=total,
+                     next_id=coming.id if coming else None,
                      addresses={pid: overview.full_address(c.apartment)
                                 for pid, c in contracts.items()})

@@ -1,0 +1,70 @@
+"""Migration 0010 (issue 17): a database with data upgrades to the stored worklist, which starts
+empty and is worked out on the first view, equal to the due rules worked out live."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, create_engine, inspect, select, text
+
+from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.test_migration_history import RELEASED, ROWS, _script_directory
+from webapp import create_app
+from webapp.extensions import db
+
+
+def _before_worklist() -> str:
+    return _script_directory().get_revision("0010").down_revision
+
+
+def _upgrade_with_data(url: str) -> None:
+    from tests.test_worklist_store import live, stored
+    from webapp.models import User, WorklistEntry, utcnow
+    from webapp.timeutil import local_today
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision=RELEASED)
+        released = MetaData()
+        released.reflect(db.engine)
+        with db.engine.begin() as conn:
+            for table, row in ROWS:
+                conn.execute(released.tables[table].insert().values(**row))
+            if conn.dialect.name == "postgresql":
+                for table in {t for t, _ in ROWS}:
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"))
+        upgrade(revision=_before_worklist())
+        assert "worklist_entries" not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert "worklist_entries" in inspect(db.engine).get_table_names()
+        assert db.session.scalar(select(db.func.count()).select_from(WorklistEntry)) == 0
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        day, now = local_today(), utcnow()
+        expected = live(admin, admin.organisation, day, now)
+        assert expected, "the old participant has something due"
+        assert stored(admin, admin.organisation, day, now) == expected
+        db.session.expire_all()
+        assert db.session.get(WorklistEntry, 1).day == day
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0010_upgrades_a_sqlite_database_with_data(tmp_path):
+    _upgrade_with_data(f"sqlite:///{tmp_path / 'before-worklist.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_0010_upgrades_a_postgresql_database_with_data():
+    name = f"bofast_wl_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _upgrade_with_data(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
