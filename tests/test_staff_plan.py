@@ -283,6 +283,7 @@ def test_conflict_rule():
     assert not is_conflict(3, 3)
     assert is_conflict(2, 3)
     assert is_conflict(None, 1)
+    assert is_conflict(4, 3) and is_conflict(2**63 - 1, 3)  # never claims version 2^63
     assert parse_version("4") == 4 and parse_version("x") is None and parse_version(None) is None
 
 

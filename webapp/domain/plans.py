@@ -59,8 +59,9 @@ def parse_version(raw: str | int | None) -> int | None:
 
 
 def is_conflict(loaded_version: int | None, stored_version: int) -> bool:
-    """True when the plan was saved by someone after this form was loaded (or we cannot tell)."""
-    return loaded_version is None or loaded_version < stored_version
+    """True when the plan was saved by someone after this form was loaded (or we cannot tell).
+    A version the plan never had (ahead of the stored one) is no form of ours: also refused."""
+    return loaded_version is None or loaded_version != stored_version
 
 
 def describe_changes(before: dict | None, after: dict) -> list[str]:
