@@ -77,10 +77,10 @@
     }
   }
 
-  function applyDraft(form, draft) {
+  function applyDraft(form, draft, edited) {
     var values = draft.values || {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || SKIP[el.name] || !(el.name in values)) return;
+      if (!el.name || SKIP[el.name] || !(el.name in values) || (edited && edited[el.name])) return;
       if (el.type === "radio" || el.type === "checkbox") {
         el.checked = values[el.name] === el.value;
       } else if (el.type !== "submit" && el.type !== "button") {
@@ -425,25 +425,48 @@
     });
   }
 
+  // Forms whose draft is not read yet, each with the names of the fields edited before it was.
+  var unread = typeof WeakMap === "function" ? new WeakMap() : null;
+
   function setup(form) {
     if (form.hasAttribute("data-checklist-ready")) return;
     form.setAttribute("data-checklist-ready", "");
-    var draft = null;
-    if (form.hasAttribute("data-restore-draft")) {
-      draft = readDraft(form.getAttribute("data-draft-key"));
-      if (draft) {
-        applyDraft(form, draft);
-        var notice = document.querySelector("[data-draft-notice]");
-        if (notice) notice.hidden = false;
-      }
-    }
     ensureKey(form);
-    // These only read unless the page differs from what the server sent (a draft, a remark with
-    // text under another answer, a browser without :has()): nothing is laid out again.
+    // These only read unless the page differs from what the server sent (a remark with text
+    // under another answer, a browser without :has()): nothing is laid out again.
     form.querySelectorAll("[data-item]").forEach(toggleRemark);
     updateProgress(form);
     var summary = document.querySelector(".error-summary[data-autofocus]");
     if (summary) summary.focus();
+    if (!form.hasAttribute("data-restore-draft") || !unread) {
+      restoreDraft(form, {});
+      return;
+    }
+    // The draft in a task of its own: a page's first localStorage read waits for the browser
+    // to load the site's storage, which must not lengthen the task that shows the form.
+    unread.set(form, {});
+    common.soon(function () {
+      var edited = unread.get(form) || {};
+      unread.delete(form);
+      restoreDraft(form, edited);
+    });
+  }
+
+  // The stored draft back in the form (fields edited before it was read keep what was typed),
+  // then, in idle time, what the outbox knows about the form.
+  function restoreDraft(form, edited) {
+    var draft = null;
+    if (form.hasAttribute("data-restore-draft")) {
+      draft = readDraft(form.getAttribute("data-draft-key"));
+      if (draft) {
+        applyDraft(form, draft, edited);
+        form.querySelectorAll("[data-item]").forEach(toggleRemark);
+        updateProgress(form);
+        var notice = document.querySelector("[data-draft-notice]");
+        if (notice) notice.hidden = false;
+      }
+      if (Object.keys(edited).length) saveDraft(form);
+    }
     // The outbox is in IndexedDB: opening it must not hold up the form's first paint and tap.
     common.whenIdle(function () { checkOutbox(form, draft); });
   }
@@ -460,6 +483,10 @@
   function onEdit(event) {
     var form = event.target.closest && event.target.closest(FORM);
     if (!form) return;
+    // Typed before the draft was read: noted, so the draft does not overwrite it and is not
+    // overwritten before it is read.
+    var edited = unread && unread.get(form);
+    if (edited && event.target.name) edited[event.target.name] = true;
     var item = event.target.closest("[data-item]");
     if (item && event.target.type === "radio") toggleRemark(item);
     // A fixed error goes away as soon as it is fixed.
@@ -479,7 +506,7 @@
       });
     }
     updateProgress(form);
-    saveDraft(form);
+    if (!edited) saveDraft(form);
   }
 
   document.addEventListener("change", onEdit);
@@ -531,6 +558,6 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  common.onReady(function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();
