@@ -79,6 +79,7 @@
 
   function applyDraft(form, draft, edited) {
     var values = draft.values || {};
+    addFollowupsFor(form, values);
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || SKIP[el.name] || !(el.name in values) || (edited && edited[el.name])) return;
       if (el.type === "radio" || el.type === "checkbox") {
@@ -109,6 +110,31 @@
     }
   }
 
+  // ---- Follow-up fields, added when needed ----
+  // An item's follow-up fields (åtgärd, ansvarig, klart senast) come inside <noscript> when
+  // nothing calls for them yet (checklists/form.html): a browser without JavaScript shows them as
+  // fields, one with it keeps them as text. So the form does not build, lay out and hand to the
+  // browser's form filler 66 fields at load that a remark needs now and then; they become fields
+  // when the item is answered "Anmärkning", or before a draft or a stored send fills the form.
+  function addFollowup(item) {
+    var later = item.querySelector("noscript[data-followup-later]");
+    if (!later) return;
+    var template = document.createElement("template");
+    template.innerHTML = later.textContent;
+    later.parentNode.replaceChild(template.content, later);
+  }
+
+  // Before `values` (field name -> value) go into the form: the follow-ups they need.
+  function addFollowupsFor(form, values) {
+    form.querySelectorAll("[data-item]").forEach(function (item) {
+      var key = (item.id || "").replace(/^answer-/, "");
+      if (values["answer-" + key] === "remark" || values["followup_action-" + key] ||
+          values["followup_owner-" + key] || values["followup_due-" + key]) {
+        addFollowup(item);
+      }
+    });
+  }
+
   // ---- Remarks and progress ----
   // The remark field and its follow-up show with the answer "Anmärkning" by CSS (app.css, with
   // :has()). Here only what CSS cannot see: a remark that has text stays in view under another
@@ -120,6 +146,7 @@
     if (!remark) return;
     var chosen = item.querySelector('input[type="radio"]:checked');
     var isRemark = !!(chosen && chosen.value === "remark");
+    if (isRemark) addFollowup(item);
     var text = remark.querySelector("textarea");
     var hasText = !!text && text.value.trim() !== "";
     // Written only when it changes: a write makes the browser lay the form out again.
@@ -372,6 +399,7 @@
   function reopen(form, item) {
     var values = {};
     (item.fields || []).forEach(function (pair) { values[pair[0]] = pair[1]; });
+    addFollowupsFor(form, values);
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || SKIP[el.name] || el.name === "idempotency_key") return;
       if (el.type === "radio" || el.type === "checkbox") el.checked = values[el.name] === el.value;
@@ -511,6 +539,15 @@
 
   document.addEventListener("change", onEdit);
   document.addEventListener("input", onEdit);
+  // The outbox fills a form with what was sent (outbox.js, "Rätta och skicka igen"): the
+  // follow-ups in it must be fields first.
+  document.addEventListener("outbox:fill", function (event) {
+    var form = event.target;
+    if (!form || !form.matches || !form.matches(FORM)) return;
+    var values = {};
+    ((event.detail && event.detail.fields) || []).forEach(function (pair) { values[pair[0]] = pair[1]; });
+    addFollowupsFor(form, values);
+  });
 
   // Capture on window: runs before the outbox's own submit listener (capture on document), so
   // nothing incomplete is ever queued.
