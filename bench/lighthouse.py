@@ -57,7 +57,9 @@ TBT_ZERO = ("/checklists/new",)
 # page: such a run is repeated (at most RETRIES times) instead of counted as a failure.
 RETRIES = 2
 TRACE_ERRORS = ("NO_NAVSTART", "NO_FCP", "NO_LCP", "NO_TRACING_STARTED", "NO_RESOURCE_REQUEST",
-                "NO_DCL", "NO_SCREENSHOTS", "TRACE_ERROR", "PROTOCOL_TIMEOUT")
+                "NO_DCL", "NO_SCREENSHOTS", "NO_SPEEDLINE_FRAMES", "SPEEDINDEX_OF_ZERO",
+                "NO_TTI_CPU_IDLE_PERIOD", "NO_TTI_NETWORK_IDLE_PERIOD", "TRACE_ERROR",
+                "PROTOCOL_TIMEOUT", "TARGET_CRASHED")
 
 
 def ensure_lighthouse() -> None:
@@ -124,7 +126,11 @@ def run_lighthouse(url: str, headers: dict, timeout: float, save: Path | None, l
                 return f"timed out after {timeout:.0f} s"
         except OSError as exc:
             return f"could not start lighthouse: {exc}"
-        if process.returncode != 0 or not output.exists():
+        if not output.exists():
+            return f"lighthouse exit {process.returncode}: {err.strip()[-300:]}"
+        lhr = json.loads(output.read_text())
+        # A runtime error still writes the report (and exits 1): its code says which one.
+        if process.returncode != 0 and not lhr.get("runtimeError"):
             return f"lighthouse exit {process.returncode}: {err.strip()[-300:]}"
         if save:
             save.mkdir(parents=True, exist_ok=True)
@@ -133,7 +139,7 @@ def run_lighthouse(url: str, headers: dict, timeout: float, save: Path | None, l
             # report-0.trace.json, report-0.devtoolslog.json
             for asset in Path(tmp).glob("report-*"):
                 shutil.copy(asset, save / f"{name}.{asset.name.split('.', 1)[1]}")
-        return json.loads(output.read_text())
+        return lhr
 
 
 # What Chromium sends; the app compresses each static file once per worker and coding.
@@ -176,8 +182,12 @@ def measure(url, headers, args, label, run):
         lhr = run_lighthouse(url, headers, args.timeout, args.save, label, args.traces, run)
         code = trace_error(lhr)
         if code is None or len(retried) >= RETRIES:
-            return lhr, retried
+            break
         retried.append(code)
+    if not isinstance(lhr, str) and lhr.get("runtimeError"):
+        error = lhr["runtimeError"]
+        lhr = f"Lighthouse {error.get('code')}: {error.get('message', '')[:200]}"
+    return lhr, retried
 
 
 def median(values):
@@ -241,8 +251,6 @@ def main() -> None:
         problems = []
         for lhr in reports:
             final = lhr.get("finalDisplayedUrl") or lhr.get("finalUrl") or ""
-            if lhr.get("runtimeError"):
-                problems.append(lhr["runtimeError"].get("code", "runtime error"))
             if not final.endswith(path):
                 problems.append(f"ended on {final} (signed out?)")
             bench_index.append(lhr.get("environment", {}).get("benchmarkIndex") or 0)
