@@ -113,3 +113,30 @@ def test_marking_done_is_staff_only_and_scoped(client, db, world, login_as):
     assert client.post(url).status_code == 404
     assert db.session.scalar(db.select(ChecklistSubmission).where(
         ChecklistSubmission.id == theirs.id)) is not None
+
+
+def _followup_block(html: str, key: str) -> str:
+    """The markup from an item's remark field up to the end of its follow-up."""
+    start = html.index(f'id="remark-{key}"')
+    return html[start:html.index("</details>", start) + len("</details>") + 40]
+
+
+def test_follow_up_fields_wait_in_noscript_until_an_item_needs_them(client, db, world,
+                                                                    login_as):
+    login_as("staff")
+    fresh = client.get(new_url(world)).get_data(as_text=True)
+    # Without JavaScript the browser parses <noscript> as fields; with it, checklist.js adds them
+    # when the item is answered "Anmärkning" (the form loads ~66 fields lighter).
+    block = _followup_block(fresh, "damp_none")
+    assert "<noscript data-followup-later>" in block and "</noscript>" in block
+    assert 'name="followup_owner-damp_none"' in block
+    assert fresh.count("<noscript data-followup-later>") == fresh.count('class="followup"')
+
+    # Sent back with errors: the item answered "Anmärkning" has its follow-up as fields.
+    response = client.post(new_url(world), data=_with_followup(
+        db, world, **{"followup_action-damp_none": ""}))
+    again = response.get_data(as_text=True)
+    assert response.status_code == 422
+    block = _followup_block(again, "damp_none")
+    assert "noscript" not in block and "<details class=\"followup\" data-followup open>" in block
+    assert "<noscript data-followup-later>" in _followup_block(again, "rent_paid")

@@ -1,8 +1,13 @@
 """The checklist form in a phone browser: live progress, remark field, draft survives reload."""
 import re
 
+from playwright.sync_api import expect
+from sqlalchemy import select
+
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET
+from webapp.extensions import db
+from webapp.models import ChecklistAnswer
 
 
 def test_checklist_progress_draft_and_submit(world, phone):
@@ -22,15 +27,23 @@ def test_checklist_progress_draft_and_submit(world, phone):
     assert phone.locator("#remark-damp_none").is_visible()
     phone.fill("#remark-damp_none", "Fukt under fönstret")
     assert progress.inner_text() == "3"
+    # Follow-up fields are built for a remark only (the others stay <noscript> text).
+    assert phone.locator("#followup_action-rent_paid").count() == 0
+    phone.locator("#answer-damp_none summary").click()  # "Lägg till åtgärd"
+    phone.fill("#followup_action-damp_none", "Felanmäla till hyresvärden")
+    phone.select_option("#followup_owner-damp_none", "landlord")
     screenshot(phone, "checklist-form-half-filled")
 
     phone.reload()  # a lost connection or a reload keeps the half-filled form
+    # The draft is read just after the form shows (a task of its own): wait for it.
+    expect(phone.locator("[data-draft-notice]")).to_be_visible()
     assert phone.is_checked("#answer-rent_paid-ok")
     assert phone.is_checked("#answer-damp_none-remark")
     assert phone.input_value("#remark-damp_none") == "Fukt under fönstret"
+    assert phone.input_value("#followup_action-damp_none") == "Felanmäla till hyresvärden"
+    assert phone.input_value("#followup_owner-damp_none") == "landlord"
     assert phone.input_value('input[name="idempotency_key"]') == key
     assert phone.locator("[data-progress-count]").inner_text() == "3"
-    assert phone.locator("[data-draft-notice]").is_visible()
 
     for radio in phone.locator('input[type="radio"][value="ok"]').all():
         name = radio.get_attribute("name")
@@ -46,3 +59,8 @@ def test_checklist_progress_draft_and_submit(world, phone):
         "Object.keys(localStorage).filter(k => k.startsWith('bofast-checklist-draft:'))")
     assert drafts == []
     screenshot(phone, "checklist-submitted")
+    db.session.rollback()
+    answer = db.session.scalar(
+        select(ChecklistAnswer).where(ChecklistAnswer.item_key == "damp_none"))
+    assert (answer.followup_action, answer.followup_owner) == (
+        "Felanmäla till hyresvärden", "landlord")

@@ -1,6 +1,6 @@
 // Unit tests for the checklist form's script (webapp/static/js/checklist.js) in a small fake
 // page: it uses the shared helpers (common.js), reports errors instead of dropping them, and does
-// no eager work at load. Run: node --test tests/js/  (pytest runs them too: tests/test_js_units.py).
+// no eager work at load: the form is set up in a task of its own, its draft read in the next. Run: node --test tests/js/  (pytest runs them too: tests/test_js_units.py).
 "use strict";
 
 const test = require("node:test");
@@ -26,15 +26,20 @@ function fakeElement(attributes, children) {
 
 // A checklist form page: the form asks for its draft to be restored; `stored` is what
 // localStorage holds for it.
-function loadPage(stored) {
+function loadPage(stored, options) {
   const reported = [];
   const idle = [];
+  const tasks = [];
   const outboxReads = [];
-  const keyInput = { value: "" };
+  const storageReads = [];
+  const keyInput = { value: "", name: "idempotency_key", type: "hidden" };
+  const present = { value: "", name: "present", type: "text" };
   const form = fakeElement(
     { "data-draft-key": "bofast-checklist-draft:7:1", "data-restore-draft": "",
       "data-msg-answer": "Choose OK, Remark or Not applicable." },
     { 'input[name="idempotency_key"]': keyInput });
+  form.elements = [keyInput, present];
+  form.matches = () => true;
   const listeners = {};
   const document = {
     body: fakeElement({ "data-user-id": "7" }),
@@ -46,7 +51,8 @@ function loadPage(stored) {
   const page = {
     document,
     location: { href: "http://bofast.test/participants/1/checklists/new", hash: "" },
-    localStorage: { getItem: () => stored, setItem: () => {}, removeItem: () => {}, length: 0 },
+    localStorage: { getItem: (key) => { storageReads.push(key); return stored; },
+                    setItem: (key, value) => { stored = value; }, removeItem: () => {}, length: 0 },
     CSS: { supports: () => true },
     indexedDB: {},
     BofastOutbox: { allItems: () => { outboxReads.push(1); return Promise.resolve([]); } },
@@ -54,15 +60,53 @@ function loadPage(stored) {
       report: (where, error) => reported.push([where, error]),
       newKey: () => "key-from-common",
       whenIdle: (task) => idle.push(task),  // the shared idle scheduler (common.js)
+      soon: (task) => tasks.push(task),      // a task of its own (common.js)
+      onReady: (task) => tasks.push(task),
     }),
     addEventListener: () => {},
     setTimeout, clearTimeout, URL, JSON, Array, Object, String, Promise,
   };
   page.window = page;
   vm.runInNewContext(SOURCE, page);
-  listeners.DOMContentLoaded();
-  return { reported, idle, outboxReads, keyInput, form, common: page.BofastCommon };
+  // Each scheduled task runs on its own, in order; `between` runs after the form's set-up task.
+  function runTasks(between) {
+    let n = 0;
+    while (tasks.length) {
+      tasks.shift()();
+      n += 1;
+      if (n === 1 && between) between();
+    }
+  }
+  if (!(options && options.manual)) runTasks();
+  return { reported, idle, tasks, runTasks, outboxReads, storageReads, keyInput, present, form,
+           listeners, getStored: () => stored, common: page.BofastCommon };
 }
+
+test("nothing is done while the scripts load: set-up and draft are tasks of their own", () => {
+  const page = loadPage(JSON.stringify({ values: { present: "Anna och jag" } }), { manual: true });
+  assert.equal(page.tasks.length, 1);          // the form's set-up, not run yet
+  assert.equal(page.listeners.DOMContentLoaded, undefined);
+  page.tasks.shift()();
+  assert.equal(page.keyInput.value, "key-from-common");
+  assert.deepEqual(page.storageReads, []);     // the draft waits for the next task
+  assert.equal(page.tasks.length, 1);
+  page.tasks.shift()();
+  assert.deepEqual(page.storageReads, ["bofast-checklist-draft:7:1"]);
+  assert.equal(page.present.value, "Anna och jag");
+});
+
+test("a field typed in before the draft was read keeps what was typed, and is saved", () => {
+  const draft = { values: { present: "from the draft", idempotency_key: "old-key" } };
+  const page = loadPage(JSON.stringify(draft), { manual: true });
+  page.runTasks(() => {
+    page.present.value = "typed at once";
+    page.listeners.input({ target: Object.assign(page.present, { closest: (s) => (s === "[data-item]" ? null : page.form) }) });
+    assert.equal(page.getStored(), JSON.stringify(draft));  // not overwritten before it is read
+  });
+  assert.equal(page.present.value, "typed at once");
+  assert.equal(page.keyInput.value, "old-key");             // the rest comes from the draft
+  assert.equal(JSON.parse(page.getStored()).values.present, "typed at once");
+});
 
 test("the idempotency key comes from the shared helper", () => {
   const page = loadPage(null);

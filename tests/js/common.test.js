@@ -14,8 +14,10 @@ const SOURCE = fs.readFileSync(
 // common.js in a fake page: `readyState`, and whether the browser has requestIdleCallback.
 function loadCommon(readyState, withIdle) {
   const idle = [], timers = [], listeners = {};
+  const docListeners = {};
   const page = {
-    document: { readyState, getElementById: () => null },
+    document: { readyState, getElementById: () => null,
+                addEventListener: (name, task) => { docListeners[name] = task; } },
     addEventListener: (name, task) => { listeners[name] = task; },
     setTimeout: (task) => timers.push(task),
     clearTimeout: () => {},
@@ -23,7 +25,7 @@ function loadCommon(readyState, withIdle) {
   if (withIdle) page.requestIdleCallback = (task, options) => idle.push([task, options]);
   page.self = page;
   vm.runInNewContext(SOURCE, page);
-  return { common: page.BofastCommon, idle, timers, listeners };
+  return { common: page.BofastCommon, idle, timers, listeners, docListeners };
 }
 
 test("whenIdle uses requestIdleCallback with a time limit, else a timer", () => {
@@ -52,4 +54,22 @@ test("afterLoad waits for the load event before it waits for idle time", () => {
   const loaded = loadCommon("complete", true);
   loaded.common.afterLoad(() => {});
   assert.equal(loaded.idle.length, 1);  // already loaded: straight to idle time
+});
+
+test("onReady runs the work in a task of its own once the page is parsed", () => {
+  const parsed = loadCommon("interactive", true);  // deferred scripts run here
+  let ran = 0;
+  parsed.common.onReady(() => { ran += 1; });
+  assert.equal(ran, 0);                  // not inside the script's (or DOMContentLoaded's) task
+  assert.equal(parsed.timers.length, 1);
+  parsed.timers[0]();
+  assert.equal(ran, 1);
+
+  const loading = loadCommon("loading", true);
+  loading.common.onReady(() => { ran += 1; });
+  assert.equal(loading.timers.length, 0);
+  loading.docListeners.DOMContentLoaded();
+  assert.equal(ran, 1);                  // DOMContentLoaded only schedules it
+  loading.timers[0]();
+  assert.equal(ran, 2);
 });

@@ -77,10 +77,11 @@
     }
   }
 
-  function applyDraft(form, draft) {
+  function applyDraft(form, draft, edited) {
     var values = draft.values || {};
+    addFollowupsFor(form, values);
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || SKIP[el.name] || !(el.name in values)) return;
+      if (!el.name || SKIP[el.name] || !(el.name in values) || (edited && edited[el.name])) return;
       if (el.type === "radio" || el.type === "checkbox") {
         el.checked = values[el.name] === el.value;
       } else if (el.type !== "submit" && el.type !== "button") {
@@ -109,6 +110,31 @@
     }
   }
 
+  // ---- Follow-up fields, added when needed ----
+  // An item's follow-up fields (åtgärd, ansvarig, klart senast) come inside <noscript> when
+  // nothing calls for them yet (checklists/form.html): a browser without JavaScript shows them as
+  // fields, one with it keeps them as text. So the form does not build, lay out and hand to the
+  // browser's form filler 66 fields at load that a remark needs now and then; they become fields
+  // when the item is answered "Anmärkning", or before a draft or a stored send fills the form.
+  function addFollowup(item) {
+    var later = item.querySelector("noscript[data-followup-later]");
+    if (!later) return;
+    var template = document.createElement("template");
+    template.innerHTML = later.textContent;
+    later.parentNode.replaceChild(template.content, later);
+  }
+
+  // Before `values` (field name -> value) go into the form: the follow-ups they need.
+  function addFollowupsFor(form, values) {
+    form.querySelectorAll("[data-item]").forEach(function (item) {
+      var key = (item.id || "").replace(/^answer-/, "");
+      if (values["answer-" + key] === "remark" || values["followup_action-" + key] ||
+          values["followup_owner-" + key] || values["followup_due-" + key]) {
+        addFollowup(item);
+      }
+    });
+  }
+
   // ---- Remarks and progress ----
   // The remark field and its follow-up show with the answer "Anmärkning" by CSS (app.css, with
   // :has()). Here only what CSS cannot see: a remark that has text stays in view under another
@@ -120,6 +146,7 @@
     if (!remark) return;
     var chosen = item.querySelector('input[type="radio"]:checked');
     var isRemark = !!(chosen && chosen.value === "remark");
+    if (isRemark) addFollowup(item);
     var text = remark.querySelector("textarea");
     var hasText = !!text && text.value.trim() !== "";
     // Written only when it changes: a write makes the browser lay the form out again.
@@ -372,6 +399,7 @@
   function reopen(form, item) {
     var values = {};
     (item.fields || []).forEach(function (pair) { values[pair[0]] = pair[1]; });
+    addFollowupsFor(form, values);
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || SKIP[el.name] || el.name === "idempotency_key") return;
       if (el.type === "radio" || el.type === "checkbox") el.checked = values[el.name] === el.value;
@@ -425,25 +453,48 @@
     });
   }
 
+  // Forms whose draft is not read yet, each with the names of the fields edited before it was.
+  var unread = typeof WeakMap === "function" ? new WeakMap() : null;
+
   function setup(form) {
     if (form.hasAttribute("data-checklist-ready")) return;
     form.setAttribute("data-checklist-ready", "");
-    var draft = null;
-    if (form.hasAttribute("data-restore-draft")) {
-      draft = readDraft(form.getAttribute("data-draft-key"));
-      if (draft) {
-        applyDraft(form, draft);
-        var notice = document.querySelector("[data-draft-notice]");
-        if (notice) notice.hidden = false;
-      }
-    }
     ensureKey(form);
-    // These only read unless the page differs from what the server sent (a draft, a remark with
-    // text under another answer, a browser without :has()): nothing is laid out again.
+    // These only read unless the page differs from what the server sent (a remark with text
+    // under another answer, a browser without :has()): nothing is laid out again.
     form.querySelectorAll("[data-item]").forEach(toggleRemark);
     updateProgress(form);
     var summary = document.querySelector(".error-summary[data-autofocus]");
     if (summary) summary.focus();
+    if (!form.hasAttribute("data-restore-draft") || !unread) {
+      restoreDraft(form, {});
+      return;
+    }
+    // The draft in a task of its own: a page's first localStorage read waits for the browser
+    // to load the site's storage, which must not lengthen the task that shows the form.
+    unread.set(form, {});
+    common.soon(function () {
+      var edited = unread.get(form) || {};
+      unread.delete(form);
+      restoreDraft(form, edited);
+    });
+  }
+
+  // The stored draft back in the form (fields edited before it was read keep what was typed),
+  // then, in idle time, what the outbox knows about the form.
+  function restoreDraft(form, edited) {
+    var draft = null;
+    if (form.hasAttribute("data-restore-draft")) {
+      draft = readDraft(form.getAttribute("data-draft-key"));
+      if (draft) {
+        applyDraft(form, draft, edited);
+        form.querySelectorAll("[data-item]").forEach(toggleRemark);
+        updateProgress(form);
+        var notice = document.querySelector("[data-draft-notice]");
+        if (notice) notice.hidden = false;
+      }
+      if (Object.keys(edited).length) saveDraft(form);
+    }
     // The outbox is in IndexedDB: opening it must not hold up the form's first paint and tap.
     common.whenIdle(function () { checkOutbox(form, draft); });
   }
@@ -460,6 +511,10 @@
   function onEdit(event) {
     var form = event.target.closest && event.target.closest(FORM);
     if (!form) return;
+    // Typed before the draft was read: noted, so the draft does not overwrite it and is not
+    // overwritten before it is read.
+    var edited = unread && unread.get(form);
+    if (edited && event.target.name) edited[event.target.name] = true;
     var item = event.target.closest("[data-item]");
     if (item && event.target.type === "radio") toggleRemark(item);
     // A fixed error goes away as soon as it is fixed.
@@ -479,11 +534,20 @@
       });
     }
     updateProgress(form);
-    saveDraft(form);
+    if (!edited) saveDraft(form);
   }
 
   document.addEventListener("change", onEdit);
   document.addEventListener("input", onEdit);
+  // The outbox fills a form with what was sent (outbox.js, "Rätta och skicka igen"): the
+  // follow-ups in it must be fields first.
+  document.addEventListener("outbox:fill", function (event) {
+    var form = event.target;
+    if (!form || !form.matches || !form.matches(FORM)) return;
+    var values = {};
+    ((event.detail && event.detail.fields) || []).forEach(function (pair) { values[pair[0]] = pair[1]; });
+    addFollowupsFor(form, values);
+  });
 
   // Capture on window: runs before the outbox's own submit listener (capture on document), so
   // nothing incomplete is ever queued.
@@ -531,6 +595,6 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  common.onReady(function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

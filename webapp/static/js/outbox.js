@@ -750,6 +750,8 @@
         return new URL(f.getAttribute("action") || global.location.href, global.location.href).pathname === item.action;
       })[0] || forms[0];
       if (!form) return;
+      // A form that builds some fields only when needed (checklist.js) adds them now.
+      form.dispatchEvent(new CustomEvent("outbox:fill", { bubbles: true, detail: { fields: item.fields } }));
       fillForm(form, item.fields);
       showErrors(form, item);
       form.setAttribute("data-outbox-replaces", item.key);

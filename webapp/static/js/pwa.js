@@ -361,6 +361,5 @@
   window.addEventListener("offline", labelSavedPage);
   document.addEventListener("htmx:afterSettle", labelSavedPage);
   afterLoad(register);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  common.onReady(start);
 })();
