@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
         module = __import__(f"{__name__}.{area}", fromlist=["bp"])
         app.register_blueprint(module.bp)
 
+    app.before_request(access.forget_request_caches)
     app.before_request(reject_bad_input)
     app.before_request(security.enforce_idle_timeout)
     app.before_request(security.enforce_password_change)

@@ -80,11 +80,13 @@ def first_move_in(participant_ids: list[int]) -> dict[int, date]:
     return result
 
 
-def tenancy_for(participant_ids: list[int], org: Organisation,
-                today: date) -> dict[int, TenancyStatus | None]:
-    """Tenancy counter per participant in two queries (None before move-in)."""
+def tenancy_for(participant_ids: list[int], org: Organisation, today: date,
+                absences: dict[int, Periods] | None = None) -> dict[int, TenancyStatus | None]:
+    """Tenancy counter per participant in two queries (None before move-in); one when the
+    caller already has their `absences_by_participant`."""
     move_ins = first_move_in(participant_ids)
-    absences = absences_by_participant(participant_ids)
+    if absences is None:
+        absences = absences_by_participant(participant_ids)
     result: dict[int, TenancyStatus | None] = {}
     for pid in participant_ids:
         move_in = move_ins.get(pid)
