@@ -35,7 +35,7 @@ def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     rows = db.session.scalars(
         select(Contract).options(joinedload(Contract.apartment))
         .where(among(Contract.participant_id, participant_ids), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date)
+        .order_by(Contract.move_in_date, Contract.id)
     ).all()
     return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
 
