@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from . import access, security
 from .access import SAFE_METHODS
@@ -167,7 +168,8 @@ def _configure_login(app: Flask) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # Its organisation in the same query: most pages need its programme rules.
+        user = db.session.get(User, int(ident), options=[joinedload(User.organisation)])
         if user is None or not user.active or user.session_token != token:
             return None
         return user
