@@ -372,14 +372,11 @@ def directly_assigned_ids(user: User) -> set[int]:
     """Participants this user is directly assigned to (cached per request)."""
     cache = g.setdefault("_assigned_ids", {})
     if user.id not in cache:
-        ids = set(db.session.scalars(
-            select(StaffAssignment.participant_id).where(StaffAssignment.user_id == user.id)
-        ))
-        if user.role == "social_worker":
-            ids |= set(db.session.scalars(
-                select(Participant.id).where(Participant.social_worker_id == user.id)
-            ))
-        cache[user.id] = ids
+        query = select(StaffAssignment.participant_id).where(StaffAssignment.user_id == user.id)
+        if user.role == "social_worker":  # and their own cases: one statement, not two
+            query = query.union(
+                select(Participant.id).where(Participant.social_worker_id == user.id))
+        cache[user.id] = set(db.session.scalars(query))
     return cache[user.id]
 
 
