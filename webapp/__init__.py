@@ -140,7 +140,9 @@ def _note_write(_conn, _cursor, statement, _params, _context, _executemany) -> N
 
 def _audit_row(event) -> dict:
     """The event's columns, unset ones filled from their defaults (one shape for every row of
-    the multi-row INSERT)."""
+    the multi-row INSERT). A read's event is already its row (`audit.record`)."""
+    if isinstance(event, dict):
+        return event
     row = {}
     for column in event.__table__.columns:
         if column.key == "id":
