@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -20,11 +22,12 @@ def test_audit_log_is_append_only(app, db, world):
     assert db.session.query(AuditEvent).count() == 1
 
 
-@pytest.mark.parametrize("change", ["none", "dirty", "flushed", "statement"])
+@pytest.mark.parametrize("change", ["none", "dirty", "flushed", "statement", "failed"])
 def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, login_as,
                                                        monkeypatch, change):
     """commit_audit puts a read's rows into the read's own transaction only when it wrote
-    nothing; a change left in the session, flushed, or sent as a statement is rolled back."""
+    nothing; a change left in the session, flushed, or sent as a statement is rolled back, and
+    a transaction failed by a caught error (PostgreSQL) gives way to a fresh one."""
     from flask import g
 
     from webapp import access
@@ -45,6 +48,9 @@ def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, l
             db.session.execute(
                 text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
                 {"id": participant_id})
+        elif change == "failed":
+            with contextlib.suppress(DatabaseError):
+                db.session.execute(text("SELECT no_such_column FROM participants"))
         return "ok"
 
     app.add_url_rule("/audit-probe", "audit_probe", probe)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from . import access, security
@@ -108,26 +109,34 @@ def commit_audit(response):
             db.session.rollback()
             return response
         rows = [_audit_row(e) for e in events]
-        session_ = db.session
-        if wrote or session_.new or session_.dirty or session_.deleted:
-            session_.rollback()
+        if wrote or db.session.new or db.session.dirty or db.session.deleted:
+            db.session.rollback()
         # Otherwise the transaction has only read: the rows go into it, which saves the
         # ROLLBACK and BEGIN round trips of a fresh one.
-        from .models import AuditEvent
-
-        if session_.get_bind().dialect.name == "postgresql":
-            # A read's audit rows need not wait for the WAL flush (2-4 ms, more than the rest
-            # of a small page): a database crash could lose the last fraction of a second of
-            # read events, never a write (writes commit synchronously) and never consistency.
-            session_.execute(text("SET LOCAL synchronous_commit = off"))
-        # One multi-row INSERT: a list page audits a row per participant shown, and the
-        # unit of work would flush (and fetch ids for) each one separately.
-        session_.execute(insert(AuditEvent.__table__), rows)
-        session_.commit()
+        try:
+            _insert_audit_rows(rows)
+        except DBAPIError:
+            # The read's transaction had failed (an error its handler caught): a fresh one.
+            db.session.rollback()
+            _insert_audit_rows(rows)
         return response
     if g.get("audit_pending") and response.status_code < 500:
         db.session.commit()
     return response
+
+
+def _insert_audit_rows(rows: list[dict]) -> None:
+    from .models import AuditEvent
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A read's audit rows need not wait for the WAL flush (2-4 ms, more than the rest of
+        # a small page): a database crash could lose the last fraction of a second of read
+        # events, never a write (writes commit synchronously) and never consistency.
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))
+    # One multi-row INSERT: a list page audits a row per participant shown, and the unit of
+    # work would flush (and fetch ids for) each one separately.
+    db.session.execute(insert(AuditEvent.__table__), rows)
+    db.session.commit()
 
 
 @sa_event.listens_for(Engine, "before_cursor_execute")
