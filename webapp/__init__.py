@@ -137,6 +137,7 @@ def _insert_audit_rows(rows: list[dict]) -> None:
     # work would flush (and fetch ids for) each one separately.
     db.session.execute(insert(AuditEvent.__table__), rows)
     db.session.commit()
+    g.pop("statement_wrote", None)  # set by these statements, not by the request's own
 
 
 @sa_event.listens_for(Engine, "before_cursor_execute")
