@@ -8,7 +8,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload
 
 from . import access, security
 from .access import SAFE_METHODS
@@ -180,8 +179,7 @@ def _configure_login(app: Flask) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        # Its organisation in the same query: most pages need its programme rules.
-        user = db.session.get(User, int(ident), options=[joinedload(User.organisation)])
+        user = db.session.get(User, int(ident))
         if user is None or not user.active or user.session_token != token:
             return None
         return user

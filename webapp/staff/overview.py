@@ -83,10 +83,10 @@ def tel_href(phone: str) -> str:
 
 def _overview_facts(person: Participant):
     """One query for the overview's single values: the phase's start, open disturbances, the
-    reserve key, the latest support assignment, and the team, login and social worker, which
-    thereby sit in the session, so `person.team`, `person.user` and `person.social_worker`
-    need no query of their own (the organisation comes with the signed-in user)."""
-    from ..models import SupportAssignment, Team
+    reserve key, the latest support assignment, and the organisation, team, login and social
+    worker, which thereby sit in the session, so `current_user.organisation`, `person.team`,
+    `person.user` and `person.social_worker` need no query of their own."""
+    from ..models import Organisation, SupportAssignment, Team
 
     login, worker = aliased(User), aliased(User)
     phase_since = (select(func.max(PhaseChange.started_on))
@@ -100,9 +100,10 @@ def _overview_facts(person: Participant):
                          .order_by(SupportAssignment.sent_on.desc(),
                                    SupportAssignment.id.desc()).limit(1).scalar_subquery())
     return db.session.execute(
-        select(phase_since, open_disturbances, ReserveKey, SupportAssignment, Team, login,
-               worker)
+        select(phase_since, open_disturbances, ReserveKey, SupportAssignment, Organisation,
+               Team, login, worker)
         .select_from(Participant)
+        .join(Organisation, Organisation.id == Participant.organisation_id)
         .outerjoin(Team, Team.id == Participant.team_id)
         .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
         .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
