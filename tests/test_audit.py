@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -18,3 +20,47 @@ def test_audit_log_is_append_only(app, db, world):
         db.session.commit()
     db.session.rollback()
     assert db.session.query(AuditEvent).count() == 1
+
+
+@pytest.mark.parametrize("change", ["none", "dirty", "flushed", "statement", "failed"])
+def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, login_as,
+                                                       monkeypatch, change):
+    """commit_audit puts a read's rows into the read's own transaction only when it wrote
+    nothing; a change left in the session, flushed, or sent as a statement is rolled back, and
+    a transaction failed by a caught error (PostgreSQL) gives way to a fresh one."""
+    from flask import g
+
+    from webapp import access
+    from webapp.models import Participant
+
+    participant_id = world.participant.id
+    monkeypatch.setitem(access.ENDPOINT_ROLES, "audit_probe", frozenset({"staff"}))
+
+    def probe():
+        participant = db.session.get(Participant, participant_id)
+        record("read", participant_id=participant_id, object_type="probe")
+        if change == "dirty":
+            participant.first_name = "Changed"
+        elif change == "flushed":
+            participant.first_name = "Changed"
+            db.session.flush()
+        elif change == "statement":
+            db.session.execute(
+                text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
+                {"id": participant_id})
+        elif change == "failed":
+            with contextlib.suppress(DatabaseError):
+                db.session.execute(text("SELECT no_such_column FROM participants"))
+        return "ok"
+
+    app.add_url_rule("/audit-probe", "audit_probe", probe)
+    login_as("staff")
+    before = db.session.query(AuditEvent).filter_by(object_type="probe").count()
+    assert client.get("/audit-probe").status_code == 200
+    assert client.get("/audit-probe").status_code == 200
+    db.session.rollback()
+    assert db.session.get(Participant, participant_id).first_name != "Changed"
+    rows = db.session.query(AuditEvent).filter_by(object_type="probe").all()
+    assert len(rows) == before + 2
+    assert {(row.action, row.participant_id) for row in rows} == {("read", participant_id)}
+    assert "statement_wrote" not in g

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time, timedelta
 
 from tests.factories import local_at, make_appointment, make_outcome, make_participant
@@ -330,3 +331,47 @@ def test_missed_phone_call_in_fas_2_sends_no_notice(client, world, login_as, db)
                            headers=JSON)
     assert response.status_code == 201
     assert db.session.query(HousingNotice).count() == 0
+
+
+# --- the list a page at a time -------------------------------------------------------------
+
+def test_the_appointment_lists_are_paged_ten_at_a_time_each(client, world, login_as, db):
+    """Coming appointments soonest first, past ones newest first, ten of each a page; each
+    list has its own pager and its links keep the other list's page."""
+    from webapp.staff.routes import APPOINTMENTS_PER_PAGE
+
+    staff = world.users["staff"]
+    today = local_today()
+    for n in range(1, 14):  # 13 coming: days 1..13 ahead, located "Kommande 1".."Kommande 13"
+        make_appointment(world.participant, staff, local_at(today + timedelta(days=n), 10),
+                         location=f"Kommande {n}")
+    for n in range(1, 26):  # 25 past: days 1..25 back, "Tidigare 1" is the newest
+        make_appointment(world.participant, staff, local_at(today - timedelta(days=n), 10),
+                         location=f"Tidigare {n}")
+    old = make_appointment(world.participant, staff, local_at(today - timedelta(days=400), 10),
+                           location="Tidigare än ett år")
+    db.session.commit()
+    assert APPOINTMENTS_PER_PAGE == 10
+    login_as("staff")
+
+    def shown(page: str) -> list[str]:
+        return re.findall(r"(Kommande \d+|Tidigare \d+|Tidigare än ett år)", page)
+
+    first = _html(client.get(_url(world)))
+    assert shown(first) == ([f"Kommande {n}" for n in range(1, 11)]
+                            + [f"Tidigare {n}" for n in range(1, 11)])
+    pid = world.participant.id
+    assert "Sida 1 av 2" in first and "Sida 1 av 3" in first
+    assert f'href="/participants/{pid}/appointments?upcoming=2"' in first
+    assert f'href="/participants/{pid}/appointments?page=2"' in first
+
+    later = _html(client.get(_url(world) + "?upcoming=2&page=3"))
+    assert shown(later) == ([f"Kommande {n}" for n in range(11, 14)]
+                            + [f"Tidigare {n}" for n in range(21, 26)])
+    assert "Sida 2 av 2" in later and "Sida 3 av 3" in later
+    assert f'href="/participants/{pid}/appointments?upcoming=1&amp;page=3"' in later
+    assert f'href="/participants/{pid}/appointments?page=2&amp;upcoming=2"' in later
+    # A page past the end shows the last one; older than a year is not listed (as before).
+    beyond = _html(client.get(_url(world) + "?page=99"))
+    assert shown(beyond)[-5:] == [f"Tidigare {n}" for n in range(21, 26)]
+    assert old.location not in first + later + beyond

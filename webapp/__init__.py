@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from . import access, security
 from .access import SAFE_METHODS
@@ -48,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         module = __import__(f"{__name__}.{area}", fromlist=["bp"])
         app.register_blueprint(module.bp)
 
+    app.before_request(access.forget_request_caches)
     app.before_request(reject_bad_input)
     app.before_request(security.enforce_idle_timeout)
     app.before_request(security.enforce_password_change)
@@ -96,25 +100,58 @@ def commit_audit(response):
     have added or changed in the session is rolled back, so opening a page never writes domain
     data and a refusal is logged without storing anything else.
     """
+    # Popped: in a test or benchmark one app context (and `g`) outlives many requests.
+    wrote = g.pop("statement_wrote", False)
     if request.method in SAFE_METHODS or response.status_code >= 400:
-        rows = [_audit_row(e) for e in g.pop("audit_events", [])]
-        db.session.rollback()
-        if rows and response.status_code < 500:
-            from .models import AuditEvent
-
-            # One multi-row INSERT: a list page audits a row per participant shown, and the
-            # unit of work would flush (and fetch ids for) each one separately.
-            db.session.execute(insert(AuditEvent.__table__), rows)
-            db.session.commit()
+        events = g.pop("audit_events", [])
+        if not events or response.status_code >= 500:
+            db.session.rollback()
+            return response
+        rows = [_audit_row(e) for e in events]
+        if wrote or db.session.new or db.session.dirty or db.session.deleted:
+            db.session.rollback()
+        # Otherwise the transaction has only read: the rows go into it, which saves the
+        # ROLLBACK and BEGIN round trips of a fresh one.
+        try:
+            _insert_audit_rows(rows)
+        except DBAPIError:
+            # The read's transaction had failed (an error its handler caught): a fresh one.
+            db.session.rollback()
+            _insert_audit_rows(rows)
         return response
     if g.get("audit_pending") and response.status_code < 500:
         db.session.commit()
     return response
 
 
+def _insert_audit_rows(rows: list[dict]) -> None:
+    from .models import AuditEvent
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A read's audit rows need not wait for the WAL flush (2-4 ms, more than the rest of
+        # a small page): a database crash could lose the last fraction of a second of read
+        # events, never a write (writes commit synchronously) and never consistency.
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))
+    # One multi-row INSERT: a list page audits a row per participant shown, and the unit of
+    # work would flush (and fetch ids for) each one separately.
+    db.session.execute(insert(AuditEvent.__table__), rows)
+    db.session.commit()
+    g.pop("statement_wrote", None)  # set by these statements, not by the request's own
+
+
+@sa_event.listens_for(Engine, "before_cursor_execute")
+def _note_write(_conn, _cursor, statement, _params, _context, _executemany) -> None:
+    """A request that sent anything but a SELECT must have its transaction rolled back before
+    its read's audit rows are committed (commit_audit)."""
+    if has_request_context() and statement.lstrip()[:6].upper() != "SELECT":
+        g.statement_wrote = True
+
+
 def _audit_row(event) -> dict:
     """The event's columns, unset ones filled from their defaults (one shape for every row of
-    the multi-row INSERT)."""
+    the multi-row INSERT). A read's event is already its row (`audit.record`)."""
+    if isinstance(event, dict):
+        return event
     row = {}
     for column in event.__table__.columns:
         if column.key == "id":

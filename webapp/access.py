@@ -203,9 +203,16 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
     open what they may not see."""
     if not can(current_user, need):
         _refused(participant_id, need)
-    participant = db.session.scalar(
-        visible_participants(current_user).where(Participant.id == participant_id)
-    )
+    query = visible_participants(current_user).where(Participant.id == participant_id)
+    assigned = _directly_assigned(current_user)
+    if assigned is None:
+        participant = db.session.scalar(query)
+    else:
+        # Whether they are directly assigned comes along: a protected identity's pages ask it.
+        participant, is_assigned = db.session.execute(query.add_columns(assigned)).first() or (
+            None, False)
+        if participant is not None:
+            g.setdefault("_assigned_to", {})[current_user.id, participant.id] = is_assigned
     if participant is None:
         _refused(participant_id, need)
     if audit_action:
@@ -333,18 +340,43 @@ def own_participant() -> Participant:
     return participant
 
 
+def forget_request_caches() -> None:
+    """before_request: the caches below are per request. In production each request has its
+    own `g`; a test or benchmark holding one app context shares it across requests."""
+    g.pop("_assigned_ids", None)
+    g.pop("_assigned_to", None)
+
+
+def _directly_assigned(user: User):
+    """The condition `directly_assigned_ids` stands for, on the participant of the query (None
+    for roles without direct assignment)."""
+    if user.role not in ("staff", "social_worker"):
+        return None
+    assigned = exists().where(StaffAssignment.participant_id == Participant.id,
+                              StaffAssignment.user_id == user.id)
+    if user.role == "social_worker":
+        return or_(assigned, Participant.social_worker_id == user.id)
+    return assigned
+
+
+def is_directly_assigned(user: User, participant_id: int) -> bool:
+    """`participant_id in directly_assigned_ids(user)`, answered without a query for the
+    participant a page opened with `get_participant_or_404`."""
+    known = g.get("_assigned_to", {}).get((user.id, participant_id))
+    if known is not None:
+        return bool(known)
+    return participant_id in directly_assigned_ids(user)
+
+
 def directly_assigned_ids(user: User) -> set[int]:
     """Participants this user is directly assigned to (cached per request)."""
     cache = g.setdefault("_assigned_ids", {})
     if user.id not in cache:
-        ids = set(db.session.scalars(
-            select(StaffAssignment.participant_id).where(StaffAssignment.user_id == user.id)
-        ))
-        if user.role == "social_worker":
-            ids |= set(db.session.scalars(
-                select(Participant.id).where(Participant.social_worker_id == user.id)
-            ))
-        cache[user.id] = ids
+        query = select(StaffAssignment.participant_id).where(StaffAssignment.user_id == user.id)
+        if user.role == "social_worker":  # and their own cases: one statement, not two
+            query = query.union(
+                select(Participant.id).where(Participant.social_worker_id == user.id))
+        cache[user.id] = set(db.session.scalars(query))
     return cache[user.id]
 
 
@@ -354,7 +386,7 @@ def may_see_identity(user: User, participant: Participant) -> bool:
         return True
     if user.role == "participant":
         return participant.user_id == user.id
-    return participant.id in directly_assigned_ids(user)
+    return is_directly_assigned(user, participant.id)
 
 
 def display_name(participant: Participant, user: User | None = None) -> str:
@@ -372,7 +404,7 @@ def display_address(participant: Participant, address: str, user: User | None = 
     if not may_see_identity(user, participant):
         return "Adress skyddad"
     if apartment is not None and apartment.protected_address and not (
-            participant.id in directly_assigned_ids(user)
+            is_directly_assigned(user, participant.id)
             or (user.role == "participant" and participant.user_id == user.id)):
         return "Adress skyddad"
     return address

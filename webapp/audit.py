@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from .access import SAFE_METHODS
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, utcnow
 
 # Pages the phone fetches in the background to keep them for offline use (sw.js `warm`).
 PREFETCH_ENDPOINTS = frozenset({"checklists.new", "staff.record_outcome", "me.contacts",
@@ -24,14 +24,15 @@ def is_prefetch() -> bool:
 
 
 def record(action: str, *, participant_id: int | None = None, object_type: str = "",
-           object_id: int | None = None, detail: str = "", user=None) -> AuditEvent:
-    """Append one audit event for the current user (or `user`, e.g. at login)."""
+           object_id: int | None = None, detail: str = "", user=None) -> AuditEvent | None:
+    """Append one audit event for the current user (or `user`, e.g. at login). A read's event
+    is kept as its row (a dict) until `commit_audit` inserts it; None is returned for it."""
     if action == "read" and is_prefetch():
         action = "prefetch"
     actor = user if user is not None else (
         current_user if has_request_context() and current_user.is_authenticated else None
     )
-    event = AuditEvent(
+    fields = dict(
         user_id=actor.id if actor is not None else None,
         role=actor.role if actor is not None else "",
         action=action,
@@ -44,11 +45,16 @@ def record(action: str, *, participant_id: int | None = None, object_type: str =
     )
     if has_request_context():
         g.audit_pending = True
-        g.setdefault("audit_events", []).append(event)
         if request.method in SAFE_METHODS:
-            # A read's events are inserted once, after the response (commit_audit); in the
-            # session, autoflush would insert each and the read's rollback undo it again.
-            return event
+            # A read's events are inserted once, after the response (commit_audit), as plain
+            # rows: in the session, autoflush would insert each and the read's rollback undo
+            # it again; as objects, a list page would build one per participant shown.
+            fields["at"] = utcnow()
+            g.setdefault("audit_events", []).append(fields)
+            return None
+    event = AuditEvent(**fields)
+    if has_request_context():
+        g.setdefault("audit_events", []).append(event)
     db.session.add(event)
     return event
 

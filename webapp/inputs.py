@@ -92,8 +92,8 @@ def page_arg(name: str = "page") -> int:
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_DB_INT)
 
 
-def page_of(total: int, size: int) -> tuple[int, int]:
-    """(page, pages) of a list of `total` rows, `size` a page: ?page= clamped to the pages
-    there are (an empty list has one, empty page)."""
+def page_of(total: int, size: int, name: str = "page") -> tuple[int, int]:
+    """(page, pages) of a list of `total` rows, `size` a page: ?page= (or ?`name`=) clamped to
+    the pages there are (an empty list has one, empty page)."""
     pages = max(1, -(-total // size))
-    return min(page_arg(), pages), pages
+    return min(page_arg(name), pages), pages

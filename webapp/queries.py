@@ -35,7 +35,7 @@ def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     rows = db.session.scalars(
         select(Contract).options(joinedload(Contract.apartment))
         .where(among(Contract.participant_id, participant_ids), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date)
+        .order_by(Contract.move_in_date, Contract.id)
     ).all()
     return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
 
@@ -80,11 +80,13 @@ def first_move_in(participant_ids: list[int]) -> dict[int, date]:
     return result
 
 
-def tenancy_for(participant_ids: list[int], org: Organisation,
-                today: date) -> dict[int, TenancyStatus | None]:
-    """Tenancy counter per participant in two queries (None before move-in)."""
+def tenancy_for(participant_ids: list[int], org: Organisation, today: date,
+                absences: dict[int, Periods] | None = None) -> dict[int, TenancyStatus | None]:
+    """Tenancy counter per participant in two queries (None before move-in); one when the
+    caller already has their `absences_by_participant`."""
     move_ins = first_move_in(participant_ids)
-    absences = absences_by_participant(participant_ids)
+    if absences is None:
+        absences = absences_by_participant(participant_ids)
     result: dict[int, TenancyStatus | None] = {}
     for pid in participant_ids:
         move_in = move_ins.get(pid)

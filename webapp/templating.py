@@ -1,7 +1,7 @@
 """Template filters and globals shared by every area."""
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,7 +40,7 @@ def navigation() -> list[tuple[str, str]]:
         return []
     items = []
     for endpoint, label in NAVIGATION.get(current_user.role, []):
-        items.append((endpoint, url_for(endpoint), str(label)))
+        items.append((endpoint, cached_url_for(endpoint), str(label)))
     return items
 
 
@@ -56,6 +56,31 @@ def per_locale(template: str) -> Markup:
     return _per_locale[key]
 
 
+_URL_CACHE_SIZE = 20_000
+
+
+def cached_url_for(endpoint: str, **values) -> str:
+    """url_for for templates, each (endpoint, values) built once per app and script root: a
+    page builds 15-40 URLs (its static files, menus, tabs, row links), most the same on every
+    request. Relative (".x") endpoints and the `_anchor`/`_external`/... forms are built as
+    usual, as is everything outside a request."""
+    app = current_app._get_current_object()  # noqa: SLF001 - the app itself keys the cache
+    if (endpoint[:1] == "." or not has_request_context() or app.url_default_functions
+            or any(key[:1] == "_" for key in values)):
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, endpoint, tuple(sorted(values.items())))
+        cache = app.extensions.setdefault("bofast_url_cache", {})
+        return cache[key]
+    except TypeError:  # a value that cannot be a key
+        return url_for(endpoint, **values)
+    except KeyError:
+        url = url_for(endpoint, **values)
+        if len(cache) < _URL_CACHE_SIZE:
+            cache[key] = url
+        return url
+
+
 def register_template_helpers(app) -> None:
     install_template_gettext(app)
     app.jinja_env.filters.update(
@@ -65,6 +90,7 @@ def register_template_helpers(app) -> None:
         to_local=timeutil.to_local,
     )
     app.jinja_env.globals.update(
+        url_for=cached_url_for,
         navigation=navigation,
         per_locale=per_locale,
         get_locale=get_locale,

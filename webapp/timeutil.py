@@ -78,8 +78,9 @@ def format_month(value: date) -> str:
 
 def format_datetime(value: datetime) -> str:
     """Naive UTC -> 'tisdag 3 mars kl 10:00' in local time."""
-    local = to_local(value)
-    return f"{format_day(local.date())} {'at' if _locale() == 'en' else 'kl'} {local:%H:%M}"
+    local, locale = to_local(value), _locale()
+    return (f"{_babel_date(local.date(), 'EEEE d MMMM', locale)} "
+            f"{'at' if locale == 'en' else 'kl'} {local:%H:%M}")
 
 
 def format_time(value: datetime) -> str:

@@ -5,15 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -25,7 +17,7 @@ from wtforms.validators import (
 )
 
 from ..domain.rules import PRESET_NAMES
-from ..form_fields import CheckboxesField, int_or_none
+from ..form_fields import CheckboxesField, SelectField, int_or_none
 from ..usernames import UNUSABLE, is_usable
 
 ROLE_CHOICES = [

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField
+from wtforms import IntegerField, SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..access import team_or_404
 from ..audit import record
 from ..domain.rules import OVERRIDABLE, PRESET_NAMES, describe, effective_rules
 from ..extensions import db
+from ..form_fields import SelectField
 from ..models import Team
 from ..rendering import render
 from . import bp

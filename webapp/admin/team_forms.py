@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..form_fields import int_or_none
+from ..form_fields import SelectField, int_or_none
 from .forms import in_choices
 
 TEAM_KINDS = [

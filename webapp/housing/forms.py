@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..form_fields import int_or_none
+from ..form_fields import SelectField, int_or_none
 from ..timeutil import local_today
 
 HOUSING_SEVERITIES = [

@@ -9,7 +9,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 from ..form_fields import (
     CheckboxesField,
     DayField,
+    SelectField,
     int_or_none,
     label_choices,
     not_after_today,

@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField, TimeField
+from wtforms import RadioField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..domain.social import decision_problems
-from ..form_fields import DayField, label_choices, not_after_today, not_long_ago, within_days
+from ..form_fields import (
+    DayField,
+    SelectField,
+    label_choices,
+    not_after_today,
+    not_long_ago,
+    within_days,
+)
 from ..models import AGREEMENT, APPOINTMENT_KINDS, DECISION_KINDS, MISSED_REASONS
 
 PROBLEM_TEXT = {

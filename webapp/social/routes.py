@@ -86,12 +86,13 @@ def _decisions(person) -> list[Decision]:
                                                         Decision.id.desc())))
 
 
-def _decision_choices(person) -> list[SelectChoice]:
+def _decision_choices(person, decisions: list[Decision] | None = None) -> list[SelectChoice]:
     from ..models import DECISION_KINDS
 
     return [SelectChoice("", _("Inget valt"))] + [
         SelectChoice(str(d.id), f"{DECISION_KINDS[d.kind]} {d.starts_on.isoformat()}")
-        for d in _decisions(person) if d.superseded_by_id is None]
+        for d in (_decisions(person) if decisions is None else decisions)
+        if d.superseded_by_id is None]
 
 
 def _decisions_page(person, form=None, assignment_form=None, status=200, editing=None):
@@ -99,12 +100,13 @@ def _decisions_page(person, form=None, assignment_form=None, status=200, editing
                                                          starts_on=local_today()))
     assignment_form = assignment_form or AssignmentForm(formdata=None,
                                                         data=dict(sent_on=local_today()))
-    assignment_form.decision_id.choices = _decision_choices(person)
+    decisions = _decisions(person)
+    assignment_form.decision_id.choices = _decision_choices(person, decisions)
     assignments = db.session.scalars(select(SupportAssignment).where(
         SupportAssignment.participant_id == person.id)
         .order_by(SupportAssignment.sent_on.desc())).all()
     return render("social/decisions.html", status=status, participant=person, form=form,
-                  assignment_form=assignment_form, decisions=_decisions(person),
+                  assignment_form=assignment_form, decisions=decisions,
                   assignments=assignments, editing=editing,
                   rules=effective_rules(person.team.organisation, person.team))
 

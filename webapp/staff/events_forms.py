@@ -4,10 +4,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms import BooleanField, RadioField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..form_fields import DayField, label_choices, not_after_today, not_long_ago, within_days
+from ..form_fields import (
+    DayField,
+    SelectField,
+    label_choices,
+    not_after_today,
+    not_long_ago,
+    within_days,
+)
 from ..models import ABSENCE_KINDS, SEVERITIES, SOURCES
 
 PHASE_LABELS = {

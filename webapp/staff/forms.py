@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..form_fields import SelectField
 from ..models import APPOINTMENT_KINDS, OUTCOMES
 from ..timeutil import local_now
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from ..access import display_address
 from ..domain.due import DueItem, Facts, Rules, review_date
@@ -80,26 +81,57 @@ def tel_href(phone: str) -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", phone)
 
 
+def _overview_facts(person: Participant):
+    """One query for the overview's single values: the phase's start, open disturbances, the
+    reserve key, the latest support assignment, and the organisation, team, login and social
+    worker, which thereby sit in the session, so `current_user.organisation`, `person.team`,
+    `person.user` and `person.social_worker` need no query of their own."""
+    from ..models import Organisation, SupportAssignment, Team
+
+    login, worker = aliased(User), aliased(User)
+    phase_since = (select(func.max(PhaseChange.started_on))
+                   .where(PhaseChange.participant_id == person.id,
+                          PhaseChange.phase == person.phase).scalar_subquery())
+    open_disturbances = (select(func.count(Disturbance.id))
+                         .where(Disturbance.participant_id == person.id,
+                                Disturbance.followed_up_at.is_(None)).scalar_subquery())
+    latest_assignment = (select(SupportAssignment.id)
+                         .where(SupportAssignment.participant_id == person.id)
+                         .order_by(SupportAssignment.sent_on.desc(),
+                                   SupportAssignment.id.desc()).limit(1).scalar_subquery())
+    return db.session.execute(
+        select(phase_since, open_disturbances, ReserveKey, SupportAssignment, Organisation,
+               Team, login, worker)
+        .select_from(Participant)
+        .join(Organisation, Organisation.id == Participant.organisation_id)
+        .outerjoin(Team, Team.id == Participant.team_id)
+        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
+        .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
+        .outerjoin(login, login.id == Participant.user_id)
+        .outerjoin(worker, worker.id == Participant.social_worker_id)
+        .where(Participant.id == person.id)).one()
+
+
 def participant_overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
+    facts_row = _overview_facts(person)
+    phase_since, open_disturbances, reserve_key, assignment = facts_row[:4]
+    # Set from the session now: its identity map holds objects only while something refers
+    # to them, and the template asks for the social worker after this row is gone.
+    _ = person.social_worker
     org, today, now = current_user.organisation, local_today(), utcnow()
     rules = Rules.of(org, person.team)
     contract = current_contracts([person.id]).get(person.id)
+    absences = absences_by_participant([person.id])
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
         compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
-                                      absences_by_participant([person.id]).get(person.id, []))
-    phase_since = db.session.scalar(
-        select(func.max(PhaseChange.started_on))
-        .where(PhaseChange.participant_id == person.id, PhaseChange.phase == person.phase))
+                                      absences.get(person.id, []))
     upcoming = db.session.scalars(
         select(Appointment).where(Appointment.participant_id == person.id,
                                   Appointment.status == "booked", Appointment.starts_at >= now)
         .order_by(Appointment.starts_at).limit(3)).all()
-    open_disturbances = db.session.scalar(
-        select(func.count(Disturbance.id)).where(Disturbance.participant_id == person.id,
-                                                 Disturbance.followed_up_at.is_(None)))
     consents = db.session.scalars(
         select(Consent).where(Consent.participant_id == person.id,
                               Consent.withdrawn_on.is_(None))
@@ -110,7 +142,7 @@ def participant_overview(person: Participant) -> dict:
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
     from ..domain.social import relief_days_in_year, relief_warning
-    from ..models import Absence, SupportAssignment
+    from ..models import Absence
 
     relief = None
     if rules.relief_days_per_year:  # Stockholm: acute relief counted against a yearly cap
@@ -119,21 +151,16 @@ def participant_overview(person: Participant) -> dict:
         days = relief_days_in_year([tuple(r) for r in rows], today.year, today)
         relief = dict(days=days, cap=rules.relief_days_per_year,
                       level=relief_warning(days, rules.relief_days_per_year))
-    assignment = db.session.scalar(
-        select(SupportAssignment).where(SupportAssignment.participant_id == person.id)
-        .order_by(SupportAssignment.sent_on.desc(), SupportAssignment.id.desc()).limit(1))
     return dict(
         participant=person, contract=contract, today=today, assignment=assignment,
         relief=relief,
         address=display_address(person, full_address(contract.apartment),
                                 apartment=contract.apartment) if contract else "",
-        tenancy=tenancy_for([person.id], org, today)[person.id], rules=rules,
-        compliance=compliance, phase_since=phase_since, upcoming=upcoming,
+        tenancy=tenancy_for([person.id], org, today, absences=absences)[person.id],
+        rules=rules, compliance=compliance, phase_since=phase_since, upcoming=upcoming,
         open_disturbances=open_disturbances, consents=consents, assigned=assigned,
         review=review_date(facts, rules) if person.phase < 4 else person.review_date,
         decision_end=add_months(person.decision_date, rules.decision_months)
         if person.decision_date else None,
-        reserve_key=db.session.scalar(
-            select(ReserveKey).where(ReserveKey.participant_id == person.id)),
-        tel_href=tel_href, login=person.user,
+        reserve_key=reserve_key, tel_href=tel_href, login=person.user,
     )

@@ -3,16 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..form_fields import DayField, label_choices, not_long_ago, within_days
+from ..form_fields import DayField, SelectField, label_choices, not_long_ago, within_days
 from ..models import GOAL_STATUSES, LIFE_AREAS
 
 STEP_WHO = {"participant": _l("Deltagaren"), "staff": _l("Personalen"),

@@ -7,7 +7,9 @@ from uuid import uuid4
 from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import idempotency
 from ..access import child_or_404, display_name, get_participant_or_404
@@ -114,15 +116,41 @@ def activation_code(participant_id: int):
 
 
 
+APPOINTMENTS_PER_PAGE = 10
+
+
 def _appointments_page(person, form, status=200, message=None, message_error=False):
+    """Coming appointments (the next ten years) and past ones (the last year, newest first),
+    ten of each a page: `?upcoming=` and `?page=` page them separately."""
     start_today = local_day_bounds_utc(local_today())[0]
-    upcoming = caseload.appointments_between([person.id], start_today,
-                                             start_today + timedelta(days=3660))
-    past = caseload.appointments_between([person.id], start_today - timedelta(days=365),
-                                         start_today)[::-1]
+    upcoming = (Appointment.starts_at >= start_today,
+                Appointment.starts_at < start_today + timedelta(days=3660))
+    past = (Appointment.starts_at >= start_today - timedelta(days=365),
+            Appointment.starts_at < start_today)
+    upcoming_total, past_total = db.session.execute(
+        select(func.count(case((and_(*upcoming), 1))), func.count(case((and_(*past), 1))))
+        .where(Appointment.participant_id == person.id)).one()
+    upcoming_page, upcoming_pages = page_of(upcoming_total, APPOINTMENTS_PER_PAGE, "upcoming")
+    past_page, past_pages = page_of(past_total, APPOINTMENTS_PER_PAGE)
     return render("staff/appointments.html", block="appointments", status=status,
-                  participant=person, form=form, upcoming=upcoming, past=past[:30],
+                  participant=person, form=form,
+                  upcoming=_appointments_shown(person, upcoming, upcoming_page, newest_first=False),
+                  past=_appointments_shown(person, past, past_page, newest_first=True),
+                  upcoming_page=upcoming_page, upcoming_pages=upcoming_pages,
+                  past_page=past_page, past_pages=past_pages,
                   today=local_today(), message=message, message_error=message_error)
+
+
+def _appointments_shown(person, where, page: int, newest_first: bool) -> list[Appointment]:
+    """One page of the participant's appointments in `where`, outcome and staff loaded."""
+    order = ((Appointment.starts_at.desc(), Appointment.id.desc()) if newest_first
+             else (Appointment.starts_at, Appointment.id))
+    return list(db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
+        .where(Appointment.participant_id == person.id, *where).order_by(*order)
+        .limit(APPOINTMENTS_PER_PAGE).offset((page - 1) * APPOINTMENTS_PER_PAGE)
+    ).unique())
 
 
 def _book(person, form, template_on_error):

@@ -1,0 +1,39 @@
+"""The shared select field renders exactly what WTForms' own select renders."""
+from __future__ import annotations
+
+import pytest
+from markupsafe import Markup
+from wtforms import Form, SelectChoice, widgets
+from wtforms import SelectField as WTFormsSelectField
+
+from webapp.form_fields import SelectField
+
+
+class Both(Form):
+    ours = SelectField(coerce=str, validate_choice=False)
+    theirs = WTFormsSelectField(coerce=str, validate_choice=False)
+
+
+CHOICES = [
+    SelectChoice("", "Välj hyresgäst"),
+    SelectChoice(1, "Anna <Andersson> & \"Bo\""),
+    SelectChoice("a\"b'c", "Citat"),
+    SelectChoice(True, "Sant"),
+    SelectChoice(False, "Falskt"),
+    SelectChoice(7, ""),
+    SelectChoice(Markup('x"y'), Markup("<b>fet</b>")),
+    SelectChoice(8, "Med attribut", render_kw={"disabled": True, "data_x": "1"}),
+]
+
+
+@pytest.mark.parametrize("chosen", ["", "1", "a\"b'c", "True", "7", "8"])
+def test_fast_select_renders_like_wtforms(app, chosen):
+    form = Both(data={"ours": chosen, "theirs": chosen})
+    form.ours.choices = CHOICES
+    form.theirs.choices = CHOICES
+    ours = form.ours(class_="wide")
+    theirs = form.theirs(class_="wide")
+    assert isinstance(form.ours.widget, widgets.Select)
+    assert ours.replace('name="ours"', "").replace('id="ours"', "") == theirs.replace(
+        'name="theirs"', "").replace('id="theirs"', "")
+    assert "selected" in ours

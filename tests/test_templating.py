@@ -1,0 +1,22 @@
+"""Template helpers: URLs built once are the URLs url_for builds, per script root."""
+from __future__ import annotations
+
+from flask import url_for
+
+from webapp.templating import cached_url_for
+
+
+def test_cached_url_for_matches_url_for_per_script_root(app):
+    for root in ("", "/bofast", "/annan"):
+        for _ in range(2):  # built, then from the cache
+            with app.test_request_context("/today", base_url=f"http://localhost{root}"):
+                assert cached_url_for("static", filename="css/app.css") == url_for(
+                    "static", filename="css/app.css") == f"{root}/static/css/app.css"
+                assert cached_url_for("staff.appointments", participant_id=7, page=2) == (
+                    f"{root}/participants/7/appointments?page=2")
+                assert cached_url_for("staff.participant", participant_id=7,
+                                      _anchor="x") == f"{root}/participants/7#x"
+
+
+def test_templates_use_the_cached_url_for(app):
+    assert app.jinja_env.globals["url_for"] is cached_url_for
