@@ -5,7 +5,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -127,11 +127,7 @@ def commit_audit(response):
 def _insert_audit_rows(rows: list[dict]) -> None:
     from .models import AuditEvent
 
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A read's audit rows need not wait for the WAL flush (2-4 ms, more than the rest of
-        # a small page): a database crash could lose the last fraction of a second of read
-        # events, never a write (writes commit synchronously) and never consistency.
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
+    # Committed synchronously like any write: who read what must survive a database crash.
     # One multi-row INSERT: a list page audits a row per participant shown, and the unit of
     # work would flush (and fetch ids for) each one separately.
     db.session.execute(insert(AuditEvent.__table__), rows)
