@@ -211,3 +211,20 @@ def test_query_count_is_the_same_for_10_and_200_participants(app, world, db, cli
 
     assert big[3].count('class="row"') == PEOPLE_PER_PAGE
     assert int(re.search(r"(\d+) deltagare", big[3]).group(1)) >= 200
+
+
+def test_a_protected_identity_on_idag_costs_no_extra_statement(app, world, db, client, login_as):
+    """Whether the worker is directly assigned comes with the participants shown (issue 17):
+    masking a protected identity asks nothing more, so the count depends on no one's data."""
+    today = local_today()
+    plain = make_participant(world.org, world.team, "Vanlig", "Person", phase=2)
+    make_appointment(plain, world.users["staff"], local_at(today, 23, 0))
+    db.session.commit()
+    login_as("staff")
+    without, _page = _count_statements(db, client, "/today")
+    hidden = make_participant(world.org, world.team, "Sara", "Hemlig", protected=True, phase=2)
+    make_appointment(hidden, world.users["staff"], local_at(today, 23, 30))
+    db.session.commit()
+    with_protected, page = _count_statements(db, client, "/today")
+    assert "Skyddad deltagare" in page and "Hemlig" not in page
+    assert with_protected == without, f"{with_protected} vs {without} statements"

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..access import display_name, visible_participants
+from ..access import display_name, visible_participants, with_assignment
 from ..domain.worklist import Group, next_visit
 from ..extensions import db
 from ..inputs import page_arg, page_of
@@ -50,8 +51,8 @@ def people_by_id(ids) -> dict[int, Participant]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    return {p.id: p for p in db.session.scalars(
-        select(Participant).where(among(Participant.id, ids)))}
+    return {p.id: p for p in with_assignment(
+        current_user, select(Participant).where(among(Participant.id, ids)))}
 
 
 @dataclass(frozen=True)
