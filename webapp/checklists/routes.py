@@ -39,6 +39,7 @@ from .submissions import (
     followups_done,
     followups_open,
     item_texts,
+    lock_participant_checklists,
     month_label,
     month_submission,
     participant_submissions,
@@ -83,6 +84,9 @@ def correct(participant_id: int, submission_id: int):
     return _form_or_store(participant, old, already_corrected=newer is not None)
 
 
+ALREADY_CORRECTED = "Den här versionen är redan rättad. Öppna den nyaste versionen och rätta den."
+
+
 def _form_or_store(participant, old, already_corrected=False):
     """GET: the form (prefilled for a correction). POST: validate, store once, answer."""
     if request.method == "GET" and request.headers.get("HX-Boosted"):
@@ -110,9 +114,15 @@ def _form_or_store(participant, old, already_corrected=False):
     errors = {name: field_errors[0] for name, field_errors in form.errors.items()} | errors
     errors |= followup_errors
     if already_corrected:
-        errors["form"] = ("Den här versionen är redan rättad. "
-                          "Öppna den nyaste versionen och rätta den.")
+        errors["form"] = ALREADY_CORRECTED
     if errors or not form_ok:
+        if wants_json():
+            return jsonify(ok=False, errors=errors), 422
+        return _form_page(participant, template, form, posted, errors, old, status=422)
+    lock_participant_checklists(participant.id)  # what follows reads what others committed
+    if old is not None and correction_of(old) is not None:
+        # Corrected by someone else while this form was being sent.
+        errors = {"form": ALREADY_CORRECTED}
         if wants_json():
             return jsonify(ok=False, errors=errors), 422
         return _form_page(participant, template, form, posted, errors, old, status=422)

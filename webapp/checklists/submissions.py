@@ -95,6 +95,15 @@ def correction_of(submission: ChecklistSubmission) -> ChecklistSubmission | None
     )
 
 
+def lock_participant_checklists(participant_id: int) -> None:
+    """Hold the participant's row until commit, so that two phones sending a checklist of the
+    same month at once are stored one after the other: the second becomes the first's
+    correction instead of a second correction of the same version (a unique-key error). A no-op
+    on SQLite, which writes one transaction at a time."""
+    db.session.execute(select(Participant.id).where(Participant.id == participant_id)
+                       .with_for_update())
+
+
 def store_submission(participant: Participant, template: ChecklistTemplate, fields: dict,
                      answers: dict[str, AnswerInput], user_id: int, key: str | None,
                      supersedes: ChecklistSubmission | None = None,
