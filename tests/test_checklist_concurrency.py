@@ -30,8 +30,10 @@ def test_a_checklist_sent_while_another_phone_corrects_the_month_becomes_the_nex
 
     with db.engine.connect() as other:
         transaction = other.begin()
-        # The other phone's send, in flight: version 2 stored, not yet committed (its foreign
-        # key alone holds the participant's row against the route's lock).
+        # The other phone's send, in flight: it holds the participant's row as the route does
+        # and has stored version 2, not yet committed.
+        other.execute(text("SELECT id FROM participants WHERE id = :id FOR NO KEY UPDATE"),
+                      {"id": world.participant.id})
         other.execute(text(
             "INSERT INTO checklist_submissions (participant_id, apartment_id, template_id, month,"
             " held_on, present, general_comment, tenant_agrees, tenant_comment, submitted_by_id,"

@@ -98,10 +98,12 @@ def correction_of(submission: ChecklistSubmission) -> ChecklistSubmission | None
 def lock_participant_checklists(participant_id: int) -> None:
     """Hold the participant's row until commit, so that two phones sending a checklist of the
     same month at once are stored one after the other: the second becomes the first's
-    correction instead of a second correction of the same version (a unique-key error). A no-op
-    on SQLite, which writes one transaction at a time."""
+    correction instead of a second correction of the same version (a unique-key error). FOR NO
+    KEY UPDATE: the foreign-key checks of rows the request already wrote (its audit events) hold
+    a KEY SHARE lock, which FOR UPDATE would wait for in both requests (a deadlock). A no-op on
+    SQLite, which writes one transaction at a time."""
     db.session.execute(select(Participant.id).where(Participant.id == participant_id)
-                       .with_for_update())
+                       .with_for_update(key_share=True))  # FOR NO KEY UPDATE
 
 
 def store_submission(participant: Participant, template: ChecklistTemplate, fields: dict,
