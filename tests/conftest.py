@@ -6,10 +6,12 @@ skip with the reason; with CI=true they fail instead.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,22 @@ def require_postgres(url: str = POSTGRES_URL) -> None:
         if IN_CI:
             pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
         pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def scratch_postgres(prefix: str):
+    """A PostgreSQL database of its own for one test (migrations from an empty or released
+    schema), dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG, scratch_postgres
 from webapp import create_app
 from webapp.extensions import db
 
@@ -22,16 +21,8 @@ def test_checklist_v2_migration_adds_version_2_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_checklist_v2_migration_adds_version_2_on_postgresql():
-    name = f"bofast_migr7_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_with_data(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("bofast_migr7") as url:
+        _upgrade_with_data(url)
 
 
 def _upgrade_with_data(url):

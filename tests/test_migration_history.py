@@ -7,7 +7,6 @@ revision (reflected), not with the ORM models, which move ahead of it.
 from __future__ import annotations
 
 import ast
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,10 +14,10 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG, scratch_postgres
 from webapp import create_app
 from webapp.extensions import db
 
@@ -181,16 +180,8 @@ def test_released_sqlite_database_upgrades_with_its_data(tmp_path):
 
 @pytest.mark.postgres
 def test_released_postgresql_database_upgrades_with_its_data():
-    name = f"bofast_hist_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _released_database_upgraded_to_head(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("bofast_hist") as url:
+        _released_database_upgraded_to_head(url)
 
 
 def _script_directory() -> ScriptDirectory:

@@ -3,14 +3,13 @@ the table and keeps every row, the figures of the old data are then stored exact
 live, and the downgrade removes the table again."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, time, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, create_engine, func, select, text
+from sqlalchemy import MetaData, func, select, text
 
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG, scratch_postgres
 from tests.test_migration_history import ROWS
 from webapp import create_app
 from webapp.admin.figure_facts import figure_facts
@@ -19,6 +18,8 @@ from webapp.domain import figures as fig
 from webapp.domain.tenancy import add_months
 from webapp.extensions import db
 from webapp.timeutil import local_today, to_utc
+
+pytestmark = pytest.mark.db_independent
 
 PREVIOUS = "0008"
 
@@ -105,13 +106,5 @@ def test_0009_upgrades_a_sqlite_database_with_data(tmp_path):
 
 @pytest.mark.postgres
 def test_0009_upgrades_a_postgresql_database_with_data():
-    name = f"bofast_sf_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_with_data(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("bofast_sf") as url:
+        _upgrade_with_data(url)

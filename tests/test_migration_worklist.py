@@ -2,16 +2,16 @@
 empty and is worked out on the first view, equal to the due rules worked out live."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy import MetaData, inspect, select, text
 
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG, scratch_postgres
 from tests.test_migration_history import RELEASED, ROWS, _script_directory
 from webapp import create_app
 from webapp.extensions import db
+
+pytestmark = pytest.mark.db_independent
 
 
 def _before_worklist() -> str:
@@ -58,13 +58,5 @@ def test_0010_upgrades_a_sqlite_database_with_data(tmp_path):
 
 @pytest.mark.postgres
 def test_0010_upgrades_a_postgresql_database_with_data():
-    name = f"bofast_wl_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_with_data(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("bofast_wl") as url:
+        _upgrade_with_data(url)

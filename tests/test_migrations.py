@@ -1,15 +1,13 @@
 """`flask db upgrade` builds the schema of the models, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG, scratch_postgres
 from webapp import create_app
 from webapp.extensions import db
 
@@ -41,17 +39,8 @@ def test_upgrade_sqlite(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.db_independent
 def test_upgrade_postgresql():
-    name = f"bofast_migr_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    with scratch_postgres("bofast_migr") as url:
         _upgrade_and_compare(url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_seed_demo_is_idempotent(app, db):
