@@ -209,3 +209,24 @@ def test_a_render_pins_the_catalog_only_while_it_renders(app):
     with app.app_context(), app.test_request_context("/"):
         body = render("error.html", status=404, message="x").get_data(as_text=True)
         assert "Till startsidan" in body
+
+
+def test_wtforms_messages_follow_the_language_from_a_catalog_loaded_once(app, monkeypatch):
+    """WTForms' own messages ("Not a valid choice.") in the request's language, their catalog
+    read once per language and process, not once per request (webapp/i18n.py)."""
+    from babel import support
+    from flask_wtf.i18n import translations
+
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *a, **kw: loads.append(a) or real_load(*a, **kw))
+    monkeypatch.setattr("webapp.i18n._wtforms_catalogs", {})
+    for _ in range(2):
+        with app.app_context(), app.test_request_context("/"):
+            assert translations.gettext("Not a valid choice.") == "Inte ett giltigt val"
+        with app.app_context(), app.test_request_context(
+                "/", headers={"Accept-Language": "en"}):
+            assert translations.gettext("Not a valid choice.") == "Not a valid choice."
+    assert len(loads) == 2  # Swedish once, English once
+    assert translations.gettext("Not a valid choice.") == "Not a valid choice."  # no request

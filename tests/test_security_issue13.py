@@ -569,3 +569,25 @@ def test_migration_masks_existing_logins_of_protected_participants(tmp_path):
             assert not any(must_change)
         db.engine.dispose()
     assert names == {1: "Skyddad #1", 2: "Öppen Person"}
+
+
+def test_last_seen_is_rewritten_at_most_once_a_minute(app, client, world, login_as):
+    """A page view within the minute sends no new session cookie; an older stamp is renewed,
+    so the idle timeout still counts from the last minute of use."""
+    from webapp.security import LAST_SEEN_STEP
+
+    login_as("staff")
+    assert client.get("/today").status_code == 200  # its CSRF token is stored in the session
+    stamp = utcnow().timestamp() - 5
+    with client.session_transaction() as sess:
+        sess["last_seen"] = stamp
+    response = client.get("/today")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with client.session_transaction() as sess:
+        assert sess["last_seen"] == stamp
+        sess["last_seen"] = utcnow().timestamp() - (LAST_SEEN_STEP + 1)
+    response = client.get("/today")
+    assert response.status_code == 200 and "Set-Cookie" in response.headers
+    with client.session_transaction() as sess:
+        assert utcnow().timestamp() - sess["last_seen"] < 5

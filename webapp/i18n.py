@@ -10,9 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask_babel import get_translations
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale, get_translations
+from flask_wtf import i18n as flask_wtf_i18n
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 _pinned: ContextVar = ContextVar("bofast_pinned_translations", default=None)
 
@@ -79,3 +83,25 @@ def install_template_gettext(app) -> None:
     # ...then the callables themselves, `_` included (Jinja's `_` looks `gettext` up per call).
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
                        npgettext=_npgettext)
+
+
+_wtforms_catalogs: dict[str, object] = {}
+
+
+def _wtforms_translations():
+    """Flask-WTF's lookup of WTForms' own messages ("Not a valid choice." …), the catalog kept
+    per language and process: Flask-WTF opens and parses the file again for every request that
+    builds a form (~1 ms of a page). Same answer as `flask_wtf.i18n._get_translations`."""
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    locale = get_locale()
+    key = str(locale)
+    if key not in _wtforms_catalogs:
+        _wtforms_catalogs[key] = support.Translations.load(
+            messages_path(), [locale], domain="wtforms")
+    return _wtforms_catalogs[key]
+
+
+def cache_wtforms_catalogs() -> None:
+    # Flask-WTF's Translations.gettext looks the module function up on every call.
+    flask_wtf_i18n._get_translations = _wtforms_translations

@@ -43,6 +43,12 @@ def set_security_headers(response):
     return response
 
 
+# `last_seen` is rewritten at most once a minute: a changed session is signed and sent again as a
+# Set-Cookie on every response, and the timeout is counted in minutes (it may end up to one
+# step early, never late).
+LAST_SEEN_STEP = 60
+
+
 def enforce_idle_timeout():
     """Staff-side sessions end after BOFAST_IDLE_MINUTES without a request (DESIGN §7)."""
     if not current_user.is_authenticated or current_user.role == "participant":
@@ -67,7 +73,8 @@ def enforce_idle_timeout():
         session.clear()
         flash(_("Du har loggats ut eftersom du inte har använt Bofast på en stund."), "info")
         return redirect(url_for("auth.login"))
-    session["last_seen"] = now
+    if now - last >= LAST_SEEN_STEP:
+        session["last_seen"] = now
     return None
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from . import access, timeutil
-from .i18n import install_template_gettext
+from .i18n import cache_wtforms_catalogs, install_template_gettext
 
 # The bottom navigation per role: (endpoint, label). Labels are lazy: translated per request.
 NAVIGATION = {
@@ -83,6 +83,7 @@ def cached_url_for(endpoint: str, **values) -> str:
 
 def register_template_helpers(app) -> None:
     install_template_gettext(app)
+    cache_wtforms_catalogs()
     app.jinja_env.filters.update(
         local_datetime=timeutil.format_datetime,
         local_time=timeutil.format_time,
