@@ -602,16 +602,18 @@ def test_a_fill_overtaken_by_an_entry_is_shown_but_not_stored(app, db, world, mo
     assert not _open_row(world.org, month).stale
 
 
-def test_an_open_fill_waits_for_an_entry_being_committed(app, db, world):
+@pytest.mark.parametrize("stored", ["no row", "stored row"])
+def test_an_open_fill_waits_for_an_entry_being_committed(app, db, world, stored):
     """A view fills the open month while a checklist of it is being committed: the fill's
-    claim waits for the entry's shared lock (PostgreSQL; SQLite's write lock), then reads
-    the checklist."""
+    claim waits for the entry's shared advisory lock (PostgreSQL; SQLite's write lock), then
+    reads the checklist. With no row to mark only the lock orders them."""
     today = local_today()
     month = fig.month_start(today)
     person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
                               move_in=today - timedelta(days=500))
     db.session.commit()
-    figure_months(world.org, today, today)  # a row to mark: the entry takes its locks
+    if stored == "stored row":
+        figure_months(world.org, today, today)
     rule = rule_of(world.org)
     make_checklist_submission(person, world.users["staff"], f"{month:%Y-%m}")
     result = {}
