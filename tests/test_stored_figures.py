@@ -32,6 +32,7 @@ from webapp.admin.stored_figures import (
     fill_open,
     fill_open_months,
     is_closed,
+    is_final,
     open_months,
     rule_key,
     rule_of,
@@ -83,7 +84,7 @@ def _open_row(org, month: date) -> StoredFigures | None:
 
 
 def _closed(org, last: date, today: date) -> list[date]:
-    return [m for m in fig.last_months(last) if is_closed(m, org.visit_period, today)]
+    return [m for m in fig.last_months(last) if is_final(m, org.visit_period, today)]
 
 
 def test_a_month_closes_when_its_last_visit_period_is_over():
@@ -95,6 +96,18 @@ def test_a_month_closes_when_its_last_visit_period_is_over():
     assert settled_on(november, "month") == date(2026, 12, 1)
     # February 2026 ends on a Saturday: its last week (from the 23rd) ends on 2 March.
     assert settled_on(date(2026, 2, 1), "week") == date(2026, 3, 2)
+
+
+def test_a_closed_month_is_stored_for_good_from_the_next_day():
+    """On the day it closes a month is still stored as of the day: a commit that read the clock
+    the evening before still treats it as open, and the open month's locks order the two."""
+    november = date(2026, 11, 1)
+    assert not is_final(november, "week", date(2026, 12, 7))
+    assert open_months("week", date(2026, 12, 7)) == [november, date(2026, 12, 1)]
+    assert is_final(november, "week", date(2026, 12, 8))
+    assert open_months("week", date(2026, 12, 8)) == [date(2026, 12, 1)]
+    assert open_months("month", date(2026, 12, 1)) == [november, date(2026, 12, 1)]
+    assert open_months("month", date(2026, 12, 2)) == [date(2026, 12, 1)]
 
 
 @pytest.mark.parametrize("rule", [(1, "week", 0), (2, "week", 1), (4, "month", 1)],
@@ -118,7 +131,7 @@ def test_stored_months_are_the_live_figures_of_the_demo(app, db, rule):
         StoredFigures.organisation_id == org.id)).all()
     assert {month for month, as_of in rows if as_of is not None} == set(
         open_months(org.visit_period, today))
-    assert all(is_closed(month, org.visit_period, today) if as_of is None else as_of == today
+    assert all(is_final(month, org.visit_period, today) if as_of is None else as_of == today
                for month, as_of in rows)
 
 

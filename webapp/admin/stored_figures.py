@@ -2,7 +2,8 @@
 of computing them on every view.
 
 Closed months. A month is closed once it and the last visit period starting in it are over:
-from then on its figures do not depend on today (webapp/domain/figures.py). Its row is computed
+from then on its figures do not depend on today (webapp/domain/figures.py); it is stored for
+good from the day after (`is_final`; until then as an open month). Its row is computed
 from the same facts and functions as the live figures, by the scheduler pass
 (`fill_closed_months`) or on the first view that misses it, and deleted when something dated in
 a closed month changes: `install_hooks()` listens to the ORM session like webapp/reminders.py
@@ -96,11 +97,20 @@ def is_closed(month: date, period: str, today: date) -> bool:
     return today >= settled_on(month, period)
 
 
+def is_final(month: date, period: str, today: date) -> bool:
+    """Stored for good (`as_of` NULL) from the day after the month closed; on that day it is
+    still stored as of the day. A writer that read the clock just before midnight and commits
+    after it is at most a day behind a fill, so it treats a final month as closed (deletes
+    under the organisation's lock, as the final fill takes it) and a month it treats as open
+    is one the fill stores as of a day too (the advisory locks order them)."""
+    return today > settled_on(month, period)
+
+
 def open_months(period: str, today: date) -> list[date]:
-    """The months stored as of today: this month, and the previous one until it closes."""
+    """The months stored as of today: this month, and the previous one until it is final."""
     this = fig.month_start(today)
     previous = add_months(this, -1)
-    return [previous, this] if not is_closed(previous, period, today) else [this]
+    return [previous, this] if not is_final(previous, period, today) else [this]
 
 
 def compute(session, organisation_id: int, rule: VisitRule, months: list[date],
@@ -141,7 +151,7 @@ def _load(session, organisation_id: int, key: str, months: list[date], today: da
                StoredFigures.month.in_(months), StoredFigures.rule == key))
     return {month: decode(text) for month, text, as_of, stale in rows
             if text is not None and (
-                as_of is None if is_closed(month, period, today)
+                as_of is None if is_final(month, period, today)
                 else as_of == today and not stale)}
 
 
@@ -254,7 +264,7 @@ def figure_months(organisation, last: date, today: date, count: int = 12
     months = fig.last_months(last, count)
     found = _load(db.session, organisation.id, rule_key(rule), months, today, rule.period)
     missing = [month for month in months
-               if is_closed(month, rule.period, today) and month not in found]
+               if is_final(month, rule.period, today) and month not in found]
     if missing:
         found.update(fill(organisation.id, rule, missing, today))
     missing = [month for month in open_months(rule.period, today)
@@ -283,7 +293,7 @@ def fill_closed_months(today: date | None = None, count: int = 12) -> int:
     for organisation in organisations:
         rule = rule_of(organisation)
         key = rule_key(rule)
-        missing = [month for month in window if is_closed(month, rule.period, today)
+        missing = [month for month in window if is_final(month, rule.period, today)
                    and (organisation.id, month, key) not in stored]
         if missing:
             fill(organisation.id, rule, missing, today)
@@ -588,7 +598,8 @@ def _invalidate(session, todo: set[tuple]) -> None:
         return
     reach, period_of = _resolve(session, todo)
     for org, (first, singles) in sorted(reach.items()):
-        # Closed months (the open ones were marked above).
+        # Closed months (the open ones were marked above); from the day a month closes, not
+        # the day after (`is_final`): a fill whose today is a day ahead may be storing it.
         period = period_of.get(org, "week")
         singles = {month for month in singles if is_closed(month, period, today)}
         if first is not None and first != date.min and not is_closed(first, period, today):
