@@ -304,6 +304,8 @@ def test_an_entry_in_the_open_month_leaves_the_closed_months_alone(app, db, worl
     seen = _statements(db)
     # Neither the organisation's row lock nor a delete: ordinary writes are not serialised.
     assert not [s for s in seen if "FOR NO KEY UPDATE" in s or "DELETE FROM stored_figures" in s]
+    # One statement marks the open month (after the organisation's lookup with its shared lock).
+    assert len([s for s in seen if "stored_figures" in s]) == 1
     assert _closed_rows(world.org) == closed
     # The open month's row is marked stale instead (the disturbance is today).
     assert _open_row(world.org, fig.month_start(today)).stale
