@@ -13,7 +13,7 @@ from tests.conftest import TEST_CONFIG, scratch_postgres
 from tests.test_migration_history import ROWS
 from webapp import create_app
 from webapp.admin.figure_facts import figure_facts
-from webapp.admin.stored_figures import figure_months, is_closed, rule_of
+from webapp.admin.stored_figures import figure_months, is_final, open_months, rule_of
 from webapp.domain import figures as fig
 from webapp.domain.tenancy import add_months
 from webapp.extensions import db
@@ -82,8 +82,11 @@ def _upgrade_with_data(url: str) -> None:
         by_month = {m: values for m, values, _ends in live}
         assert by_month[month]["checklists"] == fig.FigureValue(1.0, 1, 1)
         assert by_month[month]["visits"].numerator >= 1
-        closed = [m for m in fig.last_months(today) if is_closed(m, rule.period, today)]
-        assert _count("stored_figures") == len(closed)
+        closed = [m for m in fig.last_months(today) if is_final(m, rule.period, today)]
+        assert _count("stored_figures", "as_of IS NULL") == len(closed)
+        # The open months are stored too, as of today (revision 0011).
+        assert _count("stored_figures", "as_of IS NOT NULL") == len(
+            open_months(rule.period, today))
         assert figure_months(org, today, today) == live  # read back from the table
         db.session.remove()
 
@@ -95,9 +98,12 @@ def _upgrade_with_data(url: str) -> None:
         db.engine.dispose()
 
 
-def _count(table: str) -> int:
+def _count(table: str, where: str = "") -> int:
+    query = select(func.count()).select_from(text(table))
+    if where:
+        query = query.where(text(where))
     with db.engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(text(table)))
+        return conn.scalar(query)
 
 
 def test_0009_upgrades_a_sqlite_database_with_data(tmp_path):

@@ -1,6 +1,7 @@
-"""Stored figures of closed months (issue 17): what the figures page shows from the table is
-what the live computation gives, before and after entries dated back in a closed month, under
-every visit rule; the scheduler stores missing months; organisations never mix."""
+"""Stored figures (issue 17): what the figures page shows from the table is what the live
+computation gives, before and after entries dated back in a closed month or in the open month,
+after the day rolls over, under every visit rule; the scheduler stores missing months;
+organisations never mix; a fill never stores figures an entry made stale meanwhile."""
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,11 @@ from webapp.admin.stored_figures import (
     figure_months,
     fill,
     fill_closed_months,
+    fill_open,
+    fill_open_months,
     is_closed,
+    is_final,
+    open_months,
     rule_key,
     rule_of,
     settled_on,
@@ -64,8 +69,22 @@ def _rows(org) -> dict[date, int]:
                                     .where(StoredFigures.organisation_id == org.id)).all())
 
 
+def _closed_rows(org) -> dict[date, int]:
+    """Stored closed months (final rows, not "as of" a day) -> row id."""
+    _db.session.commit()
+    return dict(_db.session.execute(
+        select(StoredFigures.month, StoredFigures.id)
+        .where(StoredFigures.organisation_id == org.id, StoredFigures.as_of.is_(None))).all())
+
+
+def _open_row(org, month: date) -> StoredFigures | None:
+    _db.session.commit()
+    return _db.session.scalar(select(StoredFigures).where(
+        StoredFigures.organisation_id == org.id, StoredFigures.month == month))
+
+
 def _closed(org, last: date, today: date) -> list[date]:
-    return [m for m in fig.last_months(last) if is_closed(m, org.visit_period, today)]
+    return [m for m in fig.last_months(last) if is_final(m, org.visit_period, today)]
 
 
 def test_a_month_closes_when_its_last_visit_period_is_over():
@@ -77,6 +96,18 @@ def test_a_month_closes_when_its_last_visit_period_is_over():
     assert settled_on(november, "month") == date(2026, 12, 1)
     # February 2026 ends on a Saturday: its last week (from the 23rd) ends on 2 March.
     assert settled_on(date(2026, 2, 1), "week") == date(2026, 3, 2)
+
+
+def test_a_closed_month_is_stored_for_good_from_the_next_day():
+    """On the day it closes a month is still stored as of the day: a commit that read the clock
+    the evening before still treats it as open, and the open month's locks order the two."""
+    november = date(2026, 11, 1)
+    assert not is_final(november, "week", date(2026, 12, 7))
+    assert open_months("week", date(2026, 12, 7)) == [november, date(2026, 12, 1)]
+    assert is_final(november, "week", date(2026, 12, 8))
+    assert open_months("week", date(2026, 12, 8)) == [date(2026, 12, 1)]
+    assert open_months("month", date(2026, 12, 1)) == [november, date(2026, 12, 1)]
+    assert open_months("month", date(2026, 12, 2)) == [date(2026, 12, 1)]
 
 
 @pytest.mark.parametrize("rule", [(1, "week", 0), (2, "week", 1), (4, "month", 1)],
@@ -93,10 +124,15 @@ def test_stored_months_are_the_live_figures_of_the_demo(app, db, rule):
         live = _live(org, last, today)
         assert any(v.value is not None for _m, values, _e in live for v in values.values())
         assert figure_months(org, last, today) == live  # computed and stored
-        assert set(_rows(org)) >= set(_closed(org, last, today))
+        assert set(_closed_rows(org)) >= set(_closed(org, last, today))
         assert figure_months(org, last, today) == live  # read back
-    # Only closed months are ever stored.
-    assert all(is_closed(month, org.visit_period, today) for month in _rows(org))
+    # Closed months are stored for good, the open ones as of today.
+    rows = db.session.execute(select(StoredFigures.month, StoredFigures.as_of).where(
+        StoredFigures.organisation_id == org.id)).all()
+    assert {month for month, as_of in rows if as_of is not None} == set(
+        open_months(org.visit_period, today))
+    assert all(is_final(month, org.visit_period, today) if as_of is None else as_of == today
+               for month, as_of in rows)
 
 
 def test_the_page_shows_the_stored_month(client, login_as, db, world):
@@ -243,14 +279,7 @@ def test_an_entry_dated_in_a_closed_month_changes_its_stored_figures(app, db, wo
     assert figure_months(world.org, today, today) == after
 
 
-def test_an_entry_in_the_open_month_leaves_the_stored_months_alone(app, db, world):
-    today = local_today()
-    figure_months(world.org, today, today)
-    stored = _rows(world.org)
-    appointment = make_appointment(world.participant, world.users["staff"],
-                                   _at(today, 0) + timedelta(minutes=1))
-    make_outcome(appointment, world.users["staff"])
-    make_disturbance(world.participant)
+def _statements(db):
     seen = []
 
     def record(_conn, _cursor, statement, *_args):
@@ -261,9 +290,44 @@ def test_an_entry_in_the_open_month_leaves_the_stored_months_alone(app, db, worl
         db.session.commit()
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", record)
-    # Neither the organisation's lock nor a delete: the open month is never stored.
-    assert not [s for s in seen if "stored_figures" in s or "FOR NO KEY UPDATE" in s]
-    assert _rows(world.org) == stored
+    return seen
+
+
+def test_an_entry_in_the_open_month_leaves_the_closed_months_alone(app, db, world):
+    today = local_today()
+    figure_months(world.org, today, today)
+    closed = _closed_rows(world.org)
+    appointment = make_appointment(world.participant, world.users["staff"],
+                                   _at(today, 0) + timedelta(minutes=1))
+    make_outcome(appointment, world.users["staff"])
+    make_disturbance(world.participant)
+    seen = _statements(db)
+    # Neither the organisation's row lock nor a delete: ordinary writes are not serialised.
+    assert not [s for s in seen if "FOR NO KEY UPDATE" in s or "DELETE FROM stored_figures" in s]
+    # One statement marks the open month (after the organisation's lookup with its shared lock).
+    assert len([s for s in seen if "stored_figures" in s]) == 1
+    assert _closed_rows(world.org) == closed
+    # The open month's row is marked stale instead (the disturbance is today).
+    assert _open_row(world.org, fig.month_start(today)).stale
+    assert figure_months(world.org, today, today) == _live(world.org, today, today)
+    assert not _open_row(world.org, fig.month_start(today)).stale  # stored again
+
+
+def test_a_visit_whose_period_is_not_over_marks_nothing(app, db, world):
+    """Most writes are visits booked or recorded in a visit period still running: the figures
+    as of today do not count that period, so the stored open month stays valid, without a
+    single statement on its behalf."""
+    today = local_today()
+    figure_months(world.org, today, today)
+    row = _open_row(world.org, fig.month_start(today))
+    version = row.version
+    appointment = make_appointment(world.participant, world.users["staff"],
+                                   _at(today + timedelta(days=8)))
+    make_outcome(appointment, world.users["staff"])
+    seen = _statements(db)
+    assert not [s for s in seen if "stored_figures" in s or "advisory" in s]
+    row = _open_row(world.org, fig.month_start(today))
+    assert not row.stale and row.version == version and row.figures is not None
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
 
 
@@ -323,14 +387,18 @@ def test_the_scheduler_pass_stores_the_missing_closed_months(app, db, world):
     today = local_today()
     run_pass()
     for org in (world.org, other):
-        assert set(_rows(org)) == set(_closed(org, today, today))
+        assert set(_closed_rows(org)) == set(_closed(org, today, today))
+        for month in open_months(org.visit_period, today):  # the open months as of today
+            row = _open_row(org, month)
+            assert row.as_of == today and not row.stale and row.figures is not None
     db.session.execute(StoredFigures.__table__.delete().where(
         StoredFigures.organisation_id == world.org.id,
         StoredFigures.month == fig.last_months(today)[0]))
     db.session.commit()
     assert fill_closed_months() == 1
     assert fill_closed_months() == 0
-    assert set(_rows(world.org)) == set(_closed(world.org, today, today))
+    assert fill_open_months() == 0
+    assert set(_closed_rows(world.org)) == set(_closed(world.org, today, today))
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
 
 
@@ -395,4 +463,193 @@ def test_a_fill_waits_for_an_entry_being_committed(app, db, world):
     live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
     assert result[month] == live[month]
     assert live[month][0]["visits"].numerator >= 1
+    assert figure_months(world.org, today, today) == _live(world.org, today, today)
+
+
+# --- the open month, stored as of today ------------------------------------------------------
+
+def _over_visit_day(period: str, today: date) -> date | None:
+    """A Monday whose week is over by today and starts in a month still open: a done visit
+    that day is in the figures as of today."""
+    day = today - timedelta(days=today.weekday() + 7)
+    for _ in range(6):
+        if fig.month_start(day) in open_months(period, today):
+            return day
+        day -= timedelta(days=7)
+    return None
+
+
+def _open_visit(ctx):
+    if ctx["visit_day"] is None:
+        pytest.skip("no visit period of an open month is over yet today")
+    _done_visit(ctx, ctx["visit_day"])
+
+
+def _open_checklist(ctx):
+    make_checklist_submission(ctx["person"], ctx["staff"], f"{ctx['month']:%Y-%m}")
+
+
+def _open_disturbance(ctx):
+    make_disturbance(ctx["person"]).occurred_on = ctx["month"]
+
+
+def _open_phase_change(ctx):
+    _db.session.add(PhaseChange(participant_id=ctx["person"].id, phase=3,
+                               started_on=ctx["month"]))
+
+
+def _open_contract_ended(ctx):
+    ctx["contract"].ended_on = ctx["month"]
+    ctx["contract"].end_reason = "other_housing"
+
+
+def _open_offer(ctx):
+    _db.session.add(Offer(participant_id=ctx["person"].id, offered_on=ctx["month"],
+                         first_apartment_id=ctx["contract"].apartment_id,
+                         second_apartment_id=_apartment(ctx["org"]).id))
+
+
+def _open_newcomer(ctx):
+    ctx["newcomer"] = make_participant(ctx["org"], ctx["team"], "Ny", "Inflyttad",
+                                       move_in=ctx["month"],
+                                       decision_date=ctx["month"] - timedelta(days=40))
+
+
+OPEN_CHANGES = {
+    "done visit": (_setup_nothing, _open_visit),
+    "outcome no longer done": (_open_visit, _outcome_not_done),
+    "outcome deleted": (_open_visit, _outcome_deleted),
+    "checklist": (_setup_nothing, _open_checklist),
+    "disturbance": (_setup_nothing, _open_disturbance),
+    "phase change": (_setup_nothing, _open_phase_change),
+    "contract ended": (_setup_nothing, _open_contract_ended),
+    "offer of two": (_setup_nothing, _open_offer),
+    "decision date": (_open_newcomer, _decision_date),
+}
+
+
+@pytest.mark.parametrize("name", list(OPEN_CHANGES))
+def test_an_entry_in_the_open_month_changes_its_stored_figures(app, db, world, name):
+    setup, change = OPEN_CHANGES[name]
+    today = local_today()
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    ctx = {"org": world.org, "team": world.team, "person": person,
+           "staff": world.users["staff"], "month": fig.month_start(today),
+           "visit_day": _over_visit_day(world.org.visit_period, today),
+           "contract": db.session.scalar(select(Contract).where(
+               Contract.participant_id == person.id))}
+    setup(ctx)
+    db.session.commit()
+    before = figure_months(world.org, today, today)
+    assert before == _live(world.org, today, today)
+    for month in open_months(world.org.visit_period, today):
+        row = _open_row(world.org, month)
+        assert row.as_of == today and not row.stale and row.figures is not None
+
+    change(ctx)
+    db.session.commit()
+    after = _live(world.org, today, today)
+    assert after != before  # the change moves a figure of an open month as of today
+    assert figure_months(world.org, today, today) == after
+
+
+def test_the_open_month_is_computed_anew_when_the_day_rolls_over(app, db, world):
+    today = local_today()
+    day = date(today.year, today.month, 14)
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    make_disturbance(person).occurred_on = fig.month_start(today) + timedelta(days=1)
+    db.session.commit()
+    first = figure_months(world.org, day, day)
+    assert first == _live(world.org, day, day)
+    assert _open_row(world.org, fig.month_start(day)).as_of == day
+    # The next day: no write in between, and yet the apartment-days (and more) grew.
+    then = day + timedelta(days=1)
+    second = figure_months(world.org, then, then)
+    assert second == _live(world.org, then, then) != first
+    assert _open_row(world.org, fig.month_start(day)).as_of == then
+    assert figure_months(world.org, then, then) == second  # read back
+
+
+def test_the_page_shows_the_stored_open_month(client, login_as, db, world):
+    login_as("admin")
+    today = local_today()
+    month = fig.month_start(today)
+    assert client.get(f"/admin/figures.csv?month={month:%Y-%m}").status_code == 200
+    row = _open_row(world.org, month)
+    assert row.as_of == today
+    values, ends = figure_months(world.org, month, today)[-1][1:]
+    values["checklists"] = fig.FigureValue(0.25, 1, 4)
+    row.figures = encode((values, ends))
+    db.session.commit()
+    csv = client.get(f"/admin/figures.csv?month={month:%Y-%m}").get_data(as_text=True)
+    assert f"{month:%Y-%m};Genomgångar i tid;25,0;1;4" in csv
+    assert "Genomgångar i tid" in client.get("/admin/figures").get_data(as_text=True)
+
+
+def test_a_fill_overtaken_by_an_entry_is_shown_but_not_stored(app, db, world, monkeypatch):
+    """An entry committed after a fill read its facts marks the row the fill claimed stale:
+    the fill's figures are shown once but never stored."""
+    from webapp.admin import stored_figures
+
+    today = local_today()
+    month = fig.month_start(today)
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    db.session.commit()
+    computing = stored_figures.compute
+
+    def compute_then_enter(*args):
+        result = computing(*args)
+        make_checklist_submission(person, world.users["staff"], f"{month:%Y-%m}")
+        db.session.commit()
+        return result
+
+    monkeypatch.setattr(stored_figures, "compute", compute_then_enter)
+    shown = fill_open(world.org.id, rule_of(world.org), [month], today)
+    monkeypatch.undo()
+    row = _open_row(world.org, month)
+    assert row.stale and row.figures is None
+    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
+    assert shown[month] != live[month]
+    assert figure_months(world.org, today, today) == _live(world.org, today, today)
+    assert not _open_row(world.org, month).stale
+
+
+@pytest.mark.parametrize("stored", ["no row", "stored row"])
+def test_an_open_fill_waits_for_an_entry_being_committed(app, db, world, stored):
+    """A view fills the open month while a checklist of it is being committed: the fill's
+    claim waits for the entry's shared advisory lock (PostgreSQL; SQLite's write lock), then
+    reads the checklist. With no row to mark only the lock orders them."""
+    today = local_today()
+    month = fig.month_start(today)
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    db.session.commit()
+    if stored == "stored row":
+        figure_months(world.org, today, today)
+    rule = rule_of(world.org)
+    make_checklist_submission(person, world.users["staff"], f"{month:%Y-%m}")
+    result = {}
+
+    def view():
+        with app.app_context():
+            result.update(fill_open(world.org.id, rule, [month], today))
+
+    other = threading.Thread(target=view)
+
+    def hold(_session):  # runs after the stored-figures hook took its locks
+        other.start()
+        time.sleep(0.5)
+
+    sa_event.listen(db.session, "before_commit", hold)
+    try:
+        db.session.commit()
+    finally:
+        sa_event.remove(db.session, "before_commit", hold)
+    other.join()
+    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
+    assert result[month] == live[month]
+    assert live[month][0]["checklists"].numerator >= 1
     assert figure_months(world.org, today, today) == _live(world.org, today, today)

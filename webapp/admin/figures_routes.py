@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,24 +38,68 @@ def _series(month: date):
 
 def _figures() -> list[fig.FigureDefinition]:
     """The figure definitions with title and definition in the reader's language."""
-    return [dataclasses.replace(d, title=_(d.title), definition=_(d.definition))
-            for d in fig.FIGURES]
+    return list(_figures_in(str(get_locale())))
+
+
+@lru_cache(maxsize=8)
+def _figures_in(_locale: str) -> tuple[fig.FigureDefinition, ...]:
+    # Eighteen lookups a view otherwise; the texts change only with the language.
+    return tuple(dataclasses.replace(d, title=_(d.title), definition=_(d.definition))
+                 for d in fig.FIGURES)
 
 
 def _chart(definition, series, labels: list[str], running: date | None = None) -> str:
-    values = [None if m == running else _scaled(definition, figures[definition.key])
-              for m, figures in series]
-    notes = {i: _("pågår") for i, (m, _v) in enumerate(series) if m == running}
-    return bar_chart(f"chart-{definition.key}",
-                     _("%(title)s, senaste 12 månaderna", title=definition.title),
-                     labels, values, max_value=100 if definition.unit == "percent" else None,
-                     unit=" %" if definition.unit == "percent" else "", notes=notes)
+    values = tuple(None if m == running else _scaled(definition, figures[definition.key])
+                   for m, figures in series)
+    notes = tuple(i for i, (m, _v) in enumerate(series) if m == running)
+    return _chart_markup(str(get_locale()), definition.key, definition.title,
+                         definition.unit, tuple(labels), values, notes)
+
+
+@lru_cache(maxsize=256)
+def _chart_markup(_locale: str, key: str, title: str, unit: str, labels: tuple[str, ...],
+                  values: tuple[float | None, ...], running: tuple[int, ...]) -> str:
+    """The same SVG for the same figures: charts are drawn once per language and values, not
+    on every view (the stored months change seldom)."""
+    return bar_chart(f"chart-{key}", _("%(title)s, senaste 12 månaderna", title=title),
+                     list(labels), list(values), max_value=100 if unit == "percent" else None,
+                     unit=" %" if unit == "percent" else "",
+                     notes={i: _("pågår") for i in running})
 
 
 def _scaled(definition, value: fig.FigureValue) -> float | None:
     if value.value is None:
         return None
     return value.value * 100 if definition.unit == "percent" else value.value
+
+
+def _rows(definition, series, running: date, month_labels: dict, words: dict
+          ) -> list[tuple[str, str, str]]:
+    """(month, value, basis) cells of the definition's table, formatted here as the template
+    did (Jinja's round, int and format filters): 108 cells a view."""
+    rows = []
+    for m, values in series:
+        value = values[definition.key]
+        scaled = _scaled(definition, value)
+        if m == running:
+            shown = words["running"]
+        elif scaled is None:
+            shown = "–"
+        elif definition.unit == "percent":
+            shown = f"{int(round(scaled, 0))} %"
+        elif definition.unit == "rate":
+            shown = f"{scaled:.1f}".replace(".", ",")
+        else:
+            shown = f"{int(round(scaled, 0))} {words['days']}"
+        if definition.unit == "percent":
+            basis = f"{int(value.numerator)} / {int(value.denominator)}"
+        elif definition.unit == "rate":
+            denominator = f"{value.denominator:.2f}".replace(".", ",")
+            basis = f"{int(value.numerator)} / {denominator} {words['years']}"
+        else:
+            basis = f"{int(value.numerator)} {words['people']}"
+        rows.append((month_labels[m], shown, basis))
+    return rows
 
 
 @bp.route("/admin/figures")
@@ -66,13 +112,17 @@ def figures():
     # The month that is not over yet is shown as running, not as a (misleading) 0 %.
     running = local_today().replace(day=1)
     ends = months[-1][2]
+    month_labels = {m: format_month(m) for m, _values in series}
+    words = {"days": _("dagar"), "people": _("personer"), "years": _("lägenhetsår"),
+             "running": _("pågår")}
     return render("admin/figures.html", month=month, month_label=format_month(month),
                   running=running,
                   ends=[(_(fig.END_REASON_TITLES[key]), count) for key, count in ends.items()],
                   series=series, current=series[-1][1], definitions=definitions,
                   # Each month's names once, not once per chart and table row.
                   charts={d.key: _chart(d, series, short_names, running) for d in definitions},
-                  month_labels={m: format_month(m) for m, _values in series}, scaled=_scaled,
+                  rows={d.key: _rows(d, series, running, month_labels, words)
+                        for d in definitions},
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
 

@@ -77,7 +77,7 @@ def register_push_cli(app: Flask) -> None:
 
 
 def run_pass(limit: int = 50, plan: bool = True):
-    from ..admin.stored_figures import fill_closed_months
+    from ..admin.stored_figures import fill_closed_months, fill_open_months
     from ..models import utcnow
     from ..reminders import plan_daily
     from ..staff.worklist_store import refresh_stale
@@ -93,8 +93,10 @@ def run_pass(limit: int = 50, plan: bool = True):
     report = send_due(limit=limit)
     if plan:
         # After sending (reminders are due now, figures are not): months closed since the last
-        # pass are stored before anyone opens the figures page.
+        # pass are stored before anyone opens the figures page, and so are the open months
+        # as of today (after midnight, and after entries that reached them).
         fill_closed_months()
+        fill_open_months()
     return report
 
 
