@@ -6,6 +6,7 @@ visit notes, absence reasons or health: queries here select the columns housing 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -43,10 +44,29 @@ ONE_DAY = timedelta(days=1)
 RECENT_DAYS = 90
 
 
-def _scope() -> list[Participant]:
-    return list(db.session.scalars(
-        visible_participants(current_user).order_by(Participant.last_name, Participant.first_name)
-    ))
+class Tenant(NamedTuple):
+    """The columns of a participant that housing's lists show, read as a row, not an ORM object
+    (the scope is up to 1,000 tenants); `display_name` and `display_address` (access.py) take
+    it like a participant."""
+
+    id: int
+    first_name: str
+    last_name: str
+    pseudonym: str | None
+    protected_identity: bool
+    user_id: int | None
+    full_name = Participant.full_name
+    masked_name = Participant.masked_name
+
+
+TENANT_COLUMNS = (Participant.id, Participant.first_name, Participant.last_name,
+                  Participant.pseudonym, Participant.protected_identity, Participant.user_id)
+
+
+def _scope() -> list[Tenant]:
+    return [Tenant(*row) for row in db.session.execute(
+        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name))]
 
 
 def _ids_in_scope() -> tuple[list[int], list[int]]:
@@ -163,8 +183,8 @@ def home():
                           ("absences", _absences)):
         lists[name], totals[name] = rows_of(scope, name == whole)
     wanted = {item["participant"] for rows in lists.values() for item in rows}
-    people = {p.id: p for p in db.session.scalars(
-        select(Participant).where(among(Participant.id, sorted(wanted))))} if wanted else {}
+    people = {row[0]: Tenant(*row) for row in db.session.execute(
+        select(*TENANT_COLUMNS).where(among(Participant.id, sorted(wanted))))} if wanted else {}
     for rows in lists.values():
         for item in rows:
             item["participant"] = people[item["participant"]]
@@ -207,11 +227,12 @@ def _notices_by_participant(ids: list[int]) -> dict[int, list]:
 @bp.route("/housing/tenancies")
 def tenancies():
     people = _scope()
-    ids = [p.id for p in people]
-    # The order needs every tenant's contract kind and counter; the contract with its apartment
-    # and the transfer conditions are worked out for the page shown only.
-    kinds = _contract_kinds(ids)
-    counters = tenancy_for(ids, current_user.organisation, local_today())
+    # The order needs every second-hand tenant's counter (the others are ordered by name and
+    # show none); the contract with its apartment and the transfer conditions are worked out
+    # for the page shown only.
+    kinds = _contract_kinds([p.id for p in people])
+    counters = tenancy_for([pid for pid, kind in kinds.items() if kind != "first_hand"],
+                           current_user.organisation, local_today())
 
     def closeness(person):
         # Second-hand tenants closest to their expected transfer first; first-hand ones last.
