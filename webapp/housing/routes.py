@@ -6,7 +6,6 @@ visit notes, absence reasons or health: queries here select the columns housing 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import NamedTuple
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -17,50 +16,29 @@ from wtforms import SelectChoice
 from ..access import child_or_404, display_name, visible_participants
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
-from ..domain.due import Rules
 from ..domain.tenancy_life import transfer_eligibility
-from ..domain.visits import period_bounds, period_compliance
 from ..extensions import db
 from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
     Apartment,
-    Contract,
     Disturbance,
     HousingNotice,
     Participant,
     User,
     utcnow,
 )
-from ..queries import among, current_contracts, period_visits, tenancy_for
+from ..queries import among, current_contracts, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_utc, tz
+from ..timeutil import local_today, to_utc, tz
 from . import bp
 from .checklist_routes import inbox_counts
+from .facts_store import Facts, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
+from .tenants import TENANT_COLUMNS, Tenant
 
-ONE_DAY = timedelta(days=1)
 RECENT_DAYS = 90
-
-
-class Tenant(NamedTuple):
-    """The columns of a participant that housing's lists show, read as a row, not an ORM object
-    (the scope is up to 1,000 tenants); `display_name` and `display_address` (access.py) take
-    it like a participant."""
-
-    id: int
-    first_name: str
-    last_name: str
-    pseudonym: str | None
-    protected_identity: bool
-    user_id: int | None
-    full_name = Participant.full_name
-    masked_name = Participant.masked_name
-
-
-TENANT_COLUMNS = (Participant.id, Participant.first_name, Participant.last_name,
-                  Participant.pseudonym, Participant.protected_identity, Participant.user_id)
 
 
 def _scope() -> list[Tenant]:
@@ -69,50 +47,39 @@ def _scope() -> list[Tenant]:
         .order_by(Participant.last_name, Participant.first_name))]
 
 
-def _ids_in_scope() -> tuple[list[int], list[int]]:
-    """(the ids of the participants housing sees, those of them in fas 2), read once as two
-    columns: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
-    the page uses the scope seven times."""
-    rows = db.session.execute(visible_participants(current_user).with_only_columns(
-        Participant.id, Participant.phase)).all()
-    return [pid for pid, _phase in rows], [pid for pid, phase in rows if phase == 2]
+def _scope_with_facts(day):
+    """The participants housing sees as (id, phase) with their stored facts (facts_store), read
+    once: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
+    the page uses the scope five times."""
+    return db.session.execute(with_facts(visible_participants(current_user).with_only_columns(
+        Participant.id, Participant.phase), day)).all()
 
 
-def _visit_counts(ids: list[int]) -> list[dict]:
-    """Met / not met counts for this and last period: housing sees numbers, never notes.
-    `ids`: the fas 2 tenants; their visits are counted by the database."""
-    org = current_user.organisation
-    rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
-    today = local_today()
-    this_start, _this_end = period_bounds(today, rule.period)
-    last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
-    tenants = len(ids)
-    counted = period_visits(ids, rule.period, last_start, this_start,
-                            kinds=rule.counted_kinds) if ids else {}
+def _visit_counts(phase_2: list[int], facts: dict[int, Facts], org, day) -> list[dict]:
+    """Met / not met counts for this and last period of the fas 2 tenants: housing sees
+    numbers, never notes. Whether each met the rule (the one Idag uses; Stockholm: any meeting
+    counts) is a stored fact."""
+    this_start, last_start = visit_periods(org, day)
     result = []
-    for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
-        need = period_compliance(rule, start, period_bounds(start, rule.period)[1], 0, 0)
-        with_visits = [periods[start] for periods in counted.values() if start in periods]
-        # Tenants without a visit that period count as (0, 0).
-        met = sum(need.met_by(*done) for done in with_visits) + (
-            tenants - len(with_visits)) * need.met_by(0, 0)
-        result.append({"label": label, "start": start, "met": met, "not_met": tenants - met})
+    for label, start, before in (("Den här perioden", this_start, False),
+                                 ("Förra perioden", last_start, True)):
+        met = sum(1 for pid in phase_2
+                  if (facts[pid].visits_met_before if before else facts[pid].visits_met))
+        result.append({"label": label, "start": start, "met": met, "not_met": len(phase_2) - met})
     return result
 
 
 def _page(query, whole: bool) -> tuple[list, int]:
-    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole;
-    the database counts the rest. (Each list is ordered down to the id: the first rows are the
+    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole,
+    with the count alongside in the same statement (a window over the rows the WHERE keeps,
+    worked out before the LIMIT). (Each list is ordered down to the id: the first rows are the
     same whichever plan the database picks.)"""
     if whole:
         rows = db.session.execute(query).all()
         return rows, len(rows)
-    rows = db.session.execute(query.limit(HOME_ROWS)).all()
-    if len(rows) < HOME_ROWS:
-        return rows, len(rows)
-    total = db.session.scalar(select(func.count()).select_from(
-        query.order_by(None).subquery()))
-    return rows, total
+    rows = db.session.execute(
+        query.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)).all()
+    return rows, rows[0].listed if rows else 0
 
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
@@ -177,7 +144,11 @@ HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
 def home():
     """Costs what it shows: the scope is read once as ids, each list HOME_ROWS rows at a time
     with a count, and only the participants of the rows shown are loaded."""
-    (scope, phase_2), whole = _ids_in_scope(), request.args.get("alla")
+    day, org, whole = local_today(), current_user.organisation, request.args.get("alla")
+    in_scope = _scope_with_facts(day)
+    scope = [row[0] for row in in_scope]
+    phase_2 = [row[0] for row in in_scope if row[1] == 2]
+    facts = complete(in_scope, org, day)
     lists, totals = {}, {}
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
                           ("absences", _absences)):
@@ -192,8 +163,9 @@ def home():
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=inbox_counts(month_key(local_today()), scope),
-        visit_counts=_visit_counts(phase_2), severities=SEVERITIES, totals=totals, **lists,
+        checklists=inbox_counts(day, scope, facts),
+        visit_counts=_visit_counts(phase_2, facts, org, day), severities=SEVERITIES,
+        totals=totals, **lists,
     )
 
 
@@ -226,20 +198,21 @@ def _notices_by_participant(ids: list[int]) -> dict[int, list]:
 
 @bp.route("/housing/tenancies")
 def tenancies():
-    people = _scope()
-    # The order needs every second-hand tenant's counter (the others are ordered by name and
-    # show none); the contract with its apartment and the transfer conditions are worked out
-    # for the page shown only.
-    kinds = _contract_kinds([p.id for p in people])
-    counters = tenancy_for([pid for pid, kind in kinds.items() if kind != "first_hand"],
-                           current_user.organisation, local_today())
+    """Second-hand tenants closest to their expected transfer first (a stored fact), then
+    everyone else by name; the contract with its apartment, the counter and the transfer
+    conditions are worked out for the page shown only."""
+    day = local_today()
+    in_scope = db.session.execute(with_facts(
+        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name), day)).all()
+    facts = complete(in_scope, lambda: current_user.organisation, day)
+    people = [Tenant(*row[:len(TENANT_COLUMNS)]) for row in in_scope]
 
     def closeness(person):
-        # Second-hand tenants closest to their expected transfer first; first-hand ones last.
-        kind, tenancy = kinds.get(person.id), counters.get(person.id)
-        if kind is None or kind == "first_hand" or tenancy is None:
+        expected = facts[person.id].expected_transfer
+        if expected is None:  # first-hand, no contract or not moved in yet
             return (1, display_name(person))
-        return (0, tenancy.expected_transfer.isoformat())
+        return (0, expected.isoformat())
 
     people.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
@@ -248,6 +221,7 @@ def tenancies():
     shown_ids = [p.id for p in shown]
     contracts = current_contracts(shown_ids)
     notices = _notices_by_participant(shown_ids)
+    counters = tenancy_for(shown_ids, current_user.organisation, day)
     rows = []
     for p in shown:
         contract, counter = contracts.get(p.id), counters.get(p.id)
@@ -257,18 +231,7 @@ def tenancies():
                          counter, contract.kind if contract else None,
                          bool(contract and contract.end_reason), notices.get(p.id, []))})
     return render("housing/tenancies.html", rows=rows, total=len(people), page=page,
-                  pages=pages, today=local_today())
-
-
-def _contract_kinds(ids: list[int]) -> dict[int, str]:
-    """The kind of each participant's open contract, the one `current_contracts` picks."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Contract.participant_id, Contract.kind)
-        .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date, Contract.id))
-    return dict(rows.all())  # later move-ins overwrite earlier, as in current_contracts
+                  pages=pages, today=day)
 
 
 def _form_choices(form: DisturbanceForm) -> None:
