@@ -324,3 +324,67 @@ def test_rows_of_participants_out_of_scope_never_reach_housings_pages(client, wo
     login_as("housing")
     html = client.get("/housing/tenancies").get_data(as_text=True)
     assert "Annan" not in html and "Svensson" in html
+
+
+def _inbox_live(user, month: str) -> list[tuple]:
+    """The inbox rows as /housing/checklists listed them before the facts were stored: whole
+    rows, the owed rule over every tenancy (the reference)."""
+    from webapp.checklists.submissions import owed_checklist_ids
+    from webapp.domain.checklists import counting_submissions
+    from webapp.models import Apartment, ChecklistSubmission, TeamMembership
+
+    teams = select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)
+    triples = db.session.execute(
+        select(Participant.id, Apartment.id, Contract.move_in_date)
+        .join(Contract, Contract.participant_id == Participant.id)
+        .join(Apartment, Apartment.id == Contract.apartment_id)
+        .where(Participant.id.in_(visible_participants(user).with_only_columns(Participant.id)),
+               Contract.ended_on.is_(None), Apartment.housing_team_id.in_(teams))
+        .order_by(Apartment.address, Apartment.apartment_number, Participant.id)).all()
+    owing = owed_checklist_ids([(pid, move_in) for pid, _a, move_in in triples], month)
+    counting = counting_submissions(db.session.scalars(select(ChecklistSubmission)))
+    rows = []
+    for pid, apartment_id, _move_in in triples:
+        submission = counting.get((pid, month))
+        if submission is not None and submission.apartment_id != apartment_id:
+            submission = None
+        if submission is None and pid not in owing:
+            continue
+        rows.append((pid, apartment_id, submission.id if submission else None))
+    return rows
+
+
+def _inbox_shown(client, month: str) -> list[tuple]:
+    html = client.get(f"/housing/checklists?month={month}").get_data(as_text=True)
+    return re.findall(r'<li class="inbox-(\w+)', html)
+
+
+def test_the_inbox_lists_the_same_rows_as_before(client, world, login_as):
+    from webapp.domain.checklists import month_of, shift_month
+    from webapp.housing.checklist_routes import _inbox
+    from webapp.models import Apartment
+
+    _mixed_tenants(world)
+    today = local_today()
+    first = today.replace(day=1)
+    # Two open contracts: the old one terminated (keys not back), the new one this month.
+    two = housed(world, "Tvåa", "Kontrakt", move_in=first - timedelta(days=200))
+    flat = Apartment(organisation_id=world.org.id, address="Andra 2", city="Göteborg",
+                     housing_team_id=world.housing_team.id)
+    db.session.add(flat)
+    db.session.flush()
+    db.session.add(Contract(participant_id=two.id, apartment_id=flat.id, kind="second_hand",
+                            move_in_date=first + timedelta(days=1)))
+    make_checklist(_person(world), world.users["staff"], today)
+    db.session.commit()
+    user = login_as("housing")
+    for month in (month_of(today), shift_month(month_of(today), -1)):
+        expected = _inbox_live(user, month)
+        assert len(expected) >= 5
+        with client.application.test_request_context():
+            from flask_login import login_user
+
+            login_user(user)
+            assert [(pid, apartment, sid) for pid, apartment, _s, sid in _inbox(month)] == \
+                expected
+        assert len(_inbox_shown(client, month)) == len(expected)

@@ -79,31 +79,31 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
     if current:
         query = with_facts(query, today, Contract.participant_id)
     triples = db.session.execute(query).all()
-    ids = sorted({row[0] for row in triples})
-    counting = counting_checklists(ids, month)
     first = date.fromisoformat(f"{month}-01")
-    sent = {}
-    without = []
-    for pid, apartment_id, move_in, *_facts in triples:
-        submission = counting.get(pid)
-        if submission is not None and submission.apartment_id == apartment_id:
-            sent[pid, apartment_id] = submission.id
-        # Only a tenancy that moved in before the month can owe it (domain.tenancy_life).
-        elif move_in is not None and move_in < first:
-            without.append((pid, move_in))
     if current:
         facts = complete(triples, lambda: current_user.organisation, today)
-        owing = {pid for pid, _move_in in without if facts[pid].checklist_owed}
+        sent = {pid: (fact.checklist_id, fact.checklist_apartment_id)
+                for pid, fact in facts.items() if fact.checklist_id is not None}
     else:
-        owing = owed_checklist_ids(without, month)
+        sent = {pid: (submission.id, submission.apartment_id) for pid, submission in
+                counting_checklists(sorted({row[0] for row in triples}), month).items()}
+    # Only a tenancy that moved in before the month can owe it (domain.tenancy_life); a
+    # participant owing it for one tenancy is listed for each without the checklist.
+    before = [(pid, move_in) for pid, _a, move_in, *_f in triples
+              if move_in is not None and move_in < first]
+    if current:
+        owing = {pid for pid, _move_in in before if facts[pid].checklist_owed}
+    else:
+        owing = owed_checklist_ids(before, month)
     rows = []
-    for pid, apartment_id, move_in, *_facts in triples:
-        submission_id = sent.get((pid, apartment_id))
-        if submission_id is None and not (pid in owing and move_in is not None
-                                          and move_in < first):
+    for pid, apartment_id, _move_in, *_facts in triples:
+        submission_id, filed_for = sent.get(pid, (None, None))
+        if filed_for != apartment_id:
+            submission_id = None  # filed for another apartment: not this one's checklist
+        if submission_id is None and pid not in owing:
             continue  # owed nothing that month (not fas 2, moved in later, absent all month)
-        status = month_status(month, submission_id, this_month).status
-        rows.append((pid, apartment_id, status, submission_id))
+        rows.append((pid, apartment_id, month_status(month, submission_id, this_month).status,
+                     submission_id))
     return rows
 
 

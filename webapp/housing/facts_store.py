@@ -47,6 +47,7 @@ STORE_CHUNK = 500  # rows per INSERT (SQLite's limit on bound parameters)
 
 class Facts(NamedTuple):
     checklist_owed: bool
+    checklist_id: int | None
     checklist_apartment_id: int | None
     visits_met: bool
     visits_met_before: bool
@@ -92,8 +93,7 @@ def compute(ids: list[int], org, day: date) -> dict[int, Facts]:
     month = month_of(day)
     # Owed by a tenancy that moved in before the month: the move-in is compared when read.
     owed = owed_checklist_ids([(pid, date.min) for pid in ids], month)
-    sent = {pid: submission.apartment_id
-            for pid, submission in counting_checklists(ids, month).items()}
+    sent = counting_checklists(ids, month)
     rule = Rules.of(org).visit_rule
     this_start = period_bounds(day, rule.period)[0]
     last_start = period_bounds(this_start - ONE_DAY, rule.period)[0]
@@ -105,9 +105,10 @@ def compute(ids: list[int], org, day: date) -> dict[int, Facts]:
                            day, absences_by_participant(ids))
     result = {}
     for pid in ids:
-        periods, counter = counted.get(pid, {}), counters.get(pid)
+        periods, counter, checklist = counted.get(pid, {}), counters.get(pid), sent.get(pid)
         result[pid] = Facts(
-            checklist_owed=pid in owed, checklist_apartment_id=sent.get(pid),
+            checklist_owed=pid in owed, checklist_id=checklist.id if checklist else None,
+            checklist_apartment_id=checklist.apartment_id if checklist else None,
             # A tenant without a visit in a period counts as (0, 0).
             visits_met=need[this_start].met_by(*periods.get(this_start, (0, 0))),
             visits_met_before=need[last_start].met_by(*periods.get(last_start, (0, 0))),

@@ -23,9 +23,10 @@ class HousingFacts(db.Model):
     day: Mapped[date] = mapped_column(Date)  # the local day the facts are for
     basis: Mapped[int] = mapped_column(Integer)  # the worklist version read before the facts
     # The checklist of the day's month: owed by a tenancy that moved in before the month
-    # (domain.tenancy_life.owes_checklist with the move-in left out), and the apartment of the
-    # month's counting submission (None: none yet).
+    # (domain.tenancy_life.owes_checklist with the move-in left out), and the month's counting
+    # submission and its apartment (None: none yet).
     checklist_owed: Mapped[bool] = mapped_column(Boolean)
+    checklist_id: Mapped[int | None] = mapped_column(Integer)
     checklist_apartment_id: Mapped[int | None] = mapped_column(Integer)
     # The visit rule met (domain.visits) in the day's visit period and the one before it.
     visits_met: Mapped[bool] = mapped_column(Boolean)

@@ -26,6 +26,7 @@ def upgrade():
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("basis", sa.Integer(), nullable=False),
         sa.Column("checklist_owed", sa.Boolean(), nullable=False),
+        sa.Column("checklist_id", sa.Integer(), nullable=True),
         sa.Column("checklist_apartment_id", sa.Integer(), nullable=True),
         sa.Column("visits_met", sa.Boolean(), nullable=False),
         sa.Column("visits_met_before", sa.Boolean(), nullable=False),
