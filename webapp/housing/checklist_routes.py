@@ -11,7 +11,8 @@ from datetime import date
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from ..access import (
     apartment_or_404,
@@ -146,20 +147,34 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
 
 def _tenancies(scope):
     """(participant id, apartment id, move-in) of the open contracts in my team's apartments of
-    the participants in `scope` (ids, or a select of them): the rows of the inbox."""
+    the participants in `scope` (a select of ids): the rows of the inbox."""
     return (select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
             .join(Apartment, Apartment.id == Contract.apartment_id)
-            .where(among(Contract.participant_id, scope), Contract.ended_on.is_(None),
+            .where(Contract.participant_id.in_(scope), Contract.ended_on.is_(None),
                    Apartment.housing_team_id.in_(_my_team_ids())))
 
 
-def inbox_counts(day: date, scope: list[int], facts: dict) -> dict:
+def with_tenancies(scope):
+    """`scope` (a select over Participant) with the apartment id and move-in of each open
+    contract in my team's apartments (the inbox's rows, `_tenancies`) as two more columns: a
+    participant without one comes once with None, one with two comes twice."""
+    mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_my_team_ids()))
+    # An alias: the scope's own EXISTS tests on contracts must not correlate to this join.
+    tenancy = aliased(Contract)
+    return scope.outerjoin_from(
+        Participant, tenancy, and_(tenancy.participant_id == Participant.id,
+                                   tenancy.ended_on.is_(None), tenancy.apartment_id.in_(mine))
+    ).add_columns(tenancy.apartment_id, tenancy.move_in_date)
+
+
+def inbox_counts(day: date, tenancies, facts: dict) -> dict:
     """The counts housing's home shows for `day`'s month: the same rows as the inbox
-    (`_inbox`), so the numbers agree, from the stored facts of the participants in `scope`
-    (facts_store: the month's counting checklist and whether it is owed)."""
+    (`_inbox`), so the numbers agree, from the stored facts (facts_store: the month's
+    counting checklist and whether it is owed). `tenancies`: (participant id, apartment id,
+    move-in) of the inbox's rows."""
     first = day.replace(day=1)
     submitted = missing = 0
-    for pid, apartment_id, move_in in db.session.execute(_tenancies(scope)):
+    for pid, apartment_id, move_in in tenancies:
         if facts[pid].checklist_apartment_id == apartment_id:
             submitted += 1
         # Only a tenancy that moved in before the month can owe it (domain.tenancy_life).

@@ -33,7 +33,7 @@ from ..queries import among, current_contracts, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, to_utc, tz
 from . import bp
-from .checklist_routes import inbox_counts
+from .checklist_routes import inbox_counts, with_tenancies
 from .facts_store import Facts, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
 from .tenants import TENANT_COLUMNS, Tenant
@@ -48,11 +48,13 @@ def _scope() -> list[Tenant]:
 
 
 def _scope_with_facts(day):
-    """The participants housing sees as (id, phase) with their stored facts (facts_store), read
-    once: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
-    the page uses the scope five times."""
-    return db.session.execute(with_facts(visible_participants(current_user).with_only_columns(
-        Participant.id, Participant.phase), day)).all()
+    """The participants housing sees as (id, phase, apartment id, move-in) with their stored
+    facts (facts_store), one row per tenancy of the checklist inbox (`with_tenancies`), read
+    in one statement: the scope's EXISTS tests cost a few ms each time the database evaluates
+    them."""
+    return db.session.execute(with_facts(with_tenancies(
+        visible_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
+        day)).all()
 
 
 def _visit_counts(phase_2: list[int], facts: dict[int, Facts], org, day) -> list[dict]:
@@ -142,12 +144,14 @@ HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
 
 @bp.route("/housing")
 def home():
-    """Costs what it shows: the scope is read once as ids, each list HOME_ROWS rows at a time
-    with a count, and only the participants of the rows shown are loaded."""
+    """Costs what it shows: the scope is read once as ids with the inbox's tenancies and the
+    stored facts the counts need, each list HOME_ROWS rows at a time with its count, and only
+    the participants of the rows shown are loaded."""
     day, org, whole = local_today(), current_user.organisation, request.args.get("alla")
     in_scope = _scope_with_facts(day)
-    scope = [row[0] for row in in_scope]
-    phase_2 = [row[0] for row in in_scope if row[1] == 2]
+    phases = {row[0]: row[1] for row in in_scope}
+    scope = list(phases)
+    phase_2 = [pid for pid, phase in phases.items() if phase == 2]
     facts = complete(in_scope, org, day)
     lists, totals = {}, {}
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
@@ -163,7 +167,8 @@ def home():
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=inbox_counts(day, scope, facts),
+        checklists=inbox_counts(day, [(row[0], row[2], row[3]) for row in in_scope
+                                      if row[2] is not None], facts),
         visit_counts=_visit_counts(phase_2, facts, org, day), severities=SEVERITIES,
         totals=totals, **lists,
     )
