@@ -44,3 +44,6 @@ def test_the_apartment_list_is_paged(client, world, login_as, db):
     rest = client.get("/housing/apartments?page=2").get_data(as_text=True)
     assert 0 < rest.count('class="item-title"') <= 3 + 5  # the rest, plus the world's own
     assert "Testgatan 052" in rest and "Testgatan 052" not in first
+    # A page past the last shows the last (the page and its count are read in one statement).
+    past = client.get("/housing/apartments?page=99").get_data(as_text=True)
+    assert past.split("<h1>")[1].split("</main>")[0] == rest.split("<h1>")[1].split("</main>")[0]

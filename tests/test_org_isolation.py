@@ -178,6 +178,14 @@ def build_zetaby() -> dict:
         WorklistEntry.participant_id == person.id)) or 0
     worklist_store.refresh({person.id: version}, org, local_today(), utcnow())
     assert _db.session.get(WorklistEntry, person.id).items
+    # Its stored housing facts (issue 17), worked out as a housing view of it would.
+    from webapp.housing import facts_store
+    from webapp.models import HousingFacts, Participant
+
+    facts_store.complete(_db.session.execute(facts_store.with_facts(
+        select(Participant.id).where(Participant.id == person.id), local_today())).all(),
+        org, local_today())
+    assert _db.session.get(HousingFacts, person.id) is not None
     return {"org": org, "team": team, "housing_team": housing, "users": users,
             "participant": person, "appointments": appointments, "disturbance": disturbance}
 

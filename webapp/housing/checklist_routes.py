@@ -11,7 +11,8 @@ from datetime import date
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from ..access import (
     apartment_or_404,
@@ -24,7 +25,6 @@ from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
 from ..csv_export import csv_response, to_csv
 from ..domain.checklists import (
-    counting_submissions,
     month_of,
     month_status,
     parse_month,
@@ -47,6 +47,8 @@ from ..queries import among
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
+from .facts_store import complete, counting_checklists, with_facts
+from .tenants import TENANT_COLUMNS, Tenant
 
 INBOX_PER_PAGE = 50
 ANSWER_LABELS = {"ok": "OK", "remark": "Anmärkning", "na": "Ej aktuellt"}
@@ -65,40 +67,62 @@ def _my_team_ids():
     return select(TeamMembership.team_id).where(TeamMembership.user_id == current_user.id)
 
 
-def _inbox(month: str) -> list[InboxRow]:
-    """One row per apartment of mine with a current tenant, and that month's checklist."""
-    scope = visible_participants(current_user).with_only_columns(Participant.id)
-    triples = db.session.execute(
-        select(Participant, Apartment, Contract.move_in_date)
-        .join(Contract, Contract.participant_id == Participant.id)
-        .join(Apartment, Apartment.id == Contract.apartment_id)
-        .where(Participant.id.in_(scope), Contract.ended_on.is_(None),
-               Apartment.housing_team_id.in_(_my_team_ids()))
-        .order_by(Apartment.address, Apartment.apartment_number, Participant.id)
-    ).all()
-    owing = owed_checklist_ids([(p.id, move_in) for p, _a, move_in in triples], month)
-    ids = [p.id for p, _a, _m in triples]
-    month_subs = list(db.session.scalars(
-        select(ChecklistSubmission)
-        .where(among(ChecklistSubmission.participant_id, ids), ChecklistSubmission.month == month)
-    )) if ids else []
-    replaced = set(db.session.scalars(
-        select(ChecklistSubmission.supersedes_id)
-        .where(ChecklistSubmission.supersedes_id.in_([s.id for s in month_subs]))
-    )) if month_subs else set()
-    counting = counting_submissions(month_subs, replaced)
-    texts = _item_texts({s.template_id for s in counting.values()})
-    remarks = _remarks([s.id for s in counting.values()])
-    this_month = month_of(local_today())
+def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
+    """One row per apartment of mine with a current tenant that owed or sent that month's
+    checklist, in address order: (participant id, apartment id, status, counting submission
+    id). Read as columns; `_rows` loads what a page shows of them. Whether a checklist is
+    owed is a stored fact this month (facts_store), worked out for the month asked for else."""
+    today = local_today()
+    this_month = month_of(today)
+    query = (_tenancies(visible_participants(current_user).with_only_columns(Participant.id))
+             .order_by(Apartment.address, Apartment.apartment_number, Contract.participant_id))
+    current = month == this_month
+    if current:
+        query = with_facts(query, today, Contract.participant_id)
+    triples = db.session.execute(query).all()
+    first = date.fromisoformat(f"{month}-01")
+    if current:
+        facts = complete(triples, lambda: current_user.organisation, today)
+        sent = {pid: (fact.checklist_id, fact.checklist_apartment_id)
+                for pid, fact in facts.items() if fact.checklist_id is not None}
+    else:
+        sent = {pid: (submission.id, submission.apartment_id) for pid, submission in
+                counting_checklists(sorted({row[0] for row in triples}), month).items()}
+    # Only a tenancy that moved in before the month can owe it (domain.tenancy_life); a
+    # participant owing it for one tenancy is listed for each without the checklist.
+    before = [(pid, move_in) for pid, _a, move_in, *_f in triples
+              if move_in is not None and move_in < first]
+    if current:
+        owing = {pid for pid, _move_in in before if facts[pid].checklist_owed}
+    else:
+        owing = owed_checklist_ids(before, month)
     rows = []
-    for participant, apartment, _move_in in triples:
-        submission = counting.get((participant.id, month))
-        if submission is not None and submission.apartment_id != apartment.id:
-            submission = None  # filed for another apartment: not this one's checklist
-        if submission is None and participant.id not in owing:
+    for pid, apartment_id, _move_in, *_facts in triples:
+        submission_id, filed_for = sent.get(pid, (None, None))
+        if filed_for != apartment_id:
+            submission_id = None  # filed for another apartment: not this one's checklist
+        if submission_id is None and pid not in owing:
             continue  # owed nothing that month (not fas 2, moved in later, absent all month)
-        row = InboxRow(participant, apartment, month_status(month, submission, this_month).status,
-                       submission)
+        rows.append((pid, apartment_id, month_status(month, submission_id, this_month).status,
+                     submission_id))
+    return rows
+
+
+def _rows(inbox: list[tuple[int, int, str, int | None]]) -> list[InboxRow]:
+    """The participants, apartments and checklists (with their remarks) of these inbox rows."""
+    people = {row[0]: Tenant._make(row) for row in db.session.execute(
+        select(*TENANT_COLUMNS).where(among(Participant.id, sorted({r[0] for r in inbox}))))}
+    apartments = {a.id: a for a in db.session.scalars(
+        select(Apartment).where(among(Apartment.id, sorted({r[1] for r in inbox}))))}
+    submissions = {s.id: s for s in db.session.scalars(
+        select(ChecklistSubmission).where(among(ChecklistSubmission.id,
+                                                sorted({r[3] for r in inbox if r[3]}))))}
+    texts = _item_texts({s.template_id for s in submissions.values()})
+    remarks = _remarks(sorted(submissions))
+    rows = []
+    for pid, apartment_id, status, submission_id in inbox:
+        submission = submissions.get(submission_id)
+        row = InboxRow(people[pid], apartments[apartment_id], status, submission)
         if submission is not None:
             row.remarks = [(texts.get((submission.template_id, key), key), remark)
                            for key, remark in remarks.get(submission.id, [])]
@@ -121,45 +145,43 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return result
 
 
-def inbox_counts(month: str, scope=None) -> dict:
-    """The counts housing's home shows: the same rows as the inbox (`_inbox`), so the numbers
-    agree, read as columns (no participant, apartment or checklist objects) and with the
-    checklist owed worked out only for the apartments without one. `scope`: the ids of the
-    participants the user sees, if the caller has them."""
-    if scope is None:
-        scope = visible_participants(current_user).with_only_columns(Participant.id)
-    tenancies = db.session.execute(
-        select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
-        .join(Apartment, Apartment.id == Contract.apartment_id)
-        .where(among(Contract.participant_id, scope), Contract.ended_on.is_(None),
-               Apartment.housing_team_id.in_(_my_team_ids()))).all()
-    month_subs = db.session.execute(
-        select(ChecklistSubmission.id, ChecklistSubmission.participant_id,
-               ChecklistSubmission.apartment_id, ChecklistSubmission.month,
-               ChecklistSubmission.submitted_at, ChecklistSubmission.version_no,
-               ChecklistSubmission.supersedes_id)
-        .where(among(ChecklistSubmission.participant_id, scope),
-               ChecklistSubmission.month == month)).all()
-    replaced = set(db.session.scalars(
-        select(ChecklistSubmission.supersedes_id)
-        .where(ChecklistSubmission.supersedes_id.in_([s.id for s in month_subs]))
-    )) if month_subs else set()
-    counting = counting_submissions(month_subs, replaced)
-    submitted, without = 0, []
+def _tenancies(scope):
+    """(participant id, apartment id, move-in) of the open contracts in my team's apartments of
+    the participants in `scope` (a select of ids): the rows of the inbox."""
+    return (select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
+            .join(Apartment, Apartment.id == Contract.apartment_id)
+            .where(Contract.participant_id.in_(scope), Contract.ended_on.is_(None),
+                   Apartment.housing_team_id.in_(_my_team_ids())))
+
+
+def with_tenancies(scope):
+    """`scope` (a select over Participant) with the apartment id and move-in of each open
+    contract in my team's apartments (the inbox's rows, `_tenancies`) as two more columns: a
+    participant without one comes once with None, one with two comes twice."""
+    mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_my_team_ids()))
+    # An alias: the scope's own EXISTS tests on contracts must not correlate to this join.
+    tenancy = aliased(Contract)
+    return scope.outerjoin_from(
+        Participant, tenancy, and_(tenancy.participant_id == Participant.id,
+                                   tenancy.ended_on.is_(None), tenancy.apartment_id.in_(mine))
+    ).add_columns(tenancy.apartment_id, tenancy.move_in_date)
+
+
+def inbox_counts(day: date, tenancies, facts: dict) -> dict:
+    """The counts housing's home shows for `day`'s month: the same rows as the inbox
+    (`_inbox`), so the numbers agree, from the stored facts (facts_store: the month's
+    counting checklist and whether it is owed). `tenancies`: (participant id, apartment id,
+    move-in) of the inbox's rows."""
+    first = day.replace(day=1)
+    submitted = missing = 0
     for pid, apartment_id, move_in in tenancies:
-        submission = counting.get((pid, month))
-        if submission is not None and submission.apartment_id == apartment_id:
+        if facts[pid].checklist_apartment_id == apartment_id:
             submitted += 1
-        else:
-            without.append((pid, move_in))
-    # Only a tenancy that moved in before the month can owe it (domain.tenancy_life).
-    first = date.fromisoformat(f"{month}-01")
-    without = [(pid, move_in) for pid, move_in in without
-               if move_in is not None and move_in < first]
-    owing = owed_checklist_ids(without, month)
-    missing = sum(1 for pid, _move_in in without if pid in owing)
+        # Only a tenancy that moved in before the month can owe it (domain.tenancy_life).
+        elif move_in is not None and move_in < first and facts[pid].checklist_owed:
+            missing += 1
     return {"expected": submitted + missing, "submitted": submitted, "missing": missing,
-            "month": month}
+            "month": month_of(day)}
 
 
 def _item_texts(template_ids) -> dict[tuple[int, str], str]:
@@ -177,21 +199,21 @@ def _month_arg() -> str:
 @bp.route("/housing/checklists")
 def checklists():
     month = _month_arg()
-    rows = _inbox(month)
-    page, pages = page_of(len(rows), INBOX_PER_PAGE)
-    shown = rows[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE]
+    inbox = _inbox(month)
+    page, pages = page_of(len(inbox), INBOX_PER_PAGE)
+    shown = _rows(inbox[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE])
     record_list((r.participant.id for r in shown), "checklist_inbox")
     this_month = month_of(local_today())
-    return render("housing/checklists.html", rows=shown, total=len(rows), month=month,
+    return render("housing/checklists.html", rows=shown, total=len(inbox), month=month,
                   page=page, pages=pages, previous=shift_month(month, -1),
                   next=shift_month(month, 1) if month < this_month else None,
-                  submitted=sum(1 for r in rows if r.status == "submitted"))
+                  submitted=sum(1 for r in inbox if r[2] == "submitted"))
 
 
 @bp.route("/housing/checklists.csv")
 def checklists_csv():
     month = _month_arg()
-    rows = _inbox(month)
+    rows = _rows(_inbox(month))
     record("export", object_type="checklists_csv", detail=month)
     record_list((r.participant.id for r in rows), "checklists_csv")
     header = ["Månad", "Adress", "Lägenhetsnummer", "Hyresgäst", "Status", "Datum", "Version",

@@ -16,83 +16,72 @@ from wtforms import SelectChoice
 from ..access import child_or_404, display_name, visible_participants
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
-from ..domain.due import Rules
 from ..domain.tenancy_life import transfer_eligibility
-from ..domain.visits import period_bounds, period_compliance
 from ..extensions import db
 from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
     Apartment,
-    Contract,
     Disturbance,
     HousingNotice,
     Participant,
     User,
     utcnow,
 )
-from ..queries import among, current_contracts, period_visits, tenancy_for
+from ..queries import among, current_contracts, tenancy_for
 from ..rendering import render
-from ..timeutil import local_today, month_key, to_utc, tz
+from ..timeutil import local_today, to_utc, tz
 from . import bp
-from .checklist_routes import inbox_counts
+from .checklist_routes import inbox_counts, with_tenancies
+from .facts_store import Facts, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
+from .tenants import TENANT_COLUMNS, Tenant
 
-ONE_DAY = timedelta(days=1)
 RECENT_DAYS = 90
 
 
-def _scope() -> list[Participant]:
-    return list(db.session.scalars(
-        visible_participants(current_user).order_by(Participant.last_name, Participant.first_name)
-    ))
+def _scope() -> list[Tenant]:
+    return [Tenant(*row) for row in db.session.execute(
+        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name))]
 
 
-def _ids_in_scope() -> tuple[list[int], list[int]]:
-    """(the ids of the participants housing sees, those of them in fas 2), read once as two
-    columns: the scope's EXISTS tests cost a few ms each time the database evaluates them, and
-    the page uses the scope seven times."""
-    rows = db.session.execute(visible_participants(current_user).with_only_columns(
-        Participant.id, Participant.phase)).all()
-    return [pid for pid, _phase in rows], [pid for pid, phase in rows if phase == 2]
+def _scope_with_facts(day):
+    """The participants housing sees as (id, phase, apartment id, move-in) with their stored
+    facts (facts_store), one row per tenancy of the checklist inbox (`with_tenancies`), read
+    in one statement: the scope's EXISTS tests cost a few ms each time the database evaluates
+    them."""
+    return db.session.execute(with_facts(with_tenancies(
+        visible_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
+        day)).all()
 
 
-def _visit_counts(ids: list[int]) -> list[dict]:
-    """Met / not met counts for this and last period: housing sees numbers, never notes.
-    `ids`: the fas 2 tenants; their visits are counted by the database."""
-    org = current_user.organisation
-    rule = Rules.of(org).visit_rule  # the rule Idag uses (Stockholm: any meeting counts)
-    today = local_today()
-    this_start, _this_end = period_bounds(today, rule.period)
-    last_start, _last_end = period_bounds(this_start - ONE_DAY, rule.period)
-    tenants = len(ids)
-    counted = period_visits(ids, rule.period, last_start, this_start,
-                            kinds=rule.counted_kinds) if ids else {}
+def _visit_counts(phase_2: list[int], facts: dict[int, Facts], org, day) -> list[dict]:
+    """Met / not met counts for this and last period of the fas 2 tenants: housing sees
+    numbers, never notes. Whether each met the rule (the one Idag uses; Stockholm: any meeting
+    counts) is a stored fact."""
+    this_start, last_start = visit_periods(org, day)
     result = []
-    for label, start in (("Den här perioden", this_start), ("Förra perioden", last_start)):
-        need = period_compliance(rule, start, period_bounds(start, rule.period)[1], 0, 0)
-        with_visits = [periods[start] for periods in counted.values() if start in periods]
-        # Tenants without a visit that period count as (0, 0).
-        met = sum(need.met_by(*done) for done in with_visits) + (
-            tenants - len(with_visits)) * need.met_by(0, 0)
-        result.append({"label": label, "start": start, "met": met, "not_met": tenants - met})
+    for label, start, before in (("Den här perioden", this_start, False),
+                                 ("Förra perioden", last_start, True)):
+        met = sum(1 for pid in phase_2
+                  if (facts[pid].visits_met_before if before else facts[pid].visits_met))
+        result.append({"label": label, "start": start, "met": met, "not_met": len(phase_2) - met})
     return result
 
 
 def _page(query, whole: bool) -> tuple[list, int]:
-    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole;
-    the database counts the rest. (Each list is ordered down to the id: the first rows are the
+    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole,
+    with the count alongside in the same statement (a window over the rows the WHERE keeps,
+    worked out before the LIMIT). (Each list is ordered down to the id: the first rows are the
     same whichever plan the database picks.)"""
     if whole:
         rows = db.session.execute(query).all()
         return rows, len(rows)
-    rows = db.session.execute(query.limit(HOME_ROWS)).all()
-    if len(rows) < HOME_ROWS:
-        return rows, len(rows)
-    total = db.session.scalar(select(func.count()).select_from(
-        query.order_by(None).subquery()))
-    return rows, total
+    rows = db.session.execute(
+        query.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)).all()
+    return rows, rows[0].listed if rows else 0
 
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
@@ -155,16 +144,22 @@ HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
 
 @bp.route("/housing")
 def home():
-    """Costs what it shows: the scope is read once as ids, each list HOME_ROWS rows at a time
-    with a count, and only the participants of the rows shown are loaded."""
-    (scope, phase_2), whole = _ids_in_scope(), request.args.get("alla")
+    """Costs what it shows: the scope is read once as ids with the inbox's tenancies and the
+    stored facts the counts need, each list HOME_ROWS rows at a time with its count, and only
+    the participants of the rows shown are loaded."""
+    day, org, whole = local_today(), current_user.organisation, request.args.get("alla")
+    in_scope = _scope_with_facts(day)
+    phases = {row[0]: row[1] for row in in_scope}
+    scope = list(phases)
+    phase_2 = [pid for pid, phase in phases.items() if phase == 2]
+    facts = complete(in_scope, org, day)
     lists, totals = {}, {}
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
                           ("absences", _absences)):
         lists[name], totals[name] = rows_of(scope, name == whole)
     wanted = {item["participant"] for rows in lists.values() for item in rows}
-    people = {p.id: p for p in db.session.scalars(
-        select(Participant).where(among(Participant.id, sorted(wanted))))} if wanted else {}
+    people = {row[0]: Tenant(*row) for row in db.session.execute(
+        select(*TENANT_COLUMNS).where(among(Participant.id, sorted(wanted))))} if wanted else {}
     for rows in lists.values():
         for item in rows:
             item["participant"] = people[item["participant"]]
@@ -172,8 +167,10 @@ def home():
                 "housing_home")
     return render(
         "housing/home.html", block="notices",
-        checklists=inbox_counts(month_key(local_today()), scope),
-        visit_counts=_visit_counts(phase_2), severities=SEVERITIES, totals=totals, **lists,
+        checklists=inbox_counts(day, [(row[0], row[2], row[3]) for row in in_scope
+                                      if row[2] is not None], facts),
+        visit_counts=_visit_counts(phase_2, facts, org, day), severities=SEVERITIES,
+        totals=totals, **lists,
     )
 
 
@@ -206,19 +203,21 @@ def _notices_by_participant(ids: list[int]) -> dict[int, list]:
 
 @bp.route("/housing/tenancies")
 def tenancies():
-    people = _scope()
-    ids = [p.id for p in people]
-    # The order needs every tenant's contract kind and counter; the contract with its apartment
-    # and the transfer conditions are worked out for the page shown only.
-    kinds = _contract_kinds(ids)
-    counters = tenancy_for(ids, current_user.organisation, local_today())
+    """Second-hand tenants closest to their expected transfer first (a stored fact), then
+    everyone else by name; the contract with its apartment, the counter and the transfer
+    conditions are worked out for the page shown only."""
+    day = local_today()
+    in_scope = db.session.execute(with_facts(
+        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name), day)).all()
+    facts = complete(in_scope, lambda: current_user.organisation, day)
+    people = [Tenant(*row[:len(TENANT_COLUMNS)]) for row in in_scope]
 
     def closeness(person):
-        # Second-hand tenants closest to their expected transfer first; first-hand ones last.
-        kind, tenancy = kinds.get(person.id), counters.get(person.id)
-        if kind is None or kind == "first_hand" or tenancy is None:
+        expected = facts[person.id].expected_transfer
+        if expected is None:  # first-hand, no contract or not moved in yet
             return (1, display_name(person))
-        return (0, tenancy.expected_transfer.isoformat())
+        return (0, expected.isoformat())
 
     people.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
@@ -227,6 +226,7 @@ def tenancies():
     shown_ids = [p.id for p in shown]
     contracts = current_contracts(shown_ids)
     notices = _notices_by_participant(shown_ids)
+    counters = tenancy_for(shown_ids, current_user.organisation, day)
     rows = []
     for p in shown:
         contract, counter = contracts.get(p.id), counters.get(p.id)
@@ -236,18 +236,7 @@ def tenancies():
                          counter, contract.kind if contract else None,
                          bool(contract and contract.end_reason), notices.get(p.id, []))})
     return render("housing/tenancies.html", rows=rows, total=len(people), page=page,
-                  pages=pages, today=local_today())
-
-
-def _contract_kinds(ids: list[int]) -> dict[int, str]:
-    """The kind of each participant's open contract, the one `current_contracts` picks."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Contract.participant_id, Contract.kind)
-        .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date, Contract.id))
-    return dict(rows.all())  # later move-ins overwrite earlier, as in current_contracts
+                  pages=pages, today=day)
 
 
 def _form_choices(form: DisturbanceForm) -> None:

@@ -25,7 +25,7 @@ from ..access import (
 from ..audit import record
 from ..domain.tenancy_life import tenure_waiver_end
 from ..extensions import db
-from ..inputs import page_of
+from ..inputs import page_arg, page_of
 from ..models import (
     MEETING_PARTIES,
     SEVERITIES,
@@ -75,18 +75,36 @@ APARTMENT_FIELDS = ("address", "apartment_number", "postal_code", "city", "area"
 
 @bp.route("/housing/apartments")
 def apartments():
-    """The housing team's apartments by address, a page at a time."""
-    query = my_apartments(current_user)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    """The housing team's apartments by address, a page at a time: the page and the count in
+    one statement (a page past the last is read again, clamped), then which are let and to
+    whom with a protected identity in another."""
+    query = my_apartments(current_user).order_by(
+        Apartment.address, Apartment.apartment_number, Apartment.id)
+    asked = page_arg()
+    listed = _apartment_page(query, asked)
+    total = listed[0][1] if listed else db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery()))
     page, pages = page_of(total, APARTMENTS_PER_PAGE)
-    rows = list(db.session.scalars(
-        query.order_by(Apartment.address, Apartment.apartment_number, Apartment.id)
-        .limit(APARTMENTS_PER_PAGE).offset((page - 1) * APARTMENTS_PER_PAGE)))
-    occupied = set(db.session.scalars(select(Contract.apartment_id).where(
-        Contract.apartment_id.in_([a.id for a in rows]), Contract.ended_on.is_(None)))
-    ) if rows else set()
-    return render("housing/apartments.html", rows=rows, occupied=occupied,
-                  masked=_masked_ids([a.id for a in rows]), page=page, pages=pages, total=total)
+    if page != asked:
+        listed = _apartment_page(query, page)
+    rows = [row[0] for row in listed]
+    lets = db.session.execute(
+        select(Contract.apartment_id, Participant.protected_identity)
+        .join(Participant, Participant.id == Contract.participant_id)
+        .where(Contract.apartment_id.in_([a.id for a in rows]), Contract.ended_on.is_(None))
+    ).all() if rows else []
+    # As _masked_ids: a protected address, or a current tenant with a protected identity.
+    masked = {a.id for a in rows if a.protected_address} | {
+        apartment_id for apartment_id, protected in lets if protected}
+    return render("housing/apartments.html", rows=rows, occupied={a for a, _p in lets},
+                  masked=masked, page=page, pages=pages, total=total)
+
+
+def _apartment_page(query, page: int) -> list:
+    """(apartment, how many there are) of one page."""
+    return db.session.execute(
+        query.add_columns(func.count().over()).limit(APARTMENTS_PER_PAGE)
+        .offset((page - 1) * APARTMENTS_PER_PAGE)).all()
 
 
 def _masked_ids(apartment_ids: list[int]) -> set[int]:
@@ -211,18 +229,26 @@ def _free_apartments() -> list[Apartment]:
         Apartment.id.not_in(taken)).order_by(Apartment.address)))
 
 
+def _has_open_contract(participant_id: int) -> bool:
+    """Whether the participant has a contract not ended (`load(...).current is not None`)."""
+    return db.session.scalar(select(Contract.id).where(
+        Contract.participant_id == participant_id, Contract.ended_on.is_(None)).limit(1)
+    ) is not None
+
+
 @bp.route("/housing/tenancies/<int:participant_id>/offer", methods=["GET", "POST"])
 def offer_new(participant_id: int):
     person = _participant(participant_id)
-    data = load(person, current_user.organisation, local_today())
     form = OfferForm()
     choices = [SelectChoice(a.id, _apartment_label(a)) for a in _free_apartments()]
     form.first_apartment_id.choices = choices
     form.second_apartment_id.choices = [SelectChoice("", _("Ingen andra lägenhet")), *choices]
-    if not form.is_submitted() and data.current is None:
+    if not form.is_submitted() and not _has_open_contract(person.id):
         form.offered_on.data = local_today()
 
     def save(form):
+        # The whole tenancy only when an offer is made: the form itself needs none of it.
+        data = load(person, current_user.organisation, local_today())
         chosen = [db.session.get(Apartment, i) for i in (
             form.first_apartment_id.data, form.second_apartment_id.data) if i]
         warns = offer_warns(data, [a.landlord for a in chosen])
