@@ -89,8 +89,9 @@ def audit_review():
     page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
     flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
     shown = flagged + review.sample
-    rows = {e.id: e for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
+    rows = {e.id: e for e in db.session.execute(
+        select(*audit_queries.LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
+        .where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
     reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
                   flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
