@@ -49,7 +49,7 @@ class Ids(Form):
 
 PLAIN = [choice for choice in CHOICES if not choice.render_kw] + [
     SelectChoice(9, "Åsa Öberg"), SelectChoice(10, Markup("Anna &amp; Bo")),
-    SelectChoice(11, None)]
+    SelectChoice(11, None), SelectChoice(12, "O'Brien <x> & \"y\"")]
 
 
 @pytest.mark.parametrize("chosen", [None, "", "1", "7", "9", "x"])

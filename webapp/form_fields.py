@@ -42,10 +42,20 @@ class FastSelect(widgets.Select):
 
     @staticmethod
     def _option(value, label, selected: bool) -> str:
-        label = escape(label or value)
-        if isinstance(value, bool):
+        label = label or value
+        # A plain str label escaped as markupsafe does, without its per-call checks; an int
+        # value (an id) needs no escaping. Anything else goes through markupsafe's escape.
+        if type(label) is str:
+            label = (label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                     .replace("'", "&#39;").replace('"', "&#34;"))
+        else:
+            label = escape(label)
+        if type(value) is int:
             value = str(value)
-        value = str(escape(value)).replace('"', "&quot;")
+        else:
+            if isinstance(value, bool):
+                value = str(value)
+            value = str(escape(value)).replace('"', "&quot;")
         return f'<option {"selected " if selected else ""}value="{value}">{label}</option>'
 
     @classmethod
