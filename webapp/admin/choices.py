@@ -5,17 +5,18 @@ Lists read only the columns a choice shows, so a select of every participant sta
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import request
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 from wtforms import SelectChoice
 
 from ..access import display_name
 from ..extensions import db
 from ..inputs import page_of, sane_date
-from ..models import Participant, Team
+from ..models import Participant, Team, User
 
 PARTICIPANT_PAGE_SIZE = 100
 
@@ -48,7 +49,7 @@ class _NameColumns:
 
     def __init__(self, row):  # a row of NAME_COLUMNS, in this order
         (self.id, self.first_name, self.last_name, self.pseudonym, self.protected_identity,
-         self.user_id) = row
+         self.user_id) = row[:6]
 
 
 NAME_COLUMNS = tuple(getattr(Participant, name) for name in _NameColumns.__slots__)
@@ -58,7 +59,7 @@ def names_of(rows) -> dict[int, str]:
     """Rows with NAME_COLUMNS -> {participant id: the name the signed-in user may see}, in
     the rows' order; protected identities masked by `access.display_name` itself."""
     user = current_user._get_current_object()
-    return {row.id: display_name(_NameColumns(row), user) for row in rows}
+    return {named.id: display_name(named, user) for named in map(_NameColumns, rows)}
 
 
 def org_participant_names(*, unlinked: bool = False, exclude=()) -> dict[int, str]:
@@ -82,17 +83,35 @@ def participant_choices(empty: str | None = None, *, unlinked: bool = False,
     return choices + [SelectChoice(pid, name) for pid, name in names.items()]
 
 
-def participant_page() -> tuple[list[Participant], int, int]:
-    """The ?page= of the participant list: (participants, page, pages)."""
+class ParticipantRow(NamedTuple):
+    id: int
+    name: str  # as the signed-in user may see it (access.display_name)
+    protected_identity: bool
+    phase: int
+    team_name: str
+    social_worker_name: str | None  # None: no social worker yet
+    username: str | None  # None: no login yet
+
+
+def participant_page() -> tuple[list[ParticipantRow], int, int]:
+    """The ?page= of the participant list: (rows, page, pages). One statement for the page's
+    rows with their team, social worker and login as columns (not three ORM collections)."""
     total = db.session.scalar(select(func.count()).select_from(Participant)
                               .where(Participant.organisation_id == org_id()))
     page, pages = page_of(total, PARTICIPANT_PAGE_SIZE)
-    people = db.session.scalars(
-        select(Participant).where(Participant.organisation_id == org_id())
-        .options(selectinload(Participant.team), selectinload(Participant.social_worker),
-                 selectinload(Participant.user))
+    worker, login = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(*NAME_COLUMNS, Participant.phase, Team.name, worker.display_name,
+               login.username)
+        .join(Team, Participant.team_id == Team.id)
+        .outerjoin(worker, Participant.social_worker_id == worker.id)
+        .outerjoin(login, Participant.user_id == login.id)
+        .where(Participant.organisation_id == org_id())
         .order_by(Participant.last_name, Participant.first_name, Participant.id)
         .limit(PARTICIPANT_PAGE_SIZE).offset((page - 1) * PARTICIPANT_PAGE_SIZE)).all()
+    names = names_of(row[:len(NAME_COLUMNS)] for row in rows)
+    people = [ParticipantRow(row[0], names[row[0]], row[4], *row[len(NAME_COLUMNS):])
+              for row in rows]
     return people, page, pages
 
 
