@@ -57,12 +57,20 @@ def _names(goals) -> dict[int, str]:
 
 
 def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
-    plan = db.session.scalar(
-        select(Plan).where(Plan.participant_id == participant.id).options(
+    from ..models import CrisisPlan
+
+    # The crisis plan comes with the plan (one each per participant): a statement fewer.
+    plan, crisis = db.session.execute(
+        select(Plan, CrisisPlan)
+        .outerjoin(CrisisPlan, CrisisPlan.participant_id == Plan.participant_id)
+        .where(Plan.participant_id == participant.id).options(
             selectinload(Plan.goals).selectinload(Goal.steps),
             selectinload(Plan.goals).selectinload(Goal.comments),
         )
-    )
+    ).first() or (None, None)
+    if plan is None:  # no plan (yet): a crisis plan may still be there
+        crisis = db.session.scalar(select(CrisisPlan).where(
+            CrisisPlan.participant_id == participant.id))
     goals = list(plan.goals) if plan else []
     # Goals still being worked on come first; reached and ended ones stay readable below.
     order = {"active": 0, "paused": 1, "reached": 2, "dropped": 3}
@@ -70,10 +78,6 @@ def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
     forms = dict(forms or {})
     for goal in goals:
         forms.setdefault(goal.id, GoalCommentForm(formdata=None, prefix=f"g{goal.id}"))
-    from ..models import CrisisPlan
-
-    crisis = db.session.scalar(select(CrisisPlan).where(
-        CrisisPlan.participant_id == participant.id))
     return dict(participant=participant, plan=plan, goals=goals, forms=forms, crisis=crisis,
                 names=_names(goals), me_id=current_user.id, today=local_today(),
                 words=plain_words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
