@@ -337,3 +337,18 @@ def test_audit_log_rows_name_the_system_and_mask_in_the_filter_too(db, client, l
     assert "(Socialsekreterare)" in html and "läste uppgifterna – Kalle Svensson" in html
     assert f'<option value="{hidden.id}">Skyddad deltagare</option>' in html
     assert "Hemligsson" not in html
+
+
+def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, login_as,
+                                                                   world):
+    hidden = make_participant(world.org, world.team, "Hemlig", "Hemligsson", protected=True)
+    staff = world.users["staff"]
+    night = add_event(db, staff, hidden, datetime(2026, 6, 3, 23, 0))
+    day = add_event(db, staff, world.participant, datetime(2026, 6, 3, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit/review?month=2026-06").get_data(as_text=True)
+    flagged = html.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
+    assert f'id="event-{night.id}"' in flagged and "Skyddad deltagare" in flagged
+    assert f'id="event-{day.id}"' in html and "Kalle Svensson" in html
+    assert "Hemligsson" not in html and "Staff (Stödpersonal)" in html

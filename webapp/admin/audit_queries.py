@@ -79,6 +79,20 @@ def participant_names(events, known: dict[int, str] | None = None) -> dict[int, 
     return names
 
 
+def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
+    """The log review's shown events as LOG_COLUMNS rows by id, and the names (as the admin
+    may see them) of the participants they are about, in one statement."""
+    if not event_ids:
+        return {}, {}
+    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
+    rows = db.session.execute(
+        select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
+        .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
+        .where(AuditEvent.id.in_(event_ids))).all()
+    names = names_of(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    return {row.id: row for row in rows}, names
+
+
 def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     """Every event about a participant in the local calendar month starting on `month`
     (a phone's offline prefetch left out: not someone reading a file)."""

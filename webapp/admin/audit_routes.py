@@ -18,7 +18,7 @@ from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
 from ..inputs import page_of
-from ..models import AuditEvent, AuditReview, User
+from ..models import AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_words, bp  # noqa: F401 (audit_words: a template global)
@@ -89,16 +89,14 @@ def audit_review():
     page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
     flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
     shown = flagged + review.sample
-    rows = {e.id: e for e in db.session.execute(
-        select(*audit_queries.LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
-        .where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
+    rows, names = audit_queries.shown_events([e.id for e in shown])
     reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
                   flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
                   page=page, pages=pages, month_arg_value=month_key(month),
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
-                  names=audit_queries.participant_names(rows.values()),
+                  names=names,
                   total=len(review.events), form=ReviewForm(formdata=None),
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),
