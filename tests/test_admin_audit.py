@@ -211,3 +211,144 @@ def test_log_review_pages_the_flagged_events_not_yet_reviewed_first(db, client, 
     rest = second.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
     assert rest.count('id="event-') == 5 and f'id="event-{done.id}"' in rest
     assert f"{FLAGGED_PER_PAGE + 4} avvikande" in second  # still to review, over all pages
+
+
+# --- the review's caseloads, words and times (issue 17: read as columns, once per minute) ------
+
+def _access_rules_caseload(user, read_ids):
+    """What the review must count as a worker's caseload, straight from access.py."""
+    from webapp.access import directly_assigned_ids, visible_participants
+    from webapp.extensions import db as _db
+    from webapp.models import Participant
+
+    visible = set(_db.session.scalars(visible_participants(user).with_only_columns(
+        Participant.id)))
+    return {pid for pid in read_ids if pid in visible or pid in directly_assigned_ids(user)}
+
+
+def test_caseloads_are_exactly_scope_or_direct_assignment_for_every_role(db, app, world):
+    """Direct assignments come with the scopes in one statement: the same answer as
+    access.directly_assigned_ids per worker, also for a social worker and a housing user with
+    a stray assignment row (the flag must never go missing)."""
+    from webapp.admin.audit_queries import caseloads
+    from webapp.models import StaffAssignment
+
+    users = world.users
+    third = make_participant(world.org, world.other_team, "Tredje", "Person")
+    for role in ("social_worker", "housing", "other_staff"):
+        db.session.add(StaffAssignment(participant_id=third.id, user_id=users[role].id))
+    db.session.commit()
+    everyone = [world.participant.id, world.other.id, third.id]
+    events, n = [], 0
+    for role, kind in (("staff", "staff"), ("other_staff", "staff"),
+                       ("social_worker", "social_worker"), ("housing", "housing")):
+        for pid in everyone:
+            n += 1
+            events.append(ev(n, n, pid=pid, user=users[role].id, role=kind))
+    with app.test_request_context():
+        loads = caseloads(events)
+        expected = {users[role].id: _access_rules_caseload(users[role], everyone)
+                    for role in ("staff", "other_staff", "social_worker", "housing")}
+    assert loads == expected
+    assert third.id in loads[users["social_worker"].id]  # the stray assignment counts
+    assert loads[users["staff"].id] == {world.participant.id}
+
+
+def _review_statements(db, client, month):
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/admin/audit/review?month={month}").status_code == 200
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_log_review_statements_do_not_grow_with_the_workers_who_read(db, client, login_as,
+                                                                    world):
+    from tests.factories import make_user
+
+    login_as("admin")
+    few = [world.users["staff"], world.users["other_staff"]]
+    for i, user in enumerate(few):
+        add_event(db, user, world.participant, datetime(2026, 4, 2, 10, i))
+    db.session.commit()
+    before = _review_statements(db, client, "2026-04")
+    many = [make_user(world.org, "staff", f"extra-staff-{i}", teams=[world.team])
+            for i in range(6)]
+    for i, user in enumerate(many):
+        add_event(db, user, world.other, datetime(2026, 4, 3, 10, i))
+    db.session.commit()
+    assert _review_statements(db, client, "2026-04") == before
+
+
+def test_local_times_across_daylight_saving_are_exact(db, app, client, login_as, world):
+    """Local time is worked out once per UTC minute: each event still gets its own seconds,
+    the night flag its own hour, on both sides of the clock change."""
+    from webapp.admin.audit_queries import month_access_events
+    from webapp.timeutil import to_local
+
+    staff = world.users["staff"]
+    at_utc = [datetime(2026, 3, 29, 0, 59, 30), datetime(2026, 3, 29, 0, 59, 59, 999999),
+              datetime(2026, 3, 29, 1, 0, 0), datetime(2026, 3, 29, 3, 59, 59),
+              datetime(2026, 3, 29, 4, 0, 1), datetime(2026, 3, 29, 4, 0, 1, 5)]
+    for at in at_utc:
+        db.session.add(AuditEvent(at=at, user_id=staff.id, role="staff", action="read",
+                                  object_type="identity", participant_id=world.participant.id))
+    db.session.commit()
+    with app.test_request_context():
+        events = sorted(month_access_events(world.org.id, date(2026, 3, 1)), key=lambda e: e.id)
+        assert [e.at_local for e in events] == [to_local(at).replace(tzinfo=None)
+                                                for at in at_utc]
+    assert [e.at_local.hour for e in events] == [1, 1, 3, 5, 6, 6]
+    login_as("admin")
+    html = client.get("/admin/audit/review?month=2026-03").get_data(as_text=True)
+    flagged = html.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
+    assert flagged.count('id="event-') == 4  # 01:59, 01:59, 03:00, 05:59 are at night
+    assert "kl 01:59" in flagged and "kl 03:00" in flagged and "kl 05:59" in flagged
+    autumn = [datetime(2026, 10, 25, 0, 59, 59), datetime(2026, 10, 25, 1, 0, 0)]
+    for at in autumn:
+        db.session.add(AuditEvent(at=at, user_id=staff.id, role="staff", action="read",
+                                  object_type="identity", participant_id=world.participant.id))
+    db.session.commit()
+    html = client.get(f"/admin/audit?user_id={staff.id}&start=2026-10-25&end=2026-10-25"
+                      ).get_data(as_text=True)
+    assert "söndag 25 oktober kl 02:59" in html and "söndag 25 oktober kl 02:00" in html
+
+
+def test_audit_log_rows_name_the_system_and_mask_in_the_filter_too(db, client, login_as,
+                                                                   world):
+    hidden = make_participant(world.org, world.team, "Hemlig", "Hemligsson", protected=True)
+    db.session.add(AuditEvent(at=to_utc(datetime(2026, 5, 4, 9, 0)), user_id=None, role="",
+                              action="update", object_type="plan",
+                              participant_id=hidden.id))
+    add_event(db, world.users["social_worker"], world.participant, datetime(2026, 5, 4, 9, 1))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit?start=2026-05-01&end=2026-05-31").get_data(as_text=True)
+    assert "2 händelser" in html
+    assert "<strong>Systemet</strong>" in html and "ändrade planen – Skyddad deltagare" in html
+    assert "(Socialsekreterare)" in html and "läste uppgifterna – Kalle Svensson" in html
+    assert f'<option value="{hidden.id}">Skyddad deltagare</option>' in html
+    assert "Hemligsson" not in html
+
+
+def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, login_as,
+                                                                   world):
+    hidden = make_participant(world.org, world.team, "Hemlig", "Hemligsson", protected=True)
+    staff = world.users["staff"]
+    night = add_event(db, staff, hidden, datetime(2026, 6, 3, 23, 0))
+    day = add_event(db, staff, world.participant, datetime(2026, 6, 3, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit/review?month=2026-06").get_data(as_text=True)
+    flagged = html.split('id="flagged-heading"')[1].split('id="sample-heading"')[0]
+    assert f'id="event-{night.id}"' in flagged and "Skyddad deltagare" in flagged
+    assert f'id="event-{day.id}"' in html and "Kalle Svensson" in html
+    assert "Hemligsson" not in html and "Staff (Stödpersonal)" in html

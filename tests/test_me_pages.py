@@ -58,6 +58,28 @@ def test_plan_shows_own_goals_in_own_words_with_who_helps(world, client, login_a
     assert "Olles hemliga mål" not in page
 
 
+def test_plan_shows_own_crisis_plan_with_or_without_a_plan(world, client, login_as):
+    """The crisis plan is read with the plan in one statement; without a plan it still shows,
+    and another participant's never does."""
+    from webapp.models import CrisisPlan
+
+    make_goal(world.participant)
+    db.session.add(CrisisPlan(participant_id=world.participant.id, signals="Sover dåligt",
+                              whom_to_call="Ring Anna"))
+    db.session.add(CrisisPlan(participant_id=world.other.id, signals="Olles tecken"))
+    db.session.commit()
+    login_as("participant")
+    page = client.get("/me/plan").get_data(as_text=True)
+    assert "Om det blir svårt" in page and "Sover dåligt" in page and "Ring Anna" in page
+    assert "Olles tecken" not in page and "Jag vill laga mat hemma." in page
+    db.session.execute(db.delete(Step))
+    db.session.execute(db.delete(Goal))
+    db.session.execute(db.delete(Plan).where(Plan.participant_id == world.participant.id))
+    db.session.commit()
+    page = client.get("/me/plan").get_data(as_text=True)
+    assert "Sover dåligt" in page and "Olles tecken" not in page
+
+
 def test_participant_ticks_own_step_and_it_is_audited(world, client, login_as):
     _goal, (own, _staff_step) = make_goal(world.participant)
     user = login_as("participant")

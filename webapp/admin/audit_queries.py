@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, literal, or_, select, union_all
+from sqlalchemy import Select, func, literal, or_, select, union_all
 
-from ..access import directly_assigned_ids, display_name, visible_participants
+from ..access import visible_participants
 from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
 from ..extensions import db
-from ..models import AuditEvent, AuditReview, Participant, User
+from ..models import AuditEvent, AuditReview, Participant, StaffAssignment, User
 from ..queries import among
 from ..timeutil import month_key, to_local, to_utc
+from .choices import NAME_COLUMNS, names_of
 
 SAMPLE_SIZE = 20
 # SQLite allows 500 terms in one compound SELECT; caseloads are read in chunks below that.
@@ -27,34 +28,74 @@ def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | No
     return lo, hi
 
 
-def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
-                end=None) -> Select:
+def _audit_where(organisation_id: int, user_id=None, participant_id=None, start=None,
+                 end=None) -> list:
     org_users = select(User.id).where(User.organisation_id == organisation_id)
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
-    query = select(AuditEvent).where(
-        AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)
-    )
+    where = [AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)]
     if user_id:
-        query = query.where(AuditEvent.user_id == user_id)
+        where.append(AuditEvent.user_id == user_id)
     if participant_id:
-        query = query.where(AuditEvent.participant_id == participant_id)
+        where.append(AuditEvent.participant_id == participant_id)
     lo, hi = local_range_utc(start, end)
     if lo:
-        query = query.where(AuditEvent.at >= lo)
+        where.append(AuditEvent.at >= lo)
     if hi:
-        query = query.where(AuditEvent.at < hi)
-    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        where.append(AuditEvent.at < hi)
+    return where
 
 
-def participant_names(events) -> dict[int, str]:
-    """The names (as the admin may see them) of the participants the events are about."""
-    ids = {e.participant_id for e in events if e.participant_id}
-    people = db.session.scalars(select(Participant).where(Participant.id.in_(ids))) if ids else []
-    return {p.id: display_name(p) for p in people}
+# The log as rows (the page shows a hundred, the CSV up to 100,000): columns and the actor's
+# names in the same statement, no ORM object and no lazy load of its user per row.
+LOG_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
+               AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id,
+               AuditEvent.participant_id, AuditEvent.path, AuditEvent.ip,
+               User.display_name.label("user_name"), User.username.label("username"))
+
+
+def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
+                end=None) -> Select:
+    """The filtered log, newest first, as LOG_COLUMNS rows."""
+    return (select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
+            .where(*_audit_where(organisation_id, user_id, participant_id, start, end))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+
+
+def audit_count(organisation_id: int, user_id=None, participant_id=None, start=None,
+                end=None) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(
+        *_audit_where(organisation_id, user_id, participant_id, start, end)))
+
+
+def participant_names(events, known: dict[int, str] | None = None) -> dict[int, str]:
+    """The names (as the admin may see them) of the participants the events are about;
+    `known`: names already read (the filter's list), so only the others are asked for."""
+    known = known or {}
+    ids = {e.participant_id for e in events if e.participant_id} - set(known)
+    names = {pid: known[pid] for pid in {e.participant_id for e in events} if pid in known}
+    if ids:
+        names |= names_of(db.session.execute(
+            select(*NAME_COLUMNS).where(Participant.id.in_(ids))))
+    return names
+
+
+def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
+    """The log review's shown events as LOG_COLUMNS rows by id, and the names (as the admin
+    may see them) of the participants they are about, in one statement."""
+    if not event_ids:
+        return {}, {}
+    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
+    rows = db.session.execute(
+        select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
+        .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
+        .where(AuditEvent.id.in_(event_ids))).all()
+    names = names_of(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    return {row.id: row for row in rows}, names
 
 
 def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
-    """Every event about a participant in the local calendar month starting on `month`."""
+    """Every event about a participant in the local calendar month starting on `month`
+    (a phone's offline prefetch left out: not someone reading a file)."""
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     lo, hi = local_range_utc(month, next_month - timedelta(days=1))
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
@@ -65,30 +106,49 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
                AuditEvent.action, AuditEvent.participant_id)
         .where(or_(AuditEvent.participant_id.in_(org_people),
                    (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
-               AuditEvent.at >= lo, AuditEvent.at < hi)
-    ).all()
-    return [AccessEvent(id=r.id, at_local=to_local(r.at).replace(tzinfo=None),
-                        user_id=r.user_id, role=r.role, action=r.action,
-                        participant_id=r.participant_id) for r in rows]
+               AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi)
+    )
+    # Local time once per UTC minute (offsets change only on whole minutes): a month holds
+    # thousands of events, mostly in runs of the same minute (a list page logs its rows).
+    local_minutes: dict[datetime, datetime] = {}
+    events = []
+    for event_id, at, user_id, role, action, participant_id in rows:
+        minute = at.replace(second=0, microsecond=0)
+        local = local_minutes.get(minute)
+        if local is None:
+            local = local_minutes[minute] = to_local(minute).replace(tzinfo=None)
+        events.append(AccessEvent(id=event_id, at_local=local + (at - minute), user_id=user_id,
+                                  role=role, action=action, participant_id=participant_id))
+    return events
 
 
 def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
     """Per worker: which of the participants they read are in their scope now or directly
     assigned to them. Only what the events name is asked for, in one statement per chunk of
-    workers, so the review costs the same however large the caseloads are."""
+    workers, so the review costs the same however large the caseloads are and however many
+    workers read something."""
     read: dict[int, set[int]] = {}
     for event in events:
         if (event.role in CASELOAD_ROLES and event.action == "read"
                 and event.user_id is not None and event.participant_id is not None):
             read.setdefault(event.user_id, set()).add(event.participant_id)
     users = list(db.session.scalars(select(User).where(User.id.in_(read)))) if read else []
-    result = {user.id: directly_assigned_ids(user) & read[user.id] for user in users}
+    result: dict[int, set[int]] = {user.id: set() for user in users}
     for start in range(0, len(users), UNION_CHUNK):
-        scopes = [visible_participants(user).where(Participant.id.in_(read[user.id]))
+        chunk = users[start:start + UNION_CHUNK]
+        scopes = [visible_participants(user).where(among(Participant.id, read[user.id]))
                   .with_only_columns(literal(user.id).label("user_id"), Participant.id)
-                  for user in users[start:start + UNION_CHUNK]]
+                  for user in chunk]
+        # Direct assignments (access.directly_assigned_ids: the staff_assignments rows, and a
+        # social worker's own cases, which are their scope already) for the whole chunk in
+        # the same statement, not a statement per worker.
+        scopes.append(select(StaffAssignment.user_id, StaffAssignment.participant_id).where(
+            among(StaffAssignment.user_id, [user.id for user in chunk]),
+            among(StaffAssignment.participant_id,
+                  set().union(*(read[user.id] for user in chunk)))))
         for user_id, participant_id in db.session.execute(union_all(*scopes)):
-            result[user_id].add(participant_id)
+            if participant_id in read[user_id]:
+                result[user_id].add(participant_id)
     return result
 
 
@@ -102,8 +162,7 @@ class MonthReview:
 
 def month_review(organisation_id: int, month: date) -> MonthReview:
     """The month's events, flagged, and the sample to read (the same on every visit)."""
-    # A phone keeping pages for offline use is not someone reading a file: not reviewed.
-    events = [e for e in month_access_events(organisation_id, month) if e.action != "prefetch"]
+    events = month_access_events(organisation_id, month)
     flags = flag_events(events, caseloads(events))
     unflagged = [e for e in events if e.id not in flags and e.user_id is not None]
     sample = sample_events(unflagged, SAMPLE_SIZE, seed=month_key(month))
@@ -132,10 +191,12 @@ def reviews_of(event_ids) -> tuple[dict[int, list[AuditReview]], dict[int, str]]
     return reviews, reviewers
 
 
-def signoff(organisation_id: int, month: date) -> AuditEvent | None:
-    """The month's sign-off: an audit event itself (the log keeps it, append-only)."""
-    return db.session.scalar(
-        select(AuditEvent).join(User, AuditEvent.user_id == User.id)
+def signoff(organisation_id: int, month: date):
+    """The month's sign-off (its time and signer's name), or None: an audit event itself
+    (the log keeps it, append-only)."""
+    return db.session.execute(
+        select(AuditEvent.at, User.display_name.label("user_name"))
+        .join(User, AuditEvent.user_id == User.id)
         .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
                AuditEvent.detail == month_key(month), User.organisation_id == organisation_id)
-        .order_by(AuditEvent.at.desc()).limit(1))
+        .order_by(AuditEvent.at.desc()).limit(1)).first()

@@ -8,7 +8,7 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import audit_event_or_404
@@ -18,11 +18,11 @@ from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
 from ..inputs import page_of
-from ..models import AuditEvent, AuditReview, User
+from ..models import AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_words, bp  # noqa: F401 (audit_words: a template global)
-from .choices import month_arg, org_id, participant_choices
+from .choices import month_arg, org_id, org_participant_names, participant_choices
 from .forms import AuditFilterForm, ReviewForm
 
 AUDIT_PAGE_SIZE = 100
@@ -30,44 +30,48 @@ FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
 CSV_LIMIT = 100_000
 
 
-def _audit_filters() -> AuditFilterForm:
+def _audit_filters() -> tuple[AuditFilterForm, dict[int, str]]:
+    """The filter form with its choices, and the participants' names its list shows."""
     form = AuditFilterForm(request.args)
-    users = db.session.scalars(select(User).where(User.organisation_id == org_id())
-                               .order_by(User.display_name)).all()
+    users = db.session.execute(select(User.id, User.display_name, User.username)
+                               .where(User.organisation_id == org_id())
+                               .order_by(User.display_name))
     form.user_id.choices = [SelectChoice("", _("Alla"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
-    form.participant_id.choices = participant_choices(_("Alla"))
+    names = org_participant_names()
+    form.participant_id.choices = participant_choices(_("Alla"), names=names)
     if not form.validate():
         form.start.data = form.end.data = None
-    return form
+    return form, names
 
 
-def _audit_query(form: AuditFilterForm):
-    return audit_queries.audit_query(org_id(), form.user_id.data, form.participant_id.data,
-                                     form.start.data, form.end.data)
+def _filters(form: AuditFilterForm) -> tuple:
+    return (org_id(), form.user_id.data, form.participant_id.data, form.start.data,
+            form.end.data)
 
 
 @bp.route("/admin/audit")
 def audit():
-    form = _audit_filters()
-    query = _audit_query(form)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    form, names = _audit_filters()
+    total = audit_queries.audit_count(*_filters(form))
     page, pages = page_of(total, AUDIT_PAGE_SIZE)
-    events = db.session.scalars(
-        query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+                                .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("admin/audit.html", block="results", form=form, events=events,
-                  names=audit_queries.participant_names(events), total=total, page=page,
+                  names=audit_queries.participant_names(events, names), total=total, page=page,
                   args=args, pages=pages, month=month_key(local_today()))
 
 
 @bp.route("/admin/audit.csv")
 def audit_csv():
-    events = db.session.scalars(_audit_query(_audit_filters()).limit(CSV_LIMIT)).all()
-    names = audit_queries.participant_names(events)
-    rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user.display_name if e.user else "",
-             e.user.username if e.user else "", e.role, e.action, e.object_type, e.object_id,
-             e.participant_id or "", names.get(e.participant_id, ""), e.path, e.ip]
+    form, names = _audit_filters()
+    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+                                .limit(CSV_LIMIT)).all()
+    names = audit_queries.participant_names(events, names)
+    rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user_name or "", e.username or "",
+             e.role, e.action, e.object_type, e.object_id, e.participant_id or "",
+             names.get(e.participant_id, ""), e.path, e.ip]
             for e in events)
     body = to_csv(["tid", "namn", "användarnamn", "roll", "händelse", "objekt", "objekt-id",
                    "deltagar-id", "deltagare", "sökväg", "ip"], rows)
@@ -85,15 +89,14 @@ def audit_review():
     page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
     flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
     shown = flagged + review.sample
-    rows = {e.id: e for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.id.in_([e.id for e in shown])))} if shown else {}
+    rows, names = audit_queries.shown_events([e.id for e in shown])
     reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
                   flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
                   page=page, pages=pages, month_arg_value=month_key(month),
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
-                  names=audit_queries.participant_names(rows.values()),
+                  names=names,
                   total=len(review.events), form=ReviewForm(formdata=None),
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),

@@ -1,8 +1,10 @@
 """The audit log in words (issue 16.10): "läste planen", not "read checklist_write"."""
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 
+from ..timeutil import format_datetime
 from . import bp
 
 VERBS = {
@@ -62,11 +64,29 @@ def event_words(action: str, object_type: str = "") -> str:
 
 @bp.app_template_global()
 def audit_event_words(event) -> str:
-    return event_words(event.action, event.object_type or "")
+    """`event_words`, worked out once per (action, object) in a request: a log page shows a
+    hundred rows of a dozen kinds."""
+    key = (event.action, event.object_type or "")
+    words = g.setdefault("_audit_words", {})
+    if key not in words:
+        words[key] = event_words(*key)
+    return words[key]
+
+
+@bp.app_template_global()
+def log_time(at) -> str:
+    """`format_datetime` (date and minute), worked out once per minute in a request: a list
+    page logs its rows in the same instant, so a log page shows runs of the same minute.
+    UTC offsets are whole minutes, so the local minute follows from the UTC minute."""
+    minute = at.replace(second=0, microsecond=0)
+    times = g.setdefault("_log_times", {})
+    if minute not in times:
+        times[minute] = format_datetime(minute)
+    return times[minute]
 
 
 @bp.context_processor
 def _role_labels() -> dict:
-    from .forms import ROLE_LABELS
+    from .forms import role_labels
 
-    return {"role_labels": ROLE_LABELS}
+    return {"role_labels": role_labels()}

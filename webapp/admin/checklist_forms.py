@@ -8,16 +8,26 @@ from wtforms.validators import DataRequired, Length
 
 from ..domain.checklists import ItemInput
 
+ROW_LABELS = {"section": _l("Avsnitt"), "key": _l("Nyckel"), "text": _l("Text"),
+              "order": _l("Ordning"), "remove": _l("Ta bort")}
+
+
+def row_labels() -> dict[str, str]:
+    """The item rows' labels in the page's language, translated once for all rows."""
+    return {name: str(label) for name, label in ROW_LABELS.items()}
+
 
 class ItemRow(Form):
     """One item row (a plain Form: the CSRF token belongs to the outer form)."""
 
-    section = StringField(_l("Avsnitt"), validators=[
+    section = StringField(ROW_LABELS["section"], validators=[
         Length(max=100, message=_l("Högst 100 tecken."))])
-    key = StringField(_l("Nyckel"), validators=[Length(max=50, message=_l("Högst 50 tecken."))])
-    text = StringField(_l("Text"), validators=[Length(max=300, message=_l("Högst 300 tecken."))])
-    order = StringField(_l("Ordning"), validators=[Length(max=6)])
-    remove = BooleanField(_l("Ta bort"))
+    key = StringField(ROW_LABELS["key"], validators=[
+        Length(max=50, message=_l("Högst 50 tecken."))])
+    text = StringField(ROW_LABELS["text"], validators=[
+        Length(max=300, message=_l("Högst 300 tecken."))])
+    order = StringField(ROW_LABELS["order"], validators=[Length(max=6)])
+    remove = BooleanField(ROW_LABELS["remove"])
 
     def is_blank(self) -> bool:
         return not any((f.data or "").strip() for f in (self.section, self.key, self.text))

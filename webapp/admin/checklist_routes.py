@@ -14,24 +14,25 @@ from ..extensions import db
 from ..models import ChecklistItem, ChecklistSubmission, ChecklistTemplate, User
 from ..rendering import render
 from . import bp
-from .checklist_forms import TemplateForm
+from .checklist_forms import TemplateForm, row_labels
 
 BLANK_ROWS = 3
 
 
 @bp.route("/admin/settings/checklists", methods=["GET", "POST"])
 def checklist_templates():
-    current = current_template(current_user.organisation_id)
+    versions = _versions()
+    current = versions[0]
     form = TemplateForm()
     if request.method == "GET":
         _prefill(form, current, blank=min(_int_arg("extra", BLANK_ROWS), 30))
-        return _page(form, current)
+        return _page(form, versions)
     ok = form.validate()
     rows = form.kept_rows()
     errors = validate_template_items(rows) | form.order_errors()
     form.show_errors(errors)
     if not ok or errors:
-        return _page(form, current, errors.get("items"), status=422)
+        return _page(form, versions, errors.get("items"), status=422)
     if _same(current, form.title.data.strip(), rows):
         flash(_("Inget är ändrat, så ingen ny version sparades."), "info")
         return redirect(url_for(".checklist_templates"), 303)
@@ -49,6 +50,20 @@ def checklist_templates():
     flash(_("Version %(version)s är sparad. Nya genomgångar använder den.",
             version=template.version), "success")
     return redirect(url_for(".checklist_templates"), 303)
+
+
+def _versions() -> list[ChecklistTemplate]:
+    """Every version with its items, newest (the one in use) first; version 1 is created on
+    first use (`current_template`)."""
+    query = (select(ChecklistTemplate)
+             .where(ChecklistTemplate.organisation_id == current_user.organisation_id)
+             .options(selectinload(ChecklistTemplate.items))
+             .order_by(ChecklistTemplate.version.desc()))
+    versions = db.session.scalars(query).all()
+    if not versions:
+        current_template(current_user.organisation_id)
+        versions = db.session.scalars(query).all()
+    return list(versions)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -70,19 +85,14 @@ def _same(template: ChecklistTemplate, title: str, rows) -> bool:
     return template.title == title and old == [(r.section, r.key, r.text) for r in rows]
 
 
-def _page(form, current, items_error=None, status=200):
-    versions = db.session.scalars(
-        select(ChecklistTemplate)
-        .where(ChecklistTemplate.organisation_id == current_user.organisation_id)
-        .options(selectinload(ChecklistTemplate.items))
-        .order_by(ChecklistTemplate.version.desc())
-    ).all()
+def _page(form, versions, items_error=None, status=200):
     used = dict(db.session.execute(
         select(ChecklistSubmission.template_id, func.count())
         .where(ChecklistSubmission.template_id.in_([v.id for v in versions]))
         .group_by(ChecklistSubmission.template_id)
     ).all())
-    authors = {u.id: u.display_name for u in db.session.scalars(select(User).where(
-        User.id.in_([v.created_by_id for v in versions if v.created_by_id])))}
-    return render("admin/checklist_templates.html", status=status, form=form, current=current,
-                  versions=versions, used=used, authors=authors, items_error=items_error)
+    authors = dict(db.session.execute(select(User.id, User.display_name).where(
+        User.id.in_([v.created_by_id for v in versions if v.created_by_id]))).all())
+    return render("admin/checklist_templates.html", status=status, form=form,
+                  current=versions[0], versions=versions, used=used, authors=authors,
+                  items_error=items_error, row_labels=row_labels())

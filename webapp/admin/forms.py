@@ -28,6 +28,13 @@ ROLE_CHOICES = [
     SelectChoice("participant", _l("Deltagare")),
 ]
 ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
+
+
+def role_labels() -> dict[str, str]:
+    """ROLE_LABELS in the page's language, each translated once: a lazy label is translated
+    again wherever a template prints it, and the log shows a role on every row."""
+    return {role: str(label) for role, label in ROLE_LABELS.items()}
+
 PRESET_CHOICES = [SelectChoice(name, label) for name, label in PRESET_NAMES.items()]
 CONTACT_KINDS = [
     SelectChoice("phone", _l("Telefon")),

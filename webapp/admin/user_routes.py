@@ -17,7 +17,7 @@ from ..models import Participant, StaffAssignment, User, utcnow
 from ..rendering import render
 from . import bp, logins
 from .choices import org_id, participant_choices, team_choices
-from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm
+from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm, role_labels
 from .memberships import add_membership, remove_link, set_teams
 
 USERS_PER_PAGE = 50
@@ -32,7 +32,7 @@ def users():
         select(User).where(User.organisation_id == org_id()).options(selectinload(User.teams))
         .order_by(User.active.desc(), User.role, User.display_name, User.id)
         .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
-    return render("admin/users.html", users=people, role_labels=ROLE_LABELS, page=page,
+    return render("admin/users.html", users=people, role_labels=role_labels(), page=page,
                   pages=pages, total=total)
 
 

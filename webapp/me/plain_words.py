@@ -153,14 +153,24 @@ def appointment_words(appointment) -> str:
 
 def audit_words(event) -> tuple[str, str, str]:
     """(name, role, what) for one audit row: names and roles, never IP addresses."""
-    if event.user is not None:
-        name = event.user.display_name
-        role = str(ROLE_NAMES.get(event.role or event.user.role, ""))
-    else:
-        name, role = _("Systemet"), ""
-    action = ACTIONS.get(event.action) or _("Ändrade")
-    part = PARTS.get(event.object_type) or _("dina uppgifter")
-    return name, role, f"{action} {part}"
+    user = event.user
+    return (*who_words(user.display_name if user else None, event.role,
+                       user.role if user else None),
+            what_words(event.action, event.object_type))
+
+
+def who_words(name: str | None, role: str, user_role: str | None) -> tuple[str, str]:
+    """(name, role) of an audit row's actor; `name` None: no user (the system)."""
+    if name is None:
+        return _("Systemet"), ""
+    return name, str(ROLE_NAMES.get(role or user_role, ""))
+
+
+def what_words(action: str, object_type: str) -> str:
+    """What an audit row's actor did, in words: "Tittade på din plan"."""
+    verb = ACTIONS.get(action) or _("Ändrade")
+    part = PARTS.get(object_type) or _("dina uppgifter")
+    return f"{verb} {part}"
 
 
 def tel_href(phone: str) -> str:
@@ -172,8 +182,13 @@ def group_by_day(entries) -> list[tuple]:
     """(at, name, role, what) newest first -> one (day, name, role, what, count, last_at) per
     person, local day and action: "Anna tittade på din plan 3 gånger i dag"."""
     groups: dict[tuple, list] = {}
-    for at, name, role, what in entries:
-        key = (to_local(at).date(), name, role, what)
+    days: dict[datetime, date] = {}  # the local day once per UTC minute (offsets change
+    for at, name, role, what in entries:  # on whole minutes; a page logs rows in runs)
+        minute = at.replace(second=0, microsecond=0)
+        day = days.get(minute)
+        if day is None:
+            day = days[minute] = to_local(minute).date()
+        key = (day, name, role, what)
         if key in groups:
             groups[key][4] += 1
         else:

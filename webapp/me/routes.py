@@ -4,8 +4,6 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import abort, current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -59,12 +57,20 @@ def _names(goals) -> dict[int, str]:
 
 
 def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
-    plan = db.session.scalar(
-        select(Plan).where(Plan.participant_id == participant.id).options(
+    from ..models import CrisisPlan
+
+    # The crisis plan comes with the plan (one each per participant): a statement fewer.
+    plan, crisis = db.session.execute(
+        select(Plan, CrisisPlan)
+        .outerjoin(CrisisPlan, CrisisPlan.participant_id == Plan.participant_id)
+        .where(Plan.participant_id == participant.id).options(
             selectinload(Plan.goals).selectinload(Goal.steps),
             selectinload(Plan.goals).selectinload(Goal.comments),
         )
-    )
+    ).first() or (None, None)
+    if plan is None:  # no plan (yet): a crisis plan may still be there
+        crisis = db.session.scalar(select(CrisisPlan).where(
+            CrisisPlan.participant_id == participant.id))
     goals = list(plan.goals) if plan else []
     # Goals still being worked on come first; reached and ended ones stay readable below.
     order = {"active": 0, "paused": 1, "reached": 2, "dropped": 3}
@@ -72,10 +78,6 @@ def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
     forms = dict(forms or {})
     for goal in goals:
         forms.setdefault(goal.id, GoalCommentForm(formdata=None, prefix=f"g{goal.id}"))
-    from ..models import CrisisPlan
-
-    crisis = db.session.scalar(select(CrisisPlan).where(
-        CrisisPlan.participant_id == participant.id))
     return dict(participant=participant, plan=plan, goals=goals, forms=forms, crisis=crisis,
                 names=_names(goals), me_id=current_user.id, today=local_today(),
                 words=plain_words, life_areas=LIFE_AREAS, goal_statuses=GOAL_STATUSES,
@@ -273,15 +275,20 @@ def access_log():
         .limit(LOG_WINDOW)
     ).all()
     today = local_today()
-    words: dict[tuple, tuple[str, str, str]] = {}
+    # Each who and each what is put into words once, not once per row: the words are
+    # translations, and a log has hundreds of rows by a few people doing a few things.
+    who: dict[tuple, tuple[str, str]] = {}
+    what: dict[tuple, str] = {}
     entries = []
     for at, role, action, object_type, user_id, name, user_role in rows:
-        key = (role, action, object_type, user_id)
-        if key not in words:  # each (who, what) is put into words once, not once per row
-            user = SimpleNamespace(display_name=name, role=user_role) if user_id else None
-            words[key] = plain_words.audit_words(SimpleNamespace(
-                user=user, role=role, action=action, object_type=object_type))
-        entries.append((at, *words[key]))
+        actor = who.get((user_id, role))
+        if actor is None:
+            actor = who[user_id, role] = plain_words.who_words(
+                name if user_id else None, role, user_role)
+        done = what.get((action, object_type))
+        if done is None:
+            done = what[action, object_type] = plain_words.what_words(action, object_type)
+        entries.append((at, *actor, done))
     groups = plain_words.group_by_day(entries)
     start = (page - 1) * LOG_PAGE_SIZE
     return render("me/access_log.html", participant=participant, today=today, words=plain_words,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +13,9 @@ from .people import User
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # Events looked up by what they are about (the review's sign-off, the first-day guide's
+    # "settings saved"): without it, a scan of the whole append-only log (migration 0013).
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
