@@ -39,6 +39,37 @@ def test_caseload_shows_phase_flags_and_next_appointment(client, world, login_as
     assert "Olle" not in page
 
 
+def test_caseload_next_visit_flags_and_order_as_shown(client, world, login_as, db):
+    """The list's flags come from one query for the page shown (issue 17): the next visit is
+    the earliest booked one still to come (of two at the same time, the first booked), only an
+    open rättelseanmaning is flagged, and the order is by the name shown, a masked identity
+    by its pseudonym."""
+    from webapp.models import utcnow
+
+    staff = login_as("staff")
+    soon = local_at(local_today() + timedelta(days=2), 10)
+    make_appointment(world.participant, staff, soon, kind="healthcare")
+    make_appointment(world.participant, staff, soon, kind="meeting")
+    make_appointment(world.participant, staff, soon - timedelta(days=1), kind="sip",
+                     status="cancelled")
+    make_appointment(world.participant, staff, local_at(local_today() - timedelta(days=3), 10),
+                     kind="phone")
+    handled = make_participant(world.org, world.team, "Anna", "Ök")
+    make_disturbance(handled, followed_up_at=utcnow())
+    make_disturbance(handled, severity="serious")
+    make_participant(world.org, world.team, "Sara", "Hemlig", protected=True)  # not assigned
+    make_participant(world.org, world.team, "Tove", "Ek")
+    db.session.commit()
+    page = _html(client.get("/participants"))
+    names = re.findall(r"<strong>([^<]+)</strong>", page)
+    assert names == ["Anna Ök", "Kalle Svensson", "Skyddad deltagare", "Tove Ek"]
+    kalle = page.split("Kalle Svensson")[1].split("</li>")[0]
+    assert "vårdbesök med följe" in kalle and "möte" not in kalle
+    anna = page.split("Anna Ök")[1].split("</li>")[0]
+    assert "Rättelseanmaning" not in anna and "Ingen tid bokad" in anna
+    assert "Sara" not in page and "Hemlig" not in page
+
+
 def test_search_by_name_with_a_normal_submit(client, world, login_as, db):
     login_as("staff")
     make_participant(world.org, world.team, "Bertil", "Bok")

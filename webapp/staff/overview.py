@@ -33,13 +33,13 @@ from . import caseload
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    participant: Participant
+    participant: caseload.Person
     open_rattelse: bool
     visit_missing: bool
-    next: Appointment | None
+    next: caseload.NextVisit | None
 
 
-def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
+def visit_facts(participant, done: dict[int, list]) -> Facts:
     return Facts(participant_id=participant.id, phase=participant.phase,
                  visits=done.get(participant.id, []))
 

@@ -78,10 +78,9 @@ def participants():
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
     done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
-    rattelser = caseload.open_rattelser(ids)
-    upcoming = caseload.next_appointments(ids, now)
+    flags = caseload.list_flags(ids, now)
     rows = [overview.CaseloadRow(
-        participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
+        participant=p, open_rattelse=flags[p.id][0], next=flags[p.id][1],
         visit_missing=visit_missing(overview.visit_facts(p, done), rules, day),
     ) for p in shown]
     # htmx asks for the whole page when it restores a pushed search URL from history.

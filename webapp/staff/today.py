@@ -34,11 +34,13 @@ PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
-def people_of(user) -> list:
-    # Teams joined in: the rules of a team that overrides the organisation's are read per team.
-    people = db.session.scalars(
-        visible_participants(user).options(joinedload(Participant.team))).unique().all()
-    return caseload.sort_by_name(people, display_name)
+def people_of(user) -> list[caseload.Person]:
+    """The caseload by the name shown, as the few columns the list and its search need (not
+    objects: at 1,000 participants loading them was half the page's time)."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
+    people = [caseload.Person._make(row) for row in db.session.execute(
+        visible_participants(user).with_only_columns(*caseload.Person.columns()))]
+    return caseload.sort_by_name(people, lambda p: display_name(p, user))
 
 
 def scope_of(user) -> Select:
