@@ -56,10 +56,9 @@ def today():
 @bp.route("/today/visits")
 def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
-    scope, size, day = today_page.scope_of(current_user), today_page.VISITS_PER_PAGE, local_today()
-    total = today_page.colleagues_count(scope, current_user, day)
-    page, last = page_of(total, size)
-    visits = today_page.colleagues_rows(scope, current_user, day, (page - 1) * size, size)
+    day = local_today()
+    visits, total, page, last = today_page.colleagues_page(
+        today_page.scope_of(current_user), current_user, day)
     return render("staff/colleague_visits.html", visits=visits, total=total, page=page,
                   pages=last, people=today_page.people_by_id(a.participant_id for a in visits),
                   day=day)
