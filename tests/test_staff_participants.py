@@ -154,6 +154,53 @@ def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as
                                                   participant_id=person.id).count() == 1
 
 
+def test_overview_facts_from_one_query_pick_the_current_contract_and_count_from_the_first(
+        client, world, login_as, db):
+    """The overview's single facts come in one query (issue 17): the current contract is the
+    open one moved into last, an ended one is not shown, the tenancy counter starts at the
+    first move-in and deducts every absence, the relief cap counts its own kind, and the
+    support staff are listed by name."""
+    from webapp.models import Absence, Apartment, Contract, StaffAssignment, Team
+
+    staff = login_as("staff")
+    team = Team(organisation_id=world.org.id, name="Stockholmsteamet", relief_days_per_year=14)
+    db.session.add(team)
+    db.session.flush()
+    first_day = local_today() - timedelta(days=400)
+    person = make_participant(world.org, team, "Bertil", "Bok", move_in=first_day)
+    for address, moved, ended in (("Gamla vägen 2", first_day + timedelta(days=100), True),
+                                  ("Nya vägen 3", first_day + timedelta(days=200), False)):
+        flat = Apartment(organisation_id=world.org.id, address=address, city="Göteborg",
+                         rooms="2 rok")
+        db.session.add(flat)
+        db.session.flush()
+        db.session.add(Contract(participant_id=person.id, apartment_id=flat.id,
+                                kind="first_hand", move_in_date=moved,
+                                ended_on=moved + timedelta(days=50) if ended else None))
+    db.session.add_all([
+        Absence(participant_id=person.id, kind="relief_acute",
+                start_date=local_today() - timedelta(days=9), end_date=local_today()),
+        Absence(participant_id=person.id, kind="other",
+                start_date=first_day + timedelta(days=10), end_date=first_day + timedelta(days=39)),
+        StaffAssignment(participant_id=person.id, user_id=staff.id),
+        StaffAssignment(participant_id=person.id,
+                        user_id=make_user(world.org, "staff", "anna", teams=[team],
+                                          display_name="Anna Ahl").id),
+    ])
+    db.session.commit()
+    page = _html(client.get(f"/participants/{person.id}"))
+    assert "Nya vägen 3" in page and "förstahandskontrakt" in page and "2 rok" in page
+    assert "Gamla vägen 2" not in page and "Bokgatan 1" not in page
+    from webapp.queries import tenancy_for
+
+    counter = tenancy_for([person.id], world.org, local_today())[person.id]
+    assert counter.absence_days >= 30  # from the first move-in, both absences
+    assert f"{counter.good_days} av {counter.required_days} dagar" in page
+    assert f"{counter.absence_days} dagar borta räknas bort" in page
+    assert "10 av 14 dagar" in page  # only the acute relief
+    assert f"Anna Ahl, {staff.display_name}" in page
+
+
 def test_overview_before_move_in(client, world, login_as, db):
     login_as("staff")
     person = make_participant(world.org, world.team, "Nora", "Ny", phase=1,

@@ -66,6 +66,12 @@ def absences_by_participant(participant_ids: list[int]) -> dict[int, Periods]:
     return result
 
 
+def first_move_in_of(participant_id):
+    """`first_move_in` of one participant as a scalar subquery (to ask with other facts)."""
+    return (select(func.min(Contract.move_in_date))
+            .where(Contract.participant_id == participant_id).scalar_subquery())
+
+
 def first_move_in(participant_ids: list[int]) -> dict[int, date]:
     """Move-in date of the participant's first contract: the tenancy counter starts there."""
     result: dict[int, date] = {}
@@ -81,10 +87,12 @@ def first_move_in(participant_ids: list[int]) -> dict[int, date]:
 
 
 def tenancy_for(participant_ids: list[int], org: Organisation, today: date,
-                absences: dict[int, Periods] | None = None) -> dict[int, TenancyStatus | None]:
-    """Tenancy counter per participant in two queries (None before move-in); one when the
-    caller already has their `absences_by_participant`."""
-    move_ins = first_move_in(participant_ids)
+                absences: dict[int, Periods] | None = None,
+                move_ins: dict[int, date] | None = None) -> dict[int, TenancyStatus | None]:
+    """Tenancy counter per participant in two queries (None before move-in); none when the
+    caller already has their `absences_by_participant` and `first_move_in`."""
+    if move_ins is None:
+        move_ins = first_move_in(participant_ids)
     if absences is None:
         absences = absences_by_participant(participant_ids)
     result: dict[int, TenancyStatus | None] = {}
