@@ -339,3 +339,29 @@ def test_mina_arenden_relief_reports_and_team_rules_in_a_constant_number_of_stat
     more, page = statements()
     assert "Fler Ärenden 5" in page and "Sara Hemlig" in page  # their own case
     assert more == few, f"{few} vs {more} statements"
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_quarterly_follow_ups_count_from_the_current_contracts_move_in(client, world, login_as,
+                                                                       db):
+    """The reports page reads the rules and the current contract's move-in with the team in
+    one query (issue 17): an ended contract does not count, and no move-in means no schedule."""
+    from webapp.models import Apartment, Contract
+
+    world.org.apply_preset("stockholm")
+    contract = db.session.scalar(select(Contract).where(
+        Contract.participant_id == world.participant.id))
+    contract.move_in_date = date(2026, 5, 1)
+    flat = Apartment(organisation_id=world.org.id, address="Förra gatan 1", city="Stockholm")
+    db.session.add(flat)
+    db.session.flush()
+    db.session.add(Contract(participant_id=world.participant.id, apartment_id=flat.id,
+                            move_in_date=date(2025, 1, 1), ended_on=date(2025, 6, 1)))
+    db.session.commit()
+    login_as("social_worker")
+    url = f"/participants/{world.participant.id}/reports"
+    page = _html(client.get(url))
+    assert "Nästa möte (nummer 1) senast 2026-08-01." in page  # a quarter after moving in
+    contract.move_in_date = None
+    db.session.commit()
+    assert "Nästa möte" not in _html(client.get(url))

@@ -40,6 +40,17 @@ def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
 
 
+def current_contract_id(participant_id):
+    """The id of `current_contracts`' pick for one participant as a scalar subquery (to ask
+    with other facts): the last open contract by move-in, then id. The order is reversed and
+    the first taken, so a contract without a move-in date sorts as it does there on either
+    database."""
+    return (select(Contract.id)
+            .where(Contract.participant_id == participant_id, Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc())
+            .limit(1).scalar_subquery())
+
+
 def contract_dates(participant_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
     """(move-in, start) of each participant's open contract, as current_contracts picks it,
     without loading contract and apartment objects (Idag needs only the dates)."""

@@ -28,7 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import first_move_in_of, tenancy_for
+from ..queries import current_contract_id, first_move_in_of, tenancy_for
 from ..timeutil import local_today
 from . import caseload
 
@@ -102,12 +102,7 @@ def _overview_facts(person: Participant):
                          .where(SupportAssignment.participant_id == person.id)
                          .order_by(SupportAssignment.sent_on.desc(),
                                    SupportAssignment.id.desc()).limit(1).scalar_subquery())
-    # As current_contracts picks it: the last open one by move-in, then id (the order
-    # reversed, so NULL move-ins sort as they do there on either database).
-    contract = (select(Contract.id)
-                .where(Contract.participant_id == person.id, Contract.ended_on.is_(None))
-                .order_by(Contract.move_in_date.desc(), Contract.id.desc())
-                .limit(1).scalar_subquery())
+    contract = current_contract_id(person.id)
     return db.session.execute(
         select(phase_since, open_disturbances, first_move_in_of(person.id), ReserveKey,
                SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
