@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..access import child_or_404, get_participant_or_404
@@ -394,7 +395,9 @@ def crisis_plan(participant_id: int):
 def plan_details(participant_id: int):
     write = request.method == "POST"
     person = get_participant_or_404(participant_id, need="plan_write" if write else "plan")
-    plan = db.session.scalar(select(Plan).where(Plan.participant_id == person.id))
+    plans = db.session.scalars(select(Plan).where(Plan.participant_id == person.id)
+                               .options(joinedload(Plan.goals))).unique().all()
+    plan = plans[0] if plans else None
     if plan is None:
         plan = Plan(participant_id=person.id)
         db.session.add(plan)
