@@ -132,26 +132,27 @@ def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
                .label("place"))
         .where(among(Appointment.participant_id, scope), Appointment.starts_at >= start,
                Appointment.starts_at < end).subquery())
+    # The apartment of each visited participant's current contract, joined in (as
+    # current_contracts picks it: the last open one by move-in).
+    home = (select(Contract.apartment_id)
+            .where(Contract.participant_id == Appointment.participant_id,
+                   Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
+            .correlate(Appointment).scalar_subquery())
     rows = db.session.execute(
-        select(Appointment, numbered.c.theirs, numbered.c.colleagues)
+        select(Appointment, numbered.c.theirs, numbered.c.colleagues, Apartment.address,
+               Apartment.apartment_number, Apartment.postal_code, Apartment.city)
         .join(numbered, numbered.c.id == Appointment.id)
+        .outerjoin(Apartment, Apartment.id == home)
         .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(or_(numbered.c.theirs == 0, numbered.c.place <= COLLEAGUE_VISITS_SHOWN))
         .order_by(Appointment.starts_at, Appointment.id)).unique().all()
-    mine = [a for a, is_theirs, _total in rows if not is_theirs]
-    colleagues = [a for a, is_theirs, _total in rows if is_theirs]
-    # The addresses: asked as a subquery, so the page runs the same statements with or without
-    # visits of its own (pages.py compares them across caseloads); columns, not objects.
-    visited = select(Appointment.participant_id).where(
-        among(Appointment.participant_id, scope), Appointment.starts_at >= start,
-        Appointment.starts_at < end, own)
-    addresses = {row.participant_id: overview.full_address(row) for row in db.session.execute(
-        select(Contract.participant_id, Apartment.address, Apartment.apartment_number,
-               Apartment.postal_code, Apartment.city)
-        .join(Apartment, Apartment.id == Contract.apartment_id)
-        .where(Contract.participant_id.in_(visited), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date))}  # as current_contracts: later move-ins overwrite
+    mine = [row[0] for row in rows if not row.theirs]
+    colleagues = [row[0] for row in rows if row.theirs]
+    # Addresses for the worker's own visits, shown in full (colleagues' show the place booked).
+    addresses = {row[0].participant_id: overview.full_address(row) for row in rows
+                 if not row.theirs and row.address is not None}
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues,
-                     colleagues_total=int(rows[0][2] or 0) if rows else 0,
+                     colleagues_total=int(rows[0].colleagues or 0) if rows else 0,
                      next_id=coming.id if coming else None, addresses=addresses)
