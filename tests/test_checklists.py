@@ -293,6 +293,38 @@ def test_correcting_an_old_version_leads_to_the_newest(client, db, world, login_
     assert len(stored(db)) == 2
 
 
+def test_the_form_of_a_month_already_sent_opens_the_counting_version(client, db, world,
+                                                                      login_as):
+    """One checklist a month: the form opens the correction of the version that counts (the
+    newest of its chain, the latest sent of two independent ones), whatever other months
+    hold, and a correction filed in another month takes its original out of this one."""
+    from datetime import datetime
+
+    staff, today = world.users["staff"], local_today()
+    last_month = date.fromisoformat(shift_month(month_of(today), -1) + "-15")
+    login_as("staff")
+    make_checklist(world.participant, staff, last_month)
+    db.session.commit()
+    assert client.get(new_url(world)).status_code == 200  # last month's does not count
+    first = make_checklist(world.participant, staff, today,
+                           submitted_at=datetime(today.year, today.month, today.day, 9))
+    other = make_checklist(world.participant, staff, today,
+                           submitted_at=datetime(today.year, today.month, today.day, 10))
+    corrected = make_checklist(world.participant, staff, today, supersedes=first,
+                               submitted_at=datetime(today.year, today.month, today.day, 11))
+    db.session.commit()
+    base = f"/participants/{world.participant.id}/checklists"
+    response = client.get(new_url(world))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{base}/{corrected.id}/correct")
+    # The newest correction moved to last month: the other one of this month counts.
+    corrected.month, corrected.held_on = month_of(last_month), last_month
+    db.session.commit()
+    assert client.get(new_url(world)).headers["Location"].endswith(f"{base}/{other.id}/correct")
+    flashed = client.get(f"{base}/{other.id}/correct").get_data(as_text=True)
+    assert "Månadens genomgång är redan skickad" in flashed
+
+
 def test_a_correction_keeps_the_template_version_of_the_original(client, db, world, login_as):
     old = make_checklist(world.participant, world.users["staff"], local_today())
     db.session.commit()

@@ -284,3 +284,84 @@ def test_mina_arenden_lists_the_joint_meetings_to_attend(client, world, login_as
     assert "Gemensamma möten" in page and "Bostadskontoret" in page
     assert "Annat kontor" not in page  # not this social worker's case
     assert f'href="/participants/{world.participant.id}/tenancy"' in page
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_mina_arenden_relief_reports_and_team_rules_in_a_constant_number_of_statements(
+        client, world, login_as, db):
+    """The home reads its cases as columns with their team and last month's report (issue 17):
+    a team's own relief cap and report rule apply to its cases, and more cases cost no more
+    statements."""
+    from sqlalchemy import event
+
+    from tests.factories import make_participant
+    from webapp.models import Absence, Team
+
+    soc = world.users["social_worker"]
+    capped = Team(organisation_id=world.org.id, name="Avlastning", relief_days_per_year=10)
+    db.session.add(capped)
+    db.session.flush()
+    near = make_participant(world.org, capped, "Nära", "Taket", social_worker=soc)
+    # A protected identity from the start: masking asks once whether the worker is assigned.
+    make_participant(world.org, world.team, "Sara", "Hemlig", social_worker=soc, protected=True)
+    db.session.add(Absence(participant_id=near.id, kind="relief_acute",
+                           start_date=date(2026, 3, 1), end_date=date(2026, 3, 8)))
+    db.session.add(Absence(participant_id=world.participant.id, kind="relief_acute",
+                           start_date=date(2026, 3, 1), end_date=date(2026, 3, 20)))
+    db.session.add(FollowUpReport(participant_id=near.id, month="2026-10", author_id=soc.id))
+    db.session.commit()
+    login_as("social_worker")
+
+    def statements() -> tuple[int, str]:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = _html(client.get("/social"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), page
+
+    few, page = statements()
+    relief = page.split('id="relief-heading"')[1].split("</section>")[0]
+    assert "Nära Taket" in relief and "av 10 dagar" in relief  # the team's cap
+    assert "Kalle Svensson" not in relief  # the organisation has no cap
+    missing = page.split("Rapport saknas för 2026-10")[1].split("</ul>")[0]
+    assert "Kalle Svensson" in missing and "Nära Taket" not in missing  # written
+    for n in range(6):
+        person = make_participant(world.org, capped if n % 2 else world.team, "Fler",
+                                  f"Ärenden {n}", social_worker=soc)
+        make_disturbance(person)
+    db.session.commit()
+    more, page = statements()
+    assert "Fler Ärenden 5" in page and "Sara Hemlig" in page  # their own case
+    assert more == few, f"{few} vs {more} statements"
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_quarterly_follow_ups_count_from_the_current_contracts_move_in(client, world, login_as,
+                                                                       db):
+    """The reports page reads the rules and the current contract's move-in with the team in
+    one query (issue 17): an ended contract does not count, and no move-in means no schedule."""
+    from webapp.models import Apartment, Contract
+
+    world.org.apply_preset("stockholm")
+    contract = db.session.scalar(select(Contract).where(
+        Contract.participant_id == world.participant.id))
+    contract.move_in_date = date(2026, 5, 1)
+    flat = Apartment(organisation_id=world.org.id, address="Förra gatan 1", city="Stockholm")
+    db.session.add(flat)
+    db.session.flush()
+    db.session.add(Contract(participant_id=world.participant.id, apartment_id=flat.id,
+                            move_in_date=date(2025, 1, 1), ended_on=date(2025, 6, 1)))
+    db.session.commit()
+    login_as("social_worker")
+    url = f"/participants/{world.participant.id}/reports"
+    page = _html(client.get(url))
+    assert "Nästa möte (nummer 1) senast 2026-08-01." in page  # a quarter after moving in
+    contract.move_in_date = None
+    db.session.commit()
+    assert "Nästa möte" not in _html(client.get(url))

@@ -375,3 +375,17 @@ def test_the_appointment_lists_are_paged_ten_at_a_time_each(client, world, login
     beyond = _html(client.get(_url(world) + "?page=99"))
     assert shown(beyond)[-5:] == [f"Tidigare {n}" for n in range(21, 26)]
     assert old.location not in first + later + beyond
+    # Both lists read in one query (issue 17); a huge page number is the last page of its list
+    # and keeps the other list's page.
+    huge = _html(client.get(_url(world) + "?upcoming=99999999999&page=2"))
+    assert shown(huge) == ([f"Kommande {n}" for n in range(11, 14)]
+                           + [f"Tidigare {n}" for n in range(11, 21)])
+    # Two at the same time: the coming list by booking order, the past list the other way.
+    same = local_at(today + timedelta(days=1), 10)
+    twin = make_appointment(world.participant, staff, same, location="Kommande tvilling")
+    past_twin = make_appointment(world.participant, staff, local_at(today - timedelta(days=1), 10),
+                                 location="Tidigare tvilling")
+    db.session.commit()
+    page = _html(client.get(_url(world)))
+    assert page.index("Kommande 1 ") < page.index(twin.location)
+    assert page.index(past_twin.location) < page.index("Tidigare 1 ")

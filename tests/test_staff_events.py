@@ -324,3 +324,52 @@ def test_decisions_are_the_social_workers_staff_only_read_them(client, world, lo
     page = client.get(_url(world)).get_data(as_text=True)
     assert "registreras av socialsekreteraren" in page and "/decisions" in page
     assert default_review_date(date(2026, 1, 31), 24) == date(2028, 1, 31)
+
+
+def test_each_event_names_who_recorded_it_in_a_constant_number_of_statements(world, client,
+                                                                            login_as):
+    """Who recorded each event comes with the event (issue 17): no query of its own, so more
+    events and more people cost no more statements."""
+    from sqlalchemy import event
+
+    from tests.factories import make_user
+
+    staff = login_as("staff")
+
+    def statements() -> tuple[int, str]:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = client.get(_url(world)).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), page
+
+    few, _page = statements()
+    people = [make_user(world.org, "staff", f"person{n}", display_name=f"Person {n}")
+              for n in range(6)]
+    pid, today = world.participant.id, local_today()
+    db.session.add_all([
+        Disturbance(participant_id=pid, occurred_on=today - timedelta(days=3),
+                    received_at=utcnow(), source="landlord", severity="rattelse",
+                    description="Musik", reported_by_id=people[0].id,
+                    followed_up_at=utcnow(), followed_up_by_id=people[1].id),
+        Absence(participant_id=pid, start_date=today - timedelta(days=5), kind="other",
+                recorded_by_id=people[2].id),
+        PhaseChange(participant_id=pid, phase=3, started_on=today - timedelta(days=7),
+                    recorded_by_id=people[3].id),
+        Consent(participant_id=pid, scope="Hyresvärden", given_on=today - timedelta(days=9),
+                recorded_by_id=people[4].id),
+        ReserveKey(participant_id=pid, spare_key_at_office=True, updated_by_id=people[5].id),
+    ])
+    db.session.commit()
+    more, page = statements()
+    assert more == few, f"{few} vs {more} statements"
+    for n in (0, 2, 3, 4, 5):
+        assert f"Person {n}" in page
+    assert "av Person 1" in page  # followed up by
+    assert staff.display_name not in page.split('id="timeline-heading"')[1]

@@ -39,6 +39,37 @@ def test_caseload_shows_phase_flags_and_next_appointment(client, world, login_as
     assert "Olle" not in page
 
 
+def test_caseload_next_visit_flags_and_order_as_shown(client, world, login_as, db):
+    """The list's flags come from one query for the page shown (issue 17): the next visit is
+    the earliest booked one still to come (of two at the same time, the first booked), only an
+    open rättelseanmaning is flagged, and the order is by the name shown, a masked identity
+    by its pseudonym."""
+    from webapp.models import utcnow
+
+    staff = login_as("staff")
+    soon = local_at(local_today() + timedelta(days=2), 10)
+    make_appointment(world.participant, staff, soon, kind="healthcare")
+    make_appointment(world.participant, staff, soon, kind="meeting")
+    make_appointment(world.participant, staff, soon - timedelta(days=1), kind="sip",
+                     status="cancelled")
+    make_appointment(world.participant, staff, local_at(local_today() - timedelta(days=3), 10),
+                     kind="phone")
+    handled = make_participant(world.org, world.team, "Anna", "Ök")
+    make_disturbance(handled, followed_up_at=utcnow())
+    make_disturbance(handled, severity="serious")
+    make_participant(world.org, world.team, "Sara", "Hemlig", protected=True)  # not assigned
+    make_participant(world.org, world.team, "Tove", "Ek")
+    db.session.commit()
+    page = _html(client.get("/participants"))
+    names = re.findall(r"<strong>([^<]+)</strong>", page)
+    assert names == ["Anna Ök", "Kalle Svensson", "Skyddad deltagare", "Tove Ek"]
+    kalle = page.split("Kalle Svensson")[1].split("</li>")[0]
+    assert "vårdbesök med följe" in kalle and "möte" not in kalle
+    anna = page.split("Anna Ök")[1].split("</li>")[0]
+    assert "Rättelseanmaning" not in anna and "Ingen tid bokad" in anna
+    assert "Sara" not in page and "Hemlig" not in page
+
+
 def test_search_by_name_with_a_normal_submit(client, world, login_as, db):
     login_as("staff")
     make_participant(world.org, world.team, "Bertil", "Bok")
@@ -121,6 +152,53 @@ def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as
     assert "Ge deltagaren en aktiveringskod" in page
     assert db.session.query(AuditEvent).filter_by(action="read",
                                                   participant_id=person.id).count() == 1
+
+
+def test_overview_facts_from_one_query_pick_the_current_contract_and_count_from_the_first(
+        client, world, login_as, db):
+    """The overview's single facts come in one query (issue 17): the current contract is the
+    open one moved into last, an ended one is not shown, the tenancy counter starts at the
+    first move-in and deducts every absence, the relief cap counts its own kind, and the
+    support staff are listed by name."""
+    from webapp.models import Absence, Apartment, Contract, StaffAssignment, Team
+
+    staff = login_as("staff")
+    team = Team(organisation_id=world.org.id, name="Stockholmsteamet", relief_days_per_year=14)
+    db.session.add(team)
+    db.session.flush()
+    first_day = local_today() - timedelta(days=400)
+    person = make_participant(world.org, team, "Bertil", "Bok", move_in=first_day)
+    for address, moved, ended in (("Gamla vägen 2", first_day + timedelta(days=100), True),
+                                  ("Nya vägen 3", first_day + timedelta(days=200), False)):
+        flat = Apartment(organisation_id=world.org.id, address=address, city="Göteborg",
+                         rooms="2 rok")
+        db.session.add(flat)
+        db.session.flush()
+        db.session.add(Contract(participant_id=person.id, apartment_id=flat.id,
+                                kind="first_hand", move_in_date=moved,
+                                ended_on=moved + timedelta(days=50) if ended else None))
+    db.session.add_all([
+        Absence(participant_id=person.id, kind="relief_acute",
+                start_date=local_today() - timedelta(days=9), end_date=local_today()),
+        Absence(participant_id=person.id, kind="other",
+                start_date=first_day + timedelta(days=10), end_date=first_day + timedelta(days=39)),
+        StaffAssignment(participant_id=person.id, user_id=staff.id),
+        StaffAssignment(participant_id=person.id,
+                        user_id=make_user(world.org, "staff", "anna", teams=[team],
+                                          display_name="Anna Ahl").id),
+    ])
+    db.session.commit()
+    page = _html(client.get(f"/participants/{person.id}"))
+    assert "Nya vägen 3" in page and "förstahandskontrakt" in page and "2 rok" in page
+    assert "Gamla vägen 2" not in page and "Bokgatan 1" not in page
+    from webapp.queries import tenancy_for
+
+    counter = tenancy_for([person.id], world.org, local_today())[person.id]
+    assert counter.absence_days >= 30  # from the first move-in, both absences
+    assert f"{counter.good_days} av {counter.required_days} dagar" in page
+    assert f"{counter.absence_days} dagar borta räknas bort" in page
+    assert "10 av 14 dagar" in page  # only the acute relief
+    assert f"Anna Ahl, {staff.display_name}" in page
 
 
 def test_overview_before_move_in(client, world, login_as, db):

@@ -296,3 +296,47 @@ def test_describe_changes_names_what_changed(world):
     after = snapshot(plan)
     assert describe_changes(before, after) == [
         "Mål ändrat: Nya ord", "Steg klart: Köpa en kastrull"]
+
+
+def test_every_goal_step_and_comment_is_shown_in_a_constant_number_of_statements(
+        client, world, login_as):
+    """The goals come joined to the plan and steps and comments a query each (issue 17): each
+    shown once, in order, and a bigger plan costs no more statements."""
+    from sqlalchemy import event
+
+    staff = login_as("staff")
+
+    def statements(url) -> tuple[int, str]:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = client.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), page
+
+    first = _goal(world.participant, "Första målet", steps=("Steg A",))
+    db.session.add(GoalComment(goal_id=first.id, author_id=staff.id, text="En kommentar"))
+    db.session.commit()  # a comment from the start: its author's name is asked for once
+    small = {url: statements(url)[0] for url in (_url(world), _url(world, "/details"))}
+    goals = [_goal(world.participant, f"Mål nummer {n}",
+                   steps=[f"Steg {n}.{m}" for m in range(3)]) for n in range(4)]
+    for n, goal in enumerate(goals):
+        goal.position = n + 1
+        db.session.add_all([GoalComment(goal_id=goal.id, author_id=staff.id,
+                                        text=f"Kommentar {n}.{m}") for m in range(2)])
+    db.session.commit()
+    count, page = statements(_url(world))
+    assert count == small[_url(world)]
+    for n in range(4):
+        assert page.count(f"Mål nummer {n}") == 1
+        assert [page.count(f'"step-text">Steg {n}.{m}<') for m in range(3)] == [1, 1, 1]
+        assert [page.count(f"Kommentar {n}.{m}") for m in range(2)] == [1, 1]
+    assert page.index("Steg 0.0") < page.index("Steg 0.1") < page.index("Mål nummer 1")
+    count, details = statements(_url(world, "/details"))
+    assert count == small[_url(world, "/details")]
+    assert all(f"Mål nummer {n}" in details for n in range(4))

@@ -66,3 +66,37 @@ def test_recording_from_idag_answers_with_idag_for_the_outbox(client, world, log
                                       "idempotency_key": "glance-key-0001"},
                            headers={"Accept": "application/json"})
     assert response.status_code == 201 and response.get_json()["url"] == "/today"
+
+
+def test_the_visit_address_is_the_current_contracts_and_only_on_own_home_visits(
+        client, world, login_as, db):
+    """The address comes joined to the day's visits (issue 17): the open contract moved into
+    last, not an ended one, with apartment number and town; a meeting elsewhere shows its
+    place, and a colleague's visit shows no home address."""
+    from datetime import date
+
+    from tests.factories import make_user
+    from webapp.models import Apartment, Contract
+
+    staff = login_as("staff")
+    today = local_today()
+    for address, moved, ended in (("Förra gatan 2", date(2025, 1, 1), date(2025, 6, 1)),
+                                  ("Nya gatan 3", today - timedelta(days=30), None)):
+        flat = Apartment(organisation_id=world.org.id, address=address, apartment_number="1102",
+                         postal_code="411 01", city="Göteborg")
+        db.session.add(flat)
+        db.session.flush()
+        db.session.add(Contract(participant_id=world.participant.id, apartment_id=flat.id,
+                                move_in_date=moved, ended_on=ended))
+    make_appointment(world.participant, staff, local_at(today, 23, 0), kind="home_visit")
+    other = make_participant(world.org, world.team, "Ola", "Annan")
+    make_appointment(other, staff, local_at(today, 23, 10), kind="meeting", location="Kontoret")
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team])
+    third = make_participant(world.org, world.team, "Tredje", "Person")
+    make_appointment(third, colleague, local_at(today, 23, 20), kind="home_visit")
+    db.session.commit()
+    visits = _visits(client.get("/today").get_data(as_text=True))
+    assert "Nya gatan 3, lgh 1102, 411 01 Göteborg" in visits
+    assert "Förra gatan" not in visits and "Svenssongatan" not in visits
+    assert "Kontoret" in visits and "Annangatan" not in visits
+    assert "Persongatan" not in visits

@@ -67,6 +67,19 @@ def test_colleagues_visits_are_one_line_each_and_the_rest_on_their_own_page(clie
     listed = re.findall(r'href="/participants/\d+/appointments/(\d+)/outcome"', every)
     assert sorted(int(i) for i in listed) == sorted(a.id for a in theirs)
     assert "Kim Kollega" in every and str(mine.id) not in listed
+    # The colleagues' shown are the first in time; every own visit (and one nobody is booked
+    # for) is shown in full however many there are (one query numbers both sides).
+    earliest = sorted(theirs, key=lambda a: (a.starts_at, a.id))[:COLLEAGUE_VISITS_SHOWN]
+    assert [int(i) for i in links] == [a.id for a in earliest]
+    more = [make_appointment(world.participant, staff, local_at(today, 7, n))
+            for n in range(COLLEAGUE_VISITS_SHOWN + 2)]
+    nobody = make_appointment(world.participant, staff, local_at(today, 6, 0))
+    nobody.staff_id = None
+    db.session.commit()
+    visits = _html(client.get("/today")).split('id="visits-heading"')[1]
+    for own in [*more, nobody, mine]:
+        assert f'appointments/{own.id}/outcome"' in visits
+    assert f"Kollegornas besök idag ({count})" in visits
 
 
 def test_the_colleague_visits_page_is_paged(client, world, login_as, db):
@@ -85,6 +98,10 @@ def test_the_colleague_visits_page_is_paged(client, world, login_as, db):
     outcome_links = re.compile(r'href="/participants/\d+/appointments/\d+/outcome"')
     assert outcome_links.findall(_html(client.get("/today/visits?page=abc"))) == \
         outcome_links.findall(first)
+    # Past the last page (one query with the total misses; the count finds the last page).
+    past = _html(client.get("/today/visits?page=7"))
+    assert outcome_links.findall(past) == outcome_links.findall(last)
+    assert f"Sida 2 av 2 ({VISITS_PER_PAGE + 1} besök)" in past
 
 
 def test_the_caseload_list_is_paged_and_the_search_keeps_its_words(client, world, login_as,

@@ -40,6 +40,17 @@ def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     return {row.participant_id: row for row in rows}  # later move-ins overwrite earlier
 
 
+def current_contract_id(participant_id):
+    """The id of `current_contracts`' pick for one participant as a scalar subquery (to ask
+    with other facts): the last open contract by move-in, then id. The order is reversed and
+    the first taken, so a contract without a move-in date sorts as it does there on either
+    database."""
+    return (select(Contract.id)
+            .where(Contract.participant_id == participant_id, Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc())
+            .limit(1).scalar_subquery())
+
+
 def contract_dates(participant_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
     """(move-in, start) of each participant's open contract, as current_contracts picks it,
     without loading contract and apartment objects (Idag needs only the dates)."""
@@ -66,6 +77,12 @@ def absences_by_participant(participant_ids: list[int]) -> dict[int, Periods]:
     return result
 
 
+def first_move_in_of(participant_id):
+    """`first_move_in` of one participant as a scalar subquery (to ask with other facts)."""
+    return (select(func.min(Contract.move_in_date))
+            .where(Contract.participant_id == participant_id).scalar_subquery())
+
+
 def first_move_in(participant_ids: list[int]) -> dict[int, date]:
     """Move-in date of the participant's first contract: the tenancy counter starts there."""
     result: dict[int, date] = {}
@@ -81,10 +98,12 @@ def first_move_in(participant_ids: list[int]) -> dict[int, date]:
 
 
 def tenancy_for(participant_ids: list[int], org: Organisation, today: date,
-                absences: dict[int, Periods] | None = None) -> dict[int, TenancyStatus | None]:
-    """Tenancy counter per participant in two queries (None before move-in); one when the
-    caller already has their `absences_by_participant`."""
-    move_ins = first_move_in(participant_ids)
+                absences: dict[int, Periods] | None = None,
+                move_ins: dict[int, date] | None = None) -> dict[int, TenancyStatus | None]:
+    """Tenancy counter per participant in two queries (None before move-in); none when the
+    caller already has their `absences_by_participant` and `first_move_in`."""
+    if move_ins is None:
+        move_ins = first_move_in(participant_ids)
     if absences is None:
         absences = absences_by_participant(participant_ids)
     result: dict[int, TenancyStatus | None] = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..access import child_or_404, get_participant_or_404
 from ..audit import record
@@ -48,6 +50,7 @@ from .submissions import (
 )
 
 HISTORY_MONTHS = 12
+SENT = aliased(ChecklistSubmission)
 
 
 @bp.app_template_filter("month_label")
@@ -62,12 +65,12 @@ def new(participant_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_write")
     if request.method == "GET" and not request.headers.get("HX-Boosted"):
         # One checklist per month: once this month's is sent, the form is its correction.
-        sent = month_submission(participant.id, month_of(local_today()))
+        sent = _counting_id(participant.id, month_of(local_today()))
         if sent is not None:
             flash(_("Månadens genomgång är redan skickad. Det du skickar nu blir en rättelse."),
                   "info")
             return redirect(url_for(".correct", participant_id=participant.id,
-                                    submission_id=sent.id), 303)
+                                    submission_id=sent), 303)
     return _form_or_store(participant, None)
 
 
@@ -82,6 +85,20 @@ def correct(participant_id: int, submission_id: int):
         return redirect(url_for(".correct", participant_id=participant.id,
                                 submission_id=newer.id))
     return _form_or_store(participant, old, already_corrected=newer is not None)
+
+
+def _counting_id(participant_id: int, month: str) -> int | None:
+    """The id of `month_submission(participant_id, month)`, from that month's versions not
+    replaced by a correction, as columns (not every version with its answers: the form is
+    opened far more often than it is sent)."""
+    replaced = (select(ChecklistSubmission.id).where(
+        ChecklistSubmission.supersedes_id == SENT.id).exists())
+    rows = db.session.execute(
+        select(SENT.id, SENT.participant_id, SENT.month, SENT.submitted_at, SENT.version_no,
+               SENT.supersedes_id)
+        .where(SENT.participant_id == participant_id, SENT.month == month, ~replaced)).all()
+    counting = counting_submissions(rows).get((participant_id, month))
+    return counting.id if counting is not None else None
 
 
 ALREADY_CORRECTED = "Den här versionen är redan rättad. Öppna den nyaste versionen och rätta den."

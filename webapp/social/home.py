@@ -1,7 +1,11 @@
-"""What the social worker's home (Mina ärenden) lists, in a constant number of queries."""
+"""What the social worker's home (Mina ärenden) lists, in a constant number of queries: the
+cases as columns (with their team and whether last month's report came), then one query per
+list. Only what the page shows is read (issue 17)."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -9,57 +13,112 @@ from ..access import display_name, visible_participants
 from ..domain.disturbances import follow_up_deadline, is_overdue
 from ..domain.due import Facts, review_date
 from ..domain.rules import effective_rules
-from ..domain.social import relief_warning
+from ..domain.social import relief_days_in_year, relief_warning
 from ..domain.tenancy import add_months
 from ..extensions import db
-from ..models import Disturbance, FollowUpReport, JointMeeting
+from ..models import Absence, Disturbance, FollowUpReport, JointMeeting, Participant, Team
+from ..queries import among
 from ..timeutil import month_key, tz
-from .queries import social_facts
 
 REVIEW_WINDOW_DAYS = 60
 SERIOUS = ("rattelse", "serious", "very_serious", "unpaid_rent")
 RECENT_DAYS = 30
 
 
+class Case(NamedTuple):
+    """A case on the home page: what it shows and what deciding the name shown reads
+    (access.display_name), without loading the participant as an object."""
+    id: int
+    user_id: int | None
+    first_name: str
+    last_name: str
+    pseudonym: str
+    protected_identity: bool
+    phase: int
+    decision_date: date | None
+    review_date: date | None
+    reported: bool  # last month's follow-up report is written
+    team: Team | None
+
+    # The model's own wording of both names, not a copy of it.
+    full_name = Participant.full_name
+    masked_name = Participant.masked_name
+
+
+def _cases(user, previous: str) -> list[Case]:
+    reported = (select(FollowUpReport.id)
+                .where(FollowUpReport.participant_id == Participant.id,
+                       FollowUpReport.month == previous).exists())
+    query = (visible_participants(user).with_only_columns(
+        Participant.id, Participant.user_id, Participant.first_name, Participant.last_name,
+        Participant.pseudonym, Participant.protected_identity, Participant.phase,
+        Participant.decision_date, Participant.review_date, reported, Team)
+        .outerjoin(Team, Team.id == Participant.team_id))
+    cases = [Case._make(row) for row in db.session.execute(query)]
+    return sorted(cases, key=lambda p: display_name(p, user).casefold())
+
+
+def _relief_days(ids: list[int], today: date) -> dict[int, int]:
+    """Acute relief days this year per participant (as social.queries.social_facts counts)."""
+    rows: dict[int, list] = defaultdict(list)
+    for pid, kind, first, last in db.session.execute(
+        select(Absence.participant_id, Absence.kind, Absence.start_date, Absence.end_date)
+        .where(among(Absence.participant_id, ids), Absence.kind == "relief_acute")
+    ):
+        rows[pid].append((kind, first, last))
+    return {pid: relief_days_in_year(periods, today.year, today) for pid, periods in rows.items()}
+
+
 def home_sections(user, today: date, now: datetime) -> dict:
-    people = sorted(db.session.scalars(visible_participants(user)).all(),
-                    key=lambda p: display_name(p, user).casefold())
+    user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
+    previous = month_key(add_months(today.replace(day=1), -1))
+    people = _cases(user, previous)
     ids = [p.id for p in people]
     by_id = {p.id: p for p in people}
     org = user.organisation
+    by_team: dict[int | None, object] = {}
+
+    def rules_of(p: Case):  # worked out once per team, not per participant and list
+        key = p.team.id if p.team is not None else None
+        if key not in by_team:
+            by_team[key] = effective_rules(org, p.team)
+        return by_team[key]
+
     reviews = []
     for p in people:
-        rules = effective_rules(org, p.team)
         when = review_date(Facts(participant_id=p.id, phase=p.phase,
                                  decision_date=p.decision_date, review_date=p.review_date),
-                           rules)
+                           rules_of(p))
         if p.phase < 4 and when and when <= today + timedelta(days=REVIEW_WINDOW_DAYS):
             reviews.append((when, p))
     reviews.sort(key=lambda pair: (pair[0], pair[1].id))
-    unread = db.session.scalars(select(FollowUpReport).where(
-        FollowUpReport.participant_id.in_(ids), FollowUpReport.read_at.is_(None))
+    unread = db.session.execute(
+        select(FollowUpReport.id, FollowUpReport.participant_id, FollowUpReport.month)
+        .where(among(FollowUpReport.participant_id, ids), FollowUpReport.read_at.is_(None))
         .order_by(FollowUpReport.month, FollowUpReport.id)).all() if ids else []
-    facts = social_facts(ids, today)
-    previous = month_key(add_months(today.replace(day=1), -1))
     missing_reports = [p for p in people if p.phase in (2, 3)
-                       and effective_rules(org, p.team).monthly_report
-                       and previous not in facts.get(p.id, {}).get("report_months", ())]
+                       and rules_of(p).monthly_report and not p.reported]
+    relief_days = _relief_days(ids, today) if ids else {}
     relief = []
     for p in people:
-        rules = effective_rules(org, p.team)
-        days = facts.get(p.id, {}).get("relief_days_this_year", 0)
-        level = relief_warning(days, rules.relief_days_per_year)
+        cap = rules_of(p).relief_days_per_year
+        days = relief_days.get(p.id, 0)
+        level = relief_warning(days, cap)
         if level:
-            relief.append((p, days, rules.relief_days_per_year, level))
-    disturbances = db.session.scalars(select(Disturbance).where(
-        Disturbance.participant_id.in_(ids), Disturbance.severity.in_(SERIOUS),
-        (Disturbance.followed_up_at.is_(None))
-        | (Disturbance.received_at >= now - timedelta(days=RECENT_DAYS)))
+            relief.append((p, days, cap, level))
+    disturbances = db.session.execute(
+        select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
+               Disturbance.received_at, Disturbance.letter_sent_at,
+               Disturbance.copy_received_at, Disturbance.severity, Disturbance.followed_up_at)
+        .where(among(Disturbance.participant_id, ids), Disturbance.severity.in_(SERIOUS),
+               (Disturbance.followed_up_at.is_(None))
+               | (Disturbance.received_at >= now - timedelta(days=RECENT_DAYS)))
         .order_by(Disturbance.received_at.desc())).all() if ids else []
     # Joint meetings after a very serious disturbance (DESIGN §1b): social services attend.
-    meetings = db.session.scalars(select(JointMeeting).where(
-        JointMeeting.participant_id.in_(ids),
-        JointMeeting.meets_at >= now - timedelta(days=1))
+    meetings = db.session.execute(
+        select(JointMeeting.participant_id, JointMeeting.meets_at, JointMeeting.place)
+        .where(among(JointMeeting.participant_id, ids),
+               JointMeeting.meets_at >= now - timedelta(days=1))
         .order_by(JointMeeting.meets_at, JointMeeting.id)).all() if ids else []
     zone = tz()
     return dict(

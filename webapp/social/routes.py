@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..access import child_or_404, get_participant_or_404
@@ -17,19 +18,23 @@ from ..domain.tenancy import add_months
 from ..extensions import db
 from ..models import (
     Appointment,
+    Contract,
     CrisisPlan,
     Decision,
     FollowUpComment,
     FollowUpReport,
     Goal,
     MissedVisit,
+    Organisation,
+    Participant,
     Plan,
     QuarterlyFollowUp,
     SupportAssignment,
+    Team,
     VisitOutcome,
     utcnow,
 )
-from ..queries import current_contracts
+from ..queries import current_contract_id
 from ..rendering import render
 from ..timeutil import local_today, month_key, to_utc
 from . import bp
@@ -107,8 +112,18 @@ def _decisions_page(person, form=None, assignment_form=None, status=200, editing
         .order_by(SupportAssignment.sent_on.desc())).all()
     return render("social/decisions.html", status=status, participant=person, form=form,
                   assignment_form=assignment_form, decisions=decisions,
-                  assignments=assignments, editing=editing,
-                  rules=effective_rules(person.team.organisation, person.team))
+                  assignments=assignments, editing=editing, rules=_rules_of(person)[0])
+
+
+def _rules_of(person, *facts) -> tuple:
+    """(the participant's rules: their team's over the organisation's, *the values of `facts`,
+    scalar subqueries), in one query: team and organisation need none of their own."""
+    team, org, *values = db.session.execute(
+        select(Team, Organisation, *facts).select_from(Participant)
+        .join(Organisation, Organisation.id == Participant.organisation_id)
+        .outerjoin(Team, Team.id == Participant.team_id)
+        .where(Participant.id == person.id)).one()
+    return effective_rules(org, team), *values
 
 
 @bp.route("/participants/<int:participant_id>/decisions")
@@ -197,11 +212,12 @@ def _reports_page(person, form=None, status=200, quarterly_form=None, month=None
     held = db.session.scalars(select(QuarterlyFollowUp).where(
         QuarterlyFollowUp.participant_id == person.id)
         .order_by(QuarterlyFollowUp.held_on)).all()
-    rules = effective_rules(person.team.organisation, person.team)
-    contract = current_contracts([person.id]).get(person.id)
+    moved_in = (select(Contract.move_in_date)
+                .where(Contract.id == current_contract_id(person.id)).scalar_subquery())
+    rules, move_in = _rules_of(person, moved_in)
     quarterly = None
-    if rules.quarterly_follow_ups and contract and contract.move_in_date:
-        quarterly = quarterly_status(contract.move_in_date, [q.held_on for q in held],
+    if rules.quarterly_follow_ups and move_in:
+        quarterly = quarterly_status(move_in, [q.held_on for q in held],
                                      rules.transfer_at_follow_up)
     return render("social/reports.html", status=status, participant=person, form=form,
                   reports=reports, month=month, existing=existing, rules=rules, held=held,
@@ -379,7 +395,9 @@ def crisis_plan(participant_id: int):
 def plan_details(participant_id: int):
     write = request.method == "POST"
     person = get_participant_or_404(participant_id, need="plan_write" if write else "plan")
-    plan = db.session.scalar(select(Plan).where(Plan.participant_id == person.id))
+    plans = db.session.scalars(select(Plan).where(Plan.participant_id == person.id)
+                               .options(joinedload(Plan.goals))).unique().all()
+    plan = plans[0] if plans else None
     if plan is None:
         plan = Plan(participant_id=person.id)
         db.session.add(plan)

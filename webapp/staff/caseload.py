@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..checklists.submissions import owed_checklist_ids
@@ -19,7 +20,35 @@ from ..queries import absences_by_participant, among, contract_dates, tenancy_fo
 from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
-def sort_by_name(participants: list[Participant], name) -> list[Participant]:
+class Person(NamedTuple):
+    """A participant in a caseload list: what the row shows and what deciding the name shown
+    reads (access.display_name), without loading the participant as an object (a tuple: a
+    thousand are made per view)."""
+    id: int
+    user_id: int | None
+    first_name: str
+    last_name: str
+    pseudonym: str
+    protected_identity: bool
+    phase: int
+
+    # The model's own wording of both names, not a copy of it.
+    full_name = Participant.full_name
+    masked_name = Participant.masked_name
+
+    @staticmethod
+    def columns() -> tuple:
+        return (Participant.id, Participant.user_id, Participant.first_name,
+                Participant.last_name, Participant.pseudonym, Participant.protected_identity,
+                Participant.phase)
+
+
+class NextVisit(NamedTuple):
+    starts_at: datetime
+    kind: str
+
+
+def sort_by_name(participants: list, name) -> list:
     return sorted(participants, key=lambda p: name(p).casefold())
 
 
@@ -56,22 +85,64 @@ def appointments_on(ids: list[int], day: date) -> list[Appointment]:
     return appointments_between(ids, start, end)
 
 
-def next_appointments(ids: list[int], now: datetime) -> dict[int, Appointment]:
-    """Each participant's next booked appointment, in one query."""
-    first = (
-        select(Appointment.participant_id, func.min(Appointment.starts_at).label("first"))
-        .where(among(Appointment.participant_id, ids), Appointment.status == "booked",
-               Appointment.starts_at >= now)
-        .group_by(Appointment.participant_id).subquery()
-    )
-    rows = db.session.scalars(
-        select(Appointment).join(first, and_(Appointment.participant_id == first.c.participant_id,
-                                             Appointment.starts_at == first.c.first))
-        # The caseload again on the outer side, so the join uses the index, not a scan.
-        .where(among(Appointment.participant_id, ids), Appointment.status == "booked")
-        .order_by(Appointment.id.desc())
-    )
-    return {row.participant_id: row for row in rows}
+class AppointmentPages(NamedTuple):
+    upcoming: list[Appointment]
+    upcoming_total: int
+    past: list[Appointment]
+    past_total: int
+
+
+def appointment_pages(participant_id: int, upcoming: tuple, past: tuple, pages: tuple[int, int],
+                      size: int) -> AppointmentPages:
+    """One participant's appointments on two lists at once: `upcoming` and `past` (the
+    conditions of each), the coming ones oldest first and the past ones newest first, page
+    `pages[0]` and `pages[1]` of `size` rows each, outcome and staff loaded, with each list's
+    total. One query: each list numbered in its order with its count alongside."""
+    side = case((and_(*upcoming), 0), (and_(*past), 1))
+    coming, went = side == 0, side == 1
+    order = (case((coming, Appointment.starts_at)), case((went, Appointment.starts_at)).desc(),
+             case((coming, Appointment.id)), case((went, Appointment.id)).desc())
+    numbered = (
+        select(Appointment.id, side.label("side"),
+               func.count().over(partition_by=side).label("total"),
+               func.row_number().over(partition_by=side, order_by=order).label("place"))
+        .where(Appointment.participant_id == participant_id, side.is_not(None))).subquery()
+    shown = [and_(numbered.c.side == index, numbered.c.place > (page - 1) * size,
+                  numbered.c.place <= page * size) for index, page in enumerate(pages)]
+    rows = db.session.execute(
+        select(Appointment, numbered.c.side, numbered.c.total)
+        .join(numbered, numbered.c.id == Appointment.id)
+        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
+        .where(or_(*shown)).order_by(numbered.c.side, numbered.c.place)).unique().all()
+    lists: tuple[list, list] = ([], [])
+    totals = [0, 0]
+    for appointment, index, total in rows:
+        lists[index].append(appointment)
+        totals[index] = total
+    return AppointmentPages(lists[0], totals[0], lists[1], totals[1])
+
+
+def list_flags(ids: list[int], now: datetime) -> dict[int, tuple[bool, NextVisit | None]]:
+    """(an open rättelseanmaning, the next booked appointment) per participant, in one query:
+    the caseload list's flags for the page shown. Of two appointments at the same time the
+    first booked counts."""
+    rattelse = (select(Disturbance.id)
+                .where(Disturbance.participant_id == Participant.id,
+                       Disturbance.severity == "rattelse", Disturbance.followed_up_at.is_(None))
+                .exists())
+    coming = (Appointment.participant_id == Participant.id, Appointment.status == "booked",
+              Appointment.starts_at >= now)
+    first = (Appointment.starts_at, Appointment.id)
+
+    def next_one(column):
+        return select(column).where(*coming).order_by(*first).limit(1).scalar_subquery()
+
+    rows = db.session.execute(
+        select(Participant.id, rattelse, next_one(Appointment.starts_at),
+               next_one(Appointment.kind))
+        .where(among(Participant.id, ids)))
+    return {pid: (bool(open_rattelse), NextVisit(starts, kind) if starts else None)
+            for pid, open_rattelse, starts, kind in rows}
 
 
 def home_visits_in_period(ids: list[int], rules: Rules, today: date,

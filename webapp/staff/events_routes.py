@@ -12,6 +12,7 @@ from flask import flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..access import can, child_or_404, get_participant_or_404
 from ..audit import record
@@ -26,6 +27,7 @@ from ..models import (
     Contract,
     Disturbance,
     Organisation,
+    Participant,
     PhaseChange,
     ReserveKey,
     User,
@@ -105,17 +107,46 @@ def _item_forms(submitted: dict):
 
 
 def _load(participant) -> dict:
+    """The participant's events, each with the display name of who recorded it (joined in:
+    no query of its own for the names), the reserve key with the organisation in one query."""
     pid = participant.id
-    return dict(
-        disturbances=db.session.scalars(
-            select(Disturbance).where(Disturbance.participant_id == pid)).all(),
-        absences=db.session.scalars(select(Absence).where(Absence.participant_id == pid)).all(),
-        phases=db.session.scalars(
-            select(PhaseChange).where(PhaseChange.participant_id == pid)
-            .order_by(PhaseChange.started_on, PhaseChange.id)).all(),
-        consents=db.session.scalars(select(Consent).where(Consent.participant_id == pid)).all(),
-        key=db.session.scalar(select(ReserveKey).where(ReserveKey.participant_id == pid)),
-    )
+    names: dict[int, str] = {}
+
+    def with_names(query, *people) -> list:
+        found = []
+        for obj, *who in db.session.execute(query):
+            for column, name in zip(people, who, strict=True):
+                if name is not None:
+                    names[getattr(obj, column)] = name
+            found.append(obj)
+        return found
+
+    reporter, follower = aliased(User), aliased(User)
+    disturbances = with_names(
+        select(Disturbance, reporter.display_name, follower.display_name)
+        .outerjoin(reporter, reporter.id == Disturbance.reported_by_id)
+        .outerjoin(follower, follower.id == Disturbance.followed_up_by_id)
+        .where(Disturbance.participant_id == pid), "reported_by_id", "followed_up_by_id")
+
+    def recorded(model, order=()):
+        return with_names(
+            select(model, User.display_name).outerjoin(User, User.id == model.recorded_by_id)
+            .where(model.participant_id == pid).order_by(*order), "recorded_by_id")
+
+    absences = recorded(Absence)
+    phases = recorded(PhaseChange, (PhaseChange.started_on, PhaseChange.id))
+    consents = recorded(Consent)
+    key, updater, organisation = db.session.execute(
+        select(ReserveKey, User.display_name, Organisation)
+        .select_from(Participant)
+        .join(Organisation, Organisation.id == Participant.organisation_id)
+        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
+        .outerjoin(User, User.id == ReserveKey.updated_by_id)
+        .where(Participant.id == pid)).one()
+    if updater is not None:
+        names[key.updated_by_id] = updater
+    return dict(disturbances=disturbances, absences=absences, phases=phases,
+                consents=consents, key=key, organisation=organisation, names=names)
 
 
 def _blank_forms(participant, rows) -> dict:
@@ -127,17 +158,13 @@ def _blank_forms(participant, rows) -> dict:
         phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
         consent_form=ConsentForm(formdata=None, given_on=today),
         key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
-        decision_months=_organisation(participant).decision_months,
+        decision_months=rows["organisation"].decision_months,
     )
-
-
-def _organisation(participant) -> Organisation:
-    return db.session.get(Organisation, participant.organisation_id)
 
 
 def _timeline(participant, rows) -> list[dict]:
     """Every event as {day, kind, title, ...}, newest first (future review dates on top)."""
-    names = _names(rows)
+    names = rows["names"]
     entries: list[dict] = []
     for d in rows["disturbances"]:
         entries.append(dict(day=d.occurred_on, at=d.received_at, kind="disturbance", obj=d,
@@ -166,21 +193,6 @@ def _timeline(participant, rows) -> list[dict]:
                             days_left=days_left))
     entries.sort(key=lambda e: (e["day"], e["at"] or datetime.min), reverse=True)
     return entries
-
-
-def _names(rows) -> dict[int, str]:
-    ids = set()
-    for d in rows["disturbances"]:
-        ids |= {d.reported_by_id, d.followed_up_by_id}
-    for group in ("absences", "phases", "consents"):
-        ids |= {r.recorded_by_id for r in rows[group]}
-    if rows["key"] is not None:
-        ids.add(rows["key"].updated_by_id)
-    ids.discard(None)
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def _invalid(participant, name: str, form):

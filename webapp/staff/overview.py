@@ -12,10 +12,12 @@ from sqlalchemy.orm import aliased
 
 from ..access import display_address
 from ..domain.due import DueItem, Facts, Rules, review_date
+from ..domain.social import relief_days_in_year, relief_warning
 from ..domain.tenancy import add_months
 from ..domain.visits import visit_compliance
 from ..extensions import db
 from ..models import (
+    Absence,
     Appointment,
     Consent,
     Disturbance,
@@ -26,20 +28,20 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import absences_by_participant, current_contracts, tenancy_for
+from ..queries import current_contract_id, first_move_in_of, tenancy_for
 from ..timeutil import local_today
 from . import caseload
 
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    participant: Participant
+    participant: caseload.Person
     open_rattelse: bool
     visit_missing: bool
-    next: Appointment | None
+    next: caseload.NextVisit | None
 
 
-def visit_facts(participant: Participant, done: dict[int, list]) -> Facts:
+def visit_facts(participant, done: dict[int, list]) -> Facts:
     return Facts(participant_id=participant.id, phase=participant.phase,
                  visits=done.get(participant.id, []))
 
@@ -83,10 +85,11 @@ def tel_href(phone: str) -> str:
 
 def _overview_facts(person: Participant):
     """One query for the overview's single values: the phase's start, open disturbances, the
-    reserve key, the latest support assignment, and the organisation, team, login and social
-    worker, which thereby sit in the session, so `current_user.organisation`, `person.team`,
-    `person.user` and `person.social_worker` need no query of their own."""
-    from ..models import Organisation, SupportAssignment, Team
+    first move-in (the tenancy counter's start), the reserve key, the latest support
+    assignment, the current contract with its apartment, and the organisation, team, login
+    and social worker, which thereby sit in the session, so `current_user.organisation`,
+    `person.team`, `person.user` and `person.social_worker` need no query of their own."""
+    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
 
     login, worker = aliased(User), aliased(User)
     phase_since = (select(func.max(PhaseChange.started_on))
@@ -99,14 +102,17 @@ def _overview_facts(person: Participant):
                          .where(SupportAssignment.participant_id == person.id)
                          .order_by(SupportAssignment.sent_on.desc(),
                                    SupportAssignment.id.desc()).limit(1).scalar_subquery())
+    contract = current_contract_id(person.id)
     return db.session.execute(
-        select(phase_since, open_disturbances, ReserveKey, SupportAssignment, Organisation,
-               Team, login, worker)
+        select(phase_since, open_disturbances, first_move_in_of(person.id), ReserveKey,
+               SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
         .select_from(Participant)
         .join(Organisation, Organisation.id == Participant.organisation_id)
         .outerjoin(Team, Team.id == Participant.team_id)
         .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
         .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
+        .outerjoin(Contract, Contract.id == contract)
+        .outerjoin(Apartment, Apartment.id == Contract.apartment_id)
         .outerjoin(login, login.id == Participant.user_id)
         .outerjoin(worker, worker.id == Participant.social_worker_id)
         .where(Participant.id == person.id)).one()
@@ -115,48 +121,49 @@ def _overview_facts(person: Participant):
 def participant_overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
     facts_row = _overview_facts(person)
-    phase_since, open_disturbances, reserve_key, assignment = facts_row[:4]
+    phase_since, open_disturbances, move_in, reserve_key, assignment, contract = facts_row[:6]
     # Set from the session now: its identity map holds objects only while something refers
-    # to them, and the template asks for the social worker after this row is gone.
-    _ = person.social_worker
+    # to them, and the template asks for these after this row is gone.
+    _ = person.social_worker, contract.apartment if contract else None
     org, today, now = current_user.organisation, local_today(), utcnow()
     rules = Rules.of(org, person.team)
-    contract = current_contracts([person.id]).get(person.id)
-    absences = absences_by_participant([person.id])
+    # Every absence once: the tenancy counter deducts them all, the relief cap counts its kind.
+    every_absence = db.session.execute(
+        select(Absence.kind, Absence.start_date, Absence.end_date)
+        .where(Absence.participant_id == person.id)).all()
+    absences = [(first, last) for _kind, first, last in every_absence]
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
         compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
-                                      absences.get(person.id, []))
-    upcoming = db.session.scalars(
-        select(Appointment).where(Appointment.participant_id == person.id,
-                                  Appointment.status == "booked", Appointment.starts_at >= now)
+                                      absences)
+    upcoming = db.session.execute(
+        select(Appointment.starts_at, Appointment.kind)
+        .where(Appointment.participant_id == person.id,
+               Appointment.status == "booked", Appointment.starts_at >= now)
         .order_by(Appointment.starts_at).limit(3)).all()
-    consents = db.session.scalars(
-        select(Consent).where(Consent.participant_id == person.id,
-                              Consent.withdrawn_on.is_(None))
+    consents = db.session.execute(
+        select(Consent.scope, Consent.given_on).where(Consent.participant_id == person.id,
+                                                      Consent.withdrawn_on.is_(None))
         .order_by(Consent.given_on.desc())).all()
     assigned = db.session.scalars(
-        select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
+        select(User.display_name).join(StaffAssignment, StaffAssignment.user_id == User.id)
         .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
-    from ..domain.social import relief_days_in_year, relief_warning
-    from ..models import Absence
-
     relief = None
     if rules.relief_days_per_year:  # Stockholm: acute relief counted against a yearly cap
-        rows = db.session.execute(select(Absence.kind, Absence.start_date, Absence.end_date)
-                                  .where(Absence.participant_id == person.id)).all()
-        days = relief_days_in_year([tuple(r) for r in rows], today.year, today)
+        days = relief_days_in_year([tuple(r) for r in every_absence], today.year, today)
         relief = dict(days=days, cap=rules.relief_days_per_year,
                       level=relief_warning(days, rules.relief_days_per_year))
+    tenancy = tenancy_for([person.id], org, today, absences={person.id: absences},
+                          move_ins={person.id: move_in} if move_in else {})
     return dict(
         participant=person, contract=contract, today=today, assignment=assignment,
         relief=relief,
         address=display_address(person, full_address(contract.apartment),
                                 apartment=contract.apartment) if contract else "",
-        tenancy=tenancy_for([person.id], org, today, absences=absences)[person.id],
+        tenancy=tenancy[person.id],
         rules=rules, compliance=compliance, phase_since=phase_since, upcoming=upcoming,
         open_disturbances=open_disturbances, consents=consents, assigned=assigned,
         review=review_date(facts, rules) if person.phase < 4 else person.review_date,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..access import child_or_404, get_participant_or_404
 from ..audit import record
@@ -36,13 +36,16 @@ HISTORY_LENGTH = 30
 # --- loading ---------------------------------------------------------------------------------
 
 def load_plan(participant, create: bool = False) -> Plan | None:
-    """The participant's plan with goals, steps and comments (three queries, any plan size)."""
-    plan = db.session.scalar(
+    """The participant's plan with goals, steps and comments (three queries, any plan size:
+    the goals joined to the plan, steps and comments a query each, not joined, so they do not
+    multiply each other's rows)."""
+    plans = db.session.scalars(
         select(Plan).where(Plan.participant_id == participant.id).options(
-            selectinload(Plan.goals).selectinload(Goal.steps),
-            selectinload(Plan.goals).selectinload(Goal.comments),
+            joinedload(Plan.goals).selectinload(Goal.steps),
+            joinedload(Plan.goals).selectinload(Goal.comments),
         )
-    )
+    ).unique().all()
+    plan = plans[0] if plans else None
     if plan is None and create:
         plan = Plan(participant_id=participant.id, version=1, updated_by_id=current_user.id)
         db.session.add(plan)

@@ -7,9 +7,7 @@ from uuid import uuid4
 from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from .. import idempotency
 from ..access import child_or_404, display_name, get_participant_or_404
@@ -17,7 +15,7 @@ from ..audit import record
 from ..auth.credentials import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
 from ..domain.due import Rules, visit_missing
 from ..extensions import db
-from ..inputs import page_of
+from ..inputs import page_arg, page_of
 from ..models import APPOINTMENT_KINDS, FOLLOWUP_OWNERS, OUTCOMES, Appointment, utcnow
 from ..rendering import is_fragment_request, render, wants_json
 from ..timeutil import local_day_bounds_utc, local_now, local_today
@@ -56,10 +54,9 @@ def today():
 @bp.route("/today/visits")
 def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
-    scope, size, day = today_page.scope_of(current_user), today_page.VISITS_PER_PAGE, local_today()
-    total = today_page.colleagues_count(scope, current_user, day)
-    page, last = page_of(total, size)
-    visits = today_page.colleagues_rows(scope, current_user, day, (page - 1) * size, size)
+    day = local_today()
+    visits, total, page, last = today_page.colleagues_page(
+        today_page.scope_of(current_user), current_user, day)
     return render("staff/colleague_visits.html", visits=visits, total=total, page=page,
                   pages=last, people=today_page.people_by_id(a.participant_id for a in visits),
                   day=day)
@@ -78,10 +75,9 @@ def participants():
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
     done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
-    rattelser = caseload.open_rattelser(ids)
-    upcoming = caseload.next_appointments(ids, now)
+    flags = caseload.list_flags(ids, now)
     rows = [overview.CaseloadRow(
-        participant=p, open_rattelse=bool(rattelser.get(p.id)), next=upcoming.get(p.id),
+        participant=p, open_rattelse=flags[p.id][0], next=flags[p.id][1],
         visit_missing=visit_missing(overview.visit_facts(p, done), rules, day),
     ) for p in shown]
     # htmx asks for the whole page when it restores a pushed search URL from history.
@@ -117,6 +113,7 @@ def activation_code(participant_id: int):
 
 
 APPOINTMENTS_PER_PAGE = 10
+MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
 def _appointments_page(person, form, status=200, message=None, message_error=False):
@@ -127,30 +124,24 @@ def _appointments_page(person, form, status=200, message=None, message_error=Fal
                 Appointment.starts_at < start_today + timedelta(days=3660))
     past = (Appointment.starts_at >= start_today - timedelta(days=365),
             Appointment.starts_at < start_today)
-    upcoming_total, past_total = db.session.execute(
-        select(func.count(case((and_(*upcoming), 1))), func.count(case((and_(*past), 1))))
-        .where(Appointment.participant_id == person.id)).one()
-    upcoming_page, upcoming_pages = page_of(upcoming_total, APPOINTMENTS_PER_PAGE, "upcoming")
-    past_page, past_pages = page_of(past_total, APPOINTMENTS_PER_PAGE)
+    size = APPOINTMENTS_PER_PAGE
+    asked = (min(page_arg("upcoming"), MAX_HINT_PAGE), min(page_arg(), MAX_HINT_PAGE))
+    shown = caseload.appointment_pages(person.id, upcoming, past, asked, size)
+    upcoming_page, upcoming_pages = page_of(shown.upcoming_total, size, "upcoming")
+    past_page, past_pages = page_of(shown.past_total, size)
+    if (upcoming_page, past_page) != asked:
+        # A page past the last of a list (no row there to carry its total): count, then read
+        # the pages there are.
+        totals = caseload.appointment_pages(person.id, upcoming, past, (1, 1), size)
+        upcoming_page, upcoming_pages = page_of(totals.upcoming_total, size, "upcoming")
+        past_page, past_pages = page_of(totals.past_total, size)
+        shown = caseload.appointment_pages(person.id, upcoming, past,
+                                           (upcoming_page, past_page), size)
     return render("staff/appointments.html", block="appointments", status=status,
-                  participant=person, form=form,
-                  upcoming=_appointments_shown(person, upcoming, upcoming_page, newest_first=False),
-                  past=_appointments_shown(person, past, past_page, newest_first=True),
+                  participant=person, form=form, upcoming=shown.upcoming, past=shown.past,
                   upcoming_page=upcoming_page, upcoming_pages=upcoming_pages,
                   past_page=past_page, past_pages=past_pages,
                   today=local_today(), message=message, message_error=message_error)
-
-
-def _appointments_shown(person, where, page: int, newest_first: bool) -> list[Appointment]:
-    """One page of the participant's appointments in `where`, outcome and staff loaded."""
-    order = ((Appointment.starts_at.desc(), Appointment.id.desc()) if newest_first
-             else (Appointment.starts_at, Appointment.id))
-    return list(db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
-        .where(Appointment.participant_id == person.id, *where).order_by(*order)
-        .limit(APPOINTMENTS_PER_PAGE).offset((page - 1) * APPOINTMENTS_PER_PAGE)
-    ).unique())
 
 
 def _book(person, form, template_on_error):

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..access import display_name, visible_participants, with_assignment
 from ..domain.worklist import Group, next_visit
 from ..extensions import db
 from ..inputs import page_arg, page_of
-from ..models import Appointment, Contract, Participant
+from ..models import Apartment, Appointment, Contract, Participant
 from ..queries import among
 from ..timeutil import local_day_bounds_utc
 from . import caseload, overview, worklist_store
@@ -34,11 +34,13 @@ PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
-def people_of(user) -> list:
-    # Teams joined in: the rules of a team that overrides the organisation's are read per team.
-    people = db.session.scalars(
-        visible_participants(user).options(joinedload(Participant.team))).unique().all()
-    return caseload.sort_by_name(people, display_name)
+def people_of(user) -> list[caseload.Person]:
+    """The caseload by the name shown, as the few columns the list and its search need (not
+    objects: at 1,000 participants loading them was half the page's time)."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
+    people = [caseload.Person._make(row) for row in db.session.execute(
+        visible_participants(user).with_only_columns(*caseload.Person.columns()))]
+    return caseload.sort_by_name(people, lambda p: display_name(p, user))
 
 
 def scope_of(user) -> Select:
@@ -98,36 +100,59 @@ def _theirs(user) -> tuple:
     return Appointment.staff_id.is_not(None), Appointment.staff_id != user.id
 
 
-def colleagues_count(scope: Select, user, day: date) -> int:
-    """Colleagues' visits on the day, counted by the database."""
-    return caseload.count_between(scope, *local_day_bounds_utc(day), *_theirs(user))
-
-
-def colleagues_rows(scope: Select, user, day: date, offset: int, limit: int) -> list:
-    """A slice of colleagues' visits on the day, in time order."""
-    return caseload.appointments_between(scope, *local_day_bounds_utc(day), *_theirs(user),
-                                         offset=offset, limit=limit)
+def colleagues_page(scope: Select, user, day: date) -> tuple[list, int, int, int]:
+    """(one page of colleagues' visits on the day in time order, their total, the page, the
+    number of pages): the page asked for with the total alongside, in one query; a second
+    only for a ?page= past the last."""
+    size = VISITS_PER_PAGE
+    asked = min(page_arg(), MAX_HINT_PAGE)
+    rows, total = caseload.appointments_between(
+        scope, *local_day_bounds_utc(day), *_theirs(user), offset=(asked - 1) * size,
+        limit=size, with_total=True)
+    if not rows and asked > 1:  # past the last page (page 1 empty: none at all)
+        total = caseload.count_between(scope, *local_day_bounds_utc(day), *_theirs(user))
+    page, pages = page_of(total, size)
+    if page != asked:
+        rows = caseload.appointments_between(scope, *local_day_bounds_utc(day), *_theirs(user),
+                                             offset=(page - 1) * size, limit=size)
+    return rows, total, page, pages
 
 
 def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
-    """The day's visits: the worker's own in full, colleagues' counted and the first few."""
+    """The day's visits: the worker's own in full, colleagues' counted and the first few, in
+    one query (each side numbered in time order, the colleagues' cut after the first few)."""
     start, end = local_day_bounds_utc(day)
     own = or_(Appointment.staff_id.is_(None), Appointment.staff_id == user.id)
-    mine = caseload.appointments_between(scope, start, end, own)
-    colleagues, total = caseload.appointments_between(
-        scope, *local_day_bounds_utc(day), *_theirs(user), limit=COLLEAGUE_VISITS_SHOWN,
-        with_total=True)
-    # The addresses: asked as a subquery, so the page runs the same statements with or without
-    # visits of its own (pages.py compares them across caseloads).
-    visited = select(Appointment.participant_id).where(
-        among(Appointment.participant_id, scope), Appointment.starts_at >= start,
-        Appointment.starts_at < end, own)
-    contracts = {row.participant_id: row for row in db.session.scalars(  # as current_contracts
-        select(Contract).options(joinedload(Contract.apartment))
-        .where(Contract.participant_id.in_(visited), Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date))}  # later move-ins overwrite earlier
+    theirs = case((own, 0), else_=1)
+    numbered = (
+        select(Appointment.id, theirs.label("theirs"),
+               func.sum(theirs).over().label("colleagues"),
+               func.row_number().over(partition_by=theirs,
+                                      order_by=(Appointment.starts_at, Appointment.id))
+               .label("place"))
+        .where(among(Appointment.participant_id, scope), Appointment.starts_at >= start,
+               Appointment.starts_at < end).subquery())
+    # The apartment of each visited participant's current contract, joined in (as
+    # current_contracts picks it: the last open one by move-in).
+    home = (select(Contract.apartment_id)
+            .where(Contract.participant_id == Appointment.participant_id,
+                   Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
+            .correlate(Appointment).scalar_subquery())
+    rows = db.session.execute(
+        select(Appointment, numbered.c.theirs, numbered.c.colleagues, Apartment.address,
+               Apartment.apartment_number, Apartment.postal_code, Apartment.city)
+        .join(numbered, numbered.c.id == Appointment.id)
+        .outerjoin(Apartment, Apartment.id == home)
+        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
+        .where(or_(numbered.c.theirs == 0, numbered.c.place <= COLLEAGUE_VISITS_SHOWN))
+        .order_by(Appointment.starts_at, Appointment.id)).unique().all()
+    mine = [row[0] for row in rows if not row.theirs]
+    colleagues = [row[0] for row in rows if row.theirs]
+    # Addresses for the worker's own visits, shown in full (colleagues' show the place booked).
+    addresses = {row[0].participant_id: overview.full_address(row) for row in rows
+                 if not row.theirs and row.address is not None}
     coming = next_visit(mine, now)
-    return DayVisits(mine=mine, colleagues=colleagues, colleagues_total=total,
-                     next_id=coming.id if coming else None,
-                     addresses={pid: overview.full_address(c.apartment)
-                                for pid, c in contracts.items()})
+    return DayVisits(mine=mine, colleagues=colleagues,
+                     colleagues_total=int(rows[0].colleagues or 0) if rows else 0,
+                     next_id=coming.id if coming else None, addresses=addresses)
