@@ -1,7 +1,7 @@
 """Lighthouse (mobile, simulated slow 4G) on a representative page per role (issue 17).
 
     .venv/bin/python bench/lighthouse.py [--runs 3] [--timeout 180] [--only /today] [--save DIR]
-        [--traces]
+        [--traces] [--port PORT]
 
 Starts gunicorn 'webapp:create_app()' on 127.0.0.1 against the bench database, mints a session
 per role in-process (bench SECRET_KEY) and runs the npm `lighthouse` pinned in bench/package.json
@@ -205,11 +205,13 @@ def main() -> None:
     parser.add_argument("--traces", action="store_true",
                         help="with --save: keep Lighthouse's trace and DevTools log too")
     parser.add_argument("--summary", help="also write the summary rows as JSON here")
+    parser.add_argument("--port", type=int,
+                        help="gunicorn's port (default: a free one); one's own on a shared host")
     args = parser.parse_args()
     ensure_lighthouse()
     pages, cookie_name = targets(args.only)
     load_before = os.getloadavg()[0]
-    process, base = start_gunicorn(workers=2, threads=4)
+    process, base = start_gunicorn(workers=2, threads=4, port=args.port)
     bench_index: list[float] = []
     runs = {path: [] for _label, path, _cookie in pages}  # path: [lhr or error string]
     retries = {path: [] for _label, path, _cookie in pages}

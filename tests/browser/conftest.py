@@ -93,3 +93,9 @@ def sign_in(page, username: str, password: str, totp_secret: str | None = None) 
     # Wait until the sign-in pages are left, not just until the submit's load event.
     page.wait_for_url(lambda url: "/login" not in url)
     page.wait_for_load_state("networkidle")
+
+
+def checklist_ready(page) -> None:
+    """The checklist form's scripts have started (outbox, drafts, checks). They come after the
+    page's first paint (loader.js), which may be after the load event that goto() waits for."""
+    page.wait_for_selector('form[data-outbox="checklist"][data-checklist-ready]', state="attached")

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import checklist_ready, screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET
 from webapp.extensions import db
 from webapp.models import ChecklistSubmission
@@ -37,6 +37,7 @@ def test_an_unanswered_item_is_shown_on_the_phone_and_nothing_is_queued(world, p
     sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
     pid = world.participant.id
     phone.goto(f"/participants/{pid}/checklists/new")
+    checklist_ready(phone)
     fill_all(phone, skip="smoke_alarm")
     phone.context.set_offline(True)  # also offline: checked on the phone
     phone.click(f"{FORM} button[type=submit]")
@@ -71,6 +72,7 @@ def test_offline_send_locks_the_form_and_clears_the_draft_once_sent(world, phone
     pid = world.participant.id
     user = world.users["staff"].id
     phone.goto(f"/participants/{pid}/checklists/new")
+    checklist_ready(phone)
     fill_all(phone)
     draft_key = f"bofast-checklist-draft:{user}:{pid}"
     assert phone.evaluate(f"localStorage.getItem('{draft_key}') !== null")
@@ -101,6 +103,7 @@ def test_drafts_are_cleared_at_logout_and_when_someone_else_signs_in(world, phon
     sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
     pid = world.participant.id
     phone.goto(f"/participants/{pid}/checklists/new")
+    checklist_ready(phone)
     phone.check("#answer-rent_paid-ok")
     assert phone.evaluate(
         "Object.keys(localStorage).filter(k => k.startsWith('bofast-checklist-draft:')).length"
@@ -129,6 +132,7 @@ def test_a_refusal_is_shown_on_that_participants_form_only(world, phone):
     pid = world.participant.id
     path = f"/participants/{pid}/checklists/new"
     phone.goto(path)
+    checklist_ready(phone)
     phone.evaluate("""([path, user]) => BofastOutbox.putItem({
         key: "refused-0001", kind: "checklist", action: path, page: path, label: "", user: user,
         fields: [["answer-rent_paid", "remark"], ["remark-rent_paid", ""]], status: "failed",

@@ -4,7 +4,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import checklist_ready, screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET
 from webapp.extensions import db
 from webapp.models import ChecklistAnswer
@@ -14,6 +14,7 @@ def test_checklist_progress_draft_and_submit(world, phone):
     sign_in(phone, "staff", PASSWORD, TOTP_SECRET)
     pid = world.participant.id
     phone.goto(f"/participants/{pid}/checklists/new")
+    checklist_ready(phone)
     progress = phone.locator("[data-progress-count]")
     assert progress.inner_text() == "0"
     key = phone.input_value('input[name="idempotency_key"]')

@@ -12,7 +12,7 @@ import re
 import time
 from datetime import date, timedelta
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import checklist_ready, screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET, make_appointment
 from webapp.extensions import db
 from webapp.models import (
@@ -111,6 +111,7 @@ def test_staff_records_a_visit_and_submits_the_monthly_checklist(app, world, req
     items = db.session.scalars(db.select(ChecklistItem).where(
         ChecklistItem.template_id == template.id).order_by(ChecklistItem.position)).all()
     phone.goto(_url(app, "/participants/<>/checklists/new", person))
+    checklist_ready(phone)
     for number, item in enumerate(items):
         answer = "na" if number == len(items) - 1 else "ok"
         _choose(phone, f"input[name='answer-{item.key}'][value={answer}]")

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import checklist_ready, screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET, make_appointment
 from webapp.extensions import db
 from webapp.models import ChecklistSubmission, ChecklistTemplate, VisitOutcome
@@ -82,6 +82,7 @@ def test_checklist_and_visit_recorded_offline_arrive_exactly_once(world, phone):
     # The monthly checklist, offline.
     phone.goto(checklist_path)
     expect(phone.locator(".offline-saved")).to_contain_text("Sparad kl")
+    checklist_ready(phone)
     form = phone.locator('form[data-outbox="checklist"]')
     for key in template_keys(world):
         check(phone, f'form[data-outbox="checklist"] input[name="answer-{key}"][value="ok"]')

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import PHONE, checklist_ready, screenshot, sign_in
 from tests.browser.test_offline_journey import check, template_keys, wait_until_stored
 from tests.factories import PASSWORD, TOTP_SECRET
 from webapp.extensions import db
@@ -267,6 +267,7 @@ def test_a_checklist_sent_into_the_stall_is_kept_and_stored_once(world, lie_fi, 
     page.goto(checklist_path)
     page.bring_to_front()  # a background tab's frames are throttled: clicks would crawl
     ready(page)
+    checklist_ready(page)
 
     proxy.stall()
     form = page.locator('form[data-outbox="checklist"]')

@@ -108,6 +108,26 @@ test("a field typed in before the draft was read keeps what was typed, and is sa
   assert.equal(JSON.parse(page.getStored()).values.present, "typed at once");
 });
 
+test("a field changed before the script started keeps its value over the draft, and is saved", () => {
+  // The script comes after the first paint (loader.js): a tap or a word may come first.
+  const draft = { values: { present: "from the draft", idempotency_key: "old-key" } };
+  const page = loadPage(JSON.stringify(draft), { manual: true });
+  page.present.defaultValue = "";          // what the server sent
+  page.present.value = "typed before the script";
+  page.runTasks();
+  assert.equal(page.present.value, "typed before the script");
+  assert.equal(page.keyInput.value, "old-key");             // the rest comes from the draft
+  assert.equal(JSON.parse(page.getStored()).values.present, "typed before the script");
+});
+
+test("a field as the server sent it is filled from the draft", () => {
+  const draft = { values: { present: "from the draft" } };
+  const page = loadPage(JSON.stringify(draft), { manual: true });
+  page.present.defaultValue = "";
+  page.runTasks();
+  assert.equal(page.present.value, "from the draft");
+});
+
 test("the idempotency key comes from the shared helper", () => {
   const page = loadPage(null);
   assert.equal(page.keyInput.value, "key-from-common");

@@ -17,6 +17,11 @@
   function enhance(root) {
     root.querySelectorAll("[data-toggle-password][hidden]").forEach(function (b) { b.hidden = false; });
   }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  // Loaded after DOMContentLoaded where the page's scripts come after its first paint (loader.js).
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
   document.addEventListener("htmx:load", function (e) { enhance(e.target); });
 })();

@@ -456,9 +456,32 @@
   // Forms whose draft is not read yet, each with the names of the fields edited before it was.
   var unread = typeof WeakMap === "function" ? new WeakMap() : null;
 
+  // Fields the person changed before this script started (it comes after the first paint,
+  // loader.js): they differ from what the server sent, and the draft must not overwrite them.
+  function editedBeforeStart(form) {
+    var edited = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || el.type === "hidden" || el.type === "submit" ||
+          el.type === "button") return;
+      var changed;
+      if (el.type === "radio" || el.type === "checkbox") {
+        changed = typeof el.defaultChecked === "boolean" && el.checked !== el.defaultChecked;
+      } else if (el.tagName === "SELECT") {
+        changed = Array.prototype.some.call(el.options || [], function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      } else {
+        changed = typeof el.defaultValue === "string" && el.value !== el.defaultValue;
+      }
+      if (changed) edited[el.name] = true;
+    });
+    return edited;
+  }
+
   function setup(form) {
     if (form.hasAttribute("data-checklist-ready")) return;
     form.setAttribute("data-checklist-ready", "");
+    var early = editedBeforeStart(form);
     ensureKey(form);
     // These only read unless the page differs from what the server sent (a remark with text
     // under another answer, a browser without :has()): nothing is laid out again.
@@ -467,12 +490,12 @@
     var summary = document.querySelector(".error-summary[data-autofocus]");
     if (summary) summary.focus();
     if (!form.hasAttribute("data-restore-draft") || !unread) {
-      restoreDraft(form, {});
+      restoreDraft(form, early);
       return;
     }
     // The draft in a task of its own: a page's first localStorage read waits for the browser
     // to load the site's storage, which must not lengthen the task that shows the form.
-    unread.set(form, {});
+    unread.set(form, early);
     common.soon(function () {
       var edited = unread.get(form) || {};
       unread.delete(form);
@@ -493,8 +516,8 @@
         var notice = document.querySelector("[data-draft-notice]");
         if (notice) notice.hidden = false;
       }
-      if (Object.keys(edited).length) saveDraft(form);
     }
+    if (Object.keys(edited).length) saveDraft(form);
     // The outbox is in IndexedDB: opening it must not hold up the form's first paint and tap.
     common.whenIdle(function () { checkOutbox(form, draft); });
   }

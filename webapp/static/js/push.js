@@ -122,6 +122,11 @@
   function init(root) {
     (root.querySelectorAll ? root : document).querySelectorAll("[data-push]").forEach(setup);
   }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // Loaded after DOMContentLoaded where the page's scripts come after its first paint (loader.js).
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 })();
