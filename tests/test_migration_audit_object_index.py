@@ -61,7 +61,7 @@ def _upgrade_with_data(url: str) -> None:
                     "EXPLAIN SELECT id FROM audit_events WHERE object_type = 'organisation' "
                     "AND object_id = 1 AND action = 'update'")).scalars())
             assert INDEX in plan
-        downgrade(revision="0010")
+        downgrade(revision=_script_directory().get_revision("0013").down_revision)
         assert INDEX not in _indexes()
         upgrade()
         db.engine.dispose()

@@ -3,7 +3,7 @@ first-day guide look events up by what they are about; without it each view read
 log, which only grows (append-only).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30 10:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
