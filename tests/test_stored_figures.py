@@ -653,3 +653,21 @@ def test_an_open_fill_waits_for_an_entry_being_committed(app, db, world, stored)
     assert result[month] == live[month]
     assert live[month][0]["checklists"].numerator >= 1
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
+
+
+def test_visits_dated_at_the_ends_of_the_calendar_reach_no_stored_month():
+    """A year typed wrong does not make the commit's hook fail while it works out which months
+    a visit reaches (no local time or week is computed past the calendar's ends)."""
+    from webapp.admin.stored_figures import _only_the_open_month, _open_reach
+
+    today = date(2026, 11, 30)
+    candidates = (date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1))
+    late, early = ("visit", 1, datetime(9999, 12, 31, 23, 30)), ("visit", 1, datetime(1, 1, 1))
+    assert _open_reach(late, today, candidates) == set()
+    assert _open_reach(early, today, candidates) == set()
+    assert _only_the_open_month(late, date(2026, 11, 1))
+    assert not _only_the_open_month(early, date(2026, 11, 1))
+    # And near today they still reach the month their (finished) week starts in.
+    assert _open_reach(("visit", 1, datetime(2026, 11, 23, 9)), today, candidates) == {
+        date(2026, 11, 1)}
+    assert _open_reach(("visit", 1, datetime(2026, 12, 3, 9)), today, candidates) == set()

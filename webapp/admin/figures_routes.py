@@ -1,7 +1,7 @@
 """Admin: programme figures for the last twelve months, as charts, tables and CSV. The figures
 are computed by webapp/domain/figures.py from facts that figure_facts.py loads in a fixed
-number of statements; closed months are stored (stored_figures.py), only the open month is
-computed on every view."""
+number of statements; every month up to the open one is stored (stored_figures.py: closed
+months for good, the open month as of today), so a view reads them in one statement."""
 from __future__ import annotations
 
 import dataclasses

@@ -34,7 +34,7 @@ import itertools
 import json
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, inspect, or_, select, update
 from sqlalchemy import event as sa_event
@@ -509,7 +509,9 @@ def _only_the_open_month(entry: tuple, this_month: date) -> bool:
     if entry[0] in ("from", "month"):
         return entry[2] >= this_month
     if entry[0] == "visit":  # its period starts at most six days before it
-        return to_local(entry[2]).date() - timedelta(days=6) >= this_month
+        if entry[2] >= datetime.combine(this_month + timedelta(days=7), datetime.min.time()):
+            return True  # far enough in UTC, not converted (a date typed far in the future)
+        return to_local(entry[2]).date() >= this_month + timedelta(days=6)
     return False
 
 
@@ -524,10 +526,15 @@ def _open_reach(entry: tuple, today: date, candidates: tuple[date, ...]) -> set[
     if kind == "month":
         return {fig.month_start(entry[2])} & set(candidates)
     if kind == "visit":
-        day = to_local(entry[2]).date()
         # The figures count a visit period once it is over (`end <= today`). One that cannot
         # be over by tomorrow is not in any figures as of today (a day's margin: the writer's
-        # and a fill's today may differ around midnight).
+        # and a fill's today may differ around midnight). Compared in UTC first: a visit
+        # booked for later (most bookings, or a year 9999 typed in) is not converted at all.
+        if entry[2] > datetime.combine(today + timedelta(days=2), datetime.min.time()):
+            return set()
+        day = to_local(entry[2]).date()
+        if day < candidates[0] or day > today + timedelta(days=1):
+            return set()  # its period starts before the candidates, or cannot be over
         ends = (period_bounds(day, "week")[1], period_bounds(day, "month")[1])
         if min(ends) > today + timedelta(days=1):
             return set()
@@ -583,7 +590,9 @@ def _only_the_open_month(entry: tuple, this_month: date) -> bool:
     if entry[0] in ("from", "month"):
         return entry[2] >= this_month
     if entry[0] == "visit":  # its period starts at most six days before it
-        return to_local(entry[2]).date() - timedelta(days=6) >= this_month
+        if entry[2] >= datetime.combine(this_month + timedelta(days=7), datetime.min.time()):
+            return True  # far enough in UTC, not converted (a date typed far in the future)
+        return to_local(entry[2]).date() >= this_month + timedelta(days=6)
     return False
 
 
