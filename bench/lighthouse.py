@@ -15,7 +15,8 @@ With --runs N each page is measured N times and the median of each figure is sho
 moves single runs by several points). A run that Lighthouse itself could not analyse (a runtime
 error in its own trace processing such as NO_NAVSTART or NO_FCP, not a fault of the page) is
 run again, at most RETRIES times; the retries are printed. --traces keeps Lighthouse's trace and
-DevTools log next to each saved report (--save), for finding what a long task was.
+DevTools log next to each saved report (--save), for finding what a long task was. --port puts
+gunicorn on a given port (one's own on a shared host) instead of a free one.
 """
 from __future__ import annotations
 
