@@ -30,6 +30,14 @@ def test_check_accepts_good_rows_with_past_dates():
     assert result.rows[1].team_id == 1 and result.rows[1].phase == 3
 
 
+def test_check_reads_any_line_ending_and_answers_a_stray_return():
+    """Old spreadsheet exports end lines with a lone \\r; a stray \\r raised csv.Error (500)."""
+    for ending in ("\r", "\r\n"):
+        result = check(GOOD.replace("\n", ending), {"Team A": 1}, TODAY)
+        assert result.ok and len(result.rows) == 3
+    assert not check("\r0", {}, TODAY).ok
+
+
 def test_check_lists_every_rows_problems():
     bad = HEADER + ("Karin;;;Team X;5;2025-13-01;;;;;;;\n"
                     "Per;Holm;;Team A;2;2025-03-01;;Gata 1;;;2025-03-05;2025-03-01;\n"

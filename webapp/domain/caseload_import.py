@@ -91,9 +91,11 @@ def check(text: str, teams: dict[str, int], today: date) -> ImportCheck:
     """Parse and check every row; nothing is saved here. `teams` maps a team name (any case)
     to its id."""
     text = text.lstrip("\ufeff")
-    sample = text.split("\n", 1)[0]
+    sample = (text.splitlines() or [""])[0]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module itself splits rows on \n, \r\n or a lone \r (old Mac exports),
+    # also inside quoted cells; without it a lone \r is an error.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [cell.strip().casefold() for cell in next(reader, [])]
     unknown = [cell for cell in header if cell and cell not in COLUMNS]
     problems = [Problem(P_COLUMNS, {"value": ", ".join(unknown)})] if unknown else []
