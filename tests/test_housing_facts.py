@@ -388,3 +388,31 @@ def test_the_inbox_lists_the_same_rows_as_before(client, world, login_as):
             assert [(pid, apartment, sid) for pid, apartment, _s, sid in _inbox(month)] == \
                 expected
         assert len(_inbox_shown(client, month)) == len(expected)
+
+
+def test_the_scheduler_pass_works_out_the_days_facts_before_the_first_view(app, world,
+                                                                           monkeypatch):
+    """After the pass, housing's first view of the day works nothing out; the next pass works
+    out only what a write made stale."""
+    from webapp.push.cli import run_pass
+
+    run_pass()
+    db.session.expire_all()
+    rows = {row.participant_id: row for row in db.session.scalars(select(HousingFacts))}
+    assert set(rows) == set(db.session.scalars(select(Participant.id)))
+    assert all(row.day == local_today() for row in rows.values())
+    assert stored(world) == live(world)
+    assert facts_store.refresh(local_today()) == 0
+    db.session.add(Absence(participant_id=world.participant.id, start_date=local_today(),
+                           reason=""))
+    db.session.commit()
+    assert facts_store.refresh(local_today()) == 1
+
+    def fail(*_args, **_kw):
+        raise AssertionError("worked out again")
+
+    facts_store.refresh(local_today())
+    monkeypatch.setattr(facts_store, "compute", fail)
+    from_store = stored(world)
+    monkeypatch.undo()
+    assert from_store == live(world)

@@ -87,6 +87,21 @@ def complete(rows, org, day: date) -> dict[int, Facts]:
     return result
 
 
+def refresh(day: date) -> int:
+    """The scheduler pass: every organisation's stale or missing rows for `day` worked out and
+    stored before housing's first view of the day (which would otherwise work out every
+    tenant's facts, ~1 s at 1,000). Returns how many were worked out."""
+    from ..models import Organisation
+
+    width, count = len(FACT_COLUMNS), 0
+    for org in db.session.scalars(select(Organisation)).all():
+        rows = db.session.execute(with_facts(
+            select(Participant.id).where(Participant.organisation_id == org.id), day)).all()
+        count += sum(1 for row in rows if not row[-width - 1])
+        complete(rows, org, day)
+    return count
+
+
 def compute(ids: list[int], org, day: date) -> dict[int, Facts]:
     """The facts of these participants for `day`, in a constant number of queries."""
     month = month_of(day)

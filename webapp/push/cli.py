@@ -78,6 +78,7 @@ def register_push_cli(app: Flask) -> None:
 
 def run_pass(limit: int = 50, plan: bool = True):
     from ..admin.stored_figures import fill_closed_months, fill_open_months
+    from ..housing.facts_store import refresh as refresh_housing_facts
     from ..models import utcnow
     from ..reminders import plan_daily
     from ..staff.worklist_store import refresh_stale
@@ -87,8 +88,10 @@ def run_pass(limit: int = 50, plan: bool = True):
     if plan:
         plan_daily(db.session)
         db.session.commit()
-        # Idag's stored worklist: the day's rows ready before the first view (issue 17).
+        # Idag's stored worklist and housing's facts: the day's rows ready before the first
+        # view (issue 17).
         refresh_stale(local_today(), utcnow())
+        refresh_housing_facts(local_today())
         db.session.rollback()  # only read here: the rows are stored in their own transaction
     report = send_due(limit=limit)
     if plan:
