@@ -211,6 +211,9 @@ def main() -> None:
     args = parser.parse_args()
     ensure_lighthouse()
     pages, cookie_name = targets(args.only)
+    if not pages:
+        sys.exit(f"--only {args.only}: no such page; the paths are those of PAGES, "
+                 f"e.g. /participants/<id>/plan")
     load_before = os.getloadavg()[0]
     process, base = start_gunicorn(workers=2, threads=4, port=args.port)
     bench_index: list[float] = []

@@ -48,8 +48,11 @@ class Assets(HTMLParser):
             url = a.get("href")
         elif tag in ("script", "img") and a.get("src"):
             url = a.get("src")
-        if url and url.startswith("/") and not url.startswith("//") and url not in self.urls:
-            self.urls.append(url)
+        # loader.js fetches these after the first paint: still part of the first load.
+        for each in [url, *(a.get("data-scripts") or "").split()]:
+            if each and each.startswith("/") and not each.startswith("//") \
+                    and each not in self.urls:
+                self.urls.append(each)
 
 
 def body(response) -> tuple[bytes, int]:

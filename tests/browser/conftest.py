@@ -40,6 +40,52 @@ def _playwright():
         yield playwright
 
 
+SCRIPTS_STARTED = """() => document.readyState === "complete" &&
+    (!document.querySelector("script[data-scripts]") ||
+     document.documentElement.hasAttribute("data-scripts-ready"))"""
+
+
+def scripts_ready(page) -> None:
+    """The page's scripts have run. They come after its first paint and load event (loader.js),
+    which goto() does not wait for; pages without the loader (the offline page) pass at once."""
+    page.wait_for_function(SCRIPTS_STARTED)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _navigations_wait_for_scripts(_playwright):
+    """Every navigation a test waits for (goto, reload, back, forward, wait_for_url,
+    wait_for_load_state, expect_navigation) returns once the page's scripts have run, as a
+    person who taps a moment after the page shows finds it."""
+    from contextlib import contextmanager
+
+    from playwright.sync_api import Page
+
+    names = ("goto", "reload", "go_back", "go_forward", "wait_for_url", "wait_for_load_state")
+    originals = {name: getattr(Page, name) for name in (*names, "expect_navigation")}
+
+    def waiting(original):
+        def navigate(self, *args, **kwargs):
+            result = original(self, *args, **kwargs)
+            scripts_ready(self)
+            return result
+        return navigate
+
+    def expect_navigation(self, *args, **kwargs):
+        @contextmanager
+        def waiting_navigation():
+            with originals["expect_navigation"](self, *args, **kwargs) as info:
+                yield info
+            scripts_ready(self)
+        return waiting_navigation()
+
+    for name in names:
+        setattr(Page, name, waiting(originals[name]))
+    Page.expect_navigation = expect_navigation
+    yield
+    for name, original in originals.items():
+        setattr(Page, name, original)
+
+
 @pytest.fixture(scope="session")
 def browser(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,10 +1,12 @@
 // Bofast script loader: fetches the page's scripts (data-scripts, in order) once the page has
-// been painted, so none of them is on the way to the first paint. A deferred script that
-// arrives before the first paint runs before it (DOMContentLoaded comes first), and on a slow
-// phone its download and start-up then hold up what the person sees and the first tap.
+// been painted and has loaded, so none of them is on the way to the first paint. A deferred
+// script that arrives before the first paint runs before it (DOMContentLoaded comes first), and
+// on a slow phone its download and start-up then hold up what the person sees and the first tap.
 // Everything it loads is an enhancement: the page works without it, and the scripts run in the
-// listed order, like deferred scripts, each in a task of its own. Used where every script copes
-// with starting after DOMContentLoaded (htmx does not: it waits for that event).
+// listed order, like deferred scripts, each in a task of its own. They start after the load
+// event because htmx starts at once only then: added between DOMContentLoaded and load, it
+// would wait for a DOMContentLoaded that has already passed. When the last one has run, <html>
+// gets data-scripts-ready (what browser tests wait for).
 (function () {
   "use strict";
 
@@ -14,38 +16,56 @@
   // paint still gets its scripts, this much later.
   var FALLBACK_MS = 3000;
   var started = false;
+  var painted = false;
+
+  function ready() { document.documentElement.setAttribute("data-scripts-ready", ""); }
 
   function start() {
     if (started) return;
     started = true;
+    if (!urls.length) { ready(); return; }
+    var left = urls.length;
+    function done() { if (--left === 0) ready(); }
     urls.forEach(function (src) {
       var script = document.createElement("script");
       script.src = src;
       script.async = false; // in the listed order
+      script.onload = script.onerror = done;
       document.head.appendChild(script);
     });
   }
 
-  // After the paint, not in the frame that paints it.
-  function soon() { window.setTimeout(start, 0); }
+  function loaded(then) {
+    if (document.readyState === "complete") then();
+    else window.addEventListener("load", then, { once: true });
+  }
+
+  // After the paint (not in the frame that paints it) and after the load event.
+  function soon() { loaded(function () { window.setTimeout(start, 0); }); }
+
+  function afterPaint() {
+    if (painted) return;
+    painted = true;
+    soon();
+  }
 
   if (document.visibilityState === "hidden") {
-    soon();
-    return;
-  }
-  var types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
-  if (types.indexOf("paint") >= 0) {
-    var observer = new PerformanceObserver(function (list) {
-      if (!list.getEntriesByName("first-contentful-paint").length) return;
-      observer.disconnect();
-      soon();
+    afterPaint();
+  } else {
+    var types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+    if (types.indexOf("paint") >= 0) {
+      var observer = new PerformanceObserver(function (list) {
+        if (!list.getEntriesByName("first-contentful-paint").length) return;
+        observer.disconnect();
+        afterPaint();
+      });
+      observer.observe({ type: "paint", buffered: true });
+    } else if (typeof window.requestAnimationFrame === "function") {
+      window.requestAnimationFrame(afterPaint);
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") afterPaint();
     });
-    observer.observe({ type: "paint", buffered: true });
-  } else if (typeof window.requestAnimationFrame === "function") {
-    window.requestAnimationFrame(soon);
   }
-  window.setTimeout(start, FALLBACK_MS);
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") soon();
-  });
+  window.setTimeout(function () { loaded(start); }, FALLBACK_MS);
 })();
