@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, create_engine, text
 
 from webapp import create_app
 from webapp.extensions import db as _db
@@ -72,6 +73,39 @@ def scratch_postgres(prefix: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def scratch_app(url: str):
+    """The app on a scratch database (SQLite file or `scratch_postgres`), its context pushed for
+    the body; the session and the engine's connections are let go afterwards."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def fill_at(revision: str, rows: list[tuple[str, dict]]) -> MetaData:
+    """Upgrade the scratch app's database to `revision` and write `rows` ((table, row) in
+    foreign-key order, ids given) with SQLAlchemy Core into its tables as they are at that
+    revision (the ORM models move ahead of it); returns those tables, reflected before the
+    write. A migration test then upgrades past the revision it tests."""
+    upgrade(revision=revision)
+    tables = MetaData()
+    tables.reflect(_db.engine)
+    with _db.engine.begin() as conn:
+        for table, row in rows:
+            conn.execute(tables.tables[table].insert().values(**row))
+        if conn.dialect.name == "postgresql":
+            # Explicit ids leave the sequences behind; the app does this after a restore.
+            for table in {t for t, _ in rows}:
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"))
+    return tables
 
 
 def pytest_collection_modifyitems(config, items):

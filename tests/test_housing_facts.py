@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, insert, select, update
 
+from tests import writes
 from tests.factories import local_at, make_appointment, make_checklist, make_outcome
 from tests.test_housing_home_counts import housed
 from webapp.access import display_name, visible_participants
@@ -21,7 +22,6 @@ from webapp.models import (
     HousingFacts,
     Organisation,
     Participant,
-    PhaseChange,
     WorklistEntry,
 )
 from webapp.queries import tenancy_for
@@ -42,31 +42,17 @@ def live(world) -> dict:
     return facts_store.compute(ids, db.session.get(Organisation, world.org.id), local_today())
 
 
-def _person(world):
-    return db.session.get(Participant, world.participant.id)
-
-
-def _contract(world):
-    return db.session.scalar(select(Contract).where(
-        Contract.participant_id == world.participant.id))
-
-
 def _this_week_visit(world):
     # The start of today's visit period (a week in Göteborg), so it is in this period.
     start = facts_store.visit_periods(world.org, local_today())[0]
-    return make_appointment(_person(world), world.users["staff"], local_at(start, 0, 30),
+    return make_appointment(writes.person(world), world.users["staff"], local_at(start, 0, 30),
                             kind="home_visit")
 
 
 # --- every kind of write changes the facts on the next view ----------------------------------
 
-def _checklist(world):
-    yield
-    make_checklist(_person(world), world.users["staff"], local_today())
-
-
 def _checklist_corrected_for_another_apartment(world):
-    submission = make_checklist(_person(world), world.users["staff"], local_today())
+    submission = make_checklist(writes.person(world), world.users["staff"], local_today())
     yield
     db.session.get(type(submission), submission.id).apartment_id = None
 
@@ -84,21 +70,6 @@ def _visit_moved_out_of_the_period(world):
     visit.starts_at = visit.starts_at - timedelta(days=60)
 
 
-def _phase_change(world):
-    first = local_today().replace(day=1)
-    yield
-    db.session.add(PhaseChange(participant_id=world.participant.id, phase=3,
-                               started_on=first - timedelta(days=40)))
-
-
-def _absence(world):
-    today = local_today()
-    yield
-    db.session.add(Absence(participant_id=world.participant.id,
-                           start_date=today.replace(day=1) - timedelta(days=40),
-                           end_date=today + timedelta(days=40), reason="Resa"))
-
-
 def _absence_bulk_insert(world):
     today = local_today()
     yield
@@ -110,19 +81,12 @@ def _absence_bulk_insert(world):
 
 def _move_in(world):
     yield
-    _contract(world).move_in_date = local_today() - timedelta(days=100)
+    writes.contract(world).move_in_date = local_today() - timedelta(days=100)
 
 
 def _first_hand(world):
     yield
-    _contract(world).kind = "first_hand"
-
-
-def _contract_ended(world):
-    yield
-    contract = _contract(world)
-    contract.ended_on = local_today() - timedelta(days=1)
-    contract.end_reason = "moved_by_choice"
+    writes.contract(world).kind = "first_hand"
 
 
 def _transfer_months(world):
@@ -143,24 +107,19 @@ def _visit_rule_bulk_update(world):
                        .values(min_visits=2).execution_options(synchronize_session=False))
 
 
-WRITES = [_checklist, _checklist_corrected_for_another_apartment, _visit_outcome,
-          _visit_moved_out_of_the_period, _phase_change, _absence, _absence_bulk_insert,
-          _move_in, _first_hand, _contract_ended, _transfer_months, _visit_rule,
-          _visit_rule_bulk_update]
+WRITES = [writes.checklist, _checklist_corrected_for_another_apartment, _visit_outcome,
+          _visit_moved_out_of_the_period, writes.phase_change, writes.absence,
+          _absence_bulk_insert, _move_in, _first_hand, writes.contract_ended, _transfer_months,
+          _visit_rule, _visit_rule_bulk_update]
 
 
-@pytest.mark.parametrize("write", WRITES, ids=[w.__name__.strip("_") for w in WRITES])
+@pytest.mark.parametrize("write", WRITES, ids=writes.ids(WRITES))
 def test_each_kind_of_write_changes_the_facts_on_the_next_view(app, world, write):
-    steps = write(world)
-    next(steps)  # the state before the write
-    db.session.commit()
+    steps = writes.before_write(write, world)
     before = stored(world)
     assert before == live(world)
     assert stored(world) == before  # read back as stored
-    with pytest.raises(StopIteration):
-        next(steps)  # the write
-    db.session.commit()
-    db.session.expire_all()
+    writes.make_write(steps)
     after = live(world)
     pid = world.participant.id
     assert after[pid] != before[pid], "the write must change a fact (else it proves nothing)"
@@ -262,7 +221,7 @@ def test_tenancies_keep_the_live_order_before_and_after_writes(client, world, lo
     db.session.get(Absence, db.session.scalar(select(Absence.id).where(
         Absence.participant_id == away.id))).end_date = local_today() - timedelta(days=70)
     db.session.get(Participant, world.participant.id).phase = 3
-    _contract(world).kind = "first_hand"
+    writes.contract(world).kind = "first_hand"
     db.session.commit()
     order = _tenancy_order_shown(client)
     assert order == _tenancy_order_live(user, world.org)
@@ -279,7 +238,7 @@ def test_home_counts_follow_a_checklist_and_a_visit(client, world, login_as):
         return tuple(map(int, sent)), int(visits)
 
     assert counts() == ((0, 1), 0)
-    make_checklist(_person(world), world.users["staff"], local_today())
+    make_checklist(writes.person(world), world.users["staff"], local_today())
     make_outcome(_this_week_visit(world), world.users["staff"])
     db.session.commit()
     assert counts() == ((1, 1), 1)
@@ -307,7 +266,7 @@ PAGES = ["/housing", "/housing/tenancies", "/housing/checklists",
 def test_statements_per_page_do_not_grow_with_the_tenants(client, world, login_as):
     login_as("housing")
     _mixed_tenants(world)
-    make_checklist(_person(world), world.users["staff"], local_today())
+    make_checklist(writes.person(world), world.users["staff"], local_today())
     db.session.commit()
     few = {url: _statements(client, url) for url in PAGES}
     for index in range(25):
@@ -375,7 +334,7 @@ def test_the_inbox_lists_the_same_rows_as_before(client, world, login_as):
     db.session.flush()
     db.session.add(Contract(participant_id=two.id, apartment_id=flat.id, kind="second_hand",
                             move_in_date=first + timedelta(days=1)))
-    make_checklist(_person(world), world.users["staff"], today)
+    make_checklist(writes.person(world), world.users["staff"], today)
     db.session.commit()
     user = login_as("housing")
     for month in (month_of(today), shift_month(month_of(today), -1)):

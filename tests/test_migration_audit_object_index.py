@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
+from tests.conftest import fill_at, scratch_app, scratch_postgres
 from tests.test_migration_history import RELEASED, ROWS, _script_directory
-from webapp import create_app
 from webapp.extensions import db
 
 pytestmark = pytest.mark.db_independent
@@ -24,19 +23,8 @@ def _indexes() -> set[str]:
 def _upgrade_with_data(url: str) -> None:
     from webapp.models import AuditEvent
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade(revision=RELEASED)
-        released = MetaData()
-        released.reflect(db.engine)
-        with db.engine.begin() as conn:
-            for table, row in ROWS:
-                conn.execute(released.tables[table].insert().values(**row))
-            if conn.dialect.name == "postgresql":
-                for table in {t for t, _ in ROWS}:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"))
+    with scratch_app(url):
+        fill_at(RELEASED, ROWS)
         upgrade(revision=_script_directory().get_revision("0013").down_revision)
         assert INDEX not in _indexes()
         upgrade()
@@ -64,7 +52,6 @@ def _upgrade_with_data(url: str) -> None:
         downgrade(revision=_script_directory().get_revision("0013").down_revision)
         assert INDEX not in _indexes()
         upgrade()
-        db.engine.dispose()
 
 
 def test_0013_upgrades_a_sqlite_database_with_data(tmp_path):

@@ -8,8 +8,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
-from webapp import create_app
+from tests.conftest import scratch_app, scratch_postgres
 from webapp.extensions import db
 
 pytestmark = pytest.mark.db_independent
@@ -26,9 +25,8 @@ def test_checklist_v2_migration_adds_version_2_on_postgresql():
 
 
 def _upgrade_with_data(url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    v1 = json.loads((Path(app.root_path) / "checklist_v1.json").read_text(encoding="utf-8"))
-    with app.app_context():
+    with scratch_app(url) as app:
+        v1 = json.loads((Path(app.root_path) / "checklist_v1.json").read_text(encoding="utf-8"))
         upgrade(revision="0002")
         # Plain SQL at revision 0002 (the models may be ahead of it).
         with db.engine.begin() as conn:
@@ -58,7 +56,6 @@ def _upgrade_with_data(url):
             keys = conn.execute(text(
                 "SELECT key FROM checklist_items i JOIN checklist_templates t "
                 "ON t.id = i.template_id WHERE t.version = 2 ORDER BY position")).scalars().all()
-        db.engine.dispose()
     shipped = [item["key"] for item in json.loads(
         (Path(app.root_path) / "checklist_v2.json").read_text(encoding="utf-8"))["items"]]
     assert [tuple(v) for v in versions] == [(1, 22), (2, 27)]

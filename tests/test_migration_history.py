@@ -17,8 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
-from webapp import create_app
+from tests.conftest import fill_at, scratch_app, scratch_postgres
 from webapp.extensions import db
 
 pytestmark = pytest.mark.db_independent
@@ -117,25 +116,9 @@ ROWS: list[tuple[str, dict]] = [
 ]
 
 
-def _app(url: str):
-    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-
-
 def _released_database_upgraded_to_head(url: str) -> None:
-    app = _app(url)
-    with app.app_context():
-        upgrade(revision=RELEASED)
-        released = MetaData()
-        released.reflect(db.engine)
-        with db.engine.begin() as conn:
-            for table, row in ROWS:
-                conn.execute(released.tables[table].insert().values(**row))
-            if conn.dialect.name == "postgresql":
-                # Explicit ids leave the sequences behind; the app does this after a restore.
-                for table in {t for t, _ in ROWS}:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"))
+    with scratch_app(url):
+        fill_at(RELEASED, ROWS)
         upgrade()
         head = MetaData()
         head.reflect(db.engine)
@@ -153,7 +136,6 @@ def _released_database_upgraded_to_head(url: str) -> None:
         with pytest.raises(DBAPIError), db.engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_events"))
         _check_app_reads_upgraded_data()
-        db.engine.dispose()
 
 
 def _check_app_reads_upgraded_data() -> None:

@@ -9,10 +9,9 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, text
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
+from tests.conftest import fill_at, scratch_app, scratch_postgres
 from tests.test_migration_history import ROWS
 from tests.test_migration_stored_figures import _count, _extra_rows
-from webapp import create_app
 from webapp.admin.figure_facts import figure_facts
 from webapp.admin.stored_figures import encode, figure_months, open_months, rule_key, rule_of
 from webapp.domain import figures as fig
@@ -33,23 +32,12 @@ def _live(org, today):
 
 
 def _upgrade_with_data(url: str) -> None:
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade(revision=PREVIOUS)
-        previous = MetaData()
-        previous.reflect(db.engine)
-        assert "as_of" not in previous.tables["stored_figures"].c
+    with scratch_app(url):
         today = local_today()
         month, extra = _extra_rows(today)
         rows = ROWS + extra
-        with db.engine.begin() as conn:
-            for table, row in rows:
-                conn.execute(previous.tables[table].insert().values(**row))
-            if conn.dialect.name == "postgresql":
-                for table in {t for t, _ in rows}:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"))
+        previous = fill_at(PREVIOUS, rows)
+        assert "as_of" not in previous.tables["stored_figures"].c
         from webapp.models import Organisation
 
         org = db.session.get(Organisation, 1)
@@ -93,7 +81,6 @@ def _upgrade_with_data(url: str) -> None:
         assert not after.tables["stored_figures"].c.figures.nullable
         assert _count("stored_figures") == len(stored)  # the closed months stay
         assert {t: _count(t) for t, _ in rows} == counts
-        db.engine.dispose()
 
 
 def test_0011_upgrades_a_sqlite_database_with_data(tmp_path):

@@ -9,9 +9,8 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, func, select, text
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
+from tests.conftest import fill_at, scratch_app, scratch_postgres
 from tests.test_migration_history import ROWS
-from webapp import create_app
 from webapp.admin.figure_facts import figure_facts
 from webapp.admin.stored_figures import figure_months, is_final, open_months, rule_of
 from webapp.domain import figures as fig
@@ -49,23 +48,12 @@ def _extra_rows(today):
 
 
 def _upgrade_with_data(url: str) -> None:
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade(revision=PREVIOUS)
-        previous = MetaData()
-        previous.reflect(db.engine)
-        assert "stored_figures" not in previous.tables
+    with scratch_app(url):
         today = local_today()
         month, extra = _extra_rows(today)
         rows = ROWS + extra
-        with db.engine.begin() as conn:
-            for table, row in rows:
-                conn.execute(previous.tables[table].insert().values(**row))
-            if conn.dialect.name == "postgresql":
-                for table in {t for t, _ in rows}:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"))
+        previous = fill_at(PREVIOUS, rows)
+        assert "stored_figures" not in previous.tables
         counts = {t: _count(t) for t, _ in rows}
 
         upgrade()
@@ -95,7 +83,6 @@ def _upgrade_with_data(url: str) -> None:
         after.reflect(db.engine)
         assert "stored_figures" not in after.tables
         assert {t: _count(t) for t, _ in rows} == counts
-        db.engine.dispose()
 
 
 def _count(table: str, where: str = "") -> int:

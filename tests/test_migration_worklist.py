@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import inspect, select
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
+from tests.conftest import fill_at, scratch_app, scratch_postgres
 from tests.test_migration_history import RELEASED, ROWS, _script_directory
-from webapp import create_app
 from webapp.extensions import db
 
 pytestmark = pytest.mark.db_independent
@@ -23,19 +22,8 @@ def _upgrade_with_data(url: str) -> None:
     from webapp.models import User, WorklistEntry, utcnow
     from webapp.timeutil import local_today
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade(revision=RELEASED)
-        released = MetaData()
-        released.reflect(db.engine)
-        with db.engine.begin() as conn:
-            for table, row in ROWS:
-                conn.execute(released.tables[table].insert().values(**row))
-            if conn.dialect.name == "postgresql":
-                for table in {t for t, _ in ROWS}:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"))
+    with scratch_app(url):
+        fill_at(RELEASED, ROWS)
         upgrade(revision=_before_worklist())
         assert "worklist_entries" not in inspect(db.engine).get_table_names()
         upgrade()
@@ -48,8 +36,6 @@ def _upgrade_with_data(url: str) -> None:
         assert stored(admin, admin.organisation, day, now) == expected
         db.session.expire_all()
         assert db.session.get(WorklistEntry, 1).day == day
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_0010_upgrades_a_sqlite_database_with_data(tmp_path):

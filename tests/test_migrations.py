@@ -7,32 +7,27 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
-from tests.conftest import TEST_CONFIG, scratch_postgres
-from webapp import create_app
+from tests.conftest import scratch_app, scratch_postgres
 from webapp.extensions import db
 
 
 def _upgrade_and_compare(url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
+    with scratch_app(url):
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
             tables = set(inspect(conn).get_table_names())
-        db.engine.dispose()
     assert not diff, f"models and migrations differ: {diff}"
     assert {"participants", "audit_events", "checklist_submissions", "reminders"} <= tables
-    return app
 
 
 @pytest.mark.db_independent
 def test_upgrade_sqlite(tmp_path):
-    app = _upgrade_and_compare(f"sqlite:///{tmp_path / 'm.sqlite'}")
-    with app.app_context():
-        with db.engine.connect() as conn:
-            triggers = conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all()
-        db.engine.dispose()
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    _upgrade_and_compare(url)
+    with scratch_app(url), db.engine.connect() as conn:
+        triggers = conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all()
     assert "audit_events_no_update" in triggers
 
 

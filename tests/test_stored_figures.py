@@ -62,6 +62,11 @@ def _live(org, last: date, today: date):
             for month, values in fig.figure_series(facts, rule, last, today)]
 
 
+def _live_by_month(org, today: date) -> dict:
+    """`_live` as of today by month: (values, ends), as a fill returns them."""
+    return {month: (values, ends) for month, values, ends in _live(org, today, today)}
+
+
 def _rows(org) -> dict[date, int]:
     """Stored months of the organisation -> row id (a recomputed month gets a new row)."""
     _db.session.commit()
@@ -233,6 +238,17 @@ def _decision_date(ctx):
     ctx["newcomer"].decision_date = ctx["month"] - timedelta(days=90)
 
 
+def _entry_ctx(world, today: date, month: date, **more) -> dict:
+    """What the kinds of entry (CHANGES, OPEN_CHANGES) read: a tenant who moved in long before
+    the window, with their contract, world's staff, and the month the entry is dated in."""
+    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
+                              move_in=today - timedelta(days=500))
+    return {"org": world.org, "team": world.team, "person": person,
+            "staff": world.users["staff"], "month": month,
+            "contract": _db.session.scalar(select(Contract).where(
+                Contract.participant_id == person.id)), **more}
+
+
 CHANGES = {
     "done visit": (_setup_nothing, _setup_visit),
     "outcome no longer done": (_setup_visit, _outcome_not_done),
@@ -253,12 +269,7 @@ CHANGES = {
 def test_an_entry_dated_in_a_closed_month_changes_its_stored_figures(app, db, world, name):
     setup, change = CHANGES[name]
     today = local_today()
-    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
-                              move_in=today - timedelta(days=500))
-    ctx = {"org": world.org, "team": world.team, "person": person,
-           "staff": world.users["staff"], "month": add_months(fig.month_start(today), -2),
-           "contract": db.session.scalar(select(Contract).where(
-               Contract.participant_id == person.id))}
+    ctx = _entry_ctx(world, today, add_months(fig.month_start(today), -2))
     setup(ctx)
     db.session.commit()
     before = figure_months(world.org, today, today)
@@ -429,6 +440,31 @@ def test_organisations_have_their_own_stored_months(app, db, world):
 
 # --- concurrency ----------------------------------------------------------------------------
 
+def _filled_while_committing(app, db, fill_months) -> dict:
+    """Commit the session's pending entry while a view runs `fill_months` in another thread:
+    the view starts once the stored-figures hook took its locks (in the entry's before_commit)
+    and the commit waits half a second for it. Returns what the view's fill gave."""
+    result = {}
+
+    def view():
+        with app.app_context():
+            result.update(fill_months())
+
+    other = threading.Thread(target=view)
+
+    def hold(_session):  # runs after the stored-figures hook took its locks
+        other.start()
+        time.sleep(0.5)
+
+    sa_event.listen(db.session, "before_commit", hold)
+    try:
+        db.session.commit()
+    finally:
+        sa_event.remove(db.session, "before_commit", hold)
+    other.join()
+    return result
+
+
 def test_a_fill_waits_for_an_entry_being_committed(app, db, world):
     """A view fills a month while a past-dated visit in it is being committed: the fill waits
     for the organisation's lock the entry holds, then reads the visit (PostgreSQL reads the
@@ -442,25 +478,8 @@ def test_a_fill_waits_for_an_entry_being_committed(app, db, world):
     rule = rule_of(world.org)
     staff = world.users["staff"]
     make_outcome(make_appointment(person, staff, _at(month + timedelta(days=9))), staff)
-    result = {}
-
-    def view():
-        with app.app_context():
-            result.update(fill(world.org.id, rule, [month], today))
-
-    other = threading.Thread(target=view)
-
-    def hold(_session):  # runs after the stored-figures hook took the lock
-        other.start()
-        time.sleep(0.5)
-
-    sa_event.listen(db.session, "before_commit", hold)
-    try:
-        db.session.commit()
-    finally:
-        sa_event.remove(db.session, "before_commit", hold)
-    other.join()
-    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
+    result = _filled_while_committing(app, db, lambda: fill(world.org.id, rule, [month], today))
+    live = _live_by_month(world.org, today)
     assert result[month] == live[month]
     assert live[month][0]["visits"].numerator >= 1
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
@@ -532,13 +551,8 @@ OPEN_CHANGES = {
 def test_an_entry_in_the_open_month_changes_its_stored_figures(app, db, world, name):
     setup, change = OPEN_CHANGES[name]
     today = local_today()
-    person = make_participant(world.org, world.team, "Gammal", "Hyresgäst",
-                              move_in=today - timedelta(days=500))
-    ctx = {"org": world.org, "team": world.team, "person": person,
-           "staff": world.users["staff"], "month": fig.month_start(today),
-           "visit_day": _over_visit_day(world.org.visit_period, today),
-           "contract": db.session.scalar(select(Contract).where(
-               Contract.participant_id == person.id))}
+    ctx = _entry_ctx(world, today, fig.month_start(today),
+                     visit_day=_over_visit_day(world.org.visit_period, today))
     setup(ctx)
     db.session.commit()
     before = figure_months(world.org, today, today)
@@ -611,8 +625,7 @@ def test_a_fill_overtaken_by_an_entry_is_shown_but_not_stored(app, db, world, mo
     monkeypatch.undo()
     row = _open_row(world.org, month)
     assert row.stale and row.figures is None
-    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
-    assert shown[month] != live[month]
+    assert shown[month] != _live_by_month(world.org, today)[month]
     assert figure_months(world.org, today, today) == _live(world.org, today, today)
     assert not _open_row(world.org, month).stale
 
@@ -631,25 +644,9 @@ def test_an_open_fill_waits_for_an_entry_being_committed(app, db, world, stored)
         figure_months(world.org, today, today)
     rule = rule_of(world.org)
     make_checklist_submission(person, world.users["staff"], f"{month:%Y-%m}")
-    result = {}
-
-    def view():
-        with app.app_context():
-            result.update(fill_open(world.org.id, rule, [month], today))
-
-    other = threading.Thread(target=view)
-
-    def hold(_session):  # runs after the stored-figures hook took its locks
-        other.start()
-        time.sleep(0.5)
-
-    sa_event.listen(db.session, "before_commit", hold)
-    try:
-        db.session.commit()
-    finally:
-        sa_event.remove(db.session, "before_commit", hold)
-    other.join()
-    live = {m: (values, ends) for m, values, ends in _live(world.org, today, today)}
+    result = _filled_while_committing(
+        app, db, lambda: fill_open(world.org.id, rule, [month], today))
+    live = _live_by_month(world.org, today)
     assert result[month] == live[month]
     assert live[month][0]["checklists"].numerator >= 1
     assert figure_months(world.org, today, today) == _live(world.org, today, today)

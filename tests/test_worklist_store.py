@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
+from tests import writes
 from tests.factories import local_at, make_appointment, make_checklist, make_disturbance
 from webapp.access import visible_participants
 from webapp.checklists.submissions import followups_open
@@ -16,11 +17,9 @@ from webapp.domain.due import DueItem, Rules, due_items
 from webapp.domain.worklist import group_by_participant
 from webapp.extensions import db
 from webapp.models import (
-    Absence,
     BreakdownAnalysis,
     ChecklistAnswer,
     ChecklistFollowupDone,
-    Contract,
     Disturbance,
     FollowUpReport,
     Goal,
@@ -28,7 +27,6 @@ from webapp.models import (
     JointMeeting,
     MissedVisit,
     Participant,
-    PhaseChange,
     Plan,
     TransferCase,
     WorklistEntry,
@@ -166,7 +164,7 @@ def test_a_booked_visit_that_starts_is_no_longer_counted_without_working_the_row
 
 def test_a_rattelse_deadline_ends_the_rows_validity(app, world):
     day, now = _now()
-    make_disturbance(_person(world), received_at=now - timedelta(days=10))
+    make_disturbance(writes.person(world), received_at=now - timedelta(days=10))
     db.session.commit()
     user, org = world.users["admin"], world.org
     stored(user, org, day, now - timedelta(days=9))
@@ -177,24 +175,15 @@ def test_a_rattelse_deadline_ends_the_rows_validity(app, world):
 
 # --- every kind of write changes the worklist on the next view ------------------------------
 
-def _person(world):
-    return db.session.get(Participant, world.participant.id)
-
-
-def _contract(world):
-    return db.session.scalar(select(Contract).where(
-        Contract.participant_id == world.participant.id))
-
-
 def _appointment(world):
     yield
-    make_appointment(_person(world), world.users["staff"], utcnow() + timedelta(minutes=30),
-                     kind="home_visit")
+    make_appointment(writes.person(world), world.users["staff"],
+                     utcnow() + timedelta(minutes=30), kind="home_visit")
 
 
 def _appointment_deleted(world):
     _day, now = _now()
-    booked = make_appointment(_person(world), world.users["staff"],
+    booked = make_appointment(writes.person(world), world.users["staff"],
                               now + timedelta(minutes=30), kind="home_visit")
     yield
     db.session.delete(booked)
@@ -204,19 +193,14 @@ def _visit_outcome(world):
     from tests.factories import make_outcome
 
     _day, now = _now()
-    visit = make_appointment(_person(world), world.users["staff"], now - timedelta(minutes=1),
-                             kind="home_visit")
+    visit = make_appointment(writes.person(world), world.users["staff"],
+                             now - timedelta(minutes=1), kind="home_visit")
     yield
     make_outcome(visit, world.users["staff"])
 
 
-def _checklist(world):
-    yield
-    make_checklist(_person(world), world.users["staff"], local_today())
-
-
 def _followup_added(world):
-    submission = make_checklist(_person(world), world.users["staff"], local_today(),
+    submission = make_checklist(writes.person(world), world.users["staff"], local_today(),
                                 answers={"rent_paid": ("remark", "Hyran")})
     yield
     answer = db.session.scalar(select(ChecklistAnswer).where(
@@ -226,7 +210,7 @@ def _followup_added(world):
 
 
 def _followup_done(world):
-    submission = make_checklist(_person(world), world.users["staff"], local_today(),
+    submission = make_checklist(writes.person(world), world.users["staff"], local_today(),
                                 answers={"rent_paid": ("remark", "Hyran")})
     answer = db.session.scalar(select(ChecklistAnswer).where(
         ChecklistAnswer.submission_id == submission.id, ChecklistAnswer.item_key == "rent_paid"))
@@ -238,49 +222,27 @@ def _followup_done(world):
 
 def _disturbance(world):
     yield
-    make_disturbance(_person(world))
+    make_disturbance(writes.person(world))
 
 
 def _disturbance_followed_up(world):
-    row = make_disturbance(_person(world))
+    row = make_disturbance(writes.person(world))
     yield
     db.session.get(Disturbance, row.id).followed_up_at = utcnow()
 
 
-def _absence(world):
-    today = local_today()
-    yield
-    db.session.add(Absence(participant_id=world.participant.id,
-                           start_date=today.replace(day=1) - timedelta(days=40),
-                           end_date=today + timedelta(days=40), reason="Resa"))
-
-
 def _phase(world):
     yield
-    _person(world).phase = 3
+    writes.person(world).phase = 3
 
 
 def _review_date(world):
     yield
-    _person(world).review_date = local_today() + timedelta(days=10)
-
-
-def _phase_change(world):
-    first = local_today().replace(day=1)
-    yield
-    db.session.add(PhaseChange(participant_id=world.participant.id, phase=3,
-                               started_on=first - timedelta(days=40)))
-
-
-def _contract_ended(world):
-    yield
-    contract = _contract(world)
-    contract.ended_on = local_today() - timedelta(days=1)
-    contract.end_reason = "moved_by_choice"
+    writes.person(world).review_date = local_today() + timedelta(days=10)
 
 
 def _breakdown_analysis(world):
-    contract = _contract(world)
+    contract = writes.contract(world)
     contract.ended_on = local_today() - timedelta(days=1)
     contract.end_reason = "moved_by_choice"
     yield
@@ -291,7 +253,7 @@ def _breakdown_analysis(world):
 def _transfer_case(world):
     yield
     db.session.add(TransferCase(participant_id=world.participant.id,
-                                contract_id=_contract(world).id, decision="approved",
+                                contract_id=writes.contract(world).id, decision="approved",
                                 decided_on=local_today()))
 
 
@@ -362,30 +324,25 @@ def _team_override(world):
 def _participant_team(world):
     world.other_team.min_visits = 4
     yield
-    _person(world).team_id = world.other_team.id
+    writes.person(world).team_id = world.other_team.id
 
 
-WRITES = [_appointment, _appointment_deleted, _visit_outcome, _checklist, _followup_added,
-          _followup_done, _disturbance, _disturbance_followed_up, _absence, _phase,
-          _review_date, _phase_change, _contract_ended, _breakdown_analysis, _transfer_case,
-          _missed_visit_bulk_insert, _missed_visit_explained, _follow_up_report, _plan,
-          _plan_bulk_update, _goal, _joint_action, _organisation_rules, _team_override,
+WRITES = [_appointment, _appointment_deleted, _visit_outcome, writes.checklist, _followup_added,
+          _followup_done, _disturbance, _disturbance_followed_up, writes.absence, _phase,
+          _review_date, writes.phase_change, writes.contract_ended, _breakdown_analysis,
+          _transfer_case, _missed_visit_bulk_insert, _missed_visit_explained, _follow_up_report,
+          _plan, _plan_bulk_update, _goal, _joint_action, _organisation_rules, _team_override,
           _participant_team]
 
 
-@pytest.mark.parametrize("write", WRITES, ids=[w.__name__.strip("_") for w in WRITES])
+@pytest.mark.parametrize("write", WRITES, ids=writes.ids(WRITES))
 def test_each_kind_of_write_changes_the_worklist_on_the_next_view(app, world, write):
-    steps = write(world)
-    next(steps)  # the state before the write
-    db.session.commit()
+    steps = writes.before_write(write, world)
     day, now = _now()
     user, org = world.users["admin"], world.org
     before = stored(user, org, day, now)
     assert before == live(user, org, day, now)
-    with pytest.raises(StopIteration):
-        next(steps)  # the write, as a view would make it
-    db.session.commit()
-    db.session.expire_all()
+    writes.make_write(steps)
     after = live(user, org, day, now)
     assert after != before, "the write must change what is due (else the case proves nothing)"
     assert stored(user, org, day, now) == after
@@ -396,7 +353,7 @@ def test_only_the_written_participant_is_worked_out_again(app, world):
     user, org = world.users["admin"], world.org
     stored(user, org, day, now)
     other_before = db.session.get(WorklistEntry, world.other.id).computed_at
-    make_disturbance(_person(world))
+    make_disturbance(writes.person(world))
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(WorklistEntry, world.participant.id).valid_until is None
@@ -428,7 +385,7 @@ def test_settings_no_rule_reads_leave_the_rows_alone(app, world):
 def test_a_rolled_back_write_keeps_the_rows(app, world):
     day, now = _now()
     stored(world.users["admin"], world.org, day, now)
-    make_disturbance(_person(world))
+    make_disturbance(writes.person(world))
     db.session.flush()
     db.session.rollback()
     assert None not in {row.valid_until for row in db.session.scalars(select(WorklistEntry))}
@@ -441,8 +398,8 @@ def test_a_computation_older_than_a_write_is_not_stored(app, world):
     user, org = world.users["admin"], world.org
     read = _versions()[world.participant.id]
     rows = [dict(row, version=read)
-            for row in worklist_store.compute([_person(world)], org, day, now)]
-    make_disturbance(_person(world))
+            for row in worklist_store.compute([writes.person(world)], org, day, now)]
+    make_disturbance(writes.person(world))
     db.session.commit()
     assert worklist_store.store(rows)
     db.session.expire_all()
@@ -457,9 +414,9 @@ def test_storing_the_same_rows_twice_at_once_does_not_fail(app, world):
     """Two views computing the same participants store with an upsert: no unique-key error."""
     day, now = _now()
     versions = _versions()
-    rows = [dict(row, version=versions.get(row["participant_id"], 0)) for row in
-            worklist_store.compute([_person(world), db.session.get(Participant, world.other.id)],
-                                   world.org, day, now)]
+    people = [writes.person(world), db.session.get(Participant, world.other.id)]
+    rows = [dict(row, version=versions.get(row["participant_id"], 0))
+            for row in worklist_store.compute(people, world.org, day, now)]
     results = []
 
     def store():
@@ -480,7 +437,7 @@ def test_idag_shows_a_new_rattelse_after_the_view_stored_the_worklist(app, clien
                                                                      world):
     login_as("staff")
     assert "Rättelseanmaning" not in client.get("/today").get_data(as_text=True)
-    make_disturbance(_person(world))
+    make_disturbance(writes.person(world))
     db.session.commit()
     assert "Rättelseanmaning" in client.get("/today").get_data(as_text=True)
 
