@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Integer, Select, String, any_, bindparam, case, cast, func, select
+from sqlalchemy import Integer, Select, any_, bindparam, case, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
+from sqlalchemy.types import NullType
 
 from .domain.figures import period_starts
 from .domain.tenancy import TenancyStatus, tenancy_status
@@ -28,7 +29,9 @@ def among(column, ids):
     ids = list(ids)
     if db.session.get_bind().dialect.name == "postgresql":
         text = "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}"
-        return column == any_(cast(bindparam(None, text, type_=String), ARRAY(Integer)))
+        # Untyped (no `::VARCHAR`): PostgreSQL reads the parameter as the array once. A text
+        # parameter cast to an array is parsed again for every row it is compared with.
+        return column == any_(cast(bindparam(None, text, type_=NullType()), ARRAY(Integer)))
     return column.in_(ids)
 
 
