@@ -5,7 +5,8 @@ visit notes, absence reasons or health: queries here select the columns housing 
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -23,13 +24,14 @@ from ..models import (
     SEVERITIES,
     Absence,
     Apartment,
+    Contract,
     Disturbance,
     HousingNotice,
     Participant,
     User,
     utcnow,
 )
-from ..queries import among, current_contracts, tenancy_for
+from ..queries import among, current_contracts, first_move_in_of, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, to_utc, tz
 from . import bp
@@ -244,32 +246,69 @@ def _notices_by_participant(ids: list[int]) -> dict[int, list]:
     return result
 
 
+class Address(NamedTuple):
+    """What `display_address` and the tenancy list read of an apartment."""
+
+    address: str
+    protected_address: bool
+
+
+class Let(NamedTuple):
+    """What the tenancy list reads of a current contract, as columns, not ORM objects."""
+
+    kind: str
+    move_in_date: date | None
+    end_reason: str
+    apartment: Address
+
+
+def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
+    """The open contract of each participant, picked as `current_contracts` picks it (the last
+    by move-in), and each one's first move-in (`first_move_in`: the counter starts there; the
+    list shows the counter only with an open contract), in one statement of columns."""
+    contracts: dict[int, Let] = {}
+    move_ins: dict[int, date] = {}
+    if ids:
+        for pid, kind, move_in, end_reason, address, protected, first in db.session.execute(
+                select(Contract.participant_id, Contract.kind, Contract.move_in_date,
+                       Contract.end_reason, Apartment.address, Apartment.protected_address,
+                       first_move_in_of(Contract.participant_id))
+                .join(Apartment, Apartment.id == Contract.apartment_id)
+                .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
+                .order_by(Contract.move_in_date, Contract.id)):
+            contracts[pid] = Let(kind, move_in, end_reason, Address(address, protected))
+            if first is not None:
+                move_ins[pid] = first
+    return contracts, move_ins
+
+
 @bp.route("/housing/tenancies")
 def tenancies():
     """Second-hand tenants closest to their expected transfer first (a stored fact), then
     everyone else by name; the contract with its apartment, the counter and the transfer
     conditions are worked out for the page shown only."""
-    day = local_today()
+    day, user = local_today(), current_user._get_current_object()  # the proxy once
     in_scope = db.session.execute(with_facts(
-        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        visible_participants(user).with_only_columns(*TENANT_COLUMNS)
         .order_by(Participant.last_name, Participant.first_name), day)).all()
-    facts = complete(in_scope, lambda: current_user.organisation, day)
-    people = [Tenant(*row[:len(TENANT_COLUMNS)]) for row in in_scope]
+    facts = complete(in_scope, lambda: user.organisation, day)
+    size = len(TENANT_COLUMNS)
+    people = [Tenant._make(row[:size]) for row in in_scope]
 
     def closeness(person):
         expected = facts[person.id].expected_transfer
         if expected is None:  # first-hand, no contract or not moved in yet
-            return (1, display_name(person))
-        return (0, expected.isoformat())
+            return (1, display_name(person, user))
+        return (0, expected)
 
     people.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
     page, pages = page_of(len(people), TENANCIES_PER_PAGE)
     shown = people[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]
     shown_ids = [p.id for p in shown]
-    contracts = current_contracts(shown_ids)
+    contracts, move_ins = _lets(shown_ids)
     notices = _notices_by_participant(shown_ids)
-    counters = tenancy_for(shown_ids, current_user.organisation, day)
+    counters = tenancy_for(shown_ids, user.organisation, day, move_ins=move_ins)
     rows = []
     for p in shown:
         contract, counter = contracts.get(p.id), counters.get(p.id)
