@@ -203,13 +203,17 @@ def _tenancies(scope):
                    Apartment.housing_team_id.in_(_my_team_ids())))
 
 
+# An alias: the scope's own EXISTS tests on contracts must not correlate to this join. Built
+# once: `aliased()` adapts every column of the model (~10 ms a request under cProfile).
+_TENANCY = aliased(Contract, name="tenancy")
+
+
 def with_tenancies(scope):
     """`scope` (a select over Participant) with the apartment id and move-in of each open
     contract in my team's apartments (the inbox's rows, `_tenancies`) as two more columns: a
     participant without one comes once with None, one with two comes twice."""
     mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_my_team_ids()))
-    # An alias: the scope's own EXISTS tests on contracts must not correlate to this join.
-    tenancy = aliased(Contract)
+    tenancy = _TENANCY
     return scope.outerjoin_from(
         Participant, tenancy, and_(tenancy.participant_id == Participant.id,
                                    tenancy.ended_on.is_(None), tenancy.apartment_id.in_(mine))

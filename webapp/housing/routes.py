@@ -323,8 +323,9 @@ def tenancies():
 
 def _form_choices(form: DisturbanceForm) -> None:
     # No tenant chosen in advance: a disturbance logged on the wrong person is hard to undo.
+    user = current_user._get_current_object()  # the proxy once, not once a tenant
     form.participant_id.choices = [SelectChoice("", _("Välj hyresgäst"))] + [
-        SelectChoice(p.id, display_name(p)) for p in _scope()]
+        SelectChoice(p.id, display_name(p, user)) for p in _scope()]
 
 
 @bp.route("/housing/disturbances/new", methods=["GET", "POST"])
