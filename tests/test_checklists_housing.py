@@ -224,3 +224,37 @@ def test_inbox_is_paged_and_counts_every_apartment(client, db, world, login_as):
     rest = client.get(f"/housing/checklists?month={month_of(held)}&page=2").get_data(
         as_text=True)
     assert rest.count('<li class="inbox-') == 3
+
+
+def test_this_months_inbox_reads_the_same_pages_from_the_stored_facts(client, db, world,
+                                                                       login_as, monkeypatch):
+    """This month's inbox reads one page from the stored facts when all are valid (else from
+    every row, working out the stale facts): the same rows, counts and pager either way, a
+    page past the last clamped to the last."""
+    from webapp.housing import checklist_routes
+    from webapp.housing.checklist_routes import INBOX_PER_PAGE
+
+    today = local_today()
+    for n in range(INBOX_PER_PAGE + 2):
+        housed(world, "Hyres", f"Gäst{n:03d}")
+    housed(world, "Ny", "Inflyttad", move_in=today.replace(day=1) + timedelta(days=1))
+    make_checklist(world.participant, world.users["staff"], today)
+    db.session.commit()
+    login_as("housing")
+
+    def shown(page: int) -> str:
+        html = client.get(f"/housing/checklists?page={page}").get_data(as_text=True)
+        return html.split("<h1>")[1].split("</main>")[0]
+
+    monkeypatch.setattr(checklist_routes, "_current_page", lambda *_args: None)
+    from_rows = [shown(page) for page in (1, 2, 99)]
+    assert "1 av 53 lägenheter har en inskickad genomgång" in from_rows[0]
+    assert from_rows[0].count('<li class="inbox-') == INBOX_PER_PAGE
+    assert from_rows[1].count('<li class="inbox-') == 3 and from_rows[2] == from_rows[1]
+    monkeypatch.undo()
+
+    def no_rows(*_args):
+        raise AssertionError("all facts are valid: one page read")
+
+    monkeypatch.setattr(checklist_routes, "_inbox", no_rows)
+    assert [shown(page) for page in (1, 2, 99)] == from_rows

@@ -201,3 +201,32 @@ def test_tenancies_are_paged_closest_transfer_first(db, client, login_as, world)
     assert first.count('class="item-title"') == TENANCIES_PER_PAGE
     assert "Sida 2 av 2" in second
     assert client.get("/housing/tenancies?page=99").status_code == 200
+
+
+def test_tenancies_count_from_the_first_move_in_at_the_open_contracts_address(db, client,
+                                                                            login_as, world):
+    """A tenant who moved keeps their time: the counter runs from the first contract's
+    move-in, the address and kind shown are the open contract's."""
+    from webapp.models import Apartment, Contract
+    from webapp.queries import tenancy_for
+    from webapp.timeutil import local_today
+
+    person = make_participant(world.org, world.team, "Flyttat", "Inom",
+                              housing_team=world.housing_team, move_in=date(2024, 3, 1))
+    db.session.scalar(db.select(Contract).where(
+        Contract.participant_id == person.id)).ended_on = date(2025, 2, 28)
+    home = Apartment(organisation_id=world.org.id, address="Nya gatan 5", city="Göteborg",
+                     housing_team_id=world.housing_team.id)
+    db.session.add(home)
+    db.session.flush()
+    db.session.add(Contract(participant_id=person.id, apartment_id=home.id, kind="second_hand",
+                            move_in_date=date(2025, 3, 1)))
+    world.org.transfer_months = 60  # the counter not reached from either move-in
+    db.session.commit()
+    login_as("housing")
+    item = client.get("/housing/tenancies").get_data(as_text=True).split(
+        "Flyttat Inom")[1].split("</li>")[0]
+    counter = tenancy_for([person.id], world.org, local_today())[person.id]
+    assert counter.move_in == date(2024, 3, 1) and 12 <= counter.months_done < 60
+    assert f"{counter.months_done} av {counter.required_months} månader" in item
+    assert "Nya gatan 5" in item and "Andrahand" in item and "lördag 1 mars<" in item
