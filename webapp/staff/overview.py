@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..access import display_address
@@ -83,39 +84,47 @@ def tel_href(phone: str) -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", phone)
 
 
+@cache
+def _overview_statement():
+    """The overview's one query, built once with the participant and phase as parameters:
+    building it per request cost more than running it (two `aliased(User)` re-adapt every
+    column, and each `==` builds an expression)."""
+    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
+
+    pid = bindparam("pid")
+    login, worker = aliased(User), aliased(User)
+    phase_since = (select(func.max(PhaseChange.started_on))
+                   .where(PhaseChange.participant_id == pid,
+                          PhaseChange.phase == bindparam("phase")).scalar_subquery())
+    open_disturbances = (select(func.count(Disturbance.id))
+                         .where(Disturbance.participant_id == pid,
+                                Disturbance.followed_up_at.is_(None)).scalar_subquery())
+    latest_assignment = (select(SupportAssignment.id)
+                         .where(SupportAssignment.participant_id == pid)
+                         .order_by(SupportAssignment.sent_on.desc(),
+                                   SupportAssignment.id.desc()).limit(1).scalar_subquery())
+    return (select(phase_since, open_disturbances, first_move_in_of(pid), ReserveKey,
+                   SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
+            .select_from(Participant)
+            .join(Organisation, Organisation.id == Participant.organisation_id)
+            .outerjoin(Team, Team.id == Participant.team_id)
+            .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
+            .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
+            .outerjoin(Contract, Contract.id == current_contract_id(pid))
+            .outerjoin(Apartment, Apartment.id == Contract.apartment_id)
+            .outerjoin(login, login.id == Participant.user_id)
+            .outerjoin(worker, worker.id == Participant.social_worker_id)
+            .where(Participant.id == pid))
+
+
 def _overview_facts(person: Participant):
     """One query for the overview's single values: the phase's start, open disturbances, the
     first move-in (the tenancy counter's start), the reserve key, the latest support
     assignment, the current contract with its apartment, and the organisation, team, login
     and social worker, which thereby sit in the session, so `current_user.organisation`,
     `person.team`, `person.user` and `person.social_worker` need no query of their own."""
-    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
-
-    login, worker = aliased(User), aliased(User)
-    phase_since = (select(func.max(PhaseChange.started_on))
-                   .where(PhaseChange.participant_id == person.id,
-                          PhaseChange.phase == person.phase).scalar_subquery())
-    open_disturbances = (select(func.count(Disturbance.id))
-                         .where(Disturbance.participant_id == person.id,
-                                Disturbance.followed_up_at.is_(None)).scalar_subquery())
-    latest_assignment = (select(SupportAssignment.id)
-                         .where(SupportAssignment.participant_id == person.id)
-                         .order_by(SupportAssignment.sent_on.desc(),
-                                   SupportAssignment.id.desc()).limit(1).scalar_subquery())
-    contract = current_contract_id(person.id)
-    return db.session.execute(
-        select(phase_since, open_disturbances, first_move_in_of(person.id), ReserveKey,
-               SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
-        .select_from(Participant)
-        .join(Organisation, Organisation.id == Participant.organisation_id)
-        .outerjoin(Team, Team.id == Participant.team_id)
-        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
-        .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
-        .outerjoin(Contract, Contract.id == contract)
-        .outerjoin(Apartment, Apartment.id == Contract.apartment_id)
-        .outerjoin(login, login.id == Participant.user_id)
-        .outerjoin(worker, worker.id == Participant.social_worker_id)
-        .where(Participant.id == person.id)).one()
+    return db.session.execute(_overview_statement(),
+                              {"pid": person.id, "phase": person.phase}).one()
 
 
 def participant_overview(person: Participant) -> dict:
