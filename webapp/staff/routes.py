@@ -1,7 +1,6 @@
 """Staff on a phone: today's work, the caseload, a participant's overview and appointments."""
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import uuid4
 
 from flask import flash, jsonify, redirect, request, url_for
@@ -120,23 +119,19 @@ def _appointments_page(person, form, status=200, message=None, message_error=Fal
     """Coming appointments (the next ten years) and past ones (the last year, newest first),
     ten of each a page: `?upcoming=` and `?page=` page them separately."""
     start_today = local_day_bounds_utc(local_today())[0]
-    upcoming = (Appointment.starts_at >= start_today,
-                Appointment.starts_at < start_today + timedelta(days=3660))
-    past = (Appointment.starts_at >= start_today - timedelta(days=365),
-            Appointment.starts_at < start_today)
     size = APPOINTMENTS_PER_PAGE
     asked = (min(page_arg("upcoming"), MAX_HINT_PAGE), min(page_arg(), MAX_HINT_PAGE))
-    shown = caseload.appointment_pages(person.id, upcoming, past, asked, size)
+    shown = caseload.appointment_pages(person.id, start_today, asked, size)
     upcoming_page, upcoming_pages = page_of(shown.upcoming_total, size, "upcoming")
     past_page, past_pages = page_of(shown.past_total, size)
     if (upcoming_page, past_page) != asked:
         # A page past the last of a list (no row there to carry its total): count, then read
         # the pages there are.
-        totals = caseload.appointment_pages(person.id, upcoming, past, (1, 1), size)
+        totals = caseload.appointment_pages(person.id, start_today, (1, 1), size)
         upcoming_page, upcoming_pages = page_of(totals.upcoming_total, size, "upcoming")
         past_page, past_pages = page_of(totals.past_total, size)
-        shown = caseload.appointment_pages(person.id, upcoming, past,
-                                           (upcoming_page, past_page), size)
+        shown = caseload.appointment_pages(person.id, start_today, (upcoming_page, past_page),
+                                           size)
     return render("staff/appointments.html", block="appointments", status=status,
                   participant=person, form=form, upcoming=shown.upcoming, past=shown.past,
                   upcoming_page=upcoming_page, upcoming_pages=upcoming_pages,
