@@ -121,16 +121,16 @@ def _appointments_page(person, form, status=200, message=None, message_error=Fal
     start_today = local_day_bounds_utc(local_today())[0]
     size = APPOINTMENTS_PER_PAGE
     asked = (min(page_arg("upcoming"), MAX_HINT_PAGE), min(page_arg(), MAX_HINT_PAGE))
-    shown = caseload.appointment_pages(person.id, start_today, asked, size)
+    shown = booking.appointment_pages(person.id, start_today, asked, size)
     upcoming_page, upcoming_pages = page_of(shown.upcoming_total, size, "upcoming")
     past_page, past_pages = page_of(shown.past_total, size)
     if (upcoming_page, past_page) != asked:
         # A page past the last of a list (no row there to carry its total): count, then read
         # the pages there are.
-        totals = caseload.appointment_pages(person.id, start_today, (1, 1), size)
+        totals = booking.appointment_pages(person.id, start_today, (1, 1), size)
         upcoming_page, upcoming_pages = page_of(totals.upcoming_total, size, "upcoming")
         past_page, past_pages = page_of(totals.past_total, size)
-        shown = caseload.appointment_pages(person.id, start_today, (upcoming_page, past_page),
+        shown = booking.appointment_pages(person.id, start_today, (upcoming_page, past_page),
                                            size)
     return render("staff/appointments.html", block="appointments", status=status,
                   participant=person, form=form, upcoming=shown.upcoming, past=shown.past,
