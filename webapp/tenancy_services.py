@@ -149,6 +149,10 @@ def _load_statements() -> dict:
         absences=select(Absence.start_date, Absence.end_date)
         .where(Absence.participant_id == pid),
         breakdowns=select(BreakdownAnalysis).where(BreakdownAnalysis.participant_id == pid),
+        # Which of the rarer rows exist at all: most participants have no offer, transfer,
+        # meeting or breakdown analysis, and one question then replaces four queries.
+        present=select(*(select(model.id).where(model.participant_id == pid).exists()
+                         for model in (Offer, TransferCase, JointMeeting, BreakdownAnalysis))),
     )
 
 
@@ -157,11 +161,16 @@ def load(participant: Participant, org: Organisation, today: date) -> Tenancy:
     contracts = list(db.session.scalars(statements["contracts"], params))
     open_ones = [c for c in contracts if c.ended_on is None]
     current = open_ones[-1] if open_ones else None
-    offers = list(db.session.scalars(statements["offers"], params))
-    transfers = list(db.session.scalars(statements["transfers"], params))
+    present = db.session.execute(statements["present"], params).one()
+
+    def rows(kind, exists: bool) -> list:
+        return list(db.session.scalars(statements[kind], params)) if exists else []
+
+    offers = rows("offers", present[0])
+    transfers = rows("transfers", present[1])
     transfer = next((t for t in reversed(transfers)
                      if current is not None and t.contract_id == current.id), None)
-    meetings = list(db.session.scalars(statements["meetings"], params))
+    meetings = rows("meetings", present[2])
     notices = [tuple(row) for row in db.session.execute(statements["notices"], params)]
     status = None
     if current is not None and current.move_in_date and current.move_in_date <= today:
@@ -170,8 +179,7 @@ def load(participant: Participant, org: Organisation, today: date) -> Tenancy:
     eligibility = transfer_eligibility(
         status, current.kind if current else None,
         bool(current and current.end_reason), notices)
-    breakdowns = {b.contract_id: b
-                  for b in db.session.scalars(statements["breakdowns"], params)}
+    breakdowns = {b.contract_id: b for b in rows("breakdowns", present[3])}
     tenancy = Tenancy(
         participant=participant, contracts=contracts, current=current, offers=offers,
         transfer=transfer, meetings=meetings, notices=notices, status=status,
