@@ -127,6 +127,26 @@ def _overview_facts(person: Participant):
                               {"pid": person.id, "phase": person.phase}).one()
 
 
+@cache
+def _overview_lists() -> dict:
+    """The overview's lists, built once with the participant and the time as parameters."""
+    pid = bindparam("pid")
+    return dict(
+        absences=select(Absence.kind, Absence.start_date, Absence.end_date)
+        .where(Absence.participant_id == pid),
+        upcoming=select(Appointment.starts_at, Appointment.kind)
+        .where(Appointment.participant_id == pid, Appointment.status == "booked",
+               Appointment.starts_at >= bindparam("now", type_=Appointment.starts_at.type))
+        .order_by(Appointment.starts_at).limit(3),
+        consents=select(Consent.scope, Consent.given_on)
+        .where(Consent.participant_id == pid, Consent.withdrawn_on.is_(None))
+        .order_by(Consent.given_on.desc()),
+        assigned=select(User.display_name)
+        .join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.participant_id == pid).order_by(User.display_name),
+    )
+
+
 def participant_overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
     facts_row = _overview_facts(person)
@@ -136,28 +156,18 @@ def participant_overview(person: Participant) -> dict:
     _ = person.social_worker, contract.apartment if contract else None
     org, today, now = current_user.organisation, local_today(), utcnow()
     rules = Rules.of(org, person.team)
+    lists, params = _overview_lists(), {"pid": person.id, "now": now}
     # Every absence once: the tenancy counter deducts them all, the relief cap counts its kind.
-    every_absence = db.session.execute(
-        select(Absence.kind, Absence.start_date, Absence.end_date)
-        .where(Absence.participant_id == person.id)).all()
+    every_absence = db.session.execute(lists["absences"], params).all()
     absences = [(first, last) for _kind, first, last in every_absence]
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
         compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
                                       absences)
-    upcoming = db.session.execute(
-        select(Appointment.starts_at, Appointment.kind)
-        .where(Appointment.participant_id == person.id,
-               Appointment.status == "booked", Appointment.starts_at >= now)
-        .order_by(Appointment.starts_at).limit(3)).all()
-    consents = db.session.execute(
-        select(Consent.scope, Consent.given_on).where(Consent.participant_id == person.id,
-                                                      Consent.withdrawn_on.is_(None))
-        .order_by(Consent.given_on.desc())).all()
-    assigned = db.session.scalars(
-        select(User.display_name).join(StaffAssignment, StaffAssignment.user_id == User.id)
-        .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
+    upcoming = db.session.execute(lists["upcoming"], params).all()
+    consents = db.session.execute(lists["consents"], params).all()
+    assigned = db.session.scalars(lists["assigned"], params).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
     relief = None
