@@ -174,6 +174,16 @@ def test_list_rows_show_staff_outcome_and_flags(client, world, login_as, db):
     assert staff.display_name in past and "Flytta" not in past
 
 
+def test_list_rows_name_the_kind_in_the_chosen_language(client, world, login_as, db):
+    staff = login_as("staff")
+    make_appointment(world.participant, staff, local_at(TOMORROW, 9))
+    db.session.commit()
+    assert ", hembesök</p>" in _html(client.get(_url(world)))
+    client.post("/language", data={"lang": "en", "next": _url(world)})
+    english = _html(client.get(_url(world)))
+    assert ", home visit</p>" in english and "hembesök" not in english
+
+
 def test_appointment_of_another_participant_is_404(client, world, login_as, db):
     staff = login_as("staff")
     other = make_appointment(world.other, world.users["other_staff"], local_at(TOMORROW, 9))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from flask import flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +26,23 @@ from . import today as today_page
 from .forms import OutcomeForm
 from .participant_login import ensure_participant_user
 
+_translated: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def translated(labels: dict) -> dict[str, str]:
+    """A module's dict of lazy labels in the request's language, worked out once per language
+    and process: a lazy label looks its catalog up (~20 µs) every time it is shown, and the
+    lists show one or two per row."""
+    key = (str(get_locale()), id(labels))
+    if key not in _translated:
+        _translated[key] = {name: str(label) for name, label in labels.items()}
+    return _translated[key]
+
 
 @bp.context_processor
 def _staff_template_values() -> dict:
-    return dict(kinds=APPOINTMENT_KINDS, outcomes=OUTCOMES, new_key=lambda: uuid4().hex)
+    return dict(kinds=translated(APPOINTMENT_KINDS), outcomes=translated(OUTCOMES),
+                new_key=lambda: uuid4().hex)
 
 
 @bp.route("/today")
