@@ -153,3 +153,23 @@ def test_rows_written_directly_match_the_field_macro(client, db, world, login_as
     assert _without_tokens(fast_post) == _without_tokens(slow_post)
     assert "Skriv ett heltal" in fast_post and "checked" in fast_post
     assert "Dörr &#34;stängd&#34; &amp; &lt;låst&gt; &#39;ok&#39;" in fast_post
+
+
+def test_a_blank_form_shows_the_newest_items_and_the_chosen_language(client, db, world,
+                                                                      login_as):
+    """The blank form's items are rendered once per template content and language: a new
+    version and another language are never answered with what an earlier form showed."""
+    new_form = f"/participants/{world.participant.id}/checklists/new"
+    login_as("staff")
+    first = client.get(new_form).get_data(as_text=True)
+    assert "Ej aktuellt" in first and "Hyran för månaden är betald" in first
+    login_as("admin")
+    client.post(URL, data=rows_of(versions(db, world)[0],
+                                  change={"rent_paid": "Hyran för månaden är inbetald"}))
+    login_as("staff")
+    again = client.get(new_form).get_data(as_text=True)
+    assert "Hyran för månaden är inbetald" in again and "Hyran för månaden är betald" not in again
+    client.post("/language", data={"lang": "en", "next": new_form})
+    english = client.get(new_form).get_data(as_text=True)
+    assert "Not applicable" in english and "What is the remark about?" in english
+    assert "Ej aktuellt" not in english

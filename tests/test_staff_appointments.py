@@ -158,6 +158,32 @@ def test_cancel_with_htmx_returns_the_fragment(client, world, login_as, db):
     assert "Tiden är inställd." in _html(response)
 
 
+def test_list_rows_show_staff_outcome_and_flags(client, world, login_as, db):
+    staff = login_as("staff")
+    done = make_appointment(world.participant, staff, local_at(local_today() - timedelta(days=2),
+                                                              10), with_social_services=True)
+    make_outcome(done, staff, "not_met")
+    make_appointment(world.participant, staff, local_at(TOMORROW, 9), location="Kontoret",
+                     visible_to_participant=False)
+    db.session.commit()
+    page = _html(client.get(_url(world)))
+    coming, past = page.split("Tidigare tider")
+    assert "Kontoret" in coming and staff.display_name in coming
+    assert "Syns inte för deltagaren" in coming and "Flytta" in coming
+    assert "Inte träffad" in past and "Med socialtjänsten" in past
+    assert staff.display_name in past and "Flytta" not in past
+
+
+def test_list_rows_name_the_kind_in_the_chosen_language(client, world, login_as, db):
+    staff = login_as("staff")
+    make_appointment(world.participant, staff, local_at(TOMORROW, 9))
+    db.session.commit()
+    assert ", hembesök</p>" in _html(client.get(_url(world)))
+    client.post("/language", data={"lang": "en", "next": _url(world)})
+    english = _html(client.get(_url(world)))
+    assert ", home visit</p>" in english and "hembesök" not in english
+
+
 def test_appointment_of_another_participant_is_404(client, world, login_as, db):
     staff = login_as("staff")
     other = make_appointment(world.other, world.users["other_staff"], local_at(TOMORROW, 9))

@@ -134,8 +134,12 @@ def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as
                 given_on=date(2026, 1, 2)),
         ReserveKey(participant_id=person.id, spare_key_at_office=True, entrance_access=True,
                    conditions="Bara efter samtal."),
+        Consent(participant_id=person.id, scope="Återkallat samtycke",
+                given_on=date(2025, 1, 2), withdrawn_on=date(2025, 6, 1)),
     ])
     make_appointment(person, staff, local_at(local_today() + timedelta(days=2), 11))
+    make_appointment(person, staff, local_at(local_today() - timedelta(days=2), 11),
+                     kind="phone")
     make_disturbance(person, severity="minor")
     db.session.commit()
     page = _html(client.get(f"/participants/{person.id}"))
@@ -146,7 +150,9 @@ def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as
     assert "Fas 2" in page and "Hembesök den här veckan" in page
     assert "Omprövning" in page and "2027" in page
     assert "Reservnyckel finns på kontoret." in page and "Bara efter samtal." in page
-    assert "Socialtjänst, hyresvärd" in page
+    assert "Socialtjänst, hyresvärd" in page and "Återkallat samtycke" not in page
+    upcoming = page.split('id="next-heading"')[1].split("</section>")[0]
+    assert upcoming.count("<li>") == 1 and "Ingen tid bokad" not in upcoming
     assert re.search(r"Störningar som inte är uppföljda</dt>\s*<dd><span class=\"badge danger\">1",
                      page)
     assert "Ge deltagaren en aktiveringskod" in page

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .domain.tenancy import TenancyStatus, tenancy_status
@@ -20,6 +21,7 @@ from .models import (
     LANDLORD_DECISIONS,
     MEETING_PARTIES,
     TERMINATION_CATEGORIES,
+    Absence,
     BreakdownAnalysis,
     Contract,
     Disturbance,
@@ -34,7 +36,6 @@ from .models import (
     User,
     utcnow,
 )
-from .queries import absences_by_participant
 
 # Helsingborg: a transfer inspection checklist made together with the support team. Version 1.
 INSPECTION_V1 = {
@@ -125,39 +126,60 @@ def landlord_of(contract: Contract) -> str:
     return contract.landlord or (contract.apartment.landlord if contract.apartment else "")
 
 
-def load(participant: Participant, org: Organisation, today: date) -> Tenancy:
-    pid = participant.id
-    contracts = list(db.session.scalars(
-        select(Contract).options(joinedload(Contract.apartment), joinedload(Contract.entered_by))
+@cache
+def _load_statements() -> dict:
+    """`load`'s queries, built once with the participant as a parameter: building them per
+    request (with their loader options) cost as much as running them."""
+    pid = bindparam("pid")
+    return dict(
+        contracts=select(Contract)
+        .options(joinedload(Contract.apartment), joinedload(Contract.entered_by))
         .where(Contract.participant_id == pid)
-        .order_by(Contract.signed_on.is_(None), Contract.signed_on, Contract.id)))
+        .order_by(Contract.signed_on.is_(None), Contract.signed_on, Contract.id),
+        offers=select(Offer)
+        .options(selectinload(Offer.showings).joinedload(Showing.staff),
+                 joinedload(Offer.first_apartment), joinedload(Offer.second_apartment))
+        .where(Offer.participant_id == pid).order_by(Offer.offered_on.desc(), Offer.id.desc()),
+        transfers=select(TransferCase).where(TransferCase.participant_id == pid)
+        .order_by(TransferCase.id),
+        meetings=select(JointMeeting).options(selectinload(JointMeeting.actions))
+        .where(JointMeeting.participant_id == pid).order_by(JointMeeting.meets_at.desc()),
+        notices=select(Disturbance.occurred_on, Disturbance.severity)
+        .where(Disturbance.participant_id == pid),
+        absences=select(Absence.start_date, Absence.end_date)
+        .where(Absence.participant_id == pid),
+        breakdowns=select(BreakdownAnalysis).where(BreakdownAnalysis.participant_id == pid),
+        # Which of the rarer rows exist at all: most participants have no offer, transfer,
+        # meeting or breakdown analysis, and one question then replaces four queries.
+        present=select(*(select(model.id).where(model.participant_id == pid).exists()
+                         for model in (Offer, TransferCase, JointMeeting, BreakdownAnalysis))),
+    )
+
+
+def load(participant: Participant, org: Organisation, today: date) -> Tenancy:
+    statements, params = _load_statements(), {"pid": participant.id}
+    contracts = list(db.session.scalars(statements["contracts"], params))
     open_ones = [c for c in contracts if c.ended_on is None]
     current = open_ones[-1] if open_ones else None
-    offers = list(db.session.scalars(
-        select(Offer).options(selectinload(Offer.showings).joinedload(Showing.staff),
-                              joinedload(Offer.first_apartment),
-                              joinedload(Offer.second_apartment))
-        .where(Offer.participant_id == pid).order_by(Offer.offered_on.desc(), Offer.id.desc())))
-    transfers = list(db.session.scalars(
-        select(TransferCase).where(TransferCase.participant_id == pid)
-        .order_by(TransferCase.id)))
+    present = db.session.execute(statements["present"], params).one()
+
+    def rows(kind, exists: bool) -> list:
+        return list(db.session.scalars(statements[kind], params)) if exists else []
+
+    offers = rows("offers", present[0])
+    transfers = rows("transfers", present[1])
     transfer = next((t for t in reversed(transfers)
                      if current is not None and t.contract_id == current.id), None)
-    meetings = list(db.session.scalars(
-        select(JointMeeting).options(selectinload(JointMeeting.actions))
-        .where(JointMeeting.participant_id == pid).order_by(JointMeeting.meets_at.desc())))
-    notices = [(row.occurred_on, row.severity) for row in db.session.execute(
-        select(Disturbance.occurred_on, Disturbance.severity)
-        .where(Disturbance.participant_id == pid))]
+    meetings = rows("meetings", present[2])
+    notices = [tuple(row) for row in db.session.execute(statements["notices"], params)]
     status = None
     if current is not None and current.move_in_date and current.move_in_date <= today:
-        status = tenancy_status(current.move_in_date, absences_by_participant([pid]).get(pid, []),
-                                org.transfer_months, today)
+        absences = [tuple(row) for row in db.session.execute(statements["absences"], params)]
+        status = tenancy_status(current.move_in_date, absences, org.transfer_months, today)
     eligibility = transfer_eligibility(
         status, current.kind if current else None,
         bool(current and current.end_reason), notices)
-    breakdowns = {b.contract_id: b for b in db.session.scalars(
-        select(BreakdownAnalysis).where(BreakdownAnalysis.participant_id == pid))}
+    breakdowns = {b.contract_id: b for b in rows("breakdowns", present[3])}
     tenancy = Tenancy(
         participant=participant, contracts=contracts, current=current, offers=offers,
         transfer=transfer, meetings=meetings, notices=notices, status=status,

@@ -6,9 +6,10 @@ The rules themselves (what counts, validation) are in `webapp.domain.checklists`
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..checklist_defaults import ensure_default_template
 from ..domain.checklists import AnswerInput, counting_submissions, month_of
@@ -36,12 +37,21 @@ def month_label(month: str) -> str:
     return format_month(date(int(month[:4]), int(month[5:7]), 1))
 
 
+@cache
+def _newest_template_statement():
+    """The organisation's newest template with its items joined in (one statement, not a
+    second for the items the form lists), built once with the organisation as a parameter."""
+    return (select(ChecklistTemplate)
+            .where(ChecklistTemplate.organisation_id == bindparam("org"))
+            .order_by(ChecklistTemplate.version.desc()).limit(1)
+            .options(joinedload(ChecklistTemplate.items)))
+
+
 def current_template(organisation_id: int) -> ChecklistTemplate:
-    """The newest template version (version 1 from CHECKLIST.md is created on first use)."""
-    template = db.session.scalar(
-        select(ChecklistTemplate).where(ChecklistTemplate.organisation_id == organisation_id)
-        .order_by(ChecklistTemplate.version.desc()).limit(1)
-    )
+    """The newest template version with its items (version 1 from CHECKLIST.md is created on
+    first use)."""
+    template = db.session.scalars(_newest_template_statement(),
+                                  {"org": organisation_id}).unique().first()
     if template is None:
         template = ensure_default_template(db.session.get(Organisation, organisation_id))
         db.session.commit()

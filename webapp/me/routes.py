@@ -4,10 +4,12 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import calendar as ical
@@ -56,18 +58,26 @@ def _names(goals) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
+@cache
+def _plan_statement():
+    """The plan with its goals, steps and comments and the crisis plan, built once with the
+    participant as a parameter: building it (and its loader options) per request cost as much
+    as running it."""
+    from ..models import CrisisPlan
+
+    return (select(Plan, CrisisPlan)
+            .outerjoin(CrisisPlan, CrisisPlan.participant_id == Plan.participant_id)
+            .where(Plan.participant_id == bindparam("pid")).options(
+                selectinload(Plan.goals).selectinload(Goal.steps),
+                selectinload(Plan.goals).selectinload(Goal.comments)))
+
+
 def _plan_context(participant, forms: dict | None = None, **extra) -> dict:
     from ..models import CrisisPlan
 
     # The crisis plan comes with the plan (one each per participant): a statement fewer.
-    plan, crisis = db.session.execute(
-        select(Plan, CrisisPlan)
-        .outerjoin(CrisisPlan, CrisisPlan.participant_id == Plan.participant_id)
-        .where(Plan.participant_id == participant.id).options(
-            selectinload(Plan.goals).selectinload(Goal.steps),
-            selectinload(Plan.goals).selectinload(Goal.comments),
-        )
-    ).first() or (None, None)
+    plan, crisis = db.session.execute(_plan_statement(), {"pid": participant.id}).first() or (
+        None, None)
     if plan is None:  # no plan (yet): a crisis plan may still be there
         crisis = db.session.scalar(select(CrisisPlan).where(
             CrisisPlan.participant_id == participant.id))

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..checklists.submissions import owed_checklist_ids
@@ -83,43 +83,6 @@ def count_between(ids, start: datetime, end: datetime, *criteria) -> int:
 def appointments_on(ids: list[int], day: date) -> list[Appointment]:
     start, end = local_day_bounds_utc(day)
     return appointments_between(ids, start, end)
-
-
-class AppointmentPages(NamedTuple):
-    upcoming: list[Appointment]
-    upcoming_total: int
-    past: list[Appointment]
-    past_total: int
-
-
-def appointment_pages(participant_id: int, upcoming: tuple, past: tuple, pages: tuple[int, int],
-                      size: int) -> AppointmentPages:
-    """One participant's appointments on two lists at once: `upcoming` and `past` (the
-    conditions of each), the coming ones oldest first and the past ones newest first, page
-    `pages[0]` and `pages[1]` of `size` rows each, outcome and staff loaded, with each list's
-    total. One query: each list numbered in its order with its count alongside."""
-    side = case((and_(*upcoming), 0), (and_(*past), 1))
-    coming, went = side == 0, side == 1
-    order = (case((coming, Appointment.starts_at)), case((went, Appointment.starts_at)).desc(),
-             case((coming, Appointment.id)), case((went, Appointment.id)).desc())
-    numbered = (
-        select(Appointment.id, side.label("side"),
-               func.count().over(partition_by=side).label("total"),
-               func.row_number().over(partition_by=side, order_by=order).label("place"))
-        .where(Appointment.participant_id == participant_id, side.is_not(None))).subquery()
-    shown = [and_(numbered.c.side == index, numbered.c.place > (page - 1) * size,
-                  numbered.c.place <= page * size) for index, page in enumerate(pages)]
-    rows = db.session.execute(
-        select(Appointment, numbered.c.side, numbered.c.total)
-        .join(numbered, numbered.c.id == Appointment.id)
-        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
-        .where(or_(*shown)).order_by(numbered.c.side, numbered.c.place)).unique().all()
-    lists: tuple[list, list] = ([], [])
-    totals = [0, 0]
-    for appointment, index, total in rows:
-        lists[index].append(appointment)
-        totals[index] = total
-    return AppointmentPages(lists[0], totals[0], lists[1], totals[1])
 
 
 def list_flags(ids: list[int], now: datetime) -> dict[int, tuple[bool, NextVisit | None]]:

@@ -7,11 +7,12 @@ the page again with 422 and everything typed kept); htmx swaps just that form's 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
 from flask import flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from ..access import can, child_or_404, get_participant_or_404
@@ -106,43 +107,55 @@ def _item_forms(submitted: dict):
     return item_form
 
 
+@cache
+def _load_statements() -> dict:
+    """`_load`'s queries, built once with the participant as a parameter: building them per
+    request cost more than running them (the aliased users re-adapt every column)."""
+    pid = bindparam("pid")
+    reporter, follower = aliased(User), aliased(User)
+
+    def recorded(model, order=()):
+        return (select(model, User.display_name).outerjoin(User, User.id == model.recorded_by_id)
+                .where(model.participant_id == pid).order_by(*order))
+
+    return dict(
+        disturbances=select(Disturbance, reporter.display_name, follower.display_name)
+        .outerjoin(reporter, reporter.id == Disturbance.reported_by_id)
+        .outerjoin(follower, follower.id == Disturbance.followed_up_by_id)
+        .where(Disturbance.participant_id == pid),
+        absences=recorded(Absence),
+        phases=recorded(PhaseChange, (PhaseChange.started_on, PhaseChange.id)),
+        consents=recorded(Consent),
+        key=select(ReserveKey, User.display_name, Organisation)
+        .select_from(Participant)
+        .join(Organisation, Organisation.id == Participant.organisation_id)
+        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
+        .outerjoin(User, User.id == ReserveKey.updated_by_id)
+        .where(Participant.id == pid),
+    )
+
+
 def _load(participant) -> dict:
     """The participant's events, each with the display name of who recorded it (joined in:
     no query of its own for the names), the reserve key with the organisation in one query."""
-    pid = participant.id
+    params = {"pid": participant.id}
+    statements = _load_statements()
     names: dict[int, str] = {}
 
-    def with_names(query, *people) -> list:
+    def with_names(kind, *people) -> list:
         found = []
-        for obj, *who in db.session.execute(query):
+        for obj, *who in db.session.execute(statements[kind], params):
             for column, name in zip(people, who, strict=True):
                 if name is not None:
                     names[getattr(obj, column)] = name
             found.append(obj)
         return found
 
-    reporter, follower = aliased(User), aliased(User)
-    disturbances = with_names(
-        select(Disturbance, reporter.display_name, follower.display_name)
-        .outerjoin(reporter, reporter.id == Disturbance.reported_by_id)
-        .outerjoin(follower, follower.id == Disturbance.followed_up_by_id)
-        .where(Disturbance.participant_id == pid), "reported_by_id", "followed_up_by_id")
-
-    def recorded(model, order=()):
-        return with_names(
-            select(model, User.display_name).outerjoin(User, User.id == model.recorded_by_id)
-            .where(model.participant_id == pid).order_by(*order), "recorded_by_id")
-
-    absences = recorded(Absence)
-    phases = recorded(PhaseChange, (PhaseChange.started_on, PhaseChange.id))
-    consents = recorded(Consent)
-    key, updater, organisation = db.session.execute(
-        select(ReserveKey, User.display_name, Organisation)
-        .select_from(Participant)
-        .join(Organisation, Organisation.id == Participant.organisation_id)
-        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
-        .outerjoin(User, User.id == ReserveKey.updated_by_id)
-        .where(Participant.id == pid)).one()
+    disturbances = with_names("disturbances", "reported_by_id", "followed_up_by_id")
+    absences = with_names("absences", "recorded_by_id")
+    phases = with_names("phases", "recorded_by_id")
+    consents = with_names("consents", "recorded_by_id")
+    key, updater, organisation = db.session.execute(statements["key"], params).one()
     if updater is not None:
         names[key.updated_by_id] = updater
     return dict(disturbances=disturbances, absences=absences, phases=phases,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..access import display_address
@@ -83,39 +84,67 @@ def tel_href(phone: str) -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", phone)
 
 
+@cache
+def _overview_statement():
+    """The overview's one query, built once with the participant and phase as parameters:
+    building it per request cost more than running it (two `aliased(User)` re-adapt every
+    column, and each `==` builds an expression)."""
+    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
+
+    pid = bindparam("pid")
+    login, worker = aliased(User), aliased(User)
+    phase_since = (select(func.max(PhaseChange.started_on))
+                   .where(PhaseChange.participant_id == pid,
+                          PhaseChange.phase == bindparam("phase")).scalar_subquery())
+    open_disturbances = (select(func.count(Disturbance.id))
+                         .where(Disturbance.participant_id == pid,
+                                Disturbance.followed_up_at.is_(None)).scalar_subquery())
+    latest_assignment = (select(SupportAssignment.id)
+                         .where(SupportAssignment.participant_id == pid)
+                         .order_by(SupportAssignment.sent_on.desc(),
+                                   SupportAssignment.id.desc()).limit(1).scalar_subquery())
+    return (select(phase_since, open_disturbances, first_move_in_of(pid), ReserveKey,
+                   SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
+            .select_from(Participant)
+            .join(Organisation, Organisation.id == Participant.organisation_id)
+            .outerjoin(Team, Team.id == Participant.team_id)
+            .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
+            .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
+            .outerjoin(Contract, Contract.id == current_contract_id(pid))
+            .outerjoin(Apartment, Apartment.id == Contract.apartment_id)
+            .outerjoin(login, login.id == Participant.user_id)
+            .outerjoin(worker, worker.id == Participant.social_worker_id)
+            .where(Participant.id == pid))
+
+
 def _overview_facts(person: Participant):
     """One query for the overview's single values: the phase's start, open disturbances, the
     first move-in (the tenancy counter's start), the reserve key, the latest support
     assignment, the current contract with its apartment, and the organisation, team, login
     and social worker, which thereby sit in the session, so `current_user.organisation`,
     `person.team`, `person.user` and `person.social_worker` need no query of their own."""
-    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
+    return db.session.execute(_overview_statement(),
+                              {"pid": person.id, "phase": person.phase}).one()
 
-    login, worker = aliased(User), aliased(User)
-    phase_since = (select(func.max(PhaseChange.started_on))
-                   .where(PhaseChange.participant_id == person.id,
-                          PhaseChange.phase == person.phase).scalar_subquery())
-    open_disturbances = (select(func.count(Disturbance.id))
-                         .where(Disturbance.participant_id == person.id,
-                                Disturbance.followed_up_at.is_(None)).scalar_subquery())
-    latest_assignment = (select(SupportAssignment.id)
-                         .where(SupportAssignment.participant_id == person.id)
-                         .order_by(SupportAssignment.sent_on.desc(),
-                                   SupportAssignment.id.desc()).limit(1).scalar_subquery())
-    contract = current_contract_id(person.id)
-    return db.session.execute(
-        select(phase_since, open_disturbances, first_move_in_of(person.id), ReserveKey,
-               SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
-        .select_from(Participant)
-        .join(Organisation, Organisation.id == Participant.organisation_id)
-        .outerjoin(Team, Team.id == Participant.team_id)
-        .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
-        .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
-        .outerjoin(Contract, Contract.id == contract)
-        .outerjoin(Apartment, Apartment.id == Contract.apartment_id)
-        .outerjoin(login, login.id == Participant.user_id)
-        .outerjoin(worker, worker.id == Participant.social_worker_id)
-        .where(Participant.id == person.id)).one()
+
+@cache
+def _overview_lists() -> dict:
+    """The overview's lists, built once with the participant and the time as parameters."""
+    pid = bindparam("pid")
+    return dict(
+        absences=select(Absence.kind, Absence.start_date, Absence.end_date)
+        .where(Absence.participant_id == pid),
+        upcoming=select(Appointment.starts_at, Appointment.kind)
+        .where(Appointment.participant_id == pid, Appointment.status == "booked",
+               Appointment.starts_at >= bindparam("now", type_=Appointment.starts_at.type))
+        .order_by(Appointment.starts_at).limit(3),
+        consents=select(Consent.scope, Consent.given_on)
+        .where(Consent.participant_id == pid, Consent.withdrawn_on.is_(None))
+        .order_by(Consent.given_on.desc()),
+        assigned=select(User.display_name)
+        .join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.participant_id == pid).order_by(User.display_name),
+    )
 
 
 def participant_overview(person: Participant) -> dict:
@@ -127,28 +156,18 @@ def participant_overview(person: Participant) -> dict:
     _ = person.social_worker, contract.apartment if contract else None
     org, today, now = current_user.organisation, local_today(), utcnow()
     rules = Rules.of(org, person.team)
+    lists, params = _overview_lists(), {"pid": person.id, "now": now}
     # Every absence once: the tenancy counter deducts them all, the relief cap counts its kind.
-    every_absence = db.session.execute(
-        select(Absence.kind, Absence.start_date, Absence.end_date)
-        .where(Absence.participant_id == person.id)).all()
+    every_absence = db.session.execute(lists["absences"], params).all()
     absences = [(first, last) for _kind, first, last in every_absence]
     compliance = None
     if person.phase == 2:
         done, _booked = caseload.home_visits_in_period([person.id], rules, today, now)
         compliance = visit_compliance(rules.visit_rule, done.get(person.id, []), today,
                                       absences)
-    upcoming = db.session.execute(
-        select(Appointment.starts_at, Appointment.kind)
-        .where(Appointment.participant_id == person.id,
-               Appointment.status == "booked", Appointment.starts_at >= now)
-        .order_by(Appointment.starts_at).limit(3)).all()
-    consents = db.session.execute(
-        select(Consent.scope, Consent.given_on).where(Consent.participant_id == person.id,
-                                                      Consent.withdrawn_on.is_(None))
-        .order_by(Consent.given_on.desc())).all()
-    assigned = db.session.scalars(
-        select(User.display_name).join(StaffAssignment, StaffAssignment.user_id == User.id)
-        .where(StaffAssignment.participant_id == person.id).order_by(User.display_name)).all()
+    upcoming = db.session.execute(lists["upcoming"], params).all()
+    consents = db.session.execute(lists["consents"], params).all()
+    assigned = db.session.scalars(lists["assigned"], params).all()
     facts = Facts(participant_id=person.id, phase=person.phase,
                   decision_date=person.decision_date, review_date=person.review_date)
     relief = None

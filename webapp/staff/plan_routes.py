@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import cache
 
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..access import child_or_404, get_participant_or_404
@@ -35,16 +36,21 @@ HISTORY_LENGTH = 30
 
 # --- loading ---------------------------------------------------------------------------------
 
+@cache
+def _plan_statement():
+    """`load_plan`'s query with its loader options, built once (the participant a parameter):
+    building it per request cost as much as loading a small plan."""
+    return select(Plan).where(Plan.participant_id == bindparam("pid")).options(
+        joinedload(Plan.goals).selectinload(Goal.steps),
+        joinedload(Plan.goals).selectinload(Goal.comments),
+    )
+
+
 def load_plan(participant, create: bool = False) -> Plan | None:
     """The participant's plan with goals, steps and comments (three queries, any plan size:
     the goals joined to the plan, steps and comments a query each, not joined, so they do not
     multiply each other's rows)."""
-    plans = db.session.scalars(
-        select(Plan).where(Plan.participant_id == participant.id).options(
-            joinedload(Plan.goals).selectinload(Goal.steps),
-            joinedload(Plan.goals).selectinload(Goal.comments),
-        )
-    ).unique().all()
+    plans = db.session.scalars(_plan_statement(), {"pid": participant.id}).unique().all()
     plan = plans[0] if plans else None
     if plan is None and create:
         plan = Plan(participant_id=participant.id, version=1, updated_by_id=current_user.id)
