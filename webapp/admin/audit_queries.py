@@ -7,13 +7,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, literal, or_, select, union_all
 
-from ..access import visible_participants
+from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
 from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
 from ..extensions import db
-from ..models import AuditEvent, AuditReview, Participant, StaffAssignment, User
+from ..models import AuditEvent, AuditReview, Participant, User
 from ..queries import among
 from ..timeutil import month_key, to_local, to_utc
-from .choices import NAME_COLUMNS, names_of
 
 SAMPLE_SIZE = 20
 # SQLite allows 500 terms in one compound SELECT; caseloads are read in chunks below that.
@@ -74,7 +73,7 @@ def participant_names(events, known: dict[int, str] | None = None) -> dict[int, 
     ids = {e.participant_id for e in events if e.participant_id} - set(known)
     names = {pid: known[pid] for pid in {e.participant_id for e in events} if pid in known}
     if ids:
-        names |= names_of(db.session.execute(
+        names |= display_names(db.session.execute(
             select(*NAME_COLUMNS).where(Participant.id.in_(ids))))
     return names
 
@@ -89,7 +88,7 @@ def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
         select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
         .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
         .where(AuditEvent.id.in_(event_ids))).all()
-    names = names_of(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    names = display_names(row[-len(named):] for row in rows if row[-len(named)] is not None)
     return {row.id: row for row in rows}, names
 
 
@@ -139,13 +138,9 @@ def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
         scopes = [visible_participants(user).where(among(Participant.id, read[user.id]))
                   .with_only_columns(literal(user.id).label("user_id"), Participant.id)
                   for user in chunk]
-        # Direct assignments (access.directly_assigned_ids: the staff_assignments rows, and a
-        # social worker's own cases, which are their scope already) for the whole chunk in
-        # the same statement, not a statement per worker.
-        scopes.append(select(StaffAssignment.user_id, StaffAssignment.participant_id).where(
-            among(StaffAssignment.user_id, [user.id for user in chunk]),
-            among(StaffAssignment.participant_id,
-                  set().union(*(read[user.id] for user in chunk)))))
+        # Direct assignments for the whole chunk in the same statement, not one per worker.
+        scopes.append(assignments_among([user.id for user in chunk],
+                                        set().union(*(read[user.id] for user in chunk))))
         for user_id, participant_id in db.session.execute(union_all(*scopes)):
             if participant_id in read[user_id]:
                 result[user_id].add(participant_id)

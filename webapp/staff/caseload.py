@@ -21,35 +21,18 @@ from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
 class Person(NamedTuple):
-    """A participant in a caseload list: what the row shows and what deciding the name shown
-    reads (access.display_name), without loading the participant as an object (a tuple: a
+    """A participant in a caseload list: what the row shows, the name already as the user may
+    see it (access.display_names), without loading the participant as an object (a tuple: a
     thousand are made per view)."""
     id: int
-    user_id: int | None
-    first_name: str
-    last_name: str
-    pseudonym: str
+    name: str
     protected_identity: bool
     phase: int
-
-    # The model's own wording of both names, not a copy of it.
-    full_name = Participant.full_name
-    masked_name = Participant.masked_name
-
-    @staticmethod
-    def columns() -> tuple:
-        return (Participant.id, Participant.user_id, Participant.first_name,
-                Participant.last_name, Participant.pseudonym, Participant.protected_identity,
-                Participant.phase)
 
 
 class NextVisit(NamedTuple):
     starts_at: datetime
     kind: str
-
-
-def sort_by_name(participants: list, name) -> list:
-    return sorted(participants, key=lambda p: name(p).casefold())
 
 
 def appointments_between(ids: list[int], start: datetime, end: datetime, *criteria,
