@@ -17,6 +17,7 @@ from ..timeutil import month_key, to_local, to_utc
 SAMPLE_SIZE = 20
 # SQLite allows 500 terms in one compound SELECT; caseloads are read in chunks below that.
 UNION_CHUNK = 400
+HOUR = timedelta(hours=1)
 
 
 def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | None,
@@ -100,24 +101,26 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
     org_users = select(User.id).where(User.organisation_id == organisation_id)
     # Refusals count even when the id named nobody (or someone in another organisation).
-    rows = db.session.execute(
+    # Plain rows on the session's connection: thousands, and no ORM entity among them.
+    rows = db.session.connection().execute(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
                AuditEvent.action, AuditEvent.participant_id)
         .where(or_(AuditEvent.participant_id.in_(org_people),
                    (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
                AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi)
     )
-    # Local time once per UTC minute (offsets change only on whole minutes): a month holds
-    # thousands of events, mostly in runs of the same minute (a list page logs its rows).
-    local_minutes: dict[datetime, datetime] = {}
+    # The UTC offset once per UTC hour, not a time-zone conversion per event (a month holds
+    # thousands); an hour whose offset changes (a daylight-saving switch) converts each event.
+    offsets: dict[datetime, timedelta | None] = {}
     events = []
     for event_id, at, user_id, role, action, participant_id in rows:
-        minute = at.replace(second=0, microsecond=0)
-        local = local_minutes.get(minute)
-        if local is None:
-            local = local_minutes[minute] = to_local(minute).replace(tzinfo=None)
-        events.append(AccessEvent(id=event_id, at_local=local + (at - minute), user_id=user_id,
-                                  role=role, action=action, participant_id=participant_id))
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        if hour not in offsets:
+            first, last = (to_local(when).utcoffset() for when in (hour, hour + HOUR))
+            offsets[hour] = first if first == last else None
+        offset = offsets[hour]
+        local = at + offset if offset is not None else to_local(at).replace(tzinfo=None)
+        events.append(AccessEvent(event_id, local, user_id, role, action, participant_id))
     return events
 
 

@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from flask_login import current_user
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from ..access import NAME_COLUMNS, Named, display_names, visible_participants, with_assignment
 from ..domain.worklist import Group, next_visit
@@ -143,17 +142,17 @@ def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
             .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
             .correlate(Appointment).scalar_subquery())
     rows = db.session.execute(
-        select(Appointment, numbered.c.theirs, numbered.c.colleagues, Apartment.address,
-               Apartment.apartment_number, Apartment.postal_code, Apartment.city)
+        caseload.visits_query(numbered.c.theirs, numbered.c.colleagues, Apartment.address,
+                              Apartment.apartment_number, Apartment.postal_code, Apartment.city)
         .join(numbered, numbered.c.id == Appointment.id)
         .outerjoin(Apartment, Apartment.id == home)
-        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(or_(numbered.c.theirs == 0, numbered.c.place <= COLLEAGUE_VISITS_SHOWN))
-        .order_by(Appointment.starts_at, Appointment.id)).unique().all()
-    mine = [row[0] for row in rows if not row.theirs]
-    colleagues = [row[0] for row in rows if row.theirs]
+        .order_by(Appointment.starts_at, Appointment.id)).all()
+    size = len(caseload.VISIT_COLUMNS)
+    mine = [caseload.Visit._make(row[:size]) for row in rows if not row.theirs]
+    colleagues = [caseload.Visit._make(row[:size]) for row in rows if row.theirs]
     # Addresses for the worker's own visits, shown in full (colleagues' show the place booked).
-    addresses = {row[0].participant_id: overview.full_address(row) for row in rows
+    addresses = {row.participant_id: overview.full_address(row) for row in rows
                  if not row.theirs and row.address is not None}
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues,
