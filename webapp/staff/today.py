@@ -31,6 +31,7 @@ COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
 PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
+_PROTECTED = Named._fields.index("protected_identity")  # its place in NAME_COLUMNS
 
 
 def people_of(user) -> list[caseload.Person]:
@@ -40,8 +41,8 @@ def people_of(user) -> list[caseload.Person]:
     rows = with_assignment(user, visible_participants(user).with_only_columns(
         *NAME_COLUMNS, Participant.phase))
     names, size = display_names(rows, user), len(NAME_COLUMNS)
-    people = [caseload.Person(named.id, names[named.id], named.protected_identity, row[size])
-              for row in rows for named in (Named._make(row[:size]),)]
+    people = [caseload.Person(row[0], names[row[0]], row[_PROTECTED], row[size])
+              for row in rows]
     return sorted(people, key=lambda p: p.name.casefold())
 
 
