@@ -252,10 +252,10 @@ def test_guide_counts_only_active_teams_and_staff_in_them(db, client, login_as):
     # Settings not saved yet is the next step; staff without a team do not count.
     from webapp.admin.first_day import setup_facts
 
-    facts = setup_facts(org)
+    facts = setup_facts(org.id)
     assert (facts.support_teams, facts.staff_in_teams) == (1, 0)
     client.post(f"/admin/teams/{team.id}/archive")
-    assert setup_facts(org).support_teams == 0
+    assert setup_facts(org.id).support_teams == 0
 
 
 def test_the_demo_organisation_shows_no_first_day_guide(db, app, client):

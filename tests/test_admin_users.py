@@ -266,3 +266,31 @@ def test_the_user_list_is_paged(client, db, world, login_as):
     assert 'href="/admin/users?page=2"' in first
     rest = client.get("/admin/users?page=2").get_data(as_text=True).split('<ul class="list">')[-1]
     assert 0 < rest.count('class="row"') < USERS_PER_PAGE
+    # Past the last page: the last page, counted and read again.
+    past = client.get("/admin/users?page=999").get_data(as_text=True)
+    assert past.split('<ul class="list">')[-1].count('class="row"') == rest.count('class="row"')
+    assert "Sida 2 av 2" in past
+
+
+def test_the_user_list_reads_its_page_with_the_total_and_no_organisation(client, db, world,
+                                                                          login_as):
+    """The page's users and their total come in one statement, the teams in a second, and the
+    first-day guide's facts in a third: the organisation itself is not loaded."""
+    from sqlalchemy import event
+
+    login_as("admin")
+    client.get("/admin/users")
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/admin/users").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert 'class="row"' in page
+    assert not any(s.lstrip().startswith("SELECT organisations.") for s in seen), seen
+    assert not any(s.lstrip().startswith("SELECT count(users.id)") for s in seen), seen
+    assert any("count(*) OVER ()" in s for s in seen), seen

@@ -376,7 +376,7 @@ def _counts(client, login_as, world) -> dict:
     figures = client.get("/admin/figures.csv").get_data(as_text=True)
     seen = {role: len(_db.session.scalars(visible_participants(world.users[role])).all())
             for role in ROLES}
-    return {"figures": figures, "visible": seen, "setup": setup_facts(world.org)}
+    return {"figures": figures, "visible": seen, "setup": setup_facts(world.org.id)}
 
 
 def test_figures_and_counts_of_one_organisation_ignore_the_other(app, client, login_as,

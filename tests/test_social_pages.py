@@ -302,7 +302,7 @@ def test_mina_arenden_relief_reports_and_team_rules_in_a_constant_number_of_stat
     db.session.add(capped)
     db.session.flush()
     near = make_participant(world.org, capped, "Nära", "Taket", social_worker=soc)
-    # A protected identity from the start: masking asks once whether the worker is assigned.
+    # A protected identity from the start: whether the worker is assigned comes with the cases.
     make_participant(world.org, world.team, "Sara", "Hemlig", social_worker=soc, protected=True)
     db.session.add(Absence(participant_id=near.id, kind="relief_acute",
                            start_date=date(2026, 3, 1), end_date=date(2026, 3, 8)))

@@ -122,6 +122,39 @@ def test_protected_identity_is_masked_for_a_colleague_not_assigned(client, world
     assert 'href="tel:0709999999"' in overview
 
 
+def test_a_protected_identity_on_the_list_costs_no_extra_statement(client, world, login_as,
+                                                                    db):
+    """Whether the worker is directly assigned comes with the caseload's columns
+    (access.with_assignment on a column query): masking asks nothing more."""
+    from sqlalchemy import event
+
+    def statements() -> tuple[int, str]:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = _html(client.get("/participants"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), page
+
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team])
+    db.session.commit()
+    login_as(colleague)
+    plain, _page = statements()
+    make_participant(world.org, world.team, "Sara", "Hemlig", protected=True,
+                     assigned=[world.users["staff"]])
+    make_participant(world.org, world.team, "Tova", "Tyst", protected=True, assigned=[colleague])
+    db.session.commit()
+    protected, page = statements()
+    assert "Sara" not in page and "Skyddad deltagare" in page  # not assigned: masked
+    assert "Tova Tyst" in page  # directly assigned: the real name
+    assert protected == plain, f"{plain} vs {protected} statements"
+
+
 # --- the overview --------------------------------------------------------------------------
 
 def test_overview_shows_contact_home_tenancy_and_support(client, world, login_as, db):

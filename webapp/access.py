@@ -12,7 +12,7 @@ Two layers, both enforced here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
@@ -37,6 +37,7 @@ from .models import (
     TeamMembership,
     User,
 )
+from .queries import among
 from .rendering import wants_json
 
 PUBLIC = frozenset({"anonymous"})
@@ -366,17 +367,21 @@ def _directly_assigned(user: User):
     return assigned
 
 
-def with_assignment(user: User, query) -> list[Participant]:
+def with_assignment(user: User, query) -> list:
     """The participants of `query`, each with whether `user` is directly assigned to them in the
-    same statement, so masking a protected identity among them asks nothing more."""
+    same statement, so masking a protected identity among them asks nothing more. A query of
+    the entity gives objects; a query of columns (the first `Participant.id`) gives its rows
+    (to index: a row's names are those of the query only without the added column)."""
+    entity = query.column_descriptions[0]["expr"] is Participant and len(
+        query.column_descriptions) == 1
     assigned = _directly_assigned(user)
     if assigned is None:
-        return list(db.session.scalars(query))
+        return list(db.session.scalars(query) if entity else db.session.execute(query))
     known = g.setdefault("_assigned_to", {})
-    people = []
-    for participant, is_assigned in db.session.execute(query.add_columns(assigned)):
-        known[user.id, participant.id] = bool(is_assigned)
-        people.append(participant)
+    uid, people = user.id, []
+    for row in db.session.execute(query.add_columns(assigned.label("_assigned"))):
+        known[uid, row[0] if not entity else row[0].id] = bool(row[-1])
+        people.append(row[0] if entity else row[:-1])
     return people
 
 
@@ -401,6 +406,16 @@ def directly_assigned_ids(user: User) -> set[int]:
     return cache[user.id]
 
 
+def assignments_among(user_ids: Iterable[int], participant_ids: Iterable[int]) -> Select:
+    """(user id, participant id) of the staff_assignments rows between these users and these
+    participants: `directly_assigned_ids` for many users at once (the log review), as a query
+    to combine with others. A social worker's own cases are not in it: they are the social
+    worker's scope (`visible_participants`) already."""
+    return select(StaffAssignment.user_id, StaffAssignment.participant_id).where(
+        among(StaffAssignment.user_id, user_ids),
+        among(StaffAssignment.participant_id, participant_ids))
+
+
 def may_see_identity(user: User, participant: Participant) -> bool:
     """Protected identities are shown only to directly assigned people and themselves."""
     if not participant.protected_identity:
@@ -415,6 +430,33 @@ def display_name(participant: Participant, user: User | None = None) -> str:
     if may_see_identity(user, participant):
         return participant.full_name
     return participant.masked_name
+
+
+class Named(NamedTuple):
+    """What deciding the name shown reads of a participant (`display_name`), as plain columns
+    (`NAME_COLUMNS`): lists of hundreds read these, not objects (~35 µs each)."""
+    id: int
+    user_id: int | None
+    first_name: str
+    last_name: str
+    pseudonym: str
+    protected_identity: bool
+
+    # The model's own wording of both names, not a copy of it.
+    full_name = Participant.full_name
+    masked_name = Participant.masked_name
+
+
+NAME_COLUMNS = tuple(getattr(Participant, name) for name in Named._fields)
+
+
+def display_names(rows, user: User | None = None) -> dict[int, str]:
+    """Rows that start with NAME_COLUMNS -> {participant id: the name `user` may see}, in the
+    rows' order. Rows of `with_assignment` ask nothing more for a protected identity."""
+    user = user or current_user
+    user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
+    size = len(NAME_COLUMNS)
+    return {row[0]: display_name(Named._make(row[:size]), user) for row in rows}
 
 
 def display_address(participant: Participant, address: str, user: User | None = None,

@@ -7,17 +7,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, literal, or_, select, union_all
 
-from ..access import visible_participants
+from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
 from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
 from ..extensions import db
-from ..models import AuditEvent, AuditReview, Participant, StaffAssignment, User
+from ..models import AuditEvent, AuditReview, Participant, User
 from ..queries import among
 from ..timeutil import month_key, to_local, to_utc
-from .choices import NAME_COLUMNS, names_of
 
 SAMPLE_SIZE = 20
 # SQLite allows 500 terms in one compound SELECT; caseloads are read in chunks below that.
 UNION_CHUNK = 400
+HOUR = timedelta(hours=1)
 
 
 def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | None,
@@ -74,7 +74,7 @@ def participant_names(events, known: dict[int, str] | None = None) -> dict[int, 
     ids = {e.participant_id for e in events if e.participant_id} - set(known)
     names = {pid: known[pid] for pid in {e.participant_id for e in events} if pid in known}
     if ids:
-        names |= names_of(db.session.execute(
+        names |= display_names(db.session.execute(
             select(*NAME_COLUMNS).where(Participant.id.in_(ids))))
     return names
 
@@ -89,7 +89,7 @@ def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
         select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
         .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
         .where(AuditEvent.id.in_(event_ids))).all()
-    names = names_of(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    names = display_names(row[-len(named):] for row in rows if row[-len(named)] is not None)
     return {row.id: row for row in rows}, names
 
 
@@ -101,24 +101,26 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
     org_users = select(User.id).where(User.organisation_id == organisation_id)
     # Refusals count even when the id named nobody (or someone in another organisation).
-    rows = db.session.execute(
+    # Plain rows on the session's connection: thousands, and no ORM entity among them.
+    rows = db.session.connection().execute(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
                AuditEvent.action, AuditEvent.participant_id)
         .where(or_(AuditEvent.participant_id.in_(org_people),
                    (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
                AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi)
     )
-    # Local time once per UTC minute (offsets change only on whole minutes): a month holds
-    # thousands of events, mostly in runs of the same minute (a list page logs its rows).
-    local_minutes: dict[datetime, datetime] = {}
+    # The UTC offset once per UTC hour, not a time-zone conversion per event (a month holds
+    # thousands); an hour whose offset changes (a daylight-saving switch) converts each event.
+    offsets: dict[datetime, timedelta | None] = {}
     events = []
     for event_id, at, user_id, role, action, participant_id in rows:
-        minute = at.replace(second=0, microsecond=0)
-        local = local_minutes.get(minute)
-        if local is None:
-            local = local_minutes[minute] = to_local(minute).replace(tzinfo=None)
-        events.append(AccessEvent(id=event_id, at_local=local + (at - minute), user_id=user_id,
-                                  role=role, action=action, participant_id=participant_id))
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        if hour not in offsets:
+            first, last = (to_local(when).utcoffset() for when in (hour, hour + HOUR))
+            offsets[hour] = first if first == last else None
+        offset = offsets[hour]
+        local = at + offset if offset is not None else to_local(at).replace(tzinfo=None)
+        events.append(AccessEvent(event_id, local, user_id, role, action, participant_id))
     return events
 
 
@@ -139,13 +141,9 @@ def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
         scopes = [visible_participants(user).where(among(Participant.id, read[user.id]))
                   .with_only_columns(literal(user.id).label("user_id"), Participant.id)
                   for user in chunk]
-        # Direct assignments (access.directly_assigned_ids: the staff_assignments rows, and a
-        # social worker's own cases, which are their scope already) for the whole chunk in
-        # the same statement, not a statement per worker.
-        scopes.append(select(StaffAssignment.user_id, StaffAssignment.participant_id).where(
-            among(StaffAssignment.user_id, [user.id for user in chunk]),
-            among(StaffAssignment.participant_id,
-                  set().union(*(read[user.id] for user in chunk)))))
+        # Direct assignments for the whole chunk in the same statement, not one per worker.
+        scopes.append(assignments_among([user.id for user in chunk],
+                                        set().union(*(read[user.id] for user in chunk))))
         for user_id, participant_id in db.session.execute(union_all(*scopes)):
             if participant_id in read[user_id]:
                 result[user_id].add(participant_id)

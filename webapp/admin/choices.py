@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from wtforms import SelectChoice
 
-from ..access import display_name
+from ..access import NAME_COLUMNS, display_names
 from ..extensions import db
 from ..inputs import page_of, sane_date
 from ..models import Participant, Team, User
@@ -38,30 +38,6 @@ def team_choices(kind: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(t.id, t.name) for t in org_teams() if kind in (None, t.kind)]
 
 
-class _NameColumns:
-    """What `access.display_name` reads of a participant, from plain columns: an ORM object
-    per participant cost ~35 µs, and the selects list the whole organisation. The names are
-    the model's own properties, so the words stay those of `Participant`."""
-
-    __slots__ = ("id", "first_name", "last_name", "pseudonym", "protected_identity", "user_id")
-    full_name = Participant.full_name
-    masked_name = Participant.masked_name
-
-    def __init__(self, row):  # a row of NAME_COLUMNS, in this order
-        (self.id, self.first_name, self.last_name, self.pseudonym, self.protected_identity,
-         self.user_id) = row[:6]
-
-
-NAME_COLUMNS = tuple(getattr(Participant, name) for name in _NameColumns.__slots__)
-
-
-def names_of(rows) -> dict[int, str]:
-    """Rows with NAME_COLUMNS -> {participant id: the name the signed-in user may see}, in
-    the rows' order; protected identities masked by `access.display_name` itself."""
-    user = current_user._get_current_object()
-    return {named.id: display_name(named, user) for named in map(_NameColumns, rows)}
-
-
 def org_participant_names(*, unlinked: bool = False, exclude=()) -> dict[int, str]:
     """The organisation's participants by name (one statement, columns only); `unlinked`:
     only those without a login."""
@@ -70,7 +46,7 @@ def org_participant_names(*, unlinked: bool = False, exclude=()) -> dict[int, st
         query = query.where(Participant.user_id.is_(None))
     if exclude:
         query = query.where(Participant.id.not_in(exclude))
-    return names_of(db.session.execute(
+    return display_names(db.session.execute(
         query.order_by(Participant.last_name, Participant.first_name)))
 
 
@@ -109,8 +85,9 @@ def participant_page() -> tuple[list[ParticipantRow], int, int]:
         .where(Participant.organisation_id == org_id())
         .order_by(Participant.last_name, Participant.first_name, Participant.id)
         .limit(PARTICIPANT_PAGE_SIZE).offset((page - 1) * PARTICIPANT_PAGE_SIZE)).all()
-    names = names_of(row[:len(NAME_COLUMNS)] for row in rows)
-    people = [ParticipantRow(row[0], names[row[0]], row[4], *row[len(NAME_COLUMNS):])
+    names = display_names(rows)
+    people = [ParticipantRow(row.id, names[row.id], row.protected_identity,
+                             *row[len(NAME_COLUMNS):])
               for row in rows]
     return people, page, pages
 

@@ -38,27 +38,30 @@ def _count(model, *where):
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def setup_facts(org: Organisation) -> SetupFacts:
-    """Everything the guide needs, in one query (the home page stays cheap)."""
-    active_team = and_(Team.organisation_id == org.id, Team.archived_at.is_(None))
+def setup_facts(organisation_id: int) -> SetupFacts:
+    """Everything the guide needs, in one query (the home page stays cheap): the
+    organisation's on-call number comes along, not the organisation as an object."""
+    org_id = organisation_id
+    active_team = and_(Team.organisation_id == org_id, Team.archived_at.is_(None))
     staff_in_team = exists().where(
         TeamMembership.user_id == User.id, TeamMembership.team_id == Team.id,
         active_team, Team.kind == "support")
     saved = exists().where(AuditEvent.object_type == "organisation",
-                           AuditEvent.object_id == org.id, AuditEvent.action == "update")
+                           AuditEvent.object_id == org_id, AuditEvent.action == "update")
     row = db.session.execute(select(
         saved,
         _count(Team, active_team, Team.kind == "support"),
         _count(Team, active_team, Team.kind == "housing"),
-        _count(User, User.organisation_id == org.id, User.active, User.role == "staff",
+        _count(User, User.organisation_id == org_id, User.active, User.role == "staff",
                staff_in_team),
-        _count(User, User.organisation_id == org.id, User.active,
+        _count(User, User.organisation_id == org_id, User.active,
                User.role == "social_worker"),
-        _count(User, User.organisation_id == org.id, User.active, User.role == "housing"),
-        _count(Participant, Participant.organisation_id == org.id),
-        _count(Apartment, Apartment.organisation_id == org.id),
+        _count(User, User.organisation_id == org_id, User.active, User.role == "housing"),
+        _count(Participant, Participant.organisation_id == org_id),
+        _count(Apartment, Apartment.organisation_id == org_id),
+        select(Organisation.oncall_phone).where(Organisation.id == org_id).scalar_subquery(),
     )).one()
-    return SetupFacts(settings_saved=bool(row[0]), oncall_phone=bool(org.oncall_phone.strip()),
+    return SetupFacts(settings_saved=bool(row[0]), oncall_phone=bool((row[8] or "").strip()),
                       support_teams=row[1], housing_teams=row[2], staff_in_teams=row[3],
                       social_workers=row[4], housing_users=row[5], participants=row[6],
                       apartments=row[7])
@@ -82,7 +85,7 @@ def step_url(key: str, facts: SetupFacts) -> str:
 
 def first_day() -> dict | None:
     """The guide for the template, or None when the organisation is fully set up."""
-    facts = setup_facts(current_user.organisation)
+    facts = setup_facts(current_user.organisation_id)
     steps = setup_steps(facts)
     upcoming = next_step(steps)
     if upcoming is None:

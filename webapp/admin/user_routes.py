@@ -12,7 +12,7 @@ from ..access import get_participant_or_404, org_user_or_404
 from ..audit import record
 from ..auth.credentials import rotate_session
 from ..extensions import db
-from ..inputs import page_of
+from ..inputs import page_arg, page_of
 from ..models import Participant, StaffAssignment, User, utcnow
 from ..rendering import render
 from . import bp, logins
@@ -21,19 +21,33 @@ from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm, role_labels
 from .memberships import add_membership, remove_link, set_teams
 
 USERS_PER_PAGE = 50
+MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
 
 
 @bp.route("/admin/users")
 def users():
-    """Everyone in the organisation, active first, a page at a time."""
-    total = db.session.scalar(select(func.count(User.id)).where(User.organisation_id == org_id()))
+    """Everyone in the organisation, active first, a page at a time: the page asked for with
+    the total alongside, in one statement; a second only for a ?page= past the last."""
+    asked = min(page_arg(), MAX_HINT_PAGE)
+    people, total = _users_page(asked)
+    if not people and asked > 1:  # past the last page (page 1 empty: nobody at all)
+        total = db.session.scalar(select(func.count(User.id))
+                                  .where(User.organisation_id == org_id()))
     page, pages = page_of(total, USERS_PER_PAGE)
-    people = db.session.scalars(
-        select(User).where(User.organisation_id == org_id()).options(selectinload(User.teams))
-        .order_by(User.active.desc(), User.role, User.display_name, User.id)
-        .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
+    if page != asked:
+        people, _total = _users_page(page)
     return render("admin/users.html", users=people, role_labels=role_labels(), page=page,
                   pages=pages, total=total)
+
+
+def _users_page(page: int) -> tuple[list[User], int]:
+    """(the users of one page, how many there are on every page)."""
+    rows = db.session.execute(
+        select(User, func.count().over().label("total"))
+        .where(User.organisation_id == org_id()).options(selectinload(User.teams))
+        .order_by(User.active.desc(), User.role, User.display_name, User.id)
+        .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
+    return [row[0] for row in rows], rows[0].total if rows else 0
 
 
 def _user_form(form: UserForm) -> UserForm:

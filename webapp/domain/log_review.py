@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 FLAGS = {
     "outside_caseload": "Utanför egna ärenden",
@@ -26,8 +26,8 @@ BURST_LIMIT = 20  # more than this many distinct participants ...
 BURST_WINDOW = timedelta(minutes=10)  # ... within this window
 
 
-@dataclass(frozen=True)
-class AccessEvent:
+class AccessEvent(NamedTuple):
+    """An event of the month's review (a tuple: a month holds thousands)."""
     id: int
     at_local: datetime  # local wall-clock time
     user_id: int | None

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from ..access import display_name, visible_participants
+from ..access import NAME_COLUMNS, display_names, visible_participants, with_assignment
 from ..domain.disturbances import follow_up_deadline, is_overdue
 from ..domain.due import Facts, review_date
 from ..domain.rules import effective_rules
@@ -26,23 +26,15 @@ RECENT_DAYS = 30
 
 
 class Case(NamedTuple):
-    """A case on the home page: what it shows and what deciding the name shown reads
-    (access.display_name), without loading the participant as an object."""
+    """A case on the home page: what it shows, the name already as the user may see it
+    (access.display_names), without loading the participant as an object."""
     id: int
-    user_id: int | None
-    first_name: str
-    last_name: str
-    pseudonym: str
-    protected_identity: bool
+    name: str
     phase: int
     decision_date: date | None
     review_date: date | None
     reported: bool  # last month's follow-up report is written
     team: Team | None
-
-    # The model's own wording of both names, not a copy of it.
-    full_name = Participant.full_name
-    masked_name = Participant.masked_name
 
 
 def _cases(user, previous: str) -> list[Case]:
@@ -50,12 +42,13 @@ def _cases(user, previous: str) -> list[Case]:
                 .where(FollowUpReport.participant_id == Participant.id,
                        FollowUpReport.month == previous).exists())
     query = (visible_participants(user).with_only_columns(
-        Participant.id, Participant.user_id, Participant.first_name, Participant.last_name,
-        Participant.pseudonym, Participant.protected_identity, Participant.phase,
-        Participant.decision_date, Participant.review_date, reported, Team)
+        *NAME_COLUMNS, Participant.phase, Participant.decision_date, Participant.review_date,
+        reported, Team)
         .outerjoin(Team, Team.id == Participant.team_id))
-    cases = [Case._make(row) for row in db.session.execute(query)]
-    return sorted(cases, key=lambda p: display_name(p, user).casefold())
+    rows = with_assignment(user, query)
+    names = display_names(rows, user)
+    cases = [Case(row[0], names[row[0]], *row[len(NAME_COLUMNS):]) for row in rows]
+    return sorted(cases, key=lambda p: p.name.casefold())
 
 
 def _relief_days(ids: list[int], today: date) -> dict[int, int]:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import idempotency
-from ..access import child_or_404, display_name, get_participant_or_404
+from ..access import child_or_404, get_participant_or_404
 from ..audit import record
 from ..auth.credentials import ACTIVATION_VALID, activation_qr_svg, issue_activation_code
 from ..domain.due import Rules, visit_missing
@@ -81,7 +81,7 @@ def participants():
     query = (request.args.get("q") or "").strip()[:100]
     people = today_page.people_of(current_user)
     if query:  # on the name as shown, so a masked identity is never found by its real name
-        people = [p for p in people if query.casefold() in display_name(p).casefold()]
+        people = [p for p in people if query.casefold() in p.name.casefold()]
     size = today_page.PEOPLE_PER_PAGE
     page, last = page_of(len(people), size)
     shown = people[(page - 1) * size:page * size]

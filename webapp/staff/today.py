@@ -16,9 +16,8 @@ from datetime import date, datetime
 
 from flask_login import current_user
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import joinedload
 
-from ..access import display_name, visible_participants, with_assignment
+from ..access import NAME_COLUMNS, Named, display_names, visible_participants, with_assignment
 from ..domain.worklist import Group, next_visit
 from ..extensions import db
 from ..inputs import page_arg, page_of
@@ -32,15 +31,19 @@ COLLEAGUE_VISITS_SHOWN = 10
 VISITS_PER_PAGE = 40
 PEOPLE_PER_PAGE = 50  # the caseload list (/participants)
 MAX_HINT_PAGE = 100  # a ?page= beyond it is read once the number of pages is known
+_PROTECTED = Named._fields.index("protected_identity")  # its place in NAME_COLUMNS
 
 
 def people_of(user) -> list[caseload.Person]:
     """The caseload by the name shown, as the few columns the list and its search need (not
-    objects: at 1,000 participants loading them was half the page's time)."""
-    user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
-    people = [caseload.Person._make(row) for row in db.session.execute(
-        visible_participants(user).with_only_columns(*caseload.Person.columns()))]
-    return caseload.sort_by_name(people, lambda p: display_name(p, user))
+    objects: at 1,000 participants loading them was half the page's time), each with whether
+    the user is directly assigned in the same statement (a protected identity's name)."""
+    rows = with_assignment(user, visible_participants(user).with_only_columns(
+        *NAME_COLUMNS, Participant.phase))
+    names, size = display_names(rows, user), len(NAME_COLUMNS)
+    people = [caseload.Person(row[0], names[row[0]], row[_PROTECTED], row[size])
+              for row in rows]
+    return sorted(people, key=lambda p: p.name.casefold())
 
 
 def scope_of(user) -> Select:
@@ -140,17 +143,17 @@ def day_visits(scope: Select, user, day: date, now: datetime) -> DayVisits:
             .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
             .correlate(Appointment).scalar_subquery())
     rows = db.session.execute(
-        select(Appointment, numbered.c.theirs, numbered.c.colleagues, Apartment.address,
-               Apartment.apartment_number, Apartment.postal_code, Apartment.city)
+        caseload.visits_query(numbered.c.theirs, numbered.c.colleagues, Apartment.address,
+                              Apartment.apartment_number, Apartment.postal_code, Apartment.city)
         .join(numbered, numbered.c.id == Appointment.id)
         .outerjoin(Apartment, Apartment.id == home)
-        .options(joinedload(Appointment.outcome), joinedload(Appointment.staff))
         .where(or_(numbered.c.theirs == 0, numbered.c.place <= COLLEAGUE_VISITS_SHOWN))
-        .order_by(Appointment.starts_at, Appointment.id)).unique().all()
-    mine = [row[0] for row in rows if not row.theirs]
-    colleagues = [row[0] for row in rows if row.theirs]
+        .order_by(Appointment.starts_at, Appointment.id)).all()
+    size = len(caseload.VISIT_COLUMNS)
+    mine = [caseload.Visit._make(row[:size]) for row in rows if not row.theirs]
+    colleagues = [caseload.Visit._make(row[:size]) for row in rows if row.theirs]
     # Addresses for the worker's own visits, shown in full (colleagues' show the place booked).
-    addresses = {row[0].participant_id: overview.full_address(row) for row in rows
+    addresses = {row.participant_id: overview.full_address(row) for row in rows
                  if not row.theirs and row.address is not None}
     coming = next_visit(mine, now)
     return DayVisits(mine=mine, colleagues=colleagues,
