@@ -91,3 +91,24 @@ def test_home_counts_are_the_same_counted_by_the_database_and_from_the_rows(
 
     monkeypatch.setattr(routes, "_overview_from_rows", no_rows)
     assert _counts_shown(client) == from_rows
+
+
+def test_each_housing_user_gets_the_counts_of_their_own_apartments(client, db, world,
+                                                                   login_as):
+    """The overview's statement is built once per user and day: another housing user, of
+    another team, gets their own counts in the same process."""
+    from tests.factories import make_team, make_user
+
+    other_team = make_team(world.org, "Annat bostadsbolag", kind="housing")
+    other = make_user(world.org, "housing", teams=[other_team])
+    for n in range(3):
+        make_participant(world.org, world.team, "Annan", f"Hyresgäst{n}",
+                         housing_team=other_team)
+    db.session.commit()
+    login_as("housing")
+    mine = _counts_shown(client)
+    login_as(other)
+    theirs = _counts_shown(client)
+    assert "Inskickade: 0 av 3." in theirs and "Inskickade: 0 av 3." not in mine
+    login_as("housing")
+    assert _counts_shown(client) == mine
