@@ -349,27 +349,64 @@ def test_each_event_names_who_recorded_it_in_a_constant_number_of_statements(wor
             event.remove(db.engine, "before_cursor_execute", count)
         return len(seen), page
 
-    few, _page = statements()
+    empty, _page = statements()
     people = [make_user(world.org, "staff", f"person{n}", display_name=f"Person {n}")
-              for n in range(6)]
+              for n in range(11)]
     pid, today = world.participant.id, local_today()
-    db.session.add_all([
-        Disturbance(participant_id=pid, occurred_on=today - timedelta(days=3),
-                    received_at=utcnow(), source="landlord", severity="rattelse",
-                    description="Musik", reported_by_id=people[0].id,
-                    followed_up_at=utcnow(), followed_up_by_id=people[1].id),
-        Absence(participant_id=pid, start_date=today - timedelta(days=5), kind="other",
-                recorded_by_id=people[2].id),
-        PhaseChange(participant_id=pid, phase=3, started_on=today - timedelta(days=7),
-                    recorded_by_id=people[3].id),
-        Consent(participant_id=pid, scope="Hyresvärden", given_on=today - timedelta(days=9),
-                recorded_by_id=people[4].id),
-        ReserveKey(participant_id=pid, spare_key_at_office=True, updated_by_id=people[5].id),
-    ])
+
+    def one_of_each(first: int) -> list:
+        by = people[first:first + 5]
+        return [
+            Disturbance(participant_id=pid, occurred_on=today - timedelta(days=3),
+                        received_at=utcnow(), source="landlord", severity="rattelse",
+                        description="Musik", reported_by_id=by[0].id,
+                        followed_up_at=utcnow(), followed_up_by_id=by[1].id),
+            Absence(participant_id=pid, start_date=today - timedelta(days=5), kind="other",
+                    recorded_by_id=by[2].id),
+            PhaseChange(participant_id=pid, phase=3, started_on=today - timedelta(days=7),
+                        recorded_by_id=by[3].id),
+            Consent(participant_id=pid, scope="Hyresvärden", given_on=today - timedelta(days=9),
+                    recorded_by_id=by[4].id),
+        ]
+
+    db.session.add_all([*one_of_each(0), ReserveKey(participant_id=pid, spare_key_at_office=True,
+                                                    updated_by_id=people[10].id)])
+    db.session.commit()
+    few, _page = statements()
+    db.session.add_all(one_of_each(5))
     db.session.commit()
     more, page = statements()
     assert more == few, f"{few} vs {more} statements"
-    for n in (0, 2, 3, 4, 5):
-        assert f"Person {n}" in page
-    assert "av Person 1" in page  # followed up by
+    # Lists without rows are not asked for (the key's query says which have rows).
+    assert empty < few, f"{empty} vs {few} statements"
+    for n in range(11):
+        if n not in (1, 6):
+            assert f"Person {n}" in page
+    assert "av Person 1" in page and "av Person 6" in page  # followed up by
     assert staff.display_name not in page.split('id="timeline-heading"')[1]
+
+
+def test_each_list_shows_when_it_alone_has_rows(client, world, login_as, db):
+    """Only the lists with rows are asked for: each one alone still reaches the timeline."""
+    login_as("staff")
+    pid, today = world.participant.id, local_today()
+
+    def timeline() -> str:
+        page = client.get(_url(world)).get_data(as_text=True)
+        return page.split('id="timeline-heading"')[1]
+
+    assert "började" in timeline()  # the participant's phase change, nothing else
+    db.session.query(PhaseChange).filter_by(participant_id=pid).delete()
+    rows = [Consent(participant_id=pid, scope="Bara samtycket", given_on=today),
+            Absence(participant_id=pid, start_date=today, kind="other"),
+            Disturbance(participant_id=pid, occurred_on=today, received_at=utcnow(),
+                        source="landlord", severity="minor", description="Bara störningen")]
+    shown = ["Bara samtycket", "<strong>Frånvaro</strong>", "Bara störningen"]
+    for row, text in zip(rows, shown, strict=True):
+        db.session.add(row)
+        db.session.commit()
+        html = timeline()
+        assert text in html and "började" not in html
+        assert sum(other in html for other in shown) == 1
+        db.session.delete(row)
+        db.session.commit()

@@ -126,7 +126,11 @@ def _load_statements() -> dict:
         absences=recorded(Absence),
         phases=recorded(PhaseChange, (PhaseChange.started_on, PhaseChange.id)),
         consents=recorded(Consent),
-        key=select(ReserveKey, User.display_name, Organisation)
+        # With the key: which of the lists have rows at all (many participants have no
+        # disturbance, absence or consent), so only those are asked for.
+        key=select(ReserveKey, User.display_name, Organisation,
+                   *(select(model.id).where(model.participant_id == pid).exists()
+                     for model in (Disturbance, Absence, PhaseChange, Consent)))
         .select_from(Participant)
         .join(Organisation, Organisation.id == Participant.organisation_id)
         .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
@@ -137,27 +141,29 @@ def _load_statements() -> dict:
 
 def _load(participant) -> dict:
     """The participant's events, each with the display name of who recorded it (joined in:
-    no query of its own for the names), the reserve key with the organisation in one query."""
+    no query of its own for the names); the reserve key, the organisation and which lists have
+    rows in one query, and only the lists with rows asked for."""
     params = {"pid": participant.id}
     statements = _load_statements()
     names: dict[int, str] = {}
 
-    def with_names(kind, *people) -> list:
+    key, updater, organisation, *present = db.session.execute(statements["key"], params).one()
+    if updater is not None:
+        names[key.updated_by_id] = updater
+
+    def with_names(kind, exists: bool, *people) -> list:
         found = []
-        for obj, *who in db.session.execute(statements[kind], params):
+        for obj, *who in db.session.execute(statements[kind], params) if exists else ():
             for column, name in zip(people, who, strict=True):
                 if name is not None:
                     names[getattr(obj, column)] = name
             found.append(obj)
         return found
 
-    disturbances = with_names("disturbances", "reported_by_id", "followed_up_by_id")
-    absences = with_names("absences", "recorded_by_id")
-    phases = with_names("phases", "recorded_by_id")
-    consents = with_names("consents", "recorded_by_id")
-    key, updater, organisation = db.session.execute(statements["key"], params).one()
-    if updater is not None:
-        names[key.updated_by_id] = updater
+    disturbances = with_names("disturbances", present[0], "reported_by_id", "followed_up_by_id")
+    absences = with_names("absences", present[1], "recorded_by_id")
+    phases = with_names("phases", present[2], "recorded_by_id")
+    consents = with_names("consents", present[3], "recorded_by_id")
     return dict(disturbances=disturbances, absences=absences, phases=phases,
                 consents=consents, key=key, organisation=organisation, names=names)
 
