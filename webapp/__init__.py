@@ -8,6 +8,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from . import access, security
 from .access import SAFE_METHODS
@@ -124,13 +125,20 @@ def commit_audit(response):
     return response
 
 
+AUDIT_ROWS_PER_INSERT = 1000
+
+
 def _insert_audit_rows(rows: list[dict]) -> None:
     from .models import AuditEvent
 
     # Committed synchronously like any write: who read what must survive a database crash.
-    # One multi-row INSERT: a list page audits a row per participant shown, and the unit of
-    # work would flush (and fetch ids for) each one separately.
-    db.session.execute(insert(AuditEvent.__table__), rows)
+    # One INSERT with a VALUES row per event: a list page audits a row per participant shown,
+    # and an executemany runs one statement per row in the database.
+    # In chunks: a statement may carry at most 32,766 parameters on SQLite (65,535 on
+    # PostgreSQL), and a row is ten.
+    for start in range(0, len(rows), AUDIT_ROWS_PER_INSERT):
+        db.session.execute(insert(AuditEvent.__table__).values(
+            rows[start:start + AUDIT_ROWS_PER_INSERT]))
     db.session.commit()
     g.pop("statement_wrote", None)  # set by these statements, not by the request's own
 
@@ -175,7 +183,9 @@ def _configure_login(app: Flask) -> None:
         ident, _, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # The organisation comes along: most staff pages read its rules or name, which was
+        # a statement of its own per request.
+        user = db.session.get(User, int(ident), options=[joinedload(User.organisation)])
         if user is None or not user.active or user.session_token != token:
             return None
         return user
