@@ -112,6 +112,20 @@ def test_the_assignment_is_shown_on_the_participant_page(client, world, login_as
 
 
 @time_machine.travel(TUESDAY, tick=False)
+def test_a_blank_decision_of_spaces_is_none_chosen_not_an_error(client, world, login_as, db):
+    """Found by the fuzz test: " " passed the optional select and then failed as an id."""
+    pid = world.participant.id
+    login_as("social_worker")
+    response = client.post(f"/participants/{pid}/assignments", data=dict(
+        decision_id=" ", purpose="Stöd i boendet", sent_on="2026-11-20"))
+    assert response.status_code == 302
+    assert db.session.scalar(select(SupportAssignment.decision_id)) is None
+    wrong = client.post(f"/participants/{pid}/assignments", data=dict(
+        decision_id=" 7", purpose="Stöd i boendet", sent_on="2026-11-20"))
+    assert wrong.status_code == 422
+
+
+@time_machine.travel(TUESDAY, tick=False)
 def test_staff_write_the_monthly_report_and_the_social_worker_reads_and_comments(
         client, world, login_as, db):
     pid = world.participant.id

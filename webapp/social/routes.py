@@ -100,6 +100,13 @@ def _decision_choices(person, decisions: list[Decision] | None = None) -> list[S
         if d.superseded_by_id is None]
 
 
+def _chosen_decision(form) -> int | None:
+    """The decision chosen, or None. A blank answer (spaces too) is "none chosen": Optional()
+    accepts it and drops the select's own "not a choice" error, so it reaches us unchecked."""
+    chosen = (form.decision_id.data or "").strip()
+    return int(chosen) if chosen else None
+
+
 def _decisions_page(person, form=None, assignment_form=None, status=200, editing=None):
     form = form or DecisionForm(formdata=None, data=dict(decided_on=local_today(),
                                                          starts_on=local_today()))
@@ -184,8 +191,7 @@ def new_assignment(participant_id: int):
         return _decisions_page(person, assignment_form=form, status=422)
     row = SupportAssignment(participant_id=person.id, purpose=form.purpose.data.strip(),
                             sent_on=form.sent_on.data, created_by_id=current_user.id,
-                            decision_id=int(form.decision_id.data) if form.decision_id.data
-                            else None)
+                            decision_id=_chosen_decision(form))
     db.session.add(row)
     db.session.flush()
     record("create", participant_id=person.id, object_type="assignment", object_id=row.id)
@@ -410,7 +416,7 @@ def plan_details(participant_id: int):
                                         if write else None, obj=None if write else g)
                   for g in goals}
     if write and form.validate_on_submit() and all(f.validate() for f in goal_forms.values()):
-        plan.decision_id = int(form.decision_id.data) if form.decision_id.data else None
+        plan.decision_id = _chosen_decision(form)
         plan.participation = (form.participation.data or "").strip()
         plan.agreement = form.agreement.data or ""
         plan.sip_on, plan.sip_note = form.sip_on.data, (form.sip_note.data or "").strip()
