@@ -230,3 +230,32 @@ def test_wtforms_messages_follow_the_language_from_a_catalog_loaded_once(app, mo
             assert translations.gettext("Not a valid choice.") == "Not a valid choice."
     assert len(loads) == 2  # Swedish once, English once
     assert translations.gettext("Not a valid choice.") == "Not a valid choice."  # no request
+
+
+def test_lazy_texts_use_the_catalog_pinned_for_the_render(app):
+    """Form labels and menu items (lazy texts) read the render's pinned catalog, not the
+    request's lookup per text, and the lookup again once the render is over."""
+    from babel.support import Translations
+    from flask_babel import lazy_gettext
+
+    from webapp.i18n import pinned_translations
+
+    label = lazy_gettext("Idag")
+
+    class Marked(Translations):
+        def ugettext(self, message):
+            return f"[{message}]"
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert str(label) == "Today"
+        with pinned_translations():
+            import webapp.i18n as i18n
+
+            domain, _catalog = i18n._pinned.get()
+            token = i18n._pinned.set((domain, Marked()))
+            try:
+                assert str(label) == "[Idag]"
+            finally:
+                i18n._pinned.reset(token)
+            assert str(label) == "Today"
+        assert str(label) == "Today"

@@ -1,8 +1,9 @@
 """Template translations looked up once per page, not once per string.
 
-Flask-Babel's Jinja callables resolve the request's locale, domain and catalog cache on every
-`_()` (about 90 per staff page, a third of the template time). `render` pins the catalog for
-the duration of one render; outside it (error pages, CLI) the normal lookup is used.
+Flask-Babel's Jinja callables and its lazy texts resolve the request's locale, domain and
+catalog cache on every `_()` or str() (about 90 per staff page, a third of the template time).
+`render` pins the catalog for the duration of one render; outside it (error pages, CLI) the
+normal lookup is used.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from contextvars import ContextVar
 
 from babel import support
 from flask import current_app, has_request_context
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_domain, get_locale, get_translations
 from flask_wtf import i18n as flask_wtf_i18n
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -22,16 +23,32 @@ _pinned: ContextVar = ContextVar("bofast_pinned_translations", default=None)
 
 
 def _translations():
-    return _pinned.get() or get_translations()
+    pinned = _pinned.get()
+    return pinned[1] if pinned else get_translations()
 
 
 @contextmanager
 def pinned_translations() -> Iterator[None]:
-    token = _pinned.set(get_translations())
+    token = _pinned.set((get_domain(), get_translations()))
     try:
         yield
     finally:
         _pinned.reset(token)
+
+
+_domain_translations = Domain.get_translations
+
+
+def _pinned_domain_translations(domain):
+    """Lazy texts (form labels, menu items: `lazy_gettext`) resolve through their domain on
+    every str(): during a render, the pinned catalog of that domain is the same answer."""
+    pinned = _pinned.get()
+    if pinned is not None and pinned[0] is domain:
+        return pinned[1]
+    return _domain_translations(domain)
+
+
+Domain.get_translations = _pinned_domain_translations
 
 
 # Jinja's own newstyle callables (and its `_` alias) take the whole template context: called
