@@ -596,31 +596,3 @@ def test_last_seen_is_rewritten_at_most_once_a_minute(app, client, world, login_
     with client.session_transaction() as sess:
         assert utcnow().timestamp() - sess["last_seen"] < 5
 
-
-def test_a_long_list_is_audited_in_full_in_several_inserts(app, world, monkeypatch):
-    """A read's rows go in as INSERTs of at most AUDIT_ROWS_PER_INSERT rows each (a statement's
-    parameters are limited), every row stored."""
-    import webapp
-    from webapp.models import AuditEvent
-
-    monkeypatch.setattr(webapp, "AUDIT_ROWS_PER_INSERT", 2)
-    statements = []
-    from sqlalchemy import event
-
-    def note(_conn, _cursor, statement, *_rest):
-        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
-            statements.append(statement)
-
-    staff = world.users["staff"]
-    rows = [dict(user_id=staff.id, role="staff", action="list", object_type="test_list",
-                 object_id=None, participant_id=world.participant.id, detail="", path="/x",
-                 ip="", at=utcnow()) for _ in range(5)]
-    with app.test_request_context("/x"):
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            webapp._insert_audit_rows(rows)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
-    assert len(statements) == 3  # 2 + 2 + 1 rows
-    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
-        AuditEvent.object_type == "test_list")) == 5

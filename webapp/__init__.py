@@ -125,20 +125,14 @@ def commit_audit(response):
     return response
 
 
-AUDIT_ROWS_PER_INSERT = 1000
-
-
 def _insert_audit_rows(rows: list[dict]) -> None:
     from .models import AuditEvent
 
     # Committed synchronously like any write: who read what must survive a database crash.
-    # One INSERT with a VALUES row per event: a list page audits a row per participant shown,
-    # and an executemany runs one statement per row in the database.
-    # In chunks: a statement may carry at most 32,766 parameters on SQLite (65,535 on
-    # PostgreSQL), and a row is ten.
-    for start in range(0, len(rows), AUDIT_ROWS_PER_INSERT):
-        db.session.execute(insert(AuditEvent.__table__).values(
-            rows[start:start + AUDIT_ROWS_PER_INSERT]))
+    # One executemany: a list page audits a row per participant shown, and the unit of work
+    # would flush (and fetch ids for) each one separately. (Not one INSERT with a VALUES row
+    # each: SQLAlchemy compiles such a statement anew for every request, ~0.4 ms per 10 rows.)
+    db.session.execute(insert(AuditEvent.__table__), rows)
     db.session.commit()
     g.pop("statement_wrote", None)  # set by these statements, not by the request's own
 
