@@ -225,3 +225,21 @@ def login_as(client, world):
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def statements_and_page(client, url: str) -> tuple[int, str]:
+    """(how many SQL statements a GET of `url` sent, its HTML): for the tests that a page's
+    statements do not grow with what it shows."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    return len(seen), page

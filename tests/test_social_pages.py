@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import time_machine
 from sqlalchemy import select
 
+from tests.conftest import statements_and_page
 from tests.factories import make_disturbance
 from webapp.models import (
     CrisisPlan,
@@ -306,7 +307,6 @@ def test_mina_arenden_relief_reports_and_team_rules_in_a_constant_number_of_stat
     """The home reads its cases as columns with their team and last month's report (issue 17):
     a team's own relief cap and report rule apply to its cases, and more cases cost no more
     statements."""
-    from sqlalchemy import event
 
     from tests.factories import make_participant
     from webapp.models import Absence, Team
@@ -327,17 +327,7 @@ def test_mina_arenden_relief_reports_and_team_rules_in_a_constant_number_of_stat
     login_as("social_worker")
 
     def statements() -> tuple[int, str]:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            page = _html(client.get("/social"))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen), page
+        return statements_and_page(client, "/social")
 
     few, page = statements()
     relief = page.split('id="relief-heading"')[1].split("</section>")[0]

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import statements_and_page
 from webapp.domain.disturbances import follow_up_deadline, is_overdue, needs_follow_up
 from webapp.extensions import db
 from webapp.models import (
@@ -330,24 +331,13 @@ def test_each_event_names_who_recorded_it_in_a_constant_number_of_statements(wor
                                                                             login_as):
     """Who recorded each event comes with the event (issue 17): no query of its own, so more
     events and more people cost no more statements."""
-    from sqlalchemy import event
 
     from tests.factories import make_user
 
     staff = login_as("staff")
 
     def statements() -> tuple[int, str]:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            page = client.get(_url(world)).get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen), page
+        return statements_and_page(client, _url(world))
 
     empty, _page = statements()
     people = [make_user(world.org, "staff", f"person{n}", display_name=f"Person {n}")

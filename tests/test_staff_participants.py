@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from tests.conftest import statements_and_page
 from tests.factories import (
     local_at,
     make_appointment,
@@ -126,20 +127,9 @@ def test_a_protected_identity_on_the_list_costs_no_extra_statement(client, world
                                                                     db):
     """Whether the worker is directly assigned comes with the caseload's columns
     (access.with_assignment on a column query): masking asks nothing more."""
-    from sqlalchemy import event
 
     def statements() -> tuple[int, str]:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            page = _html(client.get("/participants"))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen), page
+        return statements_and_page(client, "/participants")
 
     colleague = make_user(world.org, "staff", "kollega", teams=[world.team])
     db.session.commit()

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tests.conftest import statements_and_page
 from webapp.domain.plans import describe_changes, is_conflict, parse_version, snapshot
 from webapp.extensions import db
 from webapp.models import AuditEvent, Goal, GoalComment, Plan, PlanRevision, Step
@@ -302,22 +303,11 @@ def test_every_goal_step_and_comment_is_shown_in_a_constant_number_of_statements
         client, world, login_as):
     """The goals come joined to the plan and steps and comments a query each (issue 17): each
     shown once, in order, and a bigger plan costs no more statements."""
-    from sqlalchemy import event
 
     staff = login_as("staff")
 
     def statements(url) -> tuple[int, str]:
-        seen = []
-
-        def count(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            page = client.get(url).get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen), page
+        return statements_and_page(client, url)
 
     first = _goal(world.participant, "Första målet", steps=("Steg A",))
     db.session.add(GoalComment(goal_id=first.id, author_id=staff.id, text="En kommentar"))
