@@ -20,3 +20,14 @@ def test_cached_url_for_matches_url_for_per_script_root(app):
 
 def test_templates_use_the_cached_url_for(app):
     assert app.jinja_env.globals["url_for"] is cached_url_for
+
+
+def test_cached_url_for_unhashable_values_and_second_request_are_built_as_url_for(app):
+    with app.test_request_context("/today"):
+        # A list cannot be a cache key: built as url_for does, every time.
+        assert cached_url_for("staff.today", tag=["a", "b"]) == url_for(
+            "staff.today", tag=["a", "b"]) == "/today?tag=a&tag=b"
+    with app.test_request_context("/today"):
+        # Another request reads the cache the first one filled, keyed by the same values.
+        assert cached_url_for("staff.appointments", page=2, participant_id=7) == (
+            "/participants/7/appointments?page=2")
