@@ -227,19 +227,27 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+@contextlib.contextmanager
+def sent_statements():
+    """The SQL statements (their text) sent inside the block, in order: for the tests that
+    count a page's statements or look for one of them."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+
+
 def statements_and_page(client, url: str) -> tuple[int, str]:
     """(how many SQL statements a GET of `url` sent, its HTML): for the tests that a page's
     statements do not grow with what it shows."""
-    from sqlalchemy import event
-
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with sent_statements() as seen:
         page = client.get(url).get_data(as_text=True)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
     return len(seen), page

@@ -1,20 +1,11 @@
 """Admin lists run a constant number of SQL statements, however many people there are (§9)."""
-from sqlalchemy import event
-
+from tests.conftest import sent_statements
 from tests.factories import make_participant, make_team, make_user
 
 
 def _statements(db, client, url):
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sent_statements() as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(seen)
 
 

@@ -1,7 +1,7 @@
 """Admin: users, participants, settings and contacts; every action audited, nothing deleted."""
 from __future__ import annotations
 
-from tests.conftest import utcnow_ts
+from tests.conftest import sent_statements, utcnow_ts
 from webapp.models import (
     ActivationCode,
     AuditEvent,
@@ -276,20 +276,10 @@ def test_the_user_list_reads_its_page_with_the_total_and_no_organisation(client,
                                                                           login_as):
     """The page's users and their total come in one statement, the teams in a second, and the
     first-day guide's facts in a third: the organisation itself is not loaded."""
-    from sqlalchemy import event
-
     login_as("admin")
     client.get("/admin/users")
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sent_statements() as seen:
         page = client.get("/admin/users").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert 'class="row"' in page
     assert not any(s.lstrip().startswith("SELECT organisations.") for s in seen), seen
     assert not any(s.lstrip().startswith("SELECT count(users.id)") for s in seen), seen

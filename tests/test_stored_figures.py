@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+from tests.conftest import sent_statements
 from tests.factories import (
     make_appointment,
     make_checklist_submission,
@@ -291,16 +292,8 @@ def test_an_entry_dated_in_a_closed_month_changes_its_stored_figures(app, db, wo
 
 
 def _statements(db):
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements() as seen:
         db.session.commit()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
     return seen
 
 
