@@ -504,17 +504,6 @@ def _resolve(session, todo: set[tuple]
     return reach, period_of
 
 
-def _only_the_open_month(entry: tuple, this_month: date) -> bool:
-    """An entry that reaches only the open month (never stored): most of what is recorded."""
-    if entry[0] in ("from", "month"):
-        return entry[2] >= this_month
-    if entry[0] == "visit":  # its period starts at most six days before it
-        if entry[2] >= datetime.combine(this_month + timedelta(days=7), datetime.min.time()):
-            return True  # far enough in UTC, not converted (a date typed far in the future)
-        return to_local(entry[2]).date() >= this_month + timedelta(days=6)
-    return False
-
-
 def _open_reach(entry: tuple, today: date, candidates: tuple[date, ...]) -> set[date]:
     """The months among `candidates` (the months around today that may be stored as of a
     day) whose figures as of today, or tomorrow, `entry` may change. Without a query, so the
@@ -586,7 +575,8 @@ def _mark_open(session, todo: set[tuple], today: date) -> None:
 
 
 def _only_the_open_month(entry: tuple, this_month: date) -> bool:
-    """An entry that reaches no closed month: most of what is recorded."""
+    """An entry that reaches no closed month (only the open one, never stored as final): most
+    of what is recorded."""
     if entry[0] in ("from", "month"):
         return entry[2] >= this_month
     if entry[0] == "visit":  # its period starts at most six days before it
