@@ -19,7 +19,7 @@ from ..access import (
     display_address,
     display_name,
     get_participant_or_404,
-    visible_participants,
+    housing_tenancies,
 )
 from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
@@ -74,7 +74,7 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
     owed is a stored fact this month (facts_store), worked out for the month asked for else."""
     today = local_today()
     this_month = month_of(today)
-    query = (_tenancies(visible_participants(current_user).with_only_columns(Participant.id))
+    query = (housing_tenancies(current_user)
              .order_by(Apartment.address, Apartment.apartment_number, Contract.participant_id))
     current = month == this_month
     if current:
@@ -114,11 +114,9 @@ def _current_page(today: date, page: int):
     or None when some facts are stale (then `_inbox` works them out). A page, not the 1,000
     rows `_inbox` reads and sorts out."""
     before = case((Contract.move_in_date < today.replace(day=1), 1))
-    tenancies = with_facts(
-        _tenancies(visible_participants(current_user).with_only_columns(Participant.id))
-        .add_columns(Apartment.address, Apartment.apartment_number,
-                     func.count(before).over(partition_by=Contract.participant_id)
-                     .label("tenancies_before")),
+    tenancies = with_facts(housing_tenancies(
+        current_user, Apartment.address, Apartment.apartment_number,
+        func.count(before).over(partition_by=Contract.participant_id).label("tenancies_before")),
         today, Contract.participant_id).subquery()
     c = tenancies.c
     sent_here, owing = _inbox_conditions(c, c.tenancies_before > 0)
@@ -192,15 +190,6 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
                 .order_by(ChecklistAnswer.submission_id, ChecklistAnswer.id)):
             result.setdefault(sid, []).append((key, remark))
     return result
-
-
-def _tenancies(scope):
-    """(participant id, apartment id, move-in) of the open contracts in my team's apartments of
-    the participants in `scope` (a select of ids): the rows of the inbox."""
-    return (select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
-            .join(Apartment, Apartment.id == Contract.apartment_id)
-            .where(Contract.participant_id.in_(scope), Contract.ended_on.is_(None),
-                   Apartment.housing_team_id.in_(_my_team_ids())))
 
 
 # An alias: the scope's own EXISTS tests on contracts must not correlate to this join. Built
