@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, join, or_, select
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -20,6 +20,7 @@ from ..access import (
     display_name,
     get_participant_or_404,
     housing_tenancies,
+    in_my_teams,
 )
 from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
@@ -41,7 +42,6 @@ from ..models import (
     Contract,
     Organisation,
     Participant,
-    TeamMembership,
 )
 from ..queries import among
 from ..rendering import render
@@ -61,10 +61,6 @@ class InboxRow:
     status: str
     submission: ChecklistSubmission | None = None
     remarks: list[tuple[str, str]] = field(default_factory=list)  # (item text, remark)
-
-
-def _my_team_ids():
-    return select(TeamMembership.team_id).where(TeamMembership.user_id == current_user.id)
 
 
 def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
@@ -192,20 +188,22 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return result
 
 
-# An alias: the scope's own EXISTS tests on contracts must not correlate to this join. Built
-# once: `aliased()` adapts every column of the model (~10 ms a request under cProfile).
+# Aliases built once: `aliased()` adapts every column of the model (~10 ms a request under
+# cProfile).
 _TENANCY = aliased(Contract, name="tenancy")
+_FLAT = aliased(Apartment, name="flat")
 
 
 def with_tenancies(scope):
     """`scope` (a select over Participant) with the apartment id and move-in of each open
-    contract in my team's apartments (the inbox's rows, `_tenancies`) as two more columns: a
-    participant without one comes once with None, one with two comes twice."""
-    mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_my_team_ids()))
-    tenancy = _TENANCY
+    contract in my team's apartments (the inbox's rows, `housing_tenancies`) as two more
+    columns: a participant without one comes once with None, one with two comes twice."""
+    tenancy, flat = _TENANCY, _FLAT
     return scope.outerjoin_from(
-        Participant, tenancy, and_(tenancy.participant_id == Participant.id,
-                                   tenancy.ended_on.is_(None), tenancy.apartment_id.in_(mine))
+        Participant,
+        join(tenancy, flat, and_(flat.id == tenancy.apartment_id,
+                                 in_my_teams(current_user, flat))),
+        and_(tenancy.participant_id == Participant.id, tenancy.ended_on.is_(None)),
     ).add_columns(tenancy.apartment_id, tenancy.move_in_date)
 
 

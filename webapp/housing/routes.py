@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import Select, and_, case, distinct, func, select
 from wtforms import SelectChoice
 
-from ..access import child_or_404, display_name, visible_participants
+from ..access import child_or_404, display_name, housing_participants, housing_team_ids
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.tenancy_life import transfer_eligibility
@@ -50,7 +50,7 @@ RECENT_DAYS = 90
 
 def _scope() -> list[Tenant]:
     return [Tenant(*row) for row in db.session.execute(
-        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
+        housing_participants(current_user).with_only_columns(*TENANT_COLUMNS)
         .order_by(Participant.last_name, Participant.first_name))]
 
 
@@ -59,7 +59,7 @@ def _scope_with_facts(day):
     facts (facts_store), one row per tenancy of the checklist inbox (`with_tenancies`), read
     in one statement: the scope's tests cost a few ms each time the database evaluates them."""
     return with_facts(with_tenancies(
-        visible_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
+        housing_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
         day)
 
 
@@ -77,9 +77,9 @@ def _overview_statement(day) -> Select:
     """`_overview`'s statement for the signed-in user and `day`, built once per process:
     building the scope, the tenancies, the facts and the counts took more Python than running
     them (a third of the page under cProfile). All it holds comes from the key; the teams are
-    read when it runs."""
+    written in (`access.housing_participants`), so they are part of the key."""
     key = (current_user.id, current_user.organisation_id, current_user.role, day,
-           db.session.get_bind().dialect.name)
+           tuple(housing_team_ids(current_user)), db.session.get_bind().dialect.name)
     statement = _OVERVIEWS.get(key)
     if statement is None:
         if len(_OVERVIEWS) >= 256:  # yesterday's, or many users
@@ -307,7 +307,7 @@ def tenancies():
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
     in_scope = db.session.execute(with_facts(
-        visible_participants(user).with_only_columns(*TENANT_COLUMNS)
+        housing_participants(user).with_only_columns(*TENANT_COLUMNS)
         .order_by(Participant.last_name, Participant.first_name), day)).all()
     facts = complete(in_scope, lambda: user.organisation, day)
     size = len(TENANT_COLUMNS)
