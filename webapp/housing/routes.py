@@ -5,13 +5,13 @@ visit notes, absence reasons or health: queries here select the columns housing 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, Text, and_, case, cast, distinct, func, select
 from wtforms import SelectChoice
 
 from ..access import (
@@ -37,7 +37,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import among, current_contracts, first_move_in_of, tenancy_for
+from ..queries import IdArray, among, current_contracts, first_move_in_of, tenancy_for
 from ..rendering import render
 from ..timeutil import local_today, to_utc, tz
 from . import bp
@@ -70,9 +70,10 @@ def _scope_with_facts(day):
 
 
 def _all_ids(column):
-    """Every distinct value of `column` as one value: an array (PostgreSQL), text (SQLite)."""
+    """Every distinct value of `column` as one value: the array's text (PostgreSQL; passed on
+    as it is, `queries.IdArray`), text (SQLite)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.array_agg(distinct(column))
+        return cast(func.array_agg(distinct(column)), Text)
     return func.group_concat(distinct(column))
 
 
@@ -106,7 +107,7 @@ def _overview_statement(day) -> Select:
     return statement
 
 
-def _overview(org, day) -> tuple[list[int], dict, list[dict]]:
+def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
     """(the ids in scope, the checklist counts, the visit counts). Usually one statement: the
     database counts over the stored facts when all of them are valid (the scheduler works
     them out before the day's first view; a write makes its participant's stale until a view
@@ -116,8 +117,10 @@ def _overview(org, day) -> tuple[list[int], dict, list[dict]]:
     counted = db.session.execute(_overview_statement(day)).one()
     if counted.stale:
         return _overview_from_rows(org, day)
-    ids = counted.ids if isinstance(counted.ids, list) else [
-        int(i) for i in counted.ids.split(",")] if counted.ids else []
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = IdArray(counted.ids or "{}")
+    else:
+        ids = [int(i) for i in counted.ids.split(",")] if counted.ids else []
     return ids, month_counts(day, counted.submitted, counted.missing), _visit_counts(
         org, day, counted.fas_2, counted.met, counted.met_before)
 
@@ -146,32 +149,50 @@ def _visit_counts(org, day, fas_2: int, met: int, met_before: int) -> list[dict]
              "not_met": fas_2 - met_before}]
 
 
-def _page(query, whole: bool) -> tuple[list, int]:
-    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole,
-    with the count alongside in the same statement (a window over the rows the WHERE keeps,
-    worked out before the LIMIT). (Each list is ordered down to the id: the first rows are the
-    same whichever plan the database picks.)"""
+# The tenant of each row comes with it (labelled: the lists' own columns keep their names).
+_TENANT_LABELLED = tuple(column.label(f"tenant_{column.key}") for column in TENANT_COLUMNS)
+
+
+def _page(query, participant_id, whole: bool) -> tuple[list, int]:
+    """(the rows shown, each with its Tenant last, how many there are): HOME_ROWS of them
+    unless the list is shown whole, with the count alongside in the same statement (a window
+    over the rows the WHERE keeps, worked out before the LIMIT), and the tenant's columns
+    (`participant_id`'s) joined, not read in a statement of their own. (Each list is ordered
+    down to the id: the first rows are the same whichever plan the database picks.)"""
+    query = query.join(Participant, Participant.id == participant_id).add_columns(
+        *_TENANT_LABELLED)
+    size = len(_TENANT_LABELLED)
     if whole:
-        rows = db.session.execute(query).all()
-        return rows, len(rows)
-    rows = db.session.execute(
+        rows = db.session.connection().execute(query).all()
+        return [(row, Tenant._make(row[-size:])) for row in rows], len(rows)
+    rows = db.session.connection().execute(
         query.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)).all()
-    return rows, rows[0].listed if rows else 0
+    return ([(row, Tenant._make(row[-size - 1:-1])) for row in rows],
+            rows[0].listed if rows else 0)
+
+
+class Notice(NamedTuple):
+    """What the home shows of a housing notice, as columns."""
+
+    id: int
+    kind: str
+    occurred_on: datetime
+    acknowledged_at: datetime | None
 
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
     since = utcnow() - timedelta(days=RECENT_DAYS)
     rows, total = _page(
-        select(HousingNotice).where(among(HousingNotice.participant_id, scope))
+        select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
+               HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address)
+        .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
+        .where(among(HousingNotice.participant_id, scope))
         .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
         .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc(),
-                  HousingNotice.id.desc()), whole)
-    notices = [row[0] for row in rows]
-    apartment_ids = {n.apartment_id for n in notices if n.apartment_id}
-    apartments = {a.id: a for a in db.session.scalars(
-        select(Apartment).where(Apartment.id.in_(apartment_ids)))} if apartment_ids else {}
-    return [{"notice": n, "participant": n.participant_id,
-             "apartment": apartments.get(n.apartment_id)} for n in notices], total
+                  HousingNotice.id.desc()), HousingNotice.participant_id, whole)
+    return [{"notice": Notice._make(row[:4]), "participant": tenant,
+             "apartment": Address(row[4], row[5]) if row[4] is not None else None}
+            for row, tenant in rows], total
 
 
 def _follow_up(d, now) -> dict:
@@ -194,12 +215,13 @@ def _disturbances(scope, whole: bool) -> tuple[list, int]:
         .where(among(Disturbance.participant_id, scope))
         .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
                | Disturbance.followed_up_at.is_(None))
-        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()), whole)
-    return [{"row": d, "participant": d.participant_id, "follow_up": _follow_up(d, now),
+        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()),
+        Disturbance.participant_id, whole)
+    return [{"row": d, "participant": tenant, "follow_up": _follow_up(d, now),
              # Decided by who wrote it, never by the `source` field: text written by support
              # staff stays with them (whatever source they picked); housing sees its own words.
              "show_text": bool(d.by_housing)}
-            for d in rows], total
+            for d, tenant in rows], total
 
 
 def _absences(scope, whole: bool) -> tuple[list, int]:
@@ -209,9 +231,9 @@ def _absences(scope, whole: bool) -> tuple[list, int]:
         select(Absence.participant_id, Absence.start_date, Absence.end_date)
         .where(among(Absence.participant_id, scope))
         .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
-        .order_by(Absence.start_date.desc(), Absence.id.desc()), whole)
-    return [{"participant": r.participant_id, "start": r.start_date, "end": r.end_date}
-            for r in rows], total
+        .order_by(Absence.start_date.desc(), Absence.id.desc()), Absence.participant_id, whole)
+    return [{"participant": tenant, "start": r.start_date, "end": r.end_date}
+            for r, tenant in rows], total
 
 
 HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
@@ -228,12 +250,13 @@ def home():
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
                           ("absences", _absences)):
         lists[name], totals[name] = rows_of(scope, name == whole)
-    wanted = {item["participant"] for rows in lists.values() for item in rows}
-    people = {row[0]: Tenant(*row) for row in db.session.execute(
-        select(*TENANT_COLUMNS).where(among(Participant.id, sorted(wanted))))} if wanted else {}
+    user = current_user._get_current_object()  # the proxy once, not once a row
     for rows in lists.values():
         for item in rows:
-            item["participant"] = people[item["participant"]]
+            item["name"] = display_name(item["participant"], user)
+            if item.get("apartment") is not None:
+                item["address"] = display_address(item["participant"], item["apartment"].address,
+                                                  user, apartment=item["apartment"])
     record_list((item["participant"].id for rows in lists.values() for item in rows),
                 "housing_home")
     return render(
