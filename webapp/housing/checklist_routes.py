@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, case, func, join, or_, select
+from sqlalchemy import Select, and_, case, func, join, or_, select
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -50,6 +50,7 @@ from ..rendering import render
 from ..timeutil import local_today
 from . import bp
 from .facts_store import complete, counting_checklists, with_facts
+from .statements import built_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 INBOX_PER_PAGE = 50
@@ -153,6 +154,25 @@ def _current_page(today: date, page: int):
     of each row's tenant, apartment and checklist: (InboxRows without remarks, total,
     submitted), or None when some facts are stale (then `_inbox` works them out). A page, not
     the 1,000 rows `_inbox` reads and sorts out."""
+    statement, tenant, flat = built_once("inbox", today, lambda: _inbox_statement(today))
+    rows = db.session.connection().execute(
+        statement.limit(INBOX_PER_PAGE).offset((page - 1) * INBOX_PER_PAGE)).all()
+    if rows and rows[0][2]:
+        return None
+    this_month = month_of(today)
+    people, flats = 3 + tenant, 3 + tenant + flat
+    listed = []
+    for row in rows:
+        sent = Sent._make(row[flats:]) if row[flats] is not None else None
+        listed.append(InboxRow(
+            Tenant._make(row[3:people]), Flat._make(row[people:flats]),
+            month_status(this_month, sent.id if sent else None, this_month).status, sent))
+    return listed, rows[0][0] if rows else 0, rows[0][1] if rows else 0
+
+
+def _inbox_statement(today: date) -> tuple[Select, int, int]:
+    """`_current_page`'s statement without its page (`built_once`), and how many columns of
+    each row are the tenant's and the apartment's."""
     before = case((Contract.move_in_date < today.replace(day=1), 1))
     tenancies = with_facts(housing_tenancies(
         current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:],
@@ -163,25 +183,12 @@ def _current_page(today: date, page: int):
     stale = c.facts_valid.is_not(True)
     tenant = [c.participant_id, *(c[column.key] for column in TENANT_COLUMNS[1:])]
     flat = [c.apartment_id, *(c[column.key] for column in FLAT_COLUMNS[1:])]
-    rows = db.session.connection().execute(
-        select(func.count().over(), func.count(case((sent_here, 1))).over(),
-               func.count(case((stale, 1))).over(), *tenant, *flat, *SENT_COLUMNS)
-        .select_from(tenancies.outerjoin(
-            ChecklistSubmission, and_(sent_here, ChecklistSubmission.id == c.checklist_id)))
-        .where(or_(sent_here, owing, stale))
-        .order_by(c.address, c.apartment_number, c.participant_id)
-        .limit(INBOX_PER_PAGE).offset((page - 1) * INBOX_PER_PAGE)).all()
-    if rows and rows[0][2]:
-        return None
-    this_month = month_of(today)
-    people, flats = 3 + len(tenant), 3 + len(tenant) + len(flat)
-    listed = []
-    for row in rows:
-        sent = Sent._make(row[flats:]) if row[flats] is not None else None
-        listed.append(InboxRow(
-            Tenant._make(row[3:people]), Flat._make(row[people:flats]),
-            month_status(this_month, sent.id if sent else None, this_month).status, sent))
-    return listed, rows[0][0] if rows else 0, rows[0][1] if rows else 0
+    return (select(func.count().over(), func.count(case((sent_here, 1))).over(),
+                   func.count(case((stale, 1))).over(), *tenant, *flat, *SENT_COLUMNS)
+            .select_from(tenancies.outerjoin(
+                ChecklistSubmission, and_(sent_here, ChecklistSubmission.id == c.checklist_id)))
+            .where(or_(sent_here, owing, stale))
+            .order_by(c.address, c.apartment_number, c.participant_id)), len(tenant), len(flat)
 
 
 def _inbox_page(month: str) -> tuple[list[InboxRow], int, int, int, int]:

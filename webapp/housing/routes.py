@@ -19,7 +19,6 @@ from ..access import (
     display_address,
     display_name,
     housing_participants,
-    housing_team_ids,
 )
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
@@ -49,15 +48,16 @@ from .checklist_routes import (
 )
 from .facts_store import complete, visit_periods, with_facts
 from .forms import DisturbanceForm
+from .statements import built_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
 
 
 def _scope() -> list[Tenant]:
-    return [Tenant(*row) for row in db.session.execute(
-        housing_participants(current_user).with_only_columns(*TENANT_COLUMNS)
-        .order_by(Participant.last_name, Participant.first_name))]
+    return [Tenant._make(row) for row in db.session.connection().execute(built_once(
+        "scope", None, lambda: housing_participants(current_user).with_only_columns(
+            *TENANT_COLUMNS).order_by(Participant.last_name, Participant.first_name))).all()]
 
 
 def _scope_with_facts(day):
@@ -77,34 +77,25 @@ def _all_ids(column):
     return func.group_concat(distinct(column))
 
 
-_OVERVIEWS: dict[tuple, Select] = {}  # see _overview_statement
-
-
 def _overview_statement(day) -> Select:
-    """`_overview`'s statement for the signed-in user and `day`, built once per process:
-    building the scope, the tenancies, the facts and the counts took more Python than running
-    them (a third of the page under cProfile). All it holds comes from the key; the teams are
-    written in (`access.housing_participants`), so they are part of the key."""
-    key = (current_user.id, current_user.organisation_id, current_user.role, day,
-           tuple(housing_team_ids(current_user)), db.session.get_bind().dialect.name)
-    statement = _OVERVIEWS.get(key)
-    if statement is None:
-        if len(_OVERVIEWS) >= 256:  # yesterday's, or many users
-            _OVERVIEWS.clear()
-        rows = _scope_with_facts(day).subquery()
-        c = rows.c
-        fas_2 = c.phase == 2
+    """`_overview`'s statement for the signed-in user and `day` (`built_once`)."""
+    return built_once("overview", day, lambda: _build_overview(day))
 
-        def people(condition):  # participants, not tenancy rows: one may have two tenancies
-            return func.count(distinct(case((condition, c.id))))
 
-        statement = _OVERVIEWS[key] = select(
-            (func.count() - func.count(case((c.facts_valid, 1)))).label("stale"),
-            *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
-            people(and_(fas_2, c.visits_met)).label("met"),
-            people(and_(fas_2, c.visits_met_before)).label("met_before"),
-            _all_ids(c.id).label("ids"))
-    return statement
+def _build_overview(day) -> Select:
+    rows = _scope_with_facts(day).subquery()
+    c = rows.c
+    fas_2 = c.phase == 2
+
+    def people(condition):  # participants, not tenancy rows: one may have two tenancies
+        return func.count(distinct(case((condition, c.id))))
+
+    return select(
+        (func.count() - func.count(case((c.facts_valid, 1)))).label("stale"),
+        *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
+        people(and_(fas_2, c.visits_met)).label("met"),
+        people(and_(fas_2, c.visits_met_before)).label("met_before"),
+        _all_ids(c.id).label("ids"))
 
 
 def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
@@ -335,9 +326,9 @@ def tenancies():
     everyone else by name; the contract with its apartment, the counter and the transfer
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
-    in_scope = db.session.execute(with_facts(
+    in_scope = db.session.connection().execute(built_once("tenancies", day, lambda: with_facts(
         housing_participants(user).with_only_columns(*TENANT_COLUMNS)
-        .order_by(Participant.last_name, Participant.first_name), day)).all()
+        .order_by(Participant.last_name, Participant.first_name), day))).all()
     facts = complete(in_scope, lambda: user.organisation, day)
     size = len(TENANT_COLUMNS)
 
