@@ -37,6 +37,22 @@ def among(column, ids):
     return column.in_(list(ids))
 
 
+def among_param(column, name: str):
+    """`among` for a statement built once: the ids are the parameter `name`, given as
+    `ids_value(ids)` when the statement runs."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(bindparam(name, type_=NullType()), ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def ids_value(ids):
+    """The value of an `among_param` parameter: the array's text (PostgreSQL), a list."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return ids if isinstance(ids, IdArray) else (
+            "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}")
+    return ids.ints() if isinstance(ids, IdArray) else [i for i in ids if i is not None]
+
+
 class IdArray(str):
     """Ids as PostgreSQL's text of an integer array ("{1,2,3}"), as a statement returned them
     (`array_agg(...)::text`): `among` sends it as it is, without a list of 1,000 ints read

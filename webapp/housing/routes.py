@@ -11,7 +11,7 @@ from typing import NamedTuple
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, Text, and_, case, cast, distinct, func, select
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, distinct, func, select
 from wtforms import SelectChoice
 
 from ..access import (
@@ -36,7 +36,15 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import IdArray, among, current_contracts, first_move_in_of, tenancy_for
+from ..queries import (
+    IdArray,
+    among,
+    among_param,
+    current_contracts,
+    first_move_in_of,
+    ids_value,
+    tenancy_for,
+)
 from ..rendering import render
 from ..timeutil import local_today, to_utc, tz
 from . import bp
@@ -144,20 +152,32 @@ def _visit_counts(org, day, fas_2: int, met: int, met_before: int) -> list[dict]
 _TENANT_LABELLED = tuple(column.label(f"tenant_{column.key}") for column in TENANT_COLUMNS)
 
 
-def _page(query, participant_id, whole: bool) -> tuple[list, int]:
+_LISTS: dict[tuple, Select] = {}
+
+
+def _page(name: str, build, participant_id, whole: bool, **values) -> tuple[list, int]:
     """(the rows shown, each with its Tenant last, how many there are): HOME_ROWS of them
     unless the list is shown whole, with the count alongside in the same statement (a window
     over the rows the WHERE keeps, worked out before the LIMIT), and the tenant's columns
     (`participant_id`'s) joined, not read in a statement of their own. (Each list is ordered
-    down to the id: the first rows are the same whichever plan the database picks.)"""
-    query = query.join(Participant, Participant.id == participant_id).add_columns(
-        *_TENANT_LABELLED)
+    down to the id: the first rows are the same whichever plan the database picks.)
+
+    The statement is `build()`'s, built once per process and database kind (building the
+    three lists' took ~900 calls each a view): what changes per view (the scope's ids as
+    `scope`, the cut-off date as `since`) are `values`, its parameters."""
+    key = (name, whole, db.session.get_bind().dialect.name)
+    statement = _LISTS.get(key)
+    if statement is None:
+        statement = build().join(Participant, Participant.id == participant_id).add_columns(
+            *_TENANT_LABELLED)
+        if not whole:
+            statement = statement.add_columns(
+                func.count().over().label("listed")).limit(HOME_ROWS)
+        _LISTS[key] = statement
+    rows = db.session.connection().execute(statement, values).all()
     size = len(_TENANT_LABELLED)
     if whole:
-        rows = db.session.connection().execute(query).all()
         return [(row, Tenant._make(row[-size:])) for row in rows], len(rows)
-    rows = db.session.connection().execute(
-        query.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)).all()
     return ([(row, Tenant._make(row[-size - 1:-1])) for row in rows],
             rows[0].listed if rows else 0)
 
@@ -171,16 +191,20 @@ class Notice(NamedTuple):
     acknowledged_at: datetime | None
 
 
+def _notices_statement() -> Select:
+    return (select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
+                   HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address)
+            .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
+            .where(among_param(HousingNotice.participant_id, "scope"))
+            .where((HousingNotice.acknowledged_at.is_(None))
+                   | (HousingNotice.occurred_on >= bindparam("since")))
+            .order_by(HousingNotice.acknowledged_at.is_not(None),
+                      HousingNotice.occurred_on.desc(), HousingNotice.id.desc()))
+
+
 def _notices(scope, whole: bool) -> tuple[list, int]:
-    since = utcnow() - timedelta(days=RECENT_DAYS)
-    rows, total = _page(
-        select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
-               HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address)
-        .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
-        .where(among(HousingNotice.participant_id, scope))
-        .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
-        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc(),
-                  HousingNotice.id.desc()), HousingNotice.participant_id, whole)
+    rows, total = _page("notices", _notices_statement, HousingNotice.participant_id, whole,
+                        scope=ids_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
     return [{"notice": Notice._make(row[:4]), "participant": tenant,
              "apartment": Address(row[4], row[5]) if row[4] is not None else None}
             for row, tenant in rows], total
@@ -193,21 +217,24 @@ def _follow_up(d, now) -> dict:
     return {"done": True, "in_time": bool(contacted_in_time(d, tz()))}
 
 
+def _disturbances_statement() -> Select:
+    housing_users = select(User.id).where(User.role == "housing")
+    return (select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
+                   Disturbance.received_at, Disturbance.severity, Disturbance.source,
+                   Disturbance.description, Disturbance.followed_up_at,
+                   Disturbance.letter_sent_at, Disturbance.copy_received_at,
+                   Disturbance.contacted_at,
+                   Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
+            .where(among_param(Disturbance.participant_id, "scope"))
+            .where((Disturbance.received_at >= bindparam("since"))
+                   | Disturbance.followed_up_at.is_(None))
+            .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()))
+
+
 def _disturbances(scope, whole: bool) -> tuple[list, int]:
     now = utcnow()
-    housing_users = select(User.id).where(User.role == "housing")
-    rows, total = _page(
-        select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
-               Disturbance.received_at, Disturbance.severity, Disturbance.source,
-               Disturbance.description, Disturbance.followed_up_at,
-               Disturbance.letter_sent_at, Disturbance.copy_received_at,
-               Disturbance.contacted_at,
-               Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
-        .where(among(Disturbance.participant_id, scope))
-        .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
-               | Disturbance.followed_up_at.is_(None))
-        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()),
-        Disturbance.participant_id, whole)
+    rows, total = _page("disturbances", _disturbances_statement, Disturbance.participant_id,
+                        whole, scope=ids_value(scope), since=now - timedelta(days=RECENT_DAYS))
     return [{"row": d, "participant": tenant, "follow_up": _follow_up(d, now),
              # Decided by who wrote it, never by the `source` field: text written by support
              # staff stays with them (whatever source they picked); housing sees its own words.
@@ -215,14 +242,18 @@ def _disturbances(scope, whole: bool) -> tuple[list, int]:
             for d, tenant in rows], total
 
 
-def _absences(scope, whole: bool) -> tuple[list, int]:
+def _absences_statement() -> Select:
     """Dates only: the reason column is never selected for housing."""
-    since = local_today() - timedelta(days=RECENT_DAYS)
-    rows, total = _page(
-        select(Absence.participant_id, Absence.start_date, Absence.end_date)
-        .where(among(Absence.participant_id, scope))
-        .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
-        .order_by(Absence.start_date.desc(), Absence.id.desc()), Absence.participant_id, whole)
+    return (select(Absence.participant_id, Absence.start_date, Absence.end_date)
+            .where(among_param(Absence.participant_id, "scope"))
+            .where(Absence.end_date.is_(None) | (Absence.end_date >= bindparam("since")))
+            .order_by(Absence.start_date.desc(), Absence.id.desc()))
+
+
+def _absences(scope, whole: bool) -> tuple[list, int]:
+    rows, total = _page("absences", _absences_statement, Absence.participant_id, whole,
+                        scope=ids_value(scope),
+                        since=local_today() - timedelta(days=RECENT_DAYS))
     return [{"participant": tenant, "start": r.start_date, "end": r.end_date}
             for r, tenant in rows], total
 
