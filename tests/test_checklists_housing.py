@@ -258,3 +258,28 @@ def test_this_months_inbox_reads_the_same_pages_from_the_stored_facts(client, db
 
     monkeypatch.setattr(checklist_routes, "_inbox", no_rows)
     assert [shown(page) for page in (1, 2, 99)] == from_rows
+
+
+def test_this_months_inbox_from_the_stored_facts_masks_a_protected_tenant(
+        client, db, world, login_as):
+    """The first view works the facts out (`_inbox`), the next reads the page in one statement
+    with the tenant's, apartment's and checklist's columns: both show the same rows, the
+    protected tenant without name, address or apartment number."""
+    from webapp.models import Apartment, Contract
+
+    hidden = housed(world, "Sara", "Nilsson", protected=True)
+    for person, number in ((world.participant, "1101"), (hidden, "1202")):
+        contract = db.session.query(Contract).filter_by(participant_id=person.id).one()
+        db.session.get(Apartment, contract.apartment_id).apartment_number = number
+    make_checklist(world.participant, world.users["staff"], local_today(),
+                   answers={"damp_none": ("remark", "Fukt i hallen")})
+    db.session.commit()
+    login_as("housing")
+    pages = [client.get("/housing/checklists").get_data(as_text=True) for _ in range(2)]
+    for html in pages:
+        assert "Svenssongatan 1, lgh 1101" in html and "Kalle Svensson" in html
+        assert "Inskickad" in html and "Fukt i hallen" in html and "1 anmärkning" in html
+        assert "Skyddad deltagare" in html and "Adress skyddad" in html
+        assert "Inte gjord ännu denna månad" in html
+        assert "Sara" not in html and "Nilssongatan" not in html and "1202" not in html
+        assert "1 av 2 lägenheter har en inskickad genomgång" in html

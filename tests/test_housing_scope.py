@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tests.factories import make_org, make_participant, make_team
-from webapp.access import visible_participants
+from webapp.access import housing_participants, housing_tenancies, visible_participants
 from webapp.extensions import db
 from webapp.models import Apartment, Contract, Offer, Participant
 
@@ -72,3 +72,34 @@ def test_housing_sees_its_tenants_offers_and_waiting_fas_1_in_lists_and_one_by_o
             visible_participants(user).with_only_columns(Participant.id)))))
     assert joined == {person.id for person, seen in people.values() if seen} - {
         people["Väntar"][0].id} | {world.participant.id}
+    # The housing pages' own forms of the same rule: the scope with the teams written into the
+    # statement, and the inbox's tenancies without the scope's tests (each is in the scope).
+    assert set(db.session.scalars(
+        housing_participants(user).with_only_columns(Participant.id))) == scope
+    open_in_scope = set(db.session.scalars(
+        select(Contract.participant_id).join(Apartment, Apartment.id == Contract.apartment_id)
+        .where(Contract.ended_on.is_(None),
+               Apartment.housing_team_id == world.housing_team.id,
+               Contract.participant_id.in_(
+                   visible_participants(user).with_only_columns(Participant.id)))))
+    tenancies = {row[0] for row in db.session.execute(housing_tenancies(user))}
+    assert tenancies == open_in_scope and tenancies <= scope
+    assert people["Tidigare"][0].id not in tenancies  # its contract has ended
+
+
+def test_housing_tenancies_leave_out_another_organisations_tenant_in_my_apartment(
+        world, login_as):
+    """A contract can name any participant: one of another organisation in my team's apartment
+    is not in my scope, so not an inbox row either."""
+    stranger = make_org("Annan kommun")
+    person = make_participant(stranger, make_team(stranger), "Främling", "Scope")
+    apartment = _apartment(world, world.housing_team)
+    db.session.add(Contract(participant_id=person.id, apartment_id=apartment.id,
+                            kind="second_hand", landlord="Bolaget",
+                            move_in_date=date(2026, 1, 1)))
+    db.session.commit()
+    user = login_as("housing")
+    tenancies = {row[0] for row in db.session.execute(housing_tenancies(user))}
+    assert person.id not in tenancies and world.participant.id in tenancies
+    assert person.id not in set(db.session.scalars(
+        housing_participants(user).with_only_columns(Participant.id)))

@@ -172,6 +172,23 @@ def test_dates_follow_the_language(app):
     assert format_day(day) == "tisdag 3 mars"  # no request (CLI, jobs): Swedish
 
 
+def test_dates_in_a_render_follow_its_language(app):
+    """A render reads its language once (i18n.pinned_locale) for every date it formats."""
+    from datetime import date
+
+    from flask import render_template_string
+
+    from webapp.i18n import pinned_locale, pinned_translations
+
+    template = "{{ day | local_day }} / {{ day | local_day }}"
+    for headers, want in (({"Accept-Language": "en"}, "Tuesday 3 March"), ({}, "tisdag 3 mars")):
+        with app.app_context(), app.test_request_context("/", headers=headers):
+            with pinned_translations():
+                html = render_template_string(template, day=date(2026, 3, 3))
+            assert html == f"{want} / {want}"
+            assert pinned_locale() is None  # only during the render
+
+
 def test_every_wrapped_string_has_an_english_translation(tmp_path):
     """A string wrapped in _() but missing from the catalog would show Swedish on English pages."""
     from pathlib import Path

@@ -26,13 +26,40 @@ def among(column, ids):
     (A NULL id matches nothing: it is left out.)"""
     if isinstance(ids, Select):  # already a query: the database joins it
         return column.in_(ids)
-    ids = list(ids)
     if db.session.get_bind().dialect.name == "postgresql":
-        text = "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}"
+        text = ids if isinstance(ids, IdArray) else (
+            "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}")
         # Untyped (no `::VARCHAR`): PostgreSQL reads the parameter as the array once. A text
         # parameter cast to an array is parsed again for every row it is compared with.
         return column == any_(cast(bindparam(None, text, type_=NullType()), ARRAY(Integer)))
-    return column.in_(ids)
+    if isinstance(ids, IdArray):
+        ids = ids.ints()
+    return column.in_(list(ids))
+
+
+def among_param(column, name: str):
+    """`among` for a statement built once: the ids are the parameter `name`, given as
+    `ids_value(ids)` when the statement runs."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(bindparam(name, type_=NullType()), ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def ids_value(ids):
+    """The value of an `among_param` parameter: the array's text (PostgreSQL), a list."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return ids if isinstance(ids, IdArray) else (
+            "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}")
+    return ids.ints() if isinstance(ids, IdArray) else [i for i in ids if i is not None]
+
+
+class IdArray(str):
+    """Ids as PostgreSQL's text of an integer array ("{1,2,3}"), as a statement returned them
+    (`array_agg(...)::text`): `among` sends it as it is, without a list of 1,000 ints read
+    from the result and joined into the same text again for each statement (~0.1 ms each)."""
+
+    def ints(self) -> list[int]:
+        return [int(i) for i in self.strip("{}").split(",") if i]
 
 
 def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:

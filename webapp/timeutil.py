@@ -9,6 +9,8 @@ from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context
 
+from .i18n import pinned_locale
+
 
 def tz() -> ZoneInfo:
     name = current_app.config["BOFAST_TIMEZONE"] if has_app_context() else "Europe/Stockholm"
@@ -42,6 +44,9 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
 
 def _locale() -> str:
     """English pages get English dates; everything else (CLI, jobs, Swedish pages) Swedish."""
+    pinned = pinned_locale()  # during a render: its language, read once
+    if pinned is not None:
+        return "en" if pinned == "en" else "sv"
     if not has_request_context():
         return "sv"
     from flask_babel import get_locale

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, join, or_, select
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -19,7 +20,9 @@ from ..access import (
     display_address,
     display_name,
     get_participant_or_404,
-    visible_participants,
+    housing_tenancies,
+    in_my_teams,
+    may_see_identity,
 )
 from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
@@ -41,30 +44,67 @@ from ..models import (
     Contract,
     Organisation,
     Participant,
-    TeamMembership,
 )
 from ..queries import among
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
 from .facts_store import complete, counting_checklists, with_facts
+from .statements import built_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 INBOX_PER_PAGE = 50
 ANSWER_LABELS = {"ok": "OK", "remark": "Anmärkning", "na": "Ej aktuellt"}
 
 
+class Flat(NamedTuple):
+    """What the inbox shows of an apartment (and `display_address` reads), as columns."""
+
+    id: int
+    address: str
+    apartment_number: str
+    protected_address: bool
+
+
+FLAT_COLUMNS = (Apartment.id, Apartment.address, Apartment.apartment_number,
+                Apartment.protected_address)
+
+
+class Sent(NamedTuple):
+    """What the inbox shows of a counting checklist, as columns."""
+
+    id: int
+    held_on: date
+    version_no: int
+    tenant_agrees: bool
+    template_id: int
+
+
+SENT_COLUMNS = (ChecklistSubmission.id, ChecklistSubmission.held_on,
+                ChecklistSubmission.version_no, ChecklistSubmission.tenant_agrees,
+                ChecklistSubmission.template_id)
+
+
 @dataclass
 class InboxRow:
-    participant: Participant
-    apartment: Apartment
+    participant: Tenant
+    apartment: Flat
     status: str
-    submission: ChecklistSubmission | None = None
+    submission: Sent | None = None
     remarks: list[tuple[str, str]] = field(default_factory=list)  # (item text, remark)
+    # What the page shows of the tenant, decided by `shown_to` with the user resolved once
+    # (through the `current_user` proxy a few times a row in the template).
+    name: str = ""
+    address: str = ""
+    show_number: bool = False
 
-
-def _my_team_ids():
-    return select(TeamMembership.team_id).where(TeamMembership.user_id == current_user.id)
+    def shown_to(self, user) -> InboxRow:
+        self.name = display_name(self.participant, user)
+        self.address = display_address(self.participant, self.apartment.address, user,
+                                       apartment=self.apartment)
+        self.show_number = bool(self.apartment.apartment_number) and may_see_identity(
+            user, self.participant)
+        return self
 
 
 def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
@@ -74,7 +114,7 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
     owed is a stored fact this month (facts_store), worked out for the month asked for else."""
     today = local_today()
     this_month = month_of(today)
-    query = (_tenancies(visible_participants(current_user).with_only_columns(Participant.id))
+    query = (housing_tenancies(current_user)
              .order_by(Apartment.address, Apartment.apartment_number, Contract.participant_id))
     current = month == this_month
     if current:
@@ -110,36 +150,50 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
 
 def _current_page(today: date, page: int):
     """One page of this month's inbox (`_inbox`'s rows, in its order) with the inbox's size and
-    how many sent it, read in one statement from the stored facts: (rows, total, submitted),
-    or None when some facts are stale (then `_inbox` works them out). A page, not the 1,000
-    rows `_inbox` reads and sorts out."""
+    how many sent it, read in one statement from the stored facts, with what the page shows
+    of each row's tenant, apartment and checklist: (InboxRows without remarks, total,
+    submitted), or None when some facts are stale (then `_inbox` works them out). A page, not
+    the 1,000 rows `_inbox` reads and sorts out."""
+    statement, tenant, flat = built_once("inbox", today, lambda: _inbox_statement(today))
+    rows = db.session.connection().execute(
+        statement.limit(INBOX_PER_PAGE).offset((page - 1) * INBOX_PER_PAGE)).all()
+    if rows and rows[0][2]:
+        return None
+    this_month = month_of(today)
+    people, flats = 3 + tenant, 3 + tenant + flat
+    listed = []
+    for row in rows:
+        sent = Sent._make(row[flats:]) if row[flats] is not None else None
+        listed.append(InboxRow(
+            Tenant._make(row[3:people]), Flat._make(row[people:flats]),
+            month_status(this_month, sent.id if sent else None, this_month).status, sent))
+    return listed, rows[0][0] if rows else 0, rows[0][1] if rows else 0
+
+
+def _inbox_statement(today: date) -> tuple[Select, int, int]:
+    """`_current_page`'s statement without its page (`built_once`), and how many columns of
+    each row are the tenant's and the apartment's."""
     before = case((Contract.move_in_date < today.replace(day=1), 1))
-    tenancies = with_facts(
-        _tenancies(visible_participants(current_user).with_only_columns(Participant.id))
-        .add_columns(Apartment.address, Apartment.apartment_number,
-                     func.count(before).over(partition_by=Contract.participant_id)
-                     .label("tenancies_before")),
+    tenancies = with_facts(housing_tenancies(
+        current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:],
+        func.count(before).over(partition_by=Contract.participant_id).label("tenancies_before")),
         today, Contract.participant_id).subquery()
     c = tenancies.c
     sent_here, owing = _inbox_conditions(c, c.tenancies_before > 0)
     stale = c.facts_valid.is_not(True)
-    rows = db.session.execute(
-        select(c.participant_id, c.apartment_id, case((sent_here, c.checklist_id)),
-               func.count().over(), func.count(case((sent_here, 1))).over(),
-               func.count(case((stale, 1))).over())
-        .where(or_(sent_here, owing, stale))
-        .order_by(c.address, c.apartment_number, c.participant_id)
-        .limit(INBOX_PER_PAGE).offset((page - 1) * INBOX_PER_PAGE)).all()
-    if rows and rows[0][5]:
-        return None
-    this_month = month_of(today)
-    return ([(pid, apartment_id, month_status(this_month, submission_id, this_month).status,
-              submission_id) for pid, apartment_id, submission_id, *_counts in rows],
-            rows[0][3] if rows else 0, rows[0][4] if rows else 0)
+    tenant = [c.participant_id, *(c[column.key] for column in TENANT_COLUMNS[1:])]
+    flat = [c.apartment_id, *(c[column.key] for column in FLAT_COLUMNS[1:])]
+    return (select(func.count().over(), func.count(case((sent_here, 1))).over(),
+                   func.count(case((stale, 1))).over(), *tenant, *flat, *SENT_COLUMNS)
+            .select_from(tenancies.outerjoin(
+                ChecklistSubmission, and_(sent_here, ChecklistSubmission.id == c.checklist_id)))
+            .where(or_(sent_here, owing, stale))
+            .order_by(c.address, c.apartment_number, c.participant_id)), len(tenant), len(flat)
 
 
-def _inbox_page(month: str) -> tuple[list, int, int, int, int]:
-    """(the inbox rows of the page asked for, page, pages, total, how many sent it)."""
+def _inbox_page(month: str) -> tuple[list[InboxRow], int, int, int, int]:
+    """(the InboxRows of the page asked for, with remarks, page, pages, total, how many sent
+    it)."""
     asked, today = page_arg(), local_today()
     listed = _current_page(today, asked) if month == month_of(today) else None
     if listed is not None and not listed[0] and asked > 1:  # past the last page: its size
@@ -151,31 +205,38 @@ def _inbox_page(month: str) -> tuple[list, int, int, int, int]:
     if listed is None:  # another month, or facts to work out first
         inbox = _inbox(month)
         page, pages = page_of(len(inbox), INBOX_PER_PAGE)
-        return (inbox[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE], page, pages,
+        return (_rows(inbox[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE]), page, pages,
                 len(inbox), sum(1 for r in inbox if r[2] == "submitted"))
-    return listed[0], page, pages, listed[1], listed[2]
+    return _with_remarks(listed[0]), page, pages, listed[1], listed[2]
 
 
 def _rows(inbox: list[tuple[int, int, str, int | None]]) -> list[InboxRow]:
-    """The participants, apartments and checklists (with their remarks) of these inbox rows."""
+    """The participants, apartments and checklists (with their remarks) of these inbox rows,
+    read as columns."""
+    if not inbox:
+        return []
     people = {row[0]: Tenant._make(row) for row in db.session.execute(
         select(*TENANT_COLUMNS).where(among(Participant.id, sorted({r[0] for r in inbox}))))}
-    apartments = {a.id: a for a in db.session.scalars(
-        select(Apartment).where(among(Apartment.id, sorted({r[1] for r in inbox}))))}
+    flats = {row[0]: Flat._make(row) for row in db.session.execute(
+        select(*FLAT_COLUMNS).where(among(Apartment.id, sorted({r[1] for r in inbox}))))}
     submission_ids = sorted({r[3] for r in inbox if r[3]})
-    submissions = {s.id: s for s in db.session.scalars(
-        select(ChecklistSubmission).where(among(ChecklistSubmission.id, submission_ids)))
+    submissions = {row[0]: Sent._make(row) for row in db.session.execute(
+        select(*SENT_COLUMNS).where(among(ChecklistSubmission.id, submission_ids)))
     } if submission_ids else {}
-    texts = _item_texts({s.template_id for s in submissions.values()})
-    remarks = _remarks(sorted(submissions))
-    rows = []
-    for pid, apartment_id, status, submission_id in inbox:
-        submission = submissions.get(submission_id)
-        row = InboxRow(people[pid], apartments[apartment_id], status, submission)
-        if submission is not None:
-            row.remarks = [(texts.get((submission.template_id, key), key), remark)
-                           for key, remark in remarks.get(submission.id, [])]
-        rows.append(row)
+    return _with_remarks([
+        InboxRow(people[pid], flats[apartment_id], status, submissions.get(submission_id))
+        for pid, apartment_id, status, submission_id in inbox])
+
+
+def _with_remarks(rows: list[InboxRow]) -> list[InboxRow]:
+    """The rows, each checklist's remarks filled in (with its items' texts)."""
+    sent = {row.submission.id: row.submission for row in rows if row.submission is not None}
+    remarks = _remarks(sorted(sent))
+    texts = _item_texts({sent[sid].template_id for sid in remarks})
+    for row in rows:
+        if row.submission is not None:
+            row.remarks = [(texts.get((row.submission.template_id, key), key), remark)
+                           for key, remark in remarks.get(row.submission.id, [])]
     return rows
 
 
@@ -194,29 +255,22 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return result
 
 
-def _tenancies(scope):
-    """(participant id, apartment id, move-in) of the open contracts in my team's apartments of
-    the participants in `scope` (a select of ids): the rows of the inbox."""
-    return (select(Contract.participant_id, Contract.apartment_id, Contract.move_in_date)
-            .join(Apartment, Apartment.id == Contract.apartment_id)
-            .where(Contract.participant_id.in_(scope), Contract.ended_on.is_(None),
-                   Apartment.housing_team_id.in_(_my_team_ids())))
-
-
-# An alias: the scope's own EXISTS tests on contracts must not correlate to this join. Built
-# once: `aliased()` adapts every column of the model (~10 ms a request under cProfile).
+# Aliases built once: `aliased()` adapts every column of the model (~10 ms a request under
+# cProfile).
 _TENANCY = aliased(Contract, name="tenancy")
+_FLAT = aliased(Apartment, name="flat")
 
 
 def with_tenancies(scope):
     """`scope` (a select over Participant) with the apartment id and move-in of each open
-    contract in my team's apartments (the inbox's rows, `_tenancies`) as two more columns: a
-    participant without one comes once with None, one with two comes twice."""
-    mine = select(Apartment.id).where(Apartment.housing_team_id.in_(_my_team_ids()))
-    tenancy = _TENANCY
+    contract in my team's apartments (the inbox's rows, `housing_tenancies`) as two more
+    columns: a participant without one comes once with None, one with two comes twice."""
+    tenancy, flat = _TENANCY, _FLAT
     return scope.outerjoin_from(
-        Participant, tenancy, and_(tenancy.participant_id == Participant.id,
-                                   tenancy.ended_on.is_(None), tenancy.apartment_id.in_(mine))
+        Participant,
+        join(tenancy, flat, and_(flat.id == tenancy.apartment_id,
+                                 in_my_teams(current_user, flat))),
+        and_(tenancy.participant_id == Participant.id, tenancy.ended_on.is_(None)),
     ).add_columns(tenancy.apartment_id, tenancy.move_in_date)
 
 
@@ -268,9 +322,9 @@ def _inbox_conditions(c, moved_in_before) -> tuple:
 def _item_texts(template_ids) -> dict[tuple[int, str], str]:
     if not template_ids:
         return {}
-    items = db.session.scalars(select(ChecklistItem).where(
-        ChecklistItem.template_id.in_(template_ids)))
-    return {(item.template_id, item.key): item.text for item in items}
+    return {(template_id, key): text for template_id, key, text in db.session.execute(
+        select(ChecklistItem.template_id, ChecklistItem.key, ChecklistItem.text).where(
+            ChecklistItem.template_id.in_(sorted(template_ids))))}
 
 
 def _month_arg() -> str:
@@ -281,7 +335,8 @@ def _month_arg() -> str:
 def checklists():
     month = _month_arg()
     listed, page, pages, total, submitted = _inbox_page(month)
-    shown = _rows(listed)
+    user = current_user._get_current_object()  # the proxy once, not once a row
+    shown = [row.shown_to(user) for row in listed]
     record_list((r.participant.id for r in shown), "checklist_inbox")
     this_month = month_of(local_today())
     return render("housing/checklists.html", rows=shown, total=total, month=month,

@@ -5,16 +5,22 @@ visit notes, absence reasons or health: queries here select the columns housing 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, distinct, func, select
 from wtforms import SelectChoice
 
-from ..access import child_or_404, display_name, visible_participants
+from ..access import (
+    child_or_404,
+    display_address,
+    display_name,
+    housing_participants,
+)
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.tenancy_life import transfer_eligibility
@@ -31,7 +37,15 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import among, current_contracts, first_move_in_of, tenancy_for
+from ..queries import (
+    IdArray,
+    among,
+    among_param,
+    current_contracts,
+    first_move_in_of,
+    ids_value,
+    tenancy_for,
+)
 from ..rendering import render
 from ..timeutil import local_today, to_utc, tz
 from . import bp
@@ -43,15 +57,16 @@ from .checklist_routes import (
 )
 from .facts_store import complete, visit_periods, with_facts
 from .forms import DisturbanceForm
+from .statements import built_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
 
 
 def _scope() -> list[Tenant]:
-    return [Tenant(*row) for row in db.session.execute(
-        visible_participants(current_user).with_only_columns(*TENANT_COLUMNS)
-        .order_by(Participant.last_name, Participant.first_name))]
+    return [Tenant._make(row) for row in db.session.connection().execute(built_once(
+        "scope", None, lambda: housing_participants(current_user).with_only_columns(
+            *TENANT_COLUMNS).order_by(Participant.last_name, Participant.first_name))).all()]
 
 
 def _scope_with_facts(day):
@@ -59,48 +74,40 @@ def _scope_with_facts(day):
     facts (facts_store), one row per tenancy of the checklist inbox (`with_tenancies`), read
     in one statement: the scope's tests cost a few ms each time the database evaluates them."""
     return with_facts(with_tenancies(
-        visible_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
+        housing_participants(current_user).with_only_columns(Participant.id, Participant.phase)),
         day)
 
 
 def _all_ids(column):
-    """Every distinct value of `column` as one value: an array (PostgreSQL), text (SQLite)."""
+    """Every distinct value of `column` as one value: the array's text (PostgreSQL; passed on
+    as it is, `queries.IdArray`), text (SQLite)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.array_agg(distinct(column))
+        return cast(func.array_agg(distinct(column)), Text)
     return func.group_concat(distinct(column))
 
 
-_OVERVIEWS: dict[tuple, Select] = {}  # see _overview_statement
-
-
 def _overview_statement(day) -> Select:
-    """`_overview`'s statement for the signed-in user and `day`, built once per process:
-    building the scope, the tenancies, the facts and the counts took more Python than running
-    them (a third of the page under cProfile). All it holds comes from the key; the teams are
-    read when it runs."""
-    key = (current_user.id, current_user.organisation_id, current_user.role, day,
-           db.session.get_bind().dialect.name)
-    statement = _OVERVIEWS.get(key)
-    if statement is None:
-        if len(_OVERVIEWS) >= 256:  # yesterday's, or many users
-            _OVERVIEWS.clear()
-        rows = _scope_with_facts(day).subquery()
-        c = rows.c
-        fas_2 = c.phase == 2
-
-        def people(condition):  # participants, not tenancy rows: one may have two tenancies
-            return func.count(distinct(case((condition, c.id))))
-
-        statement = _OVERVIEWS[key] = select(
-            (func.count() - func.count(case((c.facts_valid, 1)))).label("stale"),
-            *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
-            people(and_(fas_2, c.visits_met)).label("met"),
-            people(and_(fas_2, c.visits_met_before)).label("met_before"),
-            _all_ids(c.id).label("ids"))
-    return statement
+    """`_overview`'s statement for the signed-in user and `day` (`built_once`)."""
+    return built_once("overview", day, lambda: _build_overview(day))
 
 
-def _overview(org, day) -> tuple[list[int], dict, list[dict]]:
+def _build_overview(day) -> Select:
+    rows = _scope_with_facts(day).subquery()
+    c = rows.c
+    fas_2 = c.phase == 2
+
+    def people(condition):  # participants, not tenancy rows: one may have two tenancies
+        return func.count(distinct(case((condition, c.id))))
+
+    return select(
+        (func.count() - func.count(case((c.facts_valid, 1)))).label("stale"),
+        *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
+        people(and_(fas_2, c.visits_met)).label("met"),
+        people(and_(fas_2, c.visits_met_before)).label("met_before"),
+        _all_ids(c.id).label("ids"))
+
+
+def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
     """(the ids in scope, the checklist counts, the visit counts). Usually one statement: the
     database counts over the stored facts when all of them are valid (the scheduler works
     them out before the day's first view; a write makes its participant's stale until a view
@@ -110,8 +117,10 @@ def _overview(org, day) -> tuple[list[int], dict, list[dict]]:
     counted = db.session.execute(_overview_statement(day)).one()
     if counted.stale:
         return _overview_from_rows(org, day)
-    ids = counted.ids if isinstance(counted.ids, list) else [
-        int(i) for i in counted.ids.split(",")] if counted.ids else []
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = IdArray(counted.ids or "{}")
+    else:
+        ids = [int(i) for i in counted.ids.split(",")] if counted.ids else []
     return ids, month_counts(day, counted.submitted, counted.missing), _visit_counts(
         org, day, counted.fas_2, counted.met, counted.met_before)
 
@@ -140,72 +149,125 @@ def _visit_counts(org, day, fas_2: int, met: int, met_before: int) -> list[dict]
              "not_met": fas_2 - met_before}]
 
 
-def _page(query, whole: bool) -> tuple[list, int]:
-    """(the rows shown, how many there are): HOME_ROWS of them unless the list is shown whole,
-    with the count alongside in the same statement (a window over the rows the WHERE keeps,
-    worked out before the LIMIT). (Each list is ordered down to the id: the first rows are the
-    same whichever plan the database picks.)"""
+# The tenant of each row comes with it (labelled: the lists' own columns keep their names).
+_TENANT_LABELLED = tuple(column.label(f"tenant_{column.key}") for column in TENANT_COLUMNS)
+
+
+class Item(SimpleNamespace):
+    """A row of the home's lists. Attributes, not a dict's keys: the template finds a key only
+    after a failed attribute lookup (~1 µs each, a dozen a row)."""
+
+
+class FollowUp(NamedTuple):
+    done: bool
+    in_time: bool
+
+
+_LISTS: dict[tuple, Select] = {}
+
+
+def _page(name: str, build, participant_id, whole: bool, **values) -> tuple[list, int]:
+    """(the rows shown, each with its Tenant last, how many there are): HOME_ROWS of them
+    unless the list is shown whole, with the count alongside in the same statement (a window
+    over the rows the WHERE keeps, worked out before the LIMIT), and the tenant's columns
+    (`participant_id`'s) joined, not read in a statement of their own. (Each list is ordered
+    down to the id: the first rows are the same whichever plan the database picks.)
+
+    The statement is `build()`'s, built once per process and database kind (building the
+    three lists' took ~900 calls each a view): what changes per view (the scope's ids as
+    `scope`, the cut-off date as `since`) are `values`, its parameters."""
+    key = (name, whole, db.session.get_bind().dialect.name)
+    statement = _LISTS.get(key)
+    if statement is None:
+        statement = build().join(Participant, Participant.id == participant_id).add_columns(
+            *_TENANT_LABELLED)
+        if not whole:
+            statement = statement.add_columns(
+                func.count().over().label("listed")).limit(HOME_ROWS)
+        _LISTS[key] = statement
+    rows = db.session.connection().execute(statement, values).all()
+    size = len(_TENANT_LABELLED)
     if whole:
-        rows = db.session.execute(query).all()
-        return rows, len(rows)
-    rows = db.session.execute(
-        query.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)).all()
-    return rows, rows[0].listed if rows else 0
+        return [(row, Tenant._make(row[-size:])) for row in rows], len(rows)
+    return ([(row, Tenant._make(row[-size - 1:-1])) for row in rows],
+            rows[0].listed if rows else 0)
+
+
+class Notice(NamedTuple):
+    """What the home shows of a housing notice, as columns."""
+
+    id: int
+    kind: str
+    occurred_on: datetime
+    acknowledged_at: datetime | None
+
+
+def _notices_statement() -> Select:
+    return (select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
+                   HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address)
+            .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
+            .where(among_param(HousingNotice.participant_id, "scope"))
+            .where((HousingNotice.acknowledged_at.is_(None))
+                   | (HousingNotice.occurred_on >= bindparam("since")))
+            .order_by(HousingNotice.acknowledged_at.is_not(None),
+                      HousingNotice.occurred_on.desc(), HousingNotice.id.desc()))
 
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
-    since = utcnow() - timedelta(days=RECENT_DAYS)
-    rows, total = _page(
-        select(HousingNotice).where(among(HousingNotice.participant_id, scope))
-        .where((HousingNotice.acknowledged_at.is_(None)) | (HousingNotice.occurred_on >= since))
-        .order_by(HousingNotice.acknowledged_at.is_not(None), HousingNotice.occurred_on.desc(),
-                  HousingNotice.id.desc()), whole)
-    notices = [row[0] for row in rows]
-    apartment_ids = {n.apartment_id for n in notices if n.apartment_id}
-    apartments = {a.id: a for a in db.session.scalars(
-        select(Apartment).where(Apartment.id.in_(apartment_ids)))} if apartment_ids else {}
-    return [{"notice": n, "participant": n.participant_id,
-             "apartment": apartments.get(n.apartment_id)} for n in notices], total
+    rows, total = _page("notices", _notices_statement, HousingNotice.participant_id, whole,
+                        scope=ids_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
+    return [Item(notice=Notice._make(row[:4]), participant=tenant,
+                 apartment=Address(row[4], row[5]) if row[4] is not None else None)
+            for row, tenant in rows], total
 
 
-def _follow_up(d, now) -> dict:
+def _follow_up(d, now) -> FollowUp:
     """The one-day rule as staff's Idag sees it (domain.disturbances): next working day."""
     if d.followed_up_at is None:
-        return {"done": False, "in_time": not is_overdue(d, now, tz())}
-    return {"done": True, "in_time": bool(contacted_in_time(d, tz()))}
+        return FollowUp(False, not is_overdue(d, now, tz()))
+    return FollowUp(True, bool(contacted_in_time(d, tz())))
+
+
+def _disturbances_statement() -> Select:
+    housing_users = select(User.id).where(User.role == "housing")
+    return (select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
+                   Disturbance.received_at, Disturbance.severity, Disturbance.source,
+                   Disturbance.description, Disturbance.followed_up_at,
+                   Disturbance.letter_sent_at, Disturbance.copy_received_at,
+                   Disturbance.contacted_at,
+                   Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
+            .where(among_param(Disturbance.participant_id, "scope"))
+            .where((Disturbance.received_at >= bindparam("since"))
+                   | Disturbance.followed_up_at.is_(None))
+            .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()))
 
 
 def _disturbances(scope, whole: bool) -> tuple[list, int]:
     now = utcnow()
-    housing_users = select(User.id).where(User.role == "housing")
-    rows, total = _page(
-        select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
-               Disturbance.received_at, Disturbance.severity, Disturbance.source,
-               Disturbance.description, Disturbance.followed_up_at,
-               Disturbance.letter_sent_at, Disturbance.copy_received_at,
-               Disturbance.contacted_at,
-               Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
-        .where(among(Disturbance.participant_id, scope))
-        .where((Disturbance.received_at >= now - timedelta(days=RECENT_DAYS))
-               | Disturbance.followed_up_at.is_(None))
-        .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()), whole)
-    return [{"row": d, "participant": d.participant_id, "follow_up": _follow_up(d, now),
-             # Decided by who wrote it, never by the `source` field: text written by support
-             # staff stays with them (whatever source they picked); housing sees its own words.
-             "show_text": bool(d.by_housing)}
-            for d in rows], total
+    rows, total = _page("disturbances", _disturbances_statement, Disturbance.participant_id,
+                        whole, scope=ids_value(scope), since=now - timedelta(days=RECENT_DAYS))
+    return [Item(row=d, participant=tenant, follow_up=_follow_up(d, now),
+                 # Decided by who wrote it, never by the `source` field: text written by
+                 # support staff stays with them (whatever source they picked); housing sees
+                 # its own words.
+                 show_text=bool(d.by_housing))
+            for d, tenant in rows], total
+
+
+def _absences_statement() -> Select:
+    """Dates only: the reason column is never selected for housing."""
+    return (select(Absence.participant_id, Absence.start_date, Absence.end_date)
+            .where(among_param(Absence.participant_id, "scope"))
+            .where(Absence.end_date.is_(None) | (Absence.end_date >= bindparam("since")))
+            .order_by(Absence.start_date.desc(), Absence.id.desc()))
 
 
 def _absences(scope, whole: bool) -> tuple[list, int]:
-    """Dates only: the reason column is never selected for housing."""
-    since = local_today() - timedelta(days=RECENT_DAYS)
-    rows, total = _page(
-        select(Absence.participant_id, Absence.start_date, Absence.end_date)
-        .where(among(Absence.participant_id, scope))
-        .where(Absence.end_date.is_(None) | (Absence.end_date >= since))
-        .order_by(Absence.start_date.desc(), Absence.id.desc()), whole)
-    return [{"participant": r.participant_id, "start": r.start_date, "end": r.end_date}
-            for r in rows], total
+    rows, total = _page("absences", _absences_statement, Absence.participant_id, whole,
+                        scope=ids_value(scope),
+                        since=local_today() - timedelta(days=RECENT_DAYS))
+    return [Item(participant=tenant, start=r.start_date, end=r.end_date)
+            for r, tenant in rows], total
 
 
 HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
@@ -222,13 +284,14 @@ def home():
     for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
                           ("absences", _absences)):
         lists[name], totals[name] = rows_of(scope, name == whole)
-    wanted = {item["participant"] for rows in lists.values() for item in rows}
-    people = {row[0]: Tenant(*row) for row in db.session.execute(
-        select(*TENANT_COLUMNS).where(among(Participant.id, sorted(wanted))))} if wanted else {}
+    user = current_user._get_current_object()  # the proxy once, not once a row
     for rows in lists.values():
         for item in rows:
-            item["participant"] = people[item["participant"]]
-    record_list((item["participant"].id for rows in lists.values() for item in rows),
+            item.name = display_name(item.participant, user)
+            if getattr(item, "apartment", None) is not None:
+                item.address = display_address(item.participant, item.apartment.address, user,
+                                               apartment=item.apartment)
+    record_list((item.participant.id for rows in lists.values() for item in rows),
                 "housing_home")
     return render(
         "housing/home.html", block="notices", checklists=checklists,
@@ -306,23 +369,26 @@ def tenancies():
     everyone else by name; the contract with its apartment, the counter and the transfer
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
-    in_scope = db.session.execute(with_facts(
-        visible_participants(user).with_only_columns(*TENANT_COLUMNS)
-        .order_by(Participant.last_name, Participant.first_name), day)).all()
+    in_scope = db.session.connection().execute(built_once("tenancies", day, lambda: with_facts(
+        housing_participants(user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name), day))).all()
     facts = complete(in_scope, lambda: user.organisation, day)
     size = len(TENANT_COLUMNS)
-    people = [Tenant._make(row[:size]) for row in in_scope]
 
-    def closeness(person):
-        expected = facts[person.id].expected_transfer
+    def closeness(row):
+        expected = facts[row[0]].expected_transfer
         if expected is None:  # first-hand, no contract or not moved in yet
-            return (1, display_name(person, user))
+            # `display_name`'s answer: the full name unless the identity is protected (then
+            # asked); written out, as it is asked for up to 1,000 rows (~3 µs a call).
+            return (1, f"{row[1]} {row[2]}" if not row[4]
+                    else display_name(Tenant._make(row[:size]), user))
         return (0, expected)
 
-    people.sort(key=closeness)
+    in_scope.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    page, pages = page_of(len(people), TENANCIES_PER_PAGE)
-    shown = people[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]
+    page, pages = page_of(len(in_scope), TENANCIES_PER_PAGE)
+    shown = [Tenant._make(row[:size]) for row in
+             in_scope[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]]
     shown_ids = [p.id for p in shown]
     contracts, move_ins = _lets(shown_ids)
     notices = _notices_by_participant(shown_ids)
@@ -330,12 +396,18 @@ def tenancies():
     rows = []
     for p in shown:
         contract, counter = contracts.get(p.id), counters.get(p.id)
-        rows.append({"participant": p, "contract": contract, "tenancy": counter,
+        # The name and address decided here with the user resolved once: in the template each
+        # went through the `current_user` proxy a few times a row.
+        rows.append({"participant": p, "name": display_name(p, user),
+                     "address": display_address(p, contract.apartment.address, user,
+                                                apartment=contract.apartment)
+                     if contract else None,
+                     "contract": contract, "tenancy": counter,
                      # Why a transfer is (not) possible yet: counter, rent, disturbances.
                      "eligibility": transfer_eligibility(
                          counter, contract.kind if contract else None,
                          bool(contract and contract.end_reason), notices.get(p.id, []))})
-    return render("housing/tenancies.html", rows=rows, total=len(people), page=page,
+    return render("housing/tenancies.html", rows=rows, total=len(in_scope), page=page,
                   pages=pages, today=day)
 
 
