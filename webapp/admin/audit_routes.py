@@ -21,7 +21,7 @@ from ..inputs import page_of
 from ..models import AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
-from . import audit_queries, audit_words, bp  # noqa: F401 (audit_words: a template global)
+from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
 from .choices import month_arg, org_id, org_participant_names, participant_choices
 from .forms import AuditFilterForm, ReviewForm
 
@@ -82,7 +82,7 @@ def audit_csv():
 @bp.route("/admin/audit/review")
 def audit_review():
     month = month_arg(local_today())
-    review = audit_queries.month_review(org_id(), month)
+    review = audit_review_store.month_review(org_id(), month)
     reviewed = audit_queries.reviewed_ids([e.id for e in review.flagged])
     # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
     flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
@@ -97,7 +97,7 @@ def audit_review():
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
                   names=names,
-                  total=len(review.events), form=ReviewForm(formdata=None),
+                  total=review.total, form=ReviewForm(formdata=None),
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),
                   signoff=audit_queries.signoff(org_id(), month),
@@ -134,7 +134,7 @@ def _review_month() -> date:
 def audit_review_sample():
     """Mark the month's whole unflagged sample reviewed at once (the flagged ones one by one)."""
     month = _review_month()
-    sample = audit_queries.month_review(org_id(), month).sample
+    sample = audit_review_store.month_review(org_id(), month).sample
     done = set(db.session.scalars(select(AuditReview.audit_event_id).where(
         AuditReview.audit_event_id.in_([e.id for e in sample])))) if sample else set()
     comment = (request.form.get("comment") or "").strip()[:2000] or _("Urvalet granskat.")
