@@ -189,24 +189,21 @@ def month_review_of_events(organisation_id: int, month: date) -> MonthReview:
     return MonthReview(len(events), flags, flagged, sample)
 
 
-def reviewed_ids(event_ids: list[int]) -> set[int]:
-    """Which of these events have been marked reviewed (ids only, one query)."""
-    if not event_ids:
-        return set()
-    return set(db.session.scalars(select(AuditReview.audit_event_id).distinct().where(
-        among(AuditReview.audit_event_id, event_ids))))
-
-
-def reviews_of(event_ids) -> tuple[dict[int, list[AuditReview]], dict[int, str]]:
-    """The review marks of these events, oldest first, and their reviewers' names."""
-    reviews: dict[int, list[AuditReview]] = {}
+def review_marks(event_ids) -> tuple[dict[int, list], dict[int, str]]:
+    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
+    and their reviewers' names, in one statement."""
+    reviews: dict[int, list] = {}
+    reviewers: dict[int, str] = {}
     if event_ids:
-        for review in db.session.scalars(select(AuditReview).where(
-                AuditReview.audit_event_id.in_(list(event_ids))).order_by(AuditReview.reviewed_at)):
-            reviews.setdefault(review.audit_event_id, []).append(review)
-    reviewer_ids = {r.reviewed_by_id for rs in reviews.values() for r in rs}
-    reviewers = {u.id: u.display_name for u in db.session.scalars(
-        select(User).where(User.id.in_(reviewer_ids)))} if reviewer_ids else {}
+        for mark in db.session.execute(
+                select(AuditReview.audit_event_id, AuditReview.reviewed_at,
+                       AuditReview.reviewed_by_id, AuditReview.comment,
+                       User.display_name.label("reviewer"))
+                .join(User, User.id == AuditReview.reviewed_by_id)
+                .where(among(AuditReview.audit_event_id, event_ids))
+                .order_by(AuditReview.reviewed_at, AuditReview.id)):
+            reviews.setdefault(mark.audit_event_id, []).append(mark)
+            reviewers[mark.reviewed_by_id] = mark.reviewer
     return reviews, reviewers
 
 

@@ -26,7 +26,22 @@ import logging
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    String,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -114,19 +129,34 @@ def _update(session: Session, organisation_id: int, month: date
                                      upto_id=settled, events=events, with_user=with_user))
     elif settled != upto:
         state.upto_id, state.events, state.with_user = settled, events, with_user
-    flags = session.execute(select(AuditReviewFlag.audit_event_id, AuditReviewFlag.at_local,
-                                   AuditReviewFlag.user_id, AuditReviewFlag.flags)
-                            .where(*_month(AuditReviewFlag, organisation_id, month))).all()
-    reads = session.execute(select(AuditReviewRead.user_id, AuditReviewRead.participant_id)
-                            .where(*_month(AuditReviewRead, organisation_id, month))).all()
-    candidates = session.execute(
-        select(AuditReviewCandidate.audit_event_id, AuditReviewCandidate.at_local)
-        .where(*_month(AuditReviewCandidate, organisation_id, month))
-        .order_by(AuditReviewCandidate.sample_key, AuditReviewCandidate.audit_event_id)).all()
+    flags, reads, candidates = _stored(session, organisation_id, month)
     session.commit()
     pending = [e for e in new if e.id > settled]
     return (events + len(pending), with_user + sum(e.user_id is not None for e in pending),
             flags, reads, candidates)
+
+
+def _stored(session: Session, organisation_id: int, month: date) -> tuple[list, list, list]:
+    """The month's stored flags (id, at_local, user_id, flags), reads (user_id, participant_id)
+    and candidates (id, at_local; first in the month's random order first), in one
+    statement."""
+    none = null()
+    rows = session.execute(union_all(
+        select(literal("f"), AuditReviewFlag.audit_event_id, AuditReviewFlag.user_id,
+               AuditReviewFlag.at_local, AuditReviewFlag.flags, cast(none, BigInteger))
+        .where(*_month(AuditReviewFlag, organisation_id, month)),
+        select(literal("r"), AuditReviewRead.user_id, AuditReviewRead.participant_id,
+               cast(none, DateTime), cast(none, String), cast(none, BigInteger))
+        .where(*_month(AuditReviewRead, organisation_id, month)),
+        select(literal("c"), AuditReviewCandidate.audit_event_id, cast(none, Integer),
+               AuditReviewCandidate.at_local, cast(none, String),
+               AuditReviewCandidate.sample_key)
+        .where(*_month(AuditReviewCandidate, organisation_id, month)))).all()
+    flags = [(a, at, b, text) for kind, a, b, at, text, _key in rows if kind == "f"]
+    reads = [(a, b) for kind, a, b, _at, _text, _key in rows if kind == "r"]
+    candidates = sorted(((key, a, at) for kind, a, _b, at, _text, key in rows if kind == "c"),
+                        key=lambda c: (c[0], c[1]))
+    return flags, reads, [(a, at) for _key, a, at in candidates]
 
 
 def _add(session: Session, organisation_id: int, month: date, upto: int, where: list,
@@ -208,8 +238,8 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
         log.warning("stored log review: %s %s failed", organisation_id, month, exc_info=True)
         return month_review_of_events(organisation_id, month)
-    flags = {row.audit_event_id: row.flags.split(",") for row in stored}
-    items = {row.audit_event_id: (row.at_local, row.user_id) for row in stored}
+    flags = {event_id: text.split(",") for event_id, _at, _user, text in stored}
+    items = {event_id: (at, user_id) for event_id, at, user_id, _text in stored}
     # Outside the caseload: today's caseloads, for the month's distinct (worker, participant).
     read: dict[int, set[int]] = {}
     for user_id, participant_id in reads:
@@ -228,8 +258,8 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     flagged = sorted((Item(event_id, at) for event_id, (at, _user) in items.items()),
                      key=lambda item: (item.at_local, item.id))
     pool = with_user - sum(user is not None for _at, user in items.values())
-    sample = [Item(row.audit_event_id, row.at_local) for row in candidates
-              if row.audit_event_id not in flags][:SAMPLE_SIZE]
+    sample = [Item(event_id, at) for event_id, at in candidates
+              if event_id not in flags][:SAMPLE_SIZE]
     if len(sample) < min(SAMPLE_SIZE, pool):
         # Most candidates flagged (a month of night work): draw from all of the month.
         return month_review_of_events(organisation_id, month)

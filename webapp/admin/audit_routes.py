@@ -83,14 +83,16 @@ def audit_csv():
 def audit_review():
     month = month_arg(local_today())
     review = audit_review_store.month_review(org_id(), month)
-    reviewed = audit_queries.reviewed_ids([e.id for e in review.flagged])
+    # The marks of every flagged event (which are done) and of the sample, in one statement.
+    reviews, reviewers = audit_queries.review_marks(
+        [e.id for e in review.flagged] + [e.id for e in review.sample])
+    reviewed = {e.id for e in review.flagged if e.id in reviews}
     # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
     flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
     page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
     flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
     shown = flagged + review.sample
     rows, names = audit_queries.shown_events([e.id for e in shown])
-    reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
                   flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
                   page=page, pages=pages, month_arg_value=month_key(month),
