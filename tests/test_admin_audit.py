@@ -1,6 +1,7 @@
 """Audit log view, CSV export with masking, monthly log review flags, programme figures page."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from tests.factories import make_participant
@@ -341,8 +342,49 @@ def test_audit_log_rows_name_the_system_and_mask_in_the_filter_too(db, client, l
     assert "2 händelser" in html
     assert "<strong>Systemet</strong>" in html and "ändrade planen – Skyddad deltagare" in html
     assert "(Socialsekreterare)" in html and "läste uppgifterna – Kalle Svensson" in html
-    assert f'<option value="{hidden.id}">Skyddad deltagare</option>' in html
     assert "Hemligsson" not in html
+    # The participant filter (a search) finds the protected identity by its number and shows
+    # the masked name; by the name it hides it finds nobody.
+    html = client.get(f"/admin/audit?participant={hidden.id}&start=2026-05-01&end=2026-05-31"
+                      ).get_data(as_text=True)
+    assert "1 händelser" in html and 'value="Skyddad deltagare"' in html
+    assert f'name="participant_id" value="{hidden.id}"' in html and "Hemlig" not in html.replace(
+        "Skyddad", "")
+    html = client.get("/admin/audit?participant=Hemligsson").get_data(as_text=True)
+    assert "Ingen deltagare heter så" in html and "Hemligsson" in html  # the admin's own text
+    assert f'participant_id={hidden.id}' not in html and "Skyddad deltagare" not in html
+
+
+def test_audit_participant_search_by_name_number_and_choice(db, client, login_as, world):
+    """No list of every participant: a search resolved on the server, the error next to the
+    field, several matches offered as links, and the choice kept in the pages and the CSV."""
+    anna = make_participant(world.org, world.team, "Anna", "Berg")
+    anders = make_participant(world.org, world.team, "Anders", "Bergström")
+    staff = world.users["staff"]
+    for who in (anna, anders, anders):
+        add_event(db, staff, who, datetime(2026, 7, 1, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "<option" in html and "Anna Berg</option>" not in html  # no participant options
+    assert 'id="participant"' in html and 'for="participant"' in html
+    html = client.get("/admin/audit?participant=berg").get_data(as_text=True)
+    assert "Flera deltagare matchar" in html and 'aria-invalid="true"' in html
+    field = re.search(r'<input[^>]*id="participant"[^>]*>', html).group(0)
+    assert 'id="participant-error"' in html and "participant-error" in field  # tied to it
+    assert f"/admin/audit?participant_id={anna.id}" in html and "händelser</h2>" not in html
+    html = client.get("/admin/audit?participant=Bergstr").get_data(as_text=True)
+    assert "2 händelser" in html and 'value="Anders Bergström"' in html
+    assert f"/admin/audit.csv?participant_id={anders.id}" in html
+    html = client.get(f"/admin/audit?participant_id={anna.id}").get_data(as_text=True)
+    assert "1 händelser" in html and 'value="Anna Berg"' in html
+    # Changing the text searches anew instead of keeping the earlier choice.
+    html = client.get(f"/admin/audit?participant_id={anna.id}&participant=Anders"
+                      ).get_data(as_text=True)
+    assert "2 händelser" in html
+    body = client.get(f"/admin/audit.csv?participant_id={anders.id}").get_data(as_text=True)
+    assert body.count("Anders Bergström") == 2 and "Anna Berg" not in body
+    assert client.get("/admin/audit.csv?participant=ingen-alls").status_code == 400
 
 
 def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, login_as,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, false, func, literal, or_, select, union_all
 
 from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
 from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
@@ -77,6 +77,30 @@ def participant_names(events, known: dict[int, str] | None = None) -> dict[int, 
         names |= display_names(db.session.execute(
             select(*NAME_COLUMNS).where(Participant.id.in_(ids))))
     return names
+
+
+PARTICIPANT_MATCHES = 20  # a search naming more asks for more of the name
+
+
+def find_participants(organisation_id: int, text: str) -> dict[int, str]:
+    """The organisation's participants the admin's search names, as {id: name the admin may
+    see}: the number (id), or a part of the name as shown. A protected identity is found by
+    its shown (masked) name only, never by the name it hides."""
+    text = text.strip()
+    if text.isdigit():
+        where = [Participant.id == int(text)] if len(text) < 10 else [false()]
+    else:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = [or_((Participant.first_name + " " + Participant.last_name).ilike(
+            pattern, escape="\\"), Participant.pseudonym.ilike(pattern, escape="\\"))]
+    names = display_names(db.session.execute(
+        select(*NAME_COLUMNS).where(Participant.organisation_id == organisation_id, *where)
+        .order_by(Participant.last_name, Participant.first_name, Participant.id)
+        .limit(4 * PARTICIPANT_MATCHES)))
+    if not text.isdigit():
+        folded = text.casefold()
+        names = {pid: name for pid, name in names.items() if folded in name.casefold()}
+    return dict(list(names.items())[:PARTICIPANT_MATCHES + 1])
 
 
 def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:

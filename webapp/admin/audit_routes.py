@@ -4,6 +4,7 @@ in webapp/domain/log_review.py."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -22,7 +23,7 @@ from ..models import AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
-from .choices import month_arg, org_id, org_participant_names, participant_choices
+from .choices import month_arg, org_id
 from .forms import AuditFilterForm, ReviewForm
 
 AUDIT_PAGE_SIZE = 100
@@ -30,45 +31,92 @@ FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
 CSV_LIMIT = 100_000
 
 
-def _audit_filters() -> tuple[AuditFilterForm, dict[int, str]]:
-    """The filter form with its choices, and the participants' names its list shows."""
+class ParticipantFilter(NamedTuple):
+    id: int | None  # the participant filtered by (None: everyone, or not found)
+    found: bool  # False: the search named nobody, or several (then `choices`)
+    choices: dict[int, str]  # several matched: the admin picks one
+
+
+def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
+    """The participant the filter names: `participant_id` (a choice made, kept in the links)
+    while the search field still shows that participant's name, else the search itself.
+    The field's error says what was not found, next to it."""
+    text = (form.participant.data or "").strip()
+    chosen = request.args.get("participant_id", "")
+    if chosen.isdigit() and len(chosen) < 10:
+        names = audit_queries.find_participants(org_id(), chosen)
+        if names and text in ("", names[int(chosen)]):
+            form.participant.data = names[int(chosen)]
+            return ParticipantFilter(int(chosen), True, {})
+    if not text or form.participant.errors:
+        return ParticipantFilter(None, not text, {})
+    names = audit_queries.find_participants(org_id(), text)
+    if len(names) == 1:
+        (pid, name), = names.items()
+        form.participant.data = name
+        return ParticipantFilter(pid, True, {})
+    if not names:
+        form.participant.errors = [_("Ingen deltagare heter så eller har det numret. Skriv en "
+                                     "del av namnet eller deltagarens nummer.")]
+    elif len(names) > audit_queries.PARTICIPANT_MATCHES:
+        form.participant.errors = [_("Många deltagare matchar. Skriv mer av namnet.")]
+        names = {}
+    else:
+        form.participant.errors = [_("Flera deltagare matchar. Välj en i listan.")]
+    return ParticipantFilter(None, False, names)
+
+
+def _audit_filters() -> tuple[AuditFilterForm, ParticipantFilter]:
+    """The filter form with its choices, and the participant it names."""
     form = AuditFilterForm(request.args)
     users = db.session.execute(select(User.id, User.display_name, User.username)
                                .where(User.organisation_id == org_id())
                                .order_by(User.display_name))
     form.user_id.choices = [SelectChoice("", _("Alla"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
-    names = org_participant_names()
-    form.participant_id.choices = participant_choices(_("Alla"), names=names)
     if not form.validate():
         form.start.data = form.end.data = None
-    return form, names
+    return form, _participant_filter(form)
 
 
-def _filters(form: AuditFilterForm) -> tuple:
-    return (org_id(), form.user_id.data, form.participant_id.data, form.start.data,
-            form.end.data)
+def _filters(form: AuditFilterForm, who: ParticipantFilter) -> tuple:
+    return (org_id(), form.user_id.data, who.id, form.start.data, form.end.data)
+
+
+def _args(form: AuditFilterForm, who: ParticipantFilter) -> dict[str, str]:
+    """The filter as the page's links carry it (pages, CSV): the participant by number."""
+    args = {k: v for k, v in request.args.items()
+            if k not in ("page", "participant", "participant_id") and v}
+    if who.id is not None:
+        args["participant_id"] = str(who.id)
+    return args
 
 
 @bp.route("/admin/audit")
 def audit():
-    form, names = _audit_filters()
-    total = audit_queries.audit_count(*_filters(form))
+    form, who = _audit_filters()
+    args = _args(form, who)
+    if not who.found:  # the search named nobody or several: nothing to list yet
+        return render("admin/audit.html", block="results", form=form, who=who, events=[],
+                      names={}, total=None, page=1, pages=1, args=args,
+                      month=month_key(local_today()))
+    total = audit_queries.audit_count(*_filters(form, who))
     page, pages = page_of(total, AUDIT_PAGE_SIZE)
-    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
                                 .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render("admin/audit.html", block="results", form=form, events=events,
-                  names=audit_queries.participant_names(events, names), total=total, page=page,
+    return render("admin/audit.html", block="results", form=form, who=who, events=events,
+                  names=audit_queries.participant_names(events), total=total, page=page,
                   args=args, pages=pages, month=month_key(local_today()))
 
 
 @bp.route("/admin/audit.csv")
 def audit_csv():
-    form, names = _audit_filters()
-    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+    form, who = _audit_filters()
+    if not who.found:
+        abort(400)  # the page offers no CSV link until the search names one participant
+    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
                                 .limit(CSV_LIMIT)).all()
-    names = audit_queries.participant_names(events, names)
+    names = audit_queries.participant_names(events)
     rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user_name or "", e.username or "",
              e.role, e.action, e.object_type, e.object_id, e.participant_id or "",
              names.get(e.participant_id, ""), e.path, e.ip]
