@@ -373,6 +373,12 @@ def test_audit_participant_search_by_name_number_and_choice(db, client, login_as
     field = re.search(r'<input[^>]*id="participant"[^>]*>', html).group(0)
     assert 'id="participant-error"' in html and "participant-error" in field  # tied to it
     assert f"/admin/audit?participant_id={anna.id}" in html and "händelser</h2>" not in html
+    # htmx swaps the form with the results: the fragment carries the error and the matches.
+    fragment = client.get("/admin/audit?participant=berg", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    part = fragment.get_data(as_text=True)
+    assert "<html" not in part and 'id="audit-filter"' in part
+    assert "Flera deltagare matchar" in part and f"participant_id={anders.id}" in part
     html = client.get("/admin/audit?participant=Bergstr").get_data(as_text=True)
     assert "2 händelser" in html and 'value="Anders Bergström"' in html
     assert f"/admin/audit.csv?participant_id={anders.id}" in html
@@ -382,6 +388,10 @@ def test_audit_participant_search_by_name_number_and_choice(db, client, login_as
     html = client.get(f"/admin/audit?participant_id={anna.id}&participant=Anders"
                       ).get_data(as_text=True)
     assert "2 händelser" in html
+    # The field cleared: everyone again, although the form still sends the earlier choice.
+    html = client.get(f"/admin/audit?participant_id={anna.id}&participant=").get_data(
+        as_text=True)
+    assert "3 händelser" in html and 'name="participant_id"' not in html
     body = client.get(f"/admin/audit.csv?participant_id={anders.id}").get_data(as_text=True)
     assert body.count("Anders Bergström") == 2 and "Anna Berg" not in body
     assert client.get("/admin/audit.csv?participant=ingen-alls").status_code == 400

@@ -39,13 +39,15 @@ class ParticipantFilter(NamedTuple):
 
 def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
     """The participant the filter names: `participant_id` (a choice made, kept in the links)
-    while the search field still shows that participant's name, else the search itself.
+    while the search field still shows that participant's name (or is not sent), else the
+    search itself (empty: everyone).
     The field's error says what was not found, next to it."""
     text = (form.participant.data or "").strip()
     chosen = request.args.get("participant_id", "")
     if chosen.isdigit() and len(chosen) < 10:
         names = audit_queries.find_participants(org_id(), chosen)
-        if names and text in ("", names[int(chosen)]):
+        # A link names only the number; a submitted form whose field was cleared means all.
+        if names and ("participant" not in request.args or text == names[int(chosen)]):
             form.participant.data = names[int(chosen)]
             return ParticipantFilter(int(chosen), True, {})
     if not text or form.participant.errors:
