@@ -289,13 +289,17 @@ def access_log():
               .limit(LOG_WINDOW).subquery())
     hour = (func.date_trunc("hour", newest.c.at) if db.engine.dialect.name == "postgresql"
             else func.strftime("%Y-%m-%d %H:00:00", newest.c.at))
+    # Grouped by the user's id, their name and role joined to the few groups afterwards.
+    counted = (select(hour.label("hour"), newest.c.role, newest.c.action, newest.c.object_type,
+                      newest.c.user_id, func.count().label("count"),
+                      func.max(newest.c.at).label("last"), func.max(newest.c.id).label("last_id"))
+               .group_by(hour, newest.c.role, newest.c.action, newest.c.object_type,
+                         newest.c.user_id).subquery())
     rows = db.session.execute(
-        select(hour, newest.c.role, newest.c.action, newest.c.object_type, User.id,
-               User.display_name, User.role, func.count(), func.max(newest.c.at),
-               func.max(newest.c.id))
-        .outerjoin(User, User.id == newest.c.user_id)
-        .group_by(hour, newest.c.role, newest.c.action, newest.c.object_type, User.id,
-                  User.display_name, User.role)
+        select(counted.c.hour, counted.c.role, counted.c.action, counted.c.object_type,
+               User.id, User.display_name, User.role, counted.c.count, counted.c.last,
+               counted.c.last_id)
+        .outerjoin(User, User.id == counted.c.user_id)
     ).all()
     # Each who and each what is put into words once, not once per row: the words are
     # translations, and a log has hundreds of rows by a few people doing a few things.
