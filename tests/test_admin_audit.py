@@ -410,3 +410,25 @@ def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, 
     assert f'id="event-{night.id}"' in flagged and "Skyddad deltagare" in flagged
     assert f'id="event-{day.id}"' in html and "Kalle Svensson" in html
     assert "Hemligsson" not in html and "Staff (Stödpersonal)" in html
+
+
+def test_audit_log_counts_no_further_than_the_cap(db, client, login_as, world, monkeypatch):
+    """The log only grows: the page counts it no further than COUNT_CAP and says so."""
+    from webapp.admin import audit_routes
+
+    staff = world.users["staff"]
+    for minute in range(5):
+        add_event(db, staff, world.participant, datetime(2026, 8, 3, 10, minute))
+    db.session.commit()
+    login_as("admin")
+    monkeypatch.setattr(audit_routes, "COUNT_CAP", 3)
+    monkeypatch.setattr(audit_routes, "AUDIT_PAGE_SIZE", 2)
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31").get_data(as_text=True)
+    assert "Fler än 3 händelser" in html and "Välj person, deltagare eller datum" in html
+    assert "Sida 1 av 2" in html  # paged as far as counted
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31&page=3"
+                      ).get_data(as_text=True)
+    assert "Sida 2 av 2" in html and html.count("läste uppgifterna") == 2
+    monkeypatch.setattr(audit_routes, "COUNT_CAP", 5)
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31").get_data(as_text=True)
+    assert "5 händelser" in html and "Fler än" not in html

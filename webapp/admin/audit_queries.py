@@ -62,9 +62,14 @@ def audit_query(organisation_id: int, user_id=None, participant_id=None, start=N
 
 
 def audit_count(organisation_id: int, user_id=None, participant_id=None, start=None,
-                end=None) -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)).where(
-        *_audit_where(organisation_id, user_id, participant_id, start, end)))
+                end=None, cap: int | None = None) -> int:
+    """How many events the filter shows; with `cap`, counted no further than cap + 1 (the log
+    only grows: counting all of it on every view would too)."""
+    where = _audit_where(organisation_id, user_id, participant_id, start, end)
+    if cap is None:
+        return db.session.scalar(select(func.count(AuditEvent.id)).where(*where))
+    shown = select(AuditEvent.id).where(*where).limit(cap + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(shown))
 
 
 def participant_names(events, known: dict[int, str] | None = None) -> dict[int, str]:

@@ -29,6 +29,8 @@ from .forms import AuditFilterForm, ReviewForm
 AUDIT_PAGE_SIZE = 100
 FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
 CSV_LIMIT = 100_000
+# The log is counted up to here, and paged as far (filters reach the older events).
+COUNT_CAP = 10_000
 
 
 class ParticipantFilter(NamedTuple):
@@ -102,13 +104,15 @@ def audit():
         return render("admin/audit.html", block="results", form=form, who=who, events=[],
                       names={}, total=None, page=1, pages=1, args=args,
                       month=month_key(local_today()))
-    total = audit_queries.audit_count(*_filters(form, who))
-    page, pages = page_of(total, AUDIT_PAGE_SIZE)
+    total = audit_queries.audit_count(*_filters(form, who), cap=COUNT_CAP)
+    more = total > COUNT_CAP
+    page, pages = page_of(min(total, COUNT_CAP), AUDIT_PAGE_SIZE)
     events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
                                 .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     return render("admin/audit.html", block="results", form=form, who=who, events=events,
-                  names=audit_queries.participant_names(events), total=total, page=page,
-                  args=args, pages=pages, month=month_key(local_today()))
+                  names=audit_queries.participant_names(events), total=min(total, COUNT_CAP),
+                  more=more, page=page, args=args, pages=pages,
+                  month=month_key(local_today()))
 
 
 @bp.route("/admin/audit.csv")
