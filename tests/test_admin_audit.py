@@ -1,6 +1,7 @@
 """Audit log view, CSV export with masking, monthly log review flags, programme figures page."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from tests.factories import make_participant
@@ -279,6 +280,12 @@ def test_log_review_statements_do_not_grow_with_the_workers_who_read(db, client,
     for i, user in enumerate(few):
         add_event(db, user, world.participant, datetime(2026, 4, 2, 10, i))
     db.session.commit()
+    # The stored review adds the events since the last view: measure two such views alike
+    # (each adding new readers of someone).
+    _review_statements(db, client, "2026-04")
+    for i, user in enumerate(few):
+        add_event(db, user, world.other, datetime(2026, 4, 2, 11, i))
+    db.session.commit()
     before = _review_statements(db, client, "2026-04")
     many = [make_user(world.org, "staff", f"extra-staff-{i}", teams=[world.team])
             for i in range(6)]
@@ -335,8 +342,59 @@ def test_audit_log_rows_name_the_system_and_mask_in_the_filter_too(db, client, l
     assert "2 händelser" in html
     assert "<strong>Systemet</strong>" in html and "ändrade planen – Skyddad deltagare" in html
     assert "(Socialsekreterare)" in html and "läste uppgifterna – Kalle Svensson" in html
-    assert f'<option value="{hidden.id}">Skyddad deltagare</option>' in html
     assert "Hemligsson" not in html
+    # The participant filter (a search) finds the protected identity by its number and shows
+    # the masked name; by the name it hides it finds nobody.
+    html = client.get(f"/admin/audit?participant={hidden.id}&start=2026-05-01&end=2026-05-31"
+                      ).get_data(as_text=True)
+    assert "1 händelser" in html and 'value="Skyddad deltagare"' in html
+    assert f'name="participant_id" value="{hidden.id}"' in html and "Hemlig" not in html.replace(
+        "Skyddad", "")
+    html = client.get("/admin/audit?participant=Hemligsson").get_data(as_text=True)
+    assert "Ingen deltagare heter så" in html and "Hemligsson" in html  # the admin's own text
+    assert f'participant_id={hidden.id}' not in html and "Skyddad deltagare" not in html
+
+
+def test_audit_participant_search_by_name_number_and_choice(db, client, login_as, world):
+    """No list of every participant: a search resolved on the server, the error next to the
+    field, several matches offered as links, and the choice kept in the pages and the CSV."""
+    anna = make_participant(world.org, world.team, "Anna", "Berg")
+    anders = make_participant(world.org, world.team, "Anders", "Bergström")
+    staff = world.users["staff"]
+    for who in (anna, anders, anders):
+        add_event(db, staff, who, datetime(2026, 7, 1, 10, 0))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "<option" in html and "Anna Berg</option>" not in html  # no participant options
+    assert 'id="participant"' in html and 'for="participant"' in html
+    html = client.get("/admin/audit?participant=berg").get_data(as_text=True)
+    assert "Flera deltagare matchar" in html and 'aria-invalid="true"' in html
+    field = re.search(r'<input[^>]*id="participant"[^>]*>', html).group(0)
+    assert 'id="participant-error"' in html and "participant-error" in field  # tied to it
+    assert f"/admin/audit?participant_id={anna.id}" in html and "händelser</h2>" not in html
+    # htmx swaps the form with the results: the fragment carries the error and the matches.
+    fragment = client.get("/admin/audit?participant=berg", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    part = fragment.get_data(as_text=True)
+    assert "<html" not in part and 'id="audit-filter"' in part
+    assert "Flera deltagare matchar" in part and f"participant_id={anders.id}" in part
+    html = client.get("/admin/audit?participant=Bergstr").get_data(as_text=True)
+    assert "2 händelser" in html and 'value="Anders Bergström"' in html
+    assert f"/admin/audit.csv?participant_id={anders.id}" in html
+    html = client.get(f"/admin/audit?participant_id={anna.id}").get_data(as_text=True)
+    assert "1 händelser" in html and 'value="Anna Berg"' in html
+    # Changing the text searches anew instead of keeping the earlier choice.
+    html = client.get(f"/admin/audit?participant_id={anna.id}&participant=Anders"
+                      ).get_data(as_text=True)
+    assert "2 händelser" in html
+    # The field cleared: everyone again, although the form still sends the earlier choice.
+    html = client.get(f"/admin/audit?participant_id={anna.id}&participant=").get_data(
+        as_text=True)
+    assert "3 händelser" in html and 'name="participant_id"' not in html
+    body = client.get(f"/admin/audit.csv?participant_id={anders.id}").get_data(as_text=True)
+    assert body.count("Anders Bergström") == 2 and "Anna Berg" not in body
+    assert client.get("/admin/audit.csv?participant=ingen-alls").status_code == 400
 
 
 def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, login_as,
@@ -352,3 +410,25 @@ def test_log_review_masks_a_protected_identity_and_names_the_others(db, client, 
     assert f'id="event-{night.id}"' in flagged and "Skyddad deltagare" in flagged
     assert f'id="event-{day.id}"' in html and "Kalle Svensson" in html
     assert "Hemligsson" not in html and "Staff (Stödpersonal)" in html
+
+
+def test_audit_log_counts_no_further_than_the_cap(db, client, login_as, world, monkeypatch):
+    """The log only grows: the page counts it no further than COUNT_CAP and says so."""
+    from webapp.admin import audit_routes
+
+    staff = world.users["staff"]
+    for minute in range(5):
+        add_event(db, staff, world.participant, datetime(2026, 8, 3, 10, minute))
+    db.session.commit()
+    login_as("admin")
+    monkeypatch.setattr(audit_routes, "COUNT_CAP", 3)
+    monkeypatch.setattr(audit_routes, "AUDIT_PAGE_SIZE", 2)
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31").get_data(as_text=True)
+    assert "Fler än 3 händelser" in html and "Välj person, deltagare eller datum" in html
+    assert "Sida 1 av 2" in html  # paged as far as counted
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31&page=3"
+                      ).get_data(as_text=True)
+    assert "Sida 2 av 2" in html and html.count("läste uppgifterna") == 2
+    monkeypatch.setattr(audit_routes, "COUNT_CAP", 5)
+    html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31").get_data(as_text=True)
+    assert "5 händelser" in html and "Fler än" not in html

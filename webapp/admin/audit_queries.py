@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, false, func, literal, or_, select, union_all
 
 from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
-from ..domain.log_review import CASELOAD_ROLES, AccessEvent, flag_events, sample_events
+from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
 from ..queries import among
@@ -62,9 +62,14 @@ def audit_query(organisation_id: int, user_id=None, participant_id=None, start=N
 
 
 def audit_count(organisation_id: int, user_id=None, participant_id=None, start=None,
-                end=None) -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)).where(
-        *_audit_where(organisation_id, user_id, participant_id, start, end)))
+                end=None, cap: int | None = None) -> int:
+    """How many events the filter shows; with `cap`, counted no further than cap + 1 (the log
+    only grows: counting all of it on every view would too)."""
+    where = _audit_where(organisation_id, user_id, participant_id, start, end)
+    if cap is None:
+        return db.session.scalar(select(func.count(AuditEvent.id)).where(*where))
+    shown = select(AuditEvent.id).where(*where).limit(cap + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(shown))
 
 
 def participant_names(events, known: dict[int, str] | None = None) -> dict[int, str]:
@@ -77,6 +82,30 @@ def participant_names(events, known: dict[int, str] | None = None) -> dict[int, 
         names |= display_names(db.session.execute(
             select(*NAME_COLUMNS).where(Participant.id.in_(ids))))
     return names
+
+
+PARTICIPANT_MATCHES = 20  # a search naming more asks for more of the name
+
+
+def find_participants(organisation_id: int, text: str) -> dict[int, str]:
+    """The organisation's participants the admin's search names, as {id: name the admin may
+    see}: the number (id), or a part of the name as shown. A protected identity is found by
+    its shown (masked) name only, never by the name it hides."""
+    text = text.strip()
+    if text.isdigit():
+        where = [Participant.id == int(text)] if len(text) < 10 else [false()]
+    else:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = [or_((Participant.first_name + " " + Participant.last_name).ilike(
+            pattern, escape="\\"), Participant.pseudonym.ilike(pattern, escape="\\"))]
+    names = display_names(db.session.execute(
+        select(*NAME_COLUMNS).where(Participant.organisation_id == organisation_id, *where)
+        .order_by(Participant.last_name, Participant.first_name, Participant.id)
+        .limit(4 * PARTICIPANT_MATCHES)))
+    if not text.isdigit():
+        folded = text.casefold()
+        names = {pid: name for pid, name in names.items() if folded in name.casefold()}
+    return dict(list(names.items())[:PARTICIPANT_MATCHES + 1])
 
 
 def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
@@ -93,22 +122,30 @@ def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
     return {row.id: row for row in rows}, names
 
 
-def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
-    """Every event about a participant in the local calendar month starting on `month`
-    (a phone's offline prefetch left out: not someone reading a file)."""
+def month_bounds_utc(month: date) -> tuple[datetime, datetime]:
+    """The local calendar month starting on `month` as the UTC interval [from, to)."""
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    lo, hi = local_range_utc(month, next_month - timedelta(days=1))
+    return local_range_utc(month, next_month - timedelta(days=1))
+
+
+def month_where(organisation_id: int, month: date) -> list:
+    """The month's review events: every event about a participant of the organisation in the
+    local calendar month (a phone's offline prefetch left out: not someone reading a file)."""
+    lo, hi = month_bounds_utc(month)
     org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
     org_users = select(User.id).where(User.organisation_id == organisation_id)
     # Refusals count even when the id named nobody (or someone in another organisation).
-    # Plain rows on the session's connection: thousands, and no ORM entity among them.
-    rows = db.session.connection().execute(
-        select(AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
-               AuditEvent.action, AuditEvent.participant_id)
-        .where(or_(AuditEvent.participant_id.in_(org_people),
-                   (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
-               AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi)
-    )
+    return [or_(AuditEvent.participant_id.in_(org_people),
+                (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
+            AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi]
+
+
+ACCESS_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
+                  AuditEvent.action, AuditEvent.participant_id)
+
+
+def access_events(rows) -> list[AccessEvent]:
+    """(ACCESS_COLUMNS) rows -> AccessEvents in local wall-clock time."""
     # The UTC offset once per UTC hour, not a time-zone conversion per event (a month holds
     # thousands); an hour whose offset changes (a daylight-saving switch) converts each event.
     offsets: dict[datetime, timedelta | None] = {}
@@ -124,16 +161,28 @@ def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     return events
 
 
+def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
+    """Every review event of the month (`month_where`)."""
+    # Plain rows on the session's connection: thousands, and no ORM entity among them.
+    return access_events(db.session.connection().execute(
+        select(*ACCESS_COLUMNS).where(*month_where(organisation_id, month))))
+
+
 def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
     """Per worker: which of the participants they read are in their scope now or directly
-    assigned to them. Only what the events name is asked for, in one statement per chunk of
-    workers, so the review costs the same however large the caseloads are and however many
-    workers read something."""
+    assigned to them (`caseloads_of` the events' caseload reads)."""
     read: dict[int, set[int]] = {}
     for event in events:
-        if (event.role in CASELOAD_ROLES and event.action == "read"
-                and event.user_id is not None and event.participant_id is not None):
+        if is_caseload_read(event):
             read.setdefault(event.user_id, set()).add(event.participant_id)
+    return caseloads_of(read)
+
+
+def caseloads_of(read: dict[int, set[int]]) -> dict[int, set[int]]:
+    """Per worker (`read`: worker -> the participants they read): which of those are in their
+    scope now or directly assigned to them. Only what they read is asked for, in one statement
+    per chunk of workers, so the review costs the same however large the caseloads are and
+    however many workers read something."""
     users = list(db.session.scalars(select(User).where(User.id.in_(read)))) if read else []
     result: dict[int, set[int]] = {user.id: set() for user in users}
     for start in range(0, len(users), UNION_CHUNK):
@@ -152,40 +201,38 @@ def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
 
 @dataclass(frozen=True)
 class MonthReview:
-    events: list[AccessEvent]  # the month's access events (background fetches left out)
+    total: int  # the month's access events (background fetches left out)
     flags: dict[int, list[str]]
     flagged: list[AccessEvent]  # in time order
     sample: list[AccessEvent]  # a stable random sample of the rest
 
 
-def month_review(organisation_id: int, month: date) -> MonthReview:
-    """The month's events, flagged, and the sample to read (the same on every visit)."""
+def month_review_of_events(organisation_id: int, month: date) -> MonthReview:
+    """The month's review worked out from all of its events (the stored review,
+    webapp/admin/audit_review_store.py, gives the same from what it keeps)."""
     events = month_access_events(organisation_id, month)
     flags = flag_events(events, caseloads(events))
     unflagged = [e for e in events if e.id not in flags and e.user_id is not None]
     sample = sample_events(unflagged, SAMPLE_SIZE, seed=month_key(month))
     flagged = sorted((e for e in events if e.id in flags), key=lambda e: (e.at_local, e.id))
-    return MonthReview(events, flags, flagged, sample)
+    return MonthReview(len(events), flags, flagged, sample)
 
 
-def reviewed_ids(event_ids: list[int]) -> set[int]:
-    """Which of these events have been marked reviewed (ids only, one query)."""
-    if not event_ids:
-        return set()
-    return set(db.session.scalars(select(AuditReview.audit_event_id).distinct().where(
-        among(AuditReview.audit_event_id, event_ids))))
-
-
-def reviews_of(event_ids) -> tuple[dict[int, list[AuditReview]], dict[int, str]]:
-    """The review marks of these events, oldest first, and their reviewers' names."""
-    reviews: dict[int, list[AuditReview]] = {}
+def review_marks(event_ids) -> tuple[dict[int, list], dict[int, str]]:
+    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
+    and their reviewers' names, in one statement."""
+    reviews: dict[int, list] = {}
+    reviewers: dict[int, str] = {}
     if event_ids:
-        for review in db.session.scalars(select(AuditReview).where(
-                AuditReview.audit_event_id.in_(list(event_ids))).order_by(AuditReview.reviewed_at)):
-            reviews.setdefault(review.audit_event_id, []).append(review)
-    reviewer_ids = {r.reviewed_by_id for rs in reviews.values() for r in rs}
-    reviewers = {u.id: u.display_name for u in db.session.scalars(
-        select(User).where(User.id.in_(reviewer_ids)))} if reviewer_ids else {}
+        for mark in db.session.execute(
+                select(AuditReview.audit_event_id, AuditReview.reviewed_at,
+                       AuditReview.reviewed_by_id, AuditReview.comment,
+                       User.display_name.label("reviewer"))
+                .join(User, User.id == AuditReview.reviewed_by_id)
+                .where(among(AuditReview.audit_event_id, event_ids))
+                .order_by(AuditReview.reviewed_at, AuditReview.id)):
+            reviews.setdefault(mark.audit_event_id, []).append(mark)
+            reviewers[mark.reviewed_by_id] = mark.reviewer
     return reviews, reviewers
 
 

@@ -4,6 +4,7 @@ in webapp/domain/log_review.py."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -21,54 +22,107 @@ from ..inputs import page_of
 from ..models import AuditReview, User
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
-from . import audit_queries, audit_words, bp  # noqa: F401 (audit_words: a template global)
-from .choices import month_arg, org_id, org_participant_names, participant_choices
+from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
+from .choices import month_arg, org_id
 from .forms import AuditFilterForm, ReviewForm
 
 AUDIT_PAGE_SIZE = 100
 FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
 CSV_LIMIT = 100_000
+# The log is counted up to here, and paged as far (filters reach the older events).
+COUNT_CAP = 10_000
 
 
-def _audit_filters() -> tuple[AuditFilterForm, dict[int, str]]:
-    """The filter form with its choices, and the participants' names its list shows."""
+class ParticipantFilter(NamedTuple):
+    id: int | None  # the participant filtered by (None: everyone, or not found)
+    found: bool  # False: the search named nobody, or several (then `choices`)
+    choices: dict[int, str]  # several matched: the admin picks one
+
+
+def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
+    """The participant the filter names: `participant_id` (a choice made, kept in the links)
+    while the search field still shows that participant's name (or is not sent), else the
+    search itself (empty: everyone).
+    The field's error says what was not found, next to it."""
+    text = (form.participant.data or "").strip()
+    chosen = request.args.get("participant_id", "")
+    if chosen.isdigit() and len(chosen) < 10:
+        names = audit_queries.find_participants(org_id(), chosen)
+        # A link names only the number; a submitted form whose field was cleared means all.
+        if names and ("participant" not in request.args or text == names[int(chosen)]):
+            form.participant.data = names[int(chosen)]
+            return ParticipantFilter(int(chosen), True, {})
+    if not text or form.participant.errors:
+        return ParticipantFilter(None, not text, {})
+    names = audit_queries.find_participants(org_id(), text)
+    if len(names) == 1:
+        (pid, name), = names.items()
+        form.participant.data = name
+        return ParticipantFilter(pid, True, {})
+    if not names:
+        form.participant.errors = [_("Ingen deltagare heter så eller har det numret. Skriv en "
+                                     "del av namnet eller deltagarens nummer.")]
+    elif len(names) > audit_queries.PARTICIPANT_MATCHES:
+        form.participant.errors = [_("Många deltagare matchar. Skriv mer av namnet.")]
+        names = {}
+    else:
+        form.participant.errors = [_("Flera deltagare matchar. Välj en i listan.")]
+    return ParticipantFilter(None, False, names)
+
+
+def _audit_filters() -> tuple[AuditFilterForm, ParticipantFilter]:
+    """The filter form with its choices, and the participant it names."""
     form = AuditFilterForm(request.args)
     users = db.session.execute(select(User.id, User.display_name, User.username)
                                .where(User.organisation_id == org_id())
                                .order_by(User.display_name))
     form.user_id.choices = [SelectChoice("", _("Alla"))] + [
         SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
-    names = org_participant_names()
-    form.participant_id.choices = participant_choices(_("Alla"), names=names)
     if not form.validate():
         form.start.data = form.end.data = None
-    return form, names
+    return form, _participant_filter(form)
 
 
-def _filters(form: AuditFilterForm) -> tuple:
-    return (org_id(), form.user_id.data, form.participant_id.data, form.start.data,
-            form.end.data)
+def _filters(form: AuditFilterForm, who: ParticipantFilter) -> tuple:
+    return (org_id(), form.user_id.data, who.id, form.start.data, form.end.data)
+
+
+def _args(form: AuditFilterForm, who: ParticipantFilter) -> dict[str, str]:
+    """The filter as the page's links carry it (pages, CSV): the participant by number."""
+    args = {k: v for k, v in request.args.items()
+            if k not in ("page", "participant", "participant_id") and v}
+    if who.id is not None:
+        args["participant_id"] = str(who.id)
+    return args
 
 
 @bp.route("/admin/audit")
 def audit():
-    form, names = _audit_filters()
-    total = audit_queries.audit_count(*_filters(form))
-    page, pages = page_of(total, AUDIT_PAGE_SIZE)
-    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+    form, who = _audit_filters()
+    args = _args(form, who)
+    if not who.found:  # the search named nobody or several: nothing to list yet
+        return render("admin/audit.html", block="results", form=form, who=who, events=[],
+                      names={}, total=None, page=1, pages=1, args=args,
+                      month=month_key(local_today()))
+    total = audit_queries.audit_count(*_filters(form, who), cap=COUNT_CAP)
+    more = total > COUNT_CAP
+    page, pages = page_of(min(total, COUNT_CAP), AUDIT_PAGE_SIZE)
+    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
                                 .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render("admin/audit.html", block="results", form=form, events=events,
-                  names=audit_queries.participant_names(events, names), total=total, page=page,
-                  args=args, pages=pages, month=month_key(local_today()))
+    return render("admin/audit.html", block="results", form=form, who=who, events=events,
+                  names=audit_queries.participant_names(events), total=min(total, COUNT_CAP),
+                  more=more, page=page, args=args, pages=pages,
+                  month=month_key(local_today()))
 
 
 @bp.route("/admin/audit.csv")
 def audit_csv():
-    form, names = _audit_filters()
-    events = db.session.execute(audit_queries.audit_query(*_filters(form))
+    form, who = _audit_filters()
+    if not who.found:
+        abort(400)  # the page offers no CSV link until the search names one participant
+    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
                                 .limit(CSV_LIMIT)).all()
-    names = audit_queries.participant_names(events, names)
+    names = audit_queries.participant_names(events)
     rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user_name or "", e.username or "",
              e.role, e.action, e.object_type, e.object_id, e.participant_id or "",
              names.get(e.participant_id, ""), e.path, e.ip]
@@ -82,22 +136,24 @@ def audit_csv():
 @bp.route("/admin/audit/review")
 def audit_review():
     month = month_arg(local_today())
-    review = audit_queries.month_review(org_id(), month)
-    reviewed = audit_queries.reviewed_ids([e.id for e in review.flagged])
+    review = audit_review_store.month_review(org_id(), month)
+    # The marks of every flagged event (which are done) and of the sample, in one statement.
+    reviews, reviewers = audit_queries.review_marks(
+        [e.id for e in review.flagged] + [e.id for e in review.sample])
+    reviewed = {e.id for e in review.flagged if e.id in reviews}
     # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
     flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
     page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
     flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
     shown = flagged + review.sample
     rows, names = audit_queries.shown_events([e.id for e in shown])
-    reviews, reviewers = audit_queries.reviews_of(rows)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
                   flagged=[rows[e.id] for e in flagged], flagged_total=len(review.flagged),
                   page=page, pages=pages, month_arg_value=month_key(month),
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
                   names=names,
-                  total=len(review.events), form=ReviewForm(formdata=None),
+                  total=review.total, form=ReviewForm(formdata=None),
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),
                   signoff=audit_queries.signoff(org_id(), month),
@@ -134,7 +190,7 @@ def _review_month() -> date:
 def audit_review_sample():
     """Mark the month's whole unflagged sample reviewed at once (the flagged ones one by one)."""
     month = _review_month()
-    sample = audit_queries.month_review(org_id(), month).sample
+    sample = audit_review_store.month_review(org_id(), month).sample
     done = set(db.session.scalars(select(AuditReview.audit_event_id).where(
         AuditReview.audit_event_id.in_([e.id for e in sample])))) if sample else set()
     comment = (request.form.get("comment") or "").strip()[:2000] or _("Urvalet granskat.")

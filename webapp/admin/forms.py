@@ -206,8 +206,12 @@ class AuditFilterForm(FlaskForm):
 
     user_id = SelectField(_l("Person"), coerce=int_or_none, validate_choice=False,
                           validators=[Optional()])
-    participant_id = SelectField(_l("Deltagare"), coerce=int_or_none, validate_choice=False,
-                                 validators=[Optional()])
+    # A search, not a list of every participant (a thousand options on every view): a part
+    # of the name as the admin may see it, or the participant's number; resolved on the
+    # server (audit_queries.find_participants). `participant_id`: the one chosen, kept in
+    # the page's links.
+    participant = StringField(_l("Deltagare"), validators=[
+        Optional(), Length(max=100, message=_l("Högst 100 tecken."))])
     start = DateField(_l("Från och med"), validators=[Optional()])
     end = DateField(_l("Till och med"), validators=[Optional()])
 

@@ -4,12 +4,13 @@ Every query starts from `own_participant()`; an id that is not the participant's
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from flask import abort, current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import calendar as ical
@@ -34,7 +35,7 @@ from ..models import (
 )
 from ..queries import current_contracts, tenancy_for
 from ..rendering import is_fragment_request, render
-from ..timeutil import local_day_bounds_utc, local_today
+from ..timeutil import local_day_bounds_utc, local_today, to_local
 from . import bp, plain_words
 from .forms import GoalCommentForm, NewCalendarLinkForm, StepDoneForm
 from .offline_routes import primary_worker
@@ -42,6 +43,7 @@ from .offline_routes import primary_worker
 OWN_STEP_KINDS = ("participant", "together")
 LOG_WINDOW = 5000  # the newest events grouped on the page (a year of ordinary use)
 LOG_PAGE_SIZE = 50
+LAST_OF_HOUR = timedelta(minutes=59, seconds=59, microseconds=999999)
 
 
 
@@ -274,7 +276,77 @@ def access_log():
     fetches the phone made for offline use are not someone reading the file."""
     participant = own_participant()
     page = min(page_arg(), 10_000)
-    # Columns, not objects: up to LOG_WINDOW rows, and the words depend on a few of them only.
+    today = local_today()
+    # The newest LOG_WINDOW events, counted per UTC hour, person and action in the database:
+    # a few hundred rows for thousands of events. Each hour lies within one local day unless
+    # the time zone's offset is not whole hours; then the events are grouped one by one.
+    newest = (select(AuditEvent.id, AuditEvent.at, AuditEvent.role, AuditEvent.action,
+                     AuditEvent.object_type, AuditEvent.user_id)
+              .where(AuditEvent.participant_id == participant.id,
+                     AuditEvent.action != "prefetch",
+                     or_(AuditEvent.user_id.is_(None), AuditEvent.user_id != current_user.id))
+              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+              .limit(LOG_WINDOW).subquery())
+    hour = (func.date_trunc("hour", newest.c.at) if db.engine.dialect.name == "postgresql"
+            else func.strftime("%Y-%m-%d %H:00:00", newest.c.at))
+    # Grouped by the user's id, their name and role joined to the few groups afterwards.
+    counted = (select(hour.label("hour"), newest.c.role, newest.c.action, newest.c.object_type,
+                      newest.c.user_id, func.count().label("count"),
+                      func.max(newest.c.at).label("last"), func.max(newest.c.id).label("last_id"))
+               .group_by(hour, newest.c.role, newest.c.action, newest.c.object_type,
+                         newest.c.user_id).subquery())
+    rows = db.session.execute(
+        select(counted.c.hour, counted.c.role, counted.c.action, counted.c.object_type,
+               User.id, User.display_name, User.role, counted.c.count, counted.c.last,
+               counted.c.last_id)
+        .outerjoin(User, User.id == counted.c.user_id)
+    ).all()
+    # Each who and each what is put into words once, not once per row: the words are
+    # translations, and a log has hundreds of rows by a few people doing a few things.
+    who: dict[tuple, tuple[str, str]] = {}
+    what: dict[tuple, str] = {}
+    days: dict[datetime, date] = {}
+    groups: dict[tuple, list] = {}
+    for start, role, action, object_type, user_id, name, user_role, count, last, last_id in rows:
+        start = start if isinstance(start, datetime) else datetime.fromisoformat(start)
+        day = days.get(start)
+        if day is None:
+            day = to_local(start).date()
+            if to_local(start + LAST_OF_HOUR).date() != day:
+                groups = None
+                break
+            days[start] = day
+        actor = who.get((user_id, role))
+        if actor is None:
+            actor = who[user_id, role] = plain_words.who_words(
+                name if user_id else None, role, user_role)
+        done = what.get((action, object_type))
+        if done is None:
+            done = what[action, object_type] = plain_words.what_words(action, object_type)
+        key = (day, *actor, done)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [*key, count, last, last_id]
+        else:
+            group[4] += count
+            if (last, last_id) > (group[5], group[6]):
+                group[5], group[6] = last, last_id
+    if groups is None:
+        ordered = _access_log_by_event(participant)
+    else:
+        # Newest first, as the events come (a group's place: its newest event).
+        ordered = [tuple(group[:6]) for group in
+                   sorted(groups.values(), key=lambda g: (g[5], g[6]), reverse=True)]
+    groups = ordered
+    start = (page - 1) * LOG_PAGE_SIZE
+    return render("me/access_log.html", participant=participant, today=today, words=plain_words,
+                  entries=groups[start:start + LOG_PAGE_SIZE], page=page,
+                  has_more=len(groups) > start + LOG_PAGE_SIZE)
+
+
+def _access_log_by_event(participant) -> list[tuple]:
+    """`access_log`'s groups from the events one by one (a time zone whose offset is not whole
+    hours, where an hour can span two local days)."""
     rows = db.session.execute(
         select(AuditEvent.at, AuditEvent.role, AuditEvent.action, AuditEvent.object_type,
                User.id, User.display_name, User.role)
@@ -284,24 +356,8 @@ def access_log():
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(LOG_WINDOW)
     ).all()
-    today = local_today()
-    # Each who and each what is put into words once, not once per row: the words are
-    # translations, and a log has hundreds of rows by a few people doing a few things.
-    who: dict[tuple, tuple[str, str]] = {}
-    what: dict[tuple, str] = {}
-    entries = []
-    for at, role, action, object_type, user_id, name, user_role in rows:
-        actor = who.get((user_id, role))
-        if actor is None:
-            actor = who[user_id, role] = plain_words.who_words(
-                name if user_id else None, role, user_role)
-        done = what.get((action, object_type))
-        if done is None:
-            done = what[action, object_type] = plain_words.what_words(action, object_type)
-        entries.append((at, *actor, done))
-    groups = plain_words.group_by_day(entries)
-    start = (page - 1) * LOG_PAGE_SIZE
-    return render("me/access_log.html", participant=participant, today=today, words=plain_words,
-                  entries=groups[start:start + LOG_PAGE_SIZE], page=page,
-                  has_more=len(groups) > start + LOG_PAGE_SIZE)
+    entries = [(at, *plain_words.who_words(name if user_id else None, role, user_role),
+                plain_words.what_words(action, object_type))
+               for at, role, action, object_type, user_id, name, user_role in rows]
+    return plain_words.group_by_day(entries)
 

@@ -1,6 +1,13 @@
 """All models, one topic per module, re-exported here."""
 from .appointments import APPOINTMENT_KINDS, OUTCOMES, Appointment, HousingNotice, VisitOutcome
-from .audit import AuditEvent, AuditReview
+from .audit import (
+    AuditEvent,
+    AuditReview,
+    AuditReviewCandidate,
+    AuditReviewFlag,
+    AuditReviewMonth,
+    AuditReviewRead,
+)
 from .base import utcnow
 from .checklists import (
     ANSWERS,
@@ -82,7 +89,8 @@ __all__ = [
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",
-    "StoredFigures",
+    "StoredFigures", "AuditReviewCandidate", "AuditReviewFlag", "AuditReviewMonth",
+    "AuditReviewRead",
     "ABSENCE_KINDS", "AGREEMENT", "DECISION_KINDS", "MISSED_REASONS", "RELIEF_KINDS",
     "CrisisPlan", "Decision", "FollowUpComment", "FollowUpReport", "MissedVisit",
     "QuarterlyFollowUp", "SupportAssignment",

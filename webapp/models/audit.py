@@ -1,9 +1,20 @@
 """Append-only audit log of every read and write of participant data (DESIGN §2)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -62,3 +73,61 @@ for _stmt in APPEND_ONLY_POSTGRESQL:
     event.listen(
         AuditEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql")
     )
+
+
+# --- The monthly log review, stored (issue 17) -------------------------------------------------
+# What the review works out from the events alone, kept per organisation and month and brought
+# up to date with the events added since (webapp/admin/audit_review_store.py): the log is
+# append-only, so nothing stored here ever has to be taken back. Whether a read was outside
+# the reader's caseload depends on today's caseloads and is worked out on every view, from the
+# month's distinct (reader, participant) pairs kept here.
+
+
+class AuditReviewMonth(db.Model):
+    """How far a month's review is stored: every event of the month with an id up to `upto_id`."""
+
+    __tablename__ = "audit_review_months"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    rules: Mapped[str] = mapped_column(String(40))  # computed under these rules (else redone)
+    upto_id: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)  # the month's events up to `upto_id`
+    with_user: Mapped[int] = mapped_column(Integer)  # ... of them by a user (sample pool)
+
+
+class AuditReviewFlag(db.Model):
+    """An event's flags that follow from the events alone (refused, night, burst)."""
+
+    __tablename__ = "audit_review_flags"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
+    at_local: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    flags: Mapped[str] = mapped_column(String(100))  # comma-separated, log_review.FLAG_ORDER
+
+
+class AuditReviewRead(db.Model):
+    """A worker read a participant's data this month (checked against today's caseloads)."""
+
+    __tablename__ = "audit_review_reads"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class AuditReviewCandidate(db.Model):
+    """The month's events by a user with the smallest sample keys: the sample is drawn from
+    them (log_review.sample_events), so it never needs the whole month."""
+
+    __tablename__ = "audit_review_candidates"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
+    sample_key: Mapped[int] = mapped_column(BigInteger)
+    at_local: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,118 @@
+"""The stored monthly log review (issue 17): each view adds only the events since the last one,
+and shows exactly what working the review out from all of the month's events shows."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from tests.factories import make_participant
+from tests.test_admin_audit import add_event
+from webapp.admin import audit_review_store
+from webapp.admin.audit_queries import SAMPLE_SIZE, month_review_of_events
+from webapp.models import (
+    AuditReviewCandidate,
+    AuditReviewFlag,
+    AuditReviewMonth,
+    StaffAssignment,
+)
+
+MONTH = date(2026, 2, 1)
+
+
+def _same(app, org_id):
+    """The stored review (brought up to date) and the one from all events, compared."""
+    with app.test_request_context():
+        stored = audit_review_store.month_review(org_id, MONTH)
+        full = month_review_of_events(org_id, MONTH)
+    assert stored.total == full.total
+    assert stored.flags == full.flags
+    assert [e.id for e in stored.flagged] == [e.id for e in full.flagged]
+    assert [e.id for e in stored.sample] == [e.id for e in full.sample]
+    return stored
+
+
+def test_stored_review_adds_new_events_and_bursts_reaching_back(db, app, world):
+    staff = world.users["staff"]
+    people = [make_participant(world.org, world.team, f"P{i}", f"Store{i}") for i in range(24)]
+    start = datetime(2026, 2, 3, 10, 0)
+    # Twelve reads, then a view: no burst yet.
+    first = [add_event(db, staff, p, start + timedelta(seconds=20 * i))
+             for i, p in enumerate(people[:12])]
+    night = add_event(db, staff, world.participant, datetime(2026, 2, 4, 23, 15))
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert review.total == 13 and list(review.flags) == [night.id]
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.upto_id == night.id and state.events == 13
+    # Twelve more people within the window: the burst reaches the twelve stored before.
+    later = [add_event(db, staff, p, start + timedelta(seconds=240 + 20 * i))
+             for i, p in enumerate(people[12:])]
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert review.total == 25
+    assert {e.id for e in first + later} <= {i for i, f in review.flags.items() if "burst" in f}
+    assert db.session.scalar(select(func.count()).select_from(AuditReviewFlag)) == 25
+    # Nothing new: the same review again, and nothing stored twice.
+    assert _same(app, world.org.id).flags == review.flags
+    assert db.session.scalar(select(func.count()).select_from(AuditReviewFlag)) == 25
+
+
+def test_outside_caseload_follows_todays_assignments(db, app, world):
+    """Not stored: assigning the worker afterwards takes the flag away on the next view."""
+    staff = world.users["staff"]
+    outside = add_event(db, staff, world.other, datetime(2026, 2, 5, 10, 0))
+    add_event(db, staff, world.participant, datetime(2026, 2, 5, 10, 5))
+    db.session.commit()
+    assert _same(app, world.org.id).flags == {outside.id: ["outside_caseload"]}
+    db.session.add(StaffAssignment(participant_id=world.other.id, user_id=staff.id))
+    db.session.commit()
+    assert _same(app, world.org.id).flags == {}
+
+
+def test_stored_sample_is_stable_and_only_kept_from_the_first_candidates(db, app, world):
+    staff = world.users["staff"]
+    for day in range(1, 28):
+        for minute in range(0, 60, 10):
+            add_event(db, staff, world.participant, datetime(2026, 2, day, 10, minute))
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert len(review.sample) == SAMPLE_SIZE
+    assert db.session.scalar(select(func.count()).select_from(AuditReviewCandidate)) == (
+        audit_review_store.CANDIDATES)
+    # More events: the sample only changes where a new event ranks first, and is the same
+    # as drawing from all of the month's events.
+    for minute in range(0, 60, 5):
+        add_event(db, staff, world.participant, datetime(2026, 2, 28, 9, minute))
+    db.session.commit()
+    again = _same(app, world.org.id)
+    assert len(set(e.id for e in again.sample) & set(e.id for e in review.sample)) >= (
+        SAMPLE_SIZE - 12)
+    # Most candidates flagged at night: the review still draws a full sample from the month.
+    for minute in range(0, 60):
+        add_event(db, staff, world.participant, datetime(2026, 2, 28, 23, minute))
+    db.session.commit()
+    assert len(_same(app, world.org.id).sample) == SAMPLE_SIZE
+
+
+def test_events_of_the_last_minutes_are_counted_but_not_stored_as_done(db, app, world):
+    """Ids can commit out of order: the stored state only moves past settled events."""
+    from webapp.models import AuditEvent, utcnow
+
+    staff = world.users["staff"]
+    old = add_event(db, staff, world.participant, datetime(2026, 2, 6, 10, 0))
+    db.session.commit()
+    from webapp.timeutil import local_today
+
+    month = local_today().replace(day=1)
+    recent = AuditEvent(at=utcnow(), user_id=staff.id, role="staff", action="read",
+                        object_type="identity", path="/x", participant_id=world.participant.id)
+    db.session.add(recent)
+    db.session.commit()
+    with app.test_request_context():
+        review = audit_review_store.month_review(world.org.id, month)
+        assert review.total == month_review_of_events(world.org.id, month).total >= 1
+        assert audit_review_store.month_review(world.org.id, month).total == review.total
+    state = db.session.get(AuditReviewMonth, (world.org.id, month))
+    assert state.upto_id < recent.id and state.upto_id >= old.id
+    assert state.events == review.total - 1
