@@ -35,6 +35,27 @@ def among(column, ids):
     return column.in_(ids)
 
 
+def dialect_name() -> str:
+    """The app database's dialect ("postgresql", "sqlite"): statements built once per process
+    are built for it (`among_param`)."""
+    return db.session.get_bind().dialect.name
+
+
+def among_param(column, name: str, dialect: str):
+    """`among` for a statement built once: the ids come as the parameter `name`, its value
+    `among_value(ids, dialect)` (the same one array text on PostgreSQL)."""
+    if dialect == "postgresql":
+        return column == any_(cast(bindparam(name, type_=NullType()), ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def among_value(ids, dialect: str):
+    """The value of an `among_param` parameter."""
+    if dialect == "postgresql":
+        return "{" + ",".join([str(int(i)) for i in ids if i is not None]) + "}"
+    return [i for i in ids if i is not None]
+
+
 def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     """The open (not ended) contract of each participant, latest move-in first, apartment loaded."""
     if not participant_ids:

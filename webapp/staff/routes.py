@@ -49,17 +49,16 @@ def _staff_template_values() -> dict:
 def today():
     """Today's visits, then "Att göra" a page at a time (staff/today.py sizes both)."""
     day, now, org = local_today(), utcnow(), current_user.organisation
-    scope = today_page.scope_of(current_user)
-    work = today_page.worklist(scope, org, day, now)
+    scope, people = today_page.scope_of(current_user), {}
+    work = today_page.worklist(scope, org, day, now, people)
     shown = [group.participant_id for group in work.groups]
     if is_fragment_request() and request.args.get("page"):
         return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
-                      people=today_page.people_by_id(shown), due_link=overview.due_link,
-                      followup_owners=FOLLOWUP_OWNERS)
-    visits = today_page.day_visits(scope, current_user, day, now)
-    shown += [a.participant_id for a in visits.mine + visits.colleagues]
+                      people=today_page.people_for(current_user, people, shown),
+                      due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
+    visits = today_page.day_visits(scope, current_user, day, now, people)
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
-                  people=today_page.people_by_id(shown), visits=visits,
+                  people=today_page.people_for(current_user, people, shown), visits=visits,
                   colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=overview.tel_href,
                   work=work, due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
 
@@ -68,11 +67,10 @@ def today():
 def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
     day = local_today()
-    visits, total, page, last = today_page.colleagues_page(
+    visits, total, page, last, people = today_page.colleagues_page(
         today_page.scope_of(current_user), current_user, day)
     return render("staff/colleague_visits.html", visits=visits, total=total, page=page,
-                  pages=last, people=today_page.people_by_id(a.participant_id for a in visits),
-                  day=day)
+                  pages=last, people=people, day=day)
 
 
 @bp.route("/participants")
