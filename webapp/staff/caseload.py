@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from ..checklists.submissions import owed_checklist_ids
 from ..domain.disturbances import clock_start
@@ -22,7 +23,15 @@ from ..models import (
     User,
     VisitOutcome,
 )
-from ..queries import absences_by_participant, among, contract_dates, tenancy_for
+from ..queries import (
+    absences_by_participant,
+    among,
+    among_param,
+    among_value,
+    contract_dates,
+    dialect_name,
+    tenancy_for,
+)
 from ..timeutil import local_day_bounds_utc, month_key, to_local
 
 
@@ -97,25 +106,32 @@ def count_between(ids, start: datetime, end: datetime, *criteria) -> int:
 
 
 
-def list_flags(ids: list[int], now: datetime) -> dict[int, tuple[bool, NextVisit | None]]:
-    """(an open rättelseanmaning, the next booked appointment) per participant, in one query:
-    the caseload list's flags for the page shown. Of two appointments at the same time the
-    first booked counts."""
+@cache
+def _flags_statement(dialect: str):
+    """`list_flags`' statement, built once per process (the ids and `now` as parameters)."""
     rattelse = (select(Disturbance.id)
                 .where(Disturbance.participant_id == Participant.id,
                        Disturbance.severity == "rattelse", Disturbance.followed_up_at.is_(None))
                 .exists())
     coming = (Appointment.participant_id == Participant.id, Appointment.status == "booked",
-              Appointment.starts_at >= now)
+              Appointment.starts_at >= bindparam("now", type_=Appointment.starts_at.type))
     first = (Appointment.starts_at, Appointment.id)
 
     def next_one(column):
         return select(column).where(*coming).order_by(*first).limit(1).scalar_subquery()
 
-    rows = db.session.execute(
-        select(Participant.id, rattelse, next_one(Appointment.starts_at),
-               next_one(Appointment.kind))
-        .where(among(Participant.id, ids)))
+    return (select(Participant.id, rattelse, next_one(Appointment.starts_at),
+                   next_one(Appointment.kind))
+            .where(among_param(Participant.id, "ids", dialect)))
+
+
+def list_flags(ids: list[int], now: datetime) -> dict[int, tuple[bool, NextVisit | None]]:
+    """(an open rättelseanmaning, the next booked appointment) per participant, in one query:
+    the caseload list's flags for the page shown. Of two appointments at the same time the
+    first booked counts."""
+    dialect = dialect_name()
+    rows = db.session.execute(_flags_statement(dialect),
+                              {"ids": among_value(ids, dialect), "now": now})
     return {pid: (bool(open_rattelse), NextVisit(starts, kind) if starts else None)
             for pid, open_rattelse, starts, kind in rows}
 
@@ -131,6 +147,19 @@ def home_visits_in_period(ids: list[int], rules: Rules, today: date,
     return done, {pid: len(visits) for pid, visits in booked.items()}
 
 
+@cache
+def _period_statement(dialect: str):
+    """`_visits_in_period`'s statement, built once per process (ids, kinds and the period's
+    bounds as parameters)."""
+    return (select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
+                   Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
+            .outerjoin(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
+            .where(among_param(Appointment.participant_id, "ids", dialect),
+                   Appointment.kind.in_(bindparam("kinds", expanding=True)),
+                   Appointment.starts_at >= bindparam("start", type_=Appointment.starts_at.type),
+                   Appointment.starts_at < bindparam("end", type_=Appointment.starts_at.type)))
+
+
 def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date | None,
                       kinds: frozenset[str] | None):
     """`home_visits_in_period` with the booked visits themselves: (start naive UTC, kind)."""
@@ -140,13 +169,10 @@ def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date
     start_utc, end_utc = local_day_bounds_utc(first)[0], local_day_bounds_utc(end)[0]
     done: dict[int, list] = defaultdict(list)
     booked: dict[int, list] = defaultdict(list)
-    rows = db.session.execute(
-        select(Appointment.participant_id, Appointment.starts_at, Appointment.kind,
-               Appointment.with_social_services, Appointment.status, VisitOutcome.outcome)
-        .outerjoin(VisitOutcome, VisitOutcome.appointment_id == Appointment.id)
-        .where(among(Appointment.participant_id, ids), Appointment.kind.in_(sorted(kinds)),
-               Appointment.starts_at >= start_utc, Appointment.starts_at < end_utc)
-    )
+    dialect = dialect_name()
+    rows = db.session.execute(_period_statement(dialect), {
+        "ids": among_value(ids, dialect), "kinds": sorted(kinds), "start": start_utc,
+        "end": end_utc})
     for pid, starts_at, kind, with_soc, status, outcome in rows:
         if outcome == "done":
             done[pid].append((to_local(starts_at).date(), with_soc, kind))

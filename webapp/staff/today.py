@@ -27,8 +27,7 @@ from ..access import (
     display_names,
     remember_assignments,
     scope_values,
-    visible_participants,
-    with_assignment,
+    visible_columns,
 )
 from ..access import scope_of as scope_of
 from ..domain.worklist import Group, next_visit
@@ -50,13 +49,20 @@ _PROTECTED = Named._fields.index("protected_identity")  # its place in NAME_COLU
 def people_of(user) -> list[caseload.Person]:
     """The caseload by the name shown, as the few columns the list and its search need (not
     objects: at 1,000 participants loading them was half the page's time), each with whether
-    the user is directly assigned in the same statement (a protected identity's name)."""
-    rows = with_assignment(user, visible_participants(user).with_only_columns(
-        *NAME_COLUMNS, Participant.phase))
-    names, size = display_names(rows, user), len(NAME_COLUMNS)
+    the user is directly assigned in the same statement (a protected identity's name), in a
+    statement built once per role."""
+    rows = db.session.execute(visible_columns(user.role, _CASELOAD_COLUMNS),
+                              scope_values(user)).all()
+    size = len(NAME_COLUMNS)
+    if assigned_flag(user.role) is not None:
+        remember_assignments(user, ((row[0], row[-1]) for row in rows))
+    names = display_names(rows, user)
     people = [caseload.Person(row[0], names[row[0]], row[_PROTECTED], row[size])
               for row in rows]
     return sorted(people, key=lambda p: p.name.casefold())
+
+
+_CASELOAD_COLUMNS = (*NAME_COLUMNS, Participant.phase)
 
 
 class Shown(NamedTuple):
