@@ -174,16 +174,30 @@ _VISIT_SIZE = len(caseload.VISIT_COLUMNS)
 def _colleagues_statements(scope_ids, role: str) -> tuple:
     """(one page of colleagues' visits in [start, end) with their total and their
     participants, how many there are), built once per scope: `me` is the worker, `skip` and
-    `size` page them."""
+    `size` page them. The page is cut from the appointments alone, then joined with outcome,
+    staff and participant: joined first, the total over the window joined every visit of the
+    day (331 at 1,000 participants) to show 40."""
     me = bindparam("me", type_=Integer)
     between = (Appointment.participant_id.in_(scope_ids),
                Appointment.starts_at >= bindparam("start", type_=Appointment.starts_at.type),
                Appointment.starts_at < bindparam("end", type_=Appointment.starts_at.type),
                Appointment.staff_id.is_not(None), Appointment.staff_id != me)
-    rows = (caseload.visits_query(func.count().over().label("total"), *_shown_columns(role))
-            .join(Participant, Participant.id == Appointment.participant_id)
-            .where(*between).order_by(Appointment.starts_at, Appointment.id)
-            .offset(bindparam("skip", type_=Integer)).limit(bindparam("size", type_=Integer)))
+    shown = (select(Appointment.id, Appointment.participant_id, Appointment.starts_at,
+                    Appointment.duration_minutes, Appointment.kind, Appointment.location,
+                    Appointment.status, Appointment.staff_id,
+                    func.count().over().label("total"))
+             .where(*between).order_by(Appointment.starts_at, Appointment.id)
+             .offset(bindparam("skip", type_=Integer)).limit(bindparam("size", type_=Integer))
+             .subquery())
+    v = shown.c
+    rows = (select(v.id, v.participant_id, v.starts_at, v.duration_minutes, v.kind,
+                   v.location, v.status, VisitOutcome.outcome, User.display_name, v.total,
+                   *_shown_columns(role))
+            .select_from(shown)
+            .join(Participant, Participant.id == v.participant_id)
+            .outerjoin(VisitOutcome, VisitOutcome.appointment_id == v.id)
+            .outerjoin(User, User.id == v.staff_id)
+            .order_by(v.starts_at, v.id))
     return rows, select(func.count(Appointment.id)).where(*between)
 
 
