@@ -41,6 +41,16 @@ def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
+def run(statement, params: dict):
+    """A statement of columns (built once, with bound parameters) on the session's connection,
+    as Core: its rows come as the driver's, without the ORM's per-row loading (~0.35 ms for
+    a caseload of 1,000)."""
+    session = db.session
+    if session.autoflush:  # what the ORM's execute does first: pending writes are read too
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 def among_param(column, name: str, dialect: str):
     """`among` for a statement built once: the ids come as the parameter `name`, its value
     `among_value(ids, dialect)` (the same one array text on PostgreSQL)."""

@@ -30,6 +30,7 @@ from ..queries import (
     among_value,
     contract_dates,
     dialect_name,
+    run,
     tenancy_for,
 )
 from ..timeutil import local_day_bounds_utc, month_key, to_local
@@ -130,8 +131,7 @@ def list_flags(ids: list[int], now: datetime) -> dict[int, tuple[bool, NextVisit
     the caseload list's flags for the page shown. Of two appointments at the same time the
     first booked counts."""
     dialect = dialect_name()
-    rows = db.session.execute(_flags_statement(dialect),
-                              {"ids": among_value(ids, dialect), "now": now})
+    rows = run(_flags_statement(dialect), {"ids": among_value(ids, dialect), "now": now})
     return {pid: (bool(open_rattelse), NextVisit(starts, kind) if starts else None)
             for pid, open_rattelse, starts, kind in rows}
 
@@ -170,7 +170,7 @@ def _visits_in_period(ids, rules: Rules, today: date, now: datetime, since: date
     done: dict[int, list] = defaultdict(list)
     booked: dict[int, list] = defaultdict(list)
     dialect = dialect_name()
-    rows = db.session.execute(_period_statement(dialect), {
+    rows = run(_period_statement(dialect), {
         "ids": among_value(ids, dialect), "kinds": sorted(kinds), "start": start_utc,
         "end": end_utc})
     for pid, starts_at, kind, with_soc, status, outcome in rows:

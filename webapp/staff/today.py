@@ -34,7 +34,7 @@ from ..domain.worklist import Group, next_visit
 from ..extensions import db
 from ..inputs import page_arg, page_of
 from ..models import Apartment, Appointment, Contract, Participant, User, VisitOutcome
-from ..queries import among_param, among_value, dialect_name
+from ..queries import among_param, among_value, dialect_name, run
 from ..timeutil import local_day_bounds_utc
 from . import caseload, overview, worklist_store
 
@@ -51,8 +51,7 @@ def people_of(user) -> list[caseload.Person]:
     objects: at 1,000 participants loading them was half the page's time), each with whether
     the user is directly assigned in the same statement (a protected identity's name), in a
     statement built once per role."""
-    rows = db.session.execute(visible_columns(user.role, _CASELOAD_COLUMNS),
-                              scope_values(user)).all()
+    rows = run(visible_columns(user.role, _CASELOAD_COLUMNS), scope_values(user)).all()
     size = len(NAME_COLUMNS)
     if assigned_flag(user.role) is not None:
         remember_assignments(user, ((row[0], row[-1]) for row in rows))
@@ -113,8 +112,8 @@ def people_for(user, people: dict, ids) -> dict:
     missing = sorted(set(ids) - people.keys())
     if missing:
         dialect = dialect_name()
-        rows = db.session.execute(_people_statement(user.role, dialect),
-                                  {**scope_values(user), "ids": among_value(missing, dialect)})
+        rows = run(_people_statement(user.role, dialect),
+                   {**scope_values(user), "ids": among_value(missing, dialect)})
         _shown(user, rows.all(), people)
     return people
 
@@ -212,7 +211,7 @@ def colleagues_page(scope: Scope, user, day: date) -> tuple[list, int, int, int,
     values = {**scope.values, "me": user.id, "start": start, "end": end, "size": size}
 
     def read(page: int) -> list:
-        return db.session.execute(rows_of, {**values, "skip": (page - 1) * size}).all()
+        return run(rows_of, {**values, "skip": (page - 1) * size}).all()
 
     rows = read(asked)
     total = rows[0].total if rows else 0
@@ -275,9 +274,8 @@ def day_visits(scope: Scope, user, day: date, now: datetime, people: dict) -> Da
     one query (each side numbered in time order, the colleagues' cut after the first few).
     `people` gets their participants (`Shown`)."""
     start, end = local_day_bounds_utc(day)
-    rows = db.session.execute(_day_statement(scope.ids, scope.role),
-                              {**scope.values, "me": user.id, "start": start,
-                               "end": end}).all()
+    rows = run(_day_statement(scope.ids, scope.role),
+               {**scope.values, "me": user.id, "start": start, "end": end}).all()
     mine = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if not row.theirs]
     colleagues = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if row.theirs]
     # Addresses for the worker's own visits, shown in full (colleagues' show the place booked).

@@ -79,7 +79,7 @@ from ..models import (
     WorklistEntry,
     utcnow,
 )
-from ..queries import among
+from ..queries import among, run
 from ..timeutil import local_day_bounds_utc, to_local, tz
 from . import caseload
 
@@ -147,7 +147,7 @@ def page(scope, org, day: date, now: datetime, hint: tuple[int, int], number,
     One statement whatever the caseload: every stale row of the scope, then the page's valid
     rows in page order, with their count alongside."""
     hint_offset, hint_limit = hint
-    listed = db.session.execute(
+    listed = run(
         _page_statement(scope.ids, tuple(columns)),
         {**scope.values, "day": day, "now": now, "shown": hint_offset + hint_limit}).all()
     stored_total = int(listed[0][5]) if listed else 0
