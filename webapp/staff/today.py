@@ -54,11 +54,13 @@ def people_of(user) -> list[caseload.Person]:
     rows = run(visible_columns(user.role, _CASELOAD_COLUMNS), scope_values(user)).all()
     size = len(NAME_COLUMNS)
     if assigned_flag(user.role) is not None:
-        remember_assignments(user, ((row[0], row[-1]) for row in rows))
+        remember_assignments(user, [(row[0], row[-1]) for row in rows])
     names = display_names(rows, user)
     people = [caseload.Person(row[0], names[row[0]], row[_PROTECTED], row[size])
               for row in rows]
-    return sorted(people, key=lambda p: p.name.casefold())
+    # By the name as shown, case-folded once per person (a key the sort calls in C).
+    keys = [person.name.casefold() for person in people]
+    return [people[i] for i in sorted(range(len(people)), key=keys.__getitem__)]
 
 
 _CASELOAD_COLUMNS = (*NAME_COLUMNS, Participant.phase)
