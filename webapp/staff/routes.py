@@ -77,12 +77,13 @@ def colleague_visits():
 def participants():
     """The caseload by name, a page at a time; flags are worked out for the page shown."""
     query = (request.args.get("q") or "").strip()[:100]
-    people = today_page.people_of(current_user)
+    people = today_page.people_of(current_user)  # (name shown, row), by that name
     if query:  # on the name as shown, so a masked identity is never found by its real name
-        people = [p for p in people if query.casefold() in p.name.casefold()]
+        wanted = query.casefold()
+        people = [entry for entry in people if wanted in entry[0].casefold()]
     size = today_page.PEOPLE_PER_PAGE
     page, last = page_of(len(people), size)
-    shown = people[(page - 1) * size:page * size]
+    shown = [today_page.as_person(entry) for entry in people[(page - 1) * size:page * size]]
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
     done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
