@@ -86,8 +86,7 @@ def participants():
     shown = [today_page.as_person(entry) for entry in people[(page - 1) * size:page * size]]
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
-    done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
-    flags = caseload.list_flags(ids, now)
+    done, flags = caseload.list_facts(ids, rules, day, now)
     rows = [overview.CaseloadRow(
         participant=p, open_rattelse=flags[p.id][0], next=flags[p.id][1],
         visit_missing=visit_missing(overview.visit_facts(p, done), rules, day),
