@@ -9,6 +9,7 @@ from tests.factories import (
     local_at,
     make_appointment,
     make_disturbance,
+    make_outcome,
     make_participant,
     make_user,
 )
@@ -69,6 +70,37 @@ def test_caseload_next_visit_flags_and_order_as_shown(client, world, login_as, d
     anna = page.split("Anna Ök")[1].split("</li>")[0]
     assert "Rättelseanmaning" not in anna and "Ingen tid bokad" in anna
     assert "Sara" not in page and "Hemlig" not in page
+
+
+def test_the_lists_visits_and_flags_in_one_statement_equal_the_two_they_replace(
+        client, world, login_as, db):
+    """`caseload.list_facts` reads the period's visits and the flags in one statement (issue
+    17): the same as `home_visits_in_period` and `list_flags` read apart, and a home visit
+    done this period takes "Hembesök saknas" off the row."""
+    from webapp.domain.due import Rules
+    from webapp.models import utcnow
+    from webapp.staff import caseload
+
+    staff = login_as("staff")
+    today = local_today()
+    done = make_appointment(world.participant, staff, local_at(today, 0, 5))
+    make_outcome(done, staff, "done")
+    make_appointment(world.participant, staff, local_at(today + timedelta(days=1), 10))
+    bertil = make_participant(world.org, world.team, "Bertil", "Bok", phase=2)
+    make_disturbance(bertil)
+    make_appointment(bertil, staff, local_at(today + timedelta(days=2), 9), kind="phone")
+    db.session.commit()
+    ids, rules, now = [world.participant.id, bertil.id], Rules.of(world.org), utcnow()
+    visits, flags = caseload.list_facts(ids, rules, today, now)
+    assert visits == caseload.home_visits_in_period(ids, rules, today, now)[0]
+    assert flags == caseload.list_flags(ids, now)
+    assert visits[world.participant.id] and not visits.get(bertil.id)
+    assert flags[bertil.id][0] and flags[bertil.id][1].kind == "phone"
+    page = _html(client.get("/participants"))
+    kalle = page.split("Kalle Svensson")[1].split("</li>")[0]
+    assert "Hembesök saknas" not in kalle and "Nästa:" in kalle
+    row = page.split("Bertil Bok")[1].split("</li>")[0]
+    assert "Hembesök saknas" in row and "Rättelseanmaning" in row
 
 
 def test_search_by_name_with_a_normal_submit(client, world, login_as, db):

@@ -122,3 +122,37 @@ def test_the_caseload_list_is_paged_and_the_search_keeps_its_words(client, world
     assert f"{PEOPLE_PER_PAGE + 2} träffar på" in found
     assert 'href="/participants?page=2&amp;q=bulk"' in found
     assert len(rows.findall(_html(client.get("/participants?q=bulk&page=2")))) == 2
+
+
+def test_the_colleague_visits_page_reads_its_participants_with_the_visits(client, world,
+                                                                          login_as, db):
+    """The names (and whether the worker is directly assigned, for a protected identity) come
+    with the page's visits (issue 17): as many statements for 3 visits as for a full page,
+    with a protected identity masked among them."""
+    from tests.conftest import statements_and_page
+
+    staff = login_as("staff")
+    colleague = make_user(world.org, "staff", "kollega", teams=[world.team],
+                          display_name="Kim Kollega")
+    today = local_today()
+
+    def visits(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            person = make_participant(world.org, world.team, "Besökt", f"Nummer {n:02d}")
+            make_appointment(person, colleague, local_at(today, 1 + n % 20, n % 60))
+        db.session.commit()
+
+    visits(3, 0)
+    few, page = statements_and_page(client, "/today/visits")
+    assert "Besökt Nummer 02" in page and "Kim Kollega" in page
+    visits(VISITS_PER_PAGE, 3)
+    hidden = make_participant(world.org, world.team, "Sara", "Hemlig", protected=True,
+                              assigned=[staff])
+    make_appointment(hidden, colleague, local_at(today, 0, 1))
+    masked = make_participant(world.org, world.team, "Tova", "Dold", protected=True)
+    make_appointment(masked, colleague, local_at(today, 0, 2))
+    db.session.commit()
+    many, page = statements_and_page(client, "/today/visits")
+    assert many == few, f"{many} vs {few} statements"
+    assert "Sara Hemlig" in page  # directly assigned: the name
+    assert "Tova" not in page and "Dold" not in page and "Skyddad" in page

@@ -12,12 +12,13 @@ Two layers, both enforced here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import NamedTuple, NoReturn
 
 from flask import abort, g, has_request_context, redirect, url_for
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import Integer, Select, bindparam, exists, false, or_, select
 
 from .extensions import db
 from .models import (
@@ -163,33 +164,83 @@ def can(user: User, capability: str) -> bool:
     return capability in CAPABILITIES.get(user.role, frozenset())
 
 
-def _team_ids(user: User) -> Select:
-    return select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)
+def _team_ids(user_id) -> Select:
+    return select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
+
+
+def _scope_criteria(role: str, organisation_id, user_id) -> tuple:
+    """The conditions of `visible_participants` for a user of `role` in `organisation_id`
+    with id `user_id` (values, or bound parameters for a statement built once)."""
+    in_org = Participant.organisation_id == organisation_id
+    if role == "participant":
+        return in_org, Participant.user_id == user_id
+    if role == "staff":
+        assigned = exists().where(
+            StaffAssignment.participant_id == Participant.id, StaffAssignment.user_id == user_id
+        )
+        return in_org, or_(Participant.team_id.in_(_team_ids(user_id)), assigned)
+    if role == "social_worker":
+        return in_org, Participant.social_worker_id == user_id
+    if role == "housing":
+        return in_org, _housing_condition(_team_ids(user_id))
+    if role == "admin":
+        return (in_org,)
+    return in_org, false()
 
 
 def visible_participants(user: User) -> Select:
     """The participants this user may see at all: the scope every list query starts from."""
-    query = select(Participant).where(Participant.organisation_id == user.organisation_id)
-    if user.role == "participant":
-        return query.where(Participant.user_id == user.id)
-    if user.role == "staff":
-        assigned = exists().where(
-            StaffAssignment.participant_id == Participant.id, StaffAssignment.user_id == user.id
-        )
-        return query.where(or_(Participant.team_id.in_(_team_ids(user)), assigned))
-    if user.role == "social_worker":
-        return query.where(Participant.social_worker_id == user.id)
-    if user.role == "housing":
-        return _housing_scope(query, _team_ids(user))
-    if user.role == "admin":
-        return query
-    return query.where(False)
+    return select(Participant).where(*_scope_criteria(user.role, user.organisation_id, user.id))
 
 
-def _housing_scope(query, teams, whole: bool = False) -> Select:
-    """`query` (over Participant) narrowed to what a housing user sees; `teams`: the user's
-    team ids, as a subquery or written into the statement (`housing_participants`). `whole`:
-    for a statement about the whole scope (see below)."""
+# The bound parameters of the statements built once per role (`scope_ids`, `assigned_flag`).
+_SCOPE_ORG = bindparam("scope_org", type_=Integer)
+_SCOPE_USER = bindparam("scope_user", type_=Integer)
+
+
+@cache
+def scope_ids(role: str) -> Select:
+    """`visible_participants`' ids for any user of `role`, built once per process with the
+    organisation and user as parameters (`scope_values(user)`): pages that run a fixed
+    statement around the scope build nothing per request (building it cost more than the
+    database took to run it on Idag)."""
+    # Never correlated to a statement around it that reads participants too (a page's rows
+    # joined with their participant's name): the scope is a set of its own.
+    return (select(Participant.id).where(*_scope_criteria(role, _SCOPE_ORG, _SCOPE_USER))
+            .correlate(None))
+
+
+@cache
+def visible_columns(role: str, columns: tuple) -> Select:
+    """`visible_participants(user).with_only_columns(*columns)` for any user of `role`, with
+    `assigned_flag(role)` last where the role has direct assignment, built once per process:
+    bind with `scope_values(user)` (a caseload of 1,000 is read per view of its list)."""
+    flag = assigned_flag(role)
+    return select(*columns, *(() if flag is None else (flag,))).where(
+        *_scope_criteria(role, _SCOPE_ORG, _SCOPE_USER))
+
+
+def scope_values(user: User) -> dict:
+    """The parameters of `scope_ids` and `assigned_flag` for this user."""
+    return {"scope_org": user.organisation_id, "scope_user": user.id}
+
+
+class Scope(NamedTuple):
+    """The participants a user sees, for statements built once per role: `scope_ids(role)`
+    and this user's parameters of it."""
+    role: str
+    ids: Select
+    values: dict
+
+
+def scope_of(user: User) -> Scope:
+    return Scope(user.role, scope_ids(user.role), scope_values(user))
+
+
+def _housing_condition(teams, whole: bool = False):
+    """Whether a participant is one a housing user sees; `teams`: the user's team ids, as a
+    subquery or written into the statement (`housing_participants`). `whole`: for a statement
+    about the whole scope (see below)."""
     mine = Apartment.housing_team_id.in_(teams)
     # Fas 1 without an apartment yet: housing administration makes the offer (DESIGN §1b).
     waiting = (Participant.phase == 1) & ~exists().where(
@@ -208,7 +259,7 @@ def _housing_scope(query, teams, whole: bool = False) -> Select:
             .join(Apartment, Apartment.id.in_([Offer.first_apartment_id,
                                                Offer.second_apartment_id]))
             .where(mine).correlate(None))
-        return query.where(or_(housed, offered, waiting))
+        return or_(housed, offered, waiting)
     # Tenants of its apartments, present and past (a terminated tenant may get a new offer),
     # and those offered one. EXISTS over a join with the apartment, not over `apartment_id
     # IN (my apartments)`: the database hashes the join once for a whole scope (the IN
@@ -222,16 +273,16 @@ def _housing_scope(query, teams, whole: bool = False) -> Select:
                              Apartment.id.in_([Offer.first_apartment_id,
                                                Offer.second_apartment_id]), mine
                              ).correlate(Participant)
-    return query.where(or_(housed, offered, waiting))
+    return or_(housed, offered, waiting)
 
 
 def housing_team_ids(user: User) -> list[int]:
     """The housing user's team ids, read once per request (`forget_request_caches`)."""
     if not has_request_context():
-        return list(db.session.scalars(_team_ids(user)))
+        return list(db.session.scalars(_team_ids(user.id)))
     cache = g.setdefault("_housing_teams", {})
     if user.id not in cache:
-        cache[user.id] = sorted(db.session.scalars(_team_ids(user)))
+        cache[user.id] = sorted(db.session.scalars(_team_ids(user.id)))
     return cache[user.id]
 
 
@@ -249,13 +300,12 @@ def _teams_written_in(user: User):
 def housing_participants(user: User) -> Select:
     """`visible_participants(user)` for a housing user's own pages about the whole scope
     (lists, counts): the same rule, with the teams written into the statement
-    (`_teams_written_in`), as sets (`_housing_scope`'s `whole`).
+    (`_teams_written_in`), as sets (`_housing_condition`'s `whole`).
     tests/test_housing_scope.py checks both give the same participants."""
     if user.role != "housing":
         return visible_participants(user)
-    return _housing_scope(select(Participant).where(
-        Participant.organisation_id == user.organisation_id), _teams_written_in(user),
-        whole=True)
+    return select(Participant).where(Participant.organisation_id == user.organisation_id,
+                                     _housing_condition(_teams_written_in(user), whole=True))
 
 
 def in_my_teams(user: User, apartment=Apartment):
@@ -406,7 +456,7 @@ def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str
 def my_apartments(user: User) -> Select:
     """The apartments a housing user administers (its housing teams')."""
     return select(Apartment).where(Apartment.organisation_id == user.organisation_id,
-                                   Apartment.housing_team_id.in_(_team_ids(user)))
+                                   Apartment.housing_team_id.in_(_team_ids(user.id)))
 
 
 def apartment_or_404(apartment_id: int) -> Apartment:
@@ -435,13 +485,34 @@ def forget_request_caches() -> None:
 def _directly_assigned(user: User):
     """The condition `directly_assigned_ids` stands for, on the participant of the query (None
     for roles without direct assignment)."""
-    if user.role not in ("staff", "social_worker"):
+    return _assigned_condition(user.role, user.id)
+
+
+def _assigned_condition(role: str, user_id):
+    if role not in ("staff", "social_worker"):
         return None
     assigned = exists().where(StaffAssignment.participant_id == Participant.id,
-                              StaffAssignment.user_id == user.id)
-    if user.role == "social_worker":
-        return or_(assigned, Participant.social_worker_id == user.id)
+                              StaffAssignment.user_id == user_id)
+    if role == "social_worker":
+        return or_(assigned, Participant.social_worker_id == user_id)
     return assigned
+
+
+@cache
+def assigned_flag(role: str):
+    """`with_assignment`'s column for a statement built once (bound with `scope_values`):
+    whether the user is directly assigned to the row's participant; None for roles without
+    direct assignment. Hand each row's answer to `remember_assignments`."""
+    condition = _assigned_condition(role, _SCOPE_USER)
+    return None if condition is None else condition.label("_assigned")
+
+
+def remember_assignments(user: User, pairs: Iterable[tuple[int, bool]]) -> None:
+    """(participant id, directly assigned) read with `assigned_flag`: a protected identity
+    among them is masked without asking again."""
+    known, uid = g.setdefault("_assigned_to", {}), user.id
+    for participant_id, assigned in pairs:
+        known[uid, participant_id] = bool(assigned)
 
 
 def with_assignment(user: User, query) -> list:
@@ -532,8 +603,14 @@ def display_names(rows, user: User | None = None) -> dict[int, str]:
     rows' order. Rows of `with_assignment` ask nothing more for a protected identity."""
     user = user or current_user
     user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
-    size = len(NAME_COLUMNS)
-    return {row[0]: display_name(Named._make(row[:size]), user) for row in rows}
+    size, names = len(NAME_COLUMNS), {}
+    for row in rows:
+        named = Named._make(row[:size])
+        # Only a protected identity asks who may see it (`may_see_identity`): a caseload of
+        # 1,000 is named per view of its list.
+        names[row[0]] = display_name(named, user) if named.protected_identity \
+            else named.full_name
+    return names
 
 
 def display_address(participant: Participant, address: str, user: User | None = None,

@@ -41,9 +41,9 @@ from ..queries import (
     IdArray,
     among,
     among_param,
+    among_value,
     current_contracts,
     first_move_in_of,
-    ids_value,
     tenancy_for,
 )
 from ..rendering import render
@@ -215,7 +215,7 @@ def _notices_statement() -> Select:
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
     rows, total = _page("notices", _notices_statement, HousingNotice.participant_id, whole,
-                        scope=ids_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
+                        scope=among_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
     return [Item(notice=Notice._make(row[:4]), participant=tenant,
                  apartment=Address(row[4], row[5]) if row[4] is not None else None)
             for row, tenant in rows], total
@@ -245,7 +245,7 @@ def _disturbances_statement() -> Select:
 def _disturbances(scope, whole: bool) -> tuple[list, int]:
     now = utcnow()
     rows, total = _page("disturbances", _disturbances_statement, Disturbance.participant_id,
-                        whole, scope=ids_value(scope), since=now - timedelta(days=RECENT_DAYS))
+                        whole, scope=among_value(scope), since=now - timedelta(days=RECENT_DAYS))
     return [Item(row=d, participant=tenant, follow_up=_follow_up(d, now),
                  # Decided by who wrote it, never by the `source` field: text written by
                  # support staff stays with them (whatever source they picked); housing sees
@@ -264,7 +264,7 @@ def _absences_statement() -> Select:
 
 def _absences(scope, whole: bool) -> tuple[list, int]:
     rows, total = _page("absences", _absences_statement, Absence.participant_id, whole,
-                        scope=ids_value(scope),
+                        scope=among_value(scope),
                         since=local_today() - timedelta(days=RECENT_DAYS))
     return [Item(participant=tenant, start=r.start_date, end=r.end_date)
             for r, tenant in rows], total

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from flask import url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
@@ -30,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..queries import current_contract_id, first_move_in_of, tenancy_for
+from ..templating import cached_url_for
 from ..timeutil import local_today
 from . import caseload
 
@@ -48,12 +48,13 @@ def visit_facts(participant, done: dict[int, list]) -> Facts:
 
 
 def due_link(item: DueItem) -> str:
-    """Where a due item is dealt with: the participant's right section."""
+    """Where a due item is dealt with: the participant's right section (each URL built once
+    per process: Idag links every item of its page)."""
     if item.kind == "missed_visit":
-        return url_for("social.explain_missed", participant_id=item.participant_id,
+        return cached_url_for("social.explain_missed", participant_id=item.participant_id,
                        missed_id=item.object_id)
     if item.kind == "report" and item.period_start:
-        return url_for("social.reports", participant_id=item.participant_id,
+        return cached_url_for("social.reports", participant_id=item.participant_id,
                        month=f"{item.period_start:%Y-%m}")
     endpoint = {
         "goal": "social.plan_details",
@@ -67,7 +68,7 @@ def due_link(item: DueItem) -> str:
         "joint_follow_up": "staff.tenancy",
         "rattelse": "staff.events",
     }.get(item.kind, "staff.participant")
-    return url_for(endpoint, participant_id=item.participant_id)
+    return cached_url_for(endpoint, participant_id=item.participant_id)
 
 
 def full_address(apartment) -> str:

@@ -49,17 +49,16 @@ def _staff_template_values() -> dict:
 def today():
     """Today's visits, then "Att göra" a page at a time (staff/today.py sizes both)."""
     day, now, org = local_today(), utcnow(), current_user.organisation
-    scope = today_page.scope_of(current_user)
-    work = today_page.worklist(scope, org, day, now)
+    scope, people = today_page.scope_of(current_user), {}
+    work = today_page.worklist(scope, org, day, now, people)
     shown = [group.participant_id for group in work.groups]
     if is_fragment_request() and request.args.get("page"):
         return render("staff/today.html", block="due_page", work=work, rules=Rules.of(org),
-                      people=today_page.people_by_id(shown), due_link=overview.due_link,
-                      followup_owners=FOLLOWUP_OWNERS)
-    visits = today_page.day_visits(scope, current_user, day, now)
-    shown += [a.participant_id for a in visits.mine + visits.colleagues]
+                      people=today_page.people_for(current_user, people, shown),
+                      due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
+    visits = today_page.day_visits(scope, current_user, day, now, people)
     return render("staff/today.html", day=day, synced_at=local_now(), rules=Rules.of(org),
-                  people=today_page.people_by_id(shown), visits=visits,
+                  people=today_page.people_for(current_user, people, shown), visits=visits,
                   colleagues_shown=today_page.COLLEAGUE_VISITS_SHOWN, tel_href=overview.tel_href,
                   work=work, due_link=overview.due_link, followup_owners=FOLLOWUP_OWNERS)
 
@@ -68,27 +67,26 @@ def today():
 def colleague_visits():
     """Colleagues' visits today, a page at a time (collapsed on Idag)."""
     day = local_today()
-    visits, total, page, last = today_page.colleagues_page(
+    visits, total, page, last, people = today_page.colleagues_page(
         today_page.scope_of(current_user), current_user, day)
     return render("staff/colleague_visits.html", visits=visits, total=total, page=page,
-                  pages=last, people=today_page.people_by_id(a.participant_id for a in visits),
-                  day=day)
+                  pages=last, people=people, day=day)
 
 
 @bp.route("/participants")
 def participants():
     """The caseload by name, a page at a time; flags are worked out for the page shown."""
     query = (request.args.get("q") or "").strip()[:100]
-    people = today_page.people_of(current_user)
+    people = today_page.people_of(current_user)  # (name shown, row), by that name
     if query:  # on the name as shown, so a masked identity is never found by its real name
-        people = [p for p in people if query.casefold() in p.name.casefold()]
+        wanted = query.casefold()
+        people = [entry for entry in people if wanted in entry[0].casefold()]
     size = today_page.PEOPLE_PER_PAGE
     page, last = page_of(len(people), size)
-    shown = people[(page - 1) * size:page * size]
+    shown = [today_page.as_person(entry) for entry in people[(page - 1) * size:page * size]]
     ids, org, now = [p.id for p in shown], current_user.organisation, utcnow()
     rules, day = Rules.of(org), local_today()
-    done, _booked = caseload.home_visits_in_period(ids, rules, day, now)
-    flags = caseload.list_flags(ids, now)
+    done, flags = caseload.list_facts(ids, rules, day, now)
     rows = [overview.CaseloadRow(
         participant=p, open_rattelse=flags[p.id][0], next=flags[p.id][1],
         visit_missing=visit_missing(overview.visit_facts(p, done), rules, day),

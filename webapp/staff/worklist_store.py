@@ -28,8 +28,23 @@ import logging
 from collections import defaultdict
 from dataclasses import asdict, fields
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, inspect, literal, or_, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
@@ -64,7 +79,7 @@ from ..models import (
     WorklistEntry,
     utcnow,
 )
-from ..queries import among
+from ..queries import among, run
 from ..timeutil import local_day_bounds_utc, to_local, tz
 from . import caseload
 
@@ -83,43 +98,68 @@ STORE_CHUNK = 500  # rows per INSERT (SQLite's limit on bound parameters)
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _valid(day: date, now: datetime):
+def _valid(day, now):
     return and_(WorklistEntry.day == day, WorklistEntry.valid_until > now)
 
 
-def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
-         number) -> tuple[list[Group], int, dict]:
-    """(the groups of one page, the number of groups on every page, the open follow-ups of the
-    groups by answer id) of the participants in
-    `scope` (a Select of participant ids). `hint`: (offset, limit) of the page asked for;
-    `number(total)` -> (offset, limit) of the page shown once the total is known. Stale and
-    missing rows of the scope are worked out and stored first.
+@cache
+def _page_statement(scope, columns: tuple):
+    """`page`'s one statement for the participants of `scope` (a Select of ids built once),
+    built once per scope and columns: the stale and missing rows of the scope, and the valid
+    rows of the first `shown` groups with their items (and `columns` of their participants),
+    each row with the number of groups. Only the ids, versions and keys of the scope go
+    through the count and the top-N sort: carrying every row's items through a window over
+    the whole caseload took most of the statement's time at 1,000."""
+    ids = scope.subquery()
+    valid = _valid(bindparam("day", type_=Date), bindparam("now", type_=DateTime))
+    scoped = (select(ids.c.id, func.coalesce(WorklistEntry.version, 0).label("version"),
+                     WorklistEntry.sort_key, case((valid, 1), else_=0).label("valid"))
+              .select_from(ids)
+              .outerjoin(WorklistEntry, WorklistEntry.participant_id == ids.c.id)
+              .cte("scoped"))
+    listed = and_(scoped.c.valid == 1, scoped.c.sort_key.is_not(None))
+    first = (select(scoped.c.id, scoped.c.version, scoped.c.sort_key).where(listed)
+             .order_by(scoped.c.sort_key).limit(bindparam("shown", type_=Integer))
+             .cte("first"))
+    total = select(func.count()).select_from(scoped).where(listed).scalar_subquery()
+    shown = (select(first.c.id, first.c.version, first.c.sort_key, WorklistEntry.items,
+                    literal(0).label("stale"), total.label("total"), *columns)
+             .select_from(first)
+             .join(WorklistEntry, WorklistEntry.participant_id == first.c.id))
+    stale = (select(scoped.c.id, scoped.c.version, null(), null(), literal(1), total,
+                    *columns)
+             .select_from(scoped).where(scoped.c.valid == 0))
+    if columns:
+        shown = shown.join(Participant, Participant.id == first.c.id)
+        stale = stale.join(Participant, Participant.id == scoped.c.id)
+    return union_all(shown, stale)
 
-    One query whatever the caseload: every stale row of the scope, then the page's valid
+
+def page(scope, org, day: date, now: datetime, hint: tuple[int, int], number,
+         columns: tuple = (), into: dict | None = None) -> tuple[list[Group], int, dict]:
+    """(the groups of one page, the number of groups on every page, the open follow-ups of the
+    groups by answer id) of the participants in `scope` (an `access.Scope`). `hint`: (offset,
+    limit) of the page asked for; `number(total)` -> (offset, limit) of the page shown once
+    the total is known. Stale and missing rows of the scope are worked out and stored first.
+    `columns` (of Participant, or labelled expressions over it) come with the groups' rows:
+    `into` gets them by participant id, for the groups the first statement read.
+
+    One statement whatever the caseload: every stale row of the scope, then the page's valid
     rows in page order, with their count alongside."""
-    scope = scope.subquery()
-    valid = _valid(day, now)
-    with_items = and_(valid, WorklistEntry.sort_key.is_not(None))
-    stale = case((valid, 0), else_=1)
     hint_offset, hint_limit = hint
-    inner = (
-        select(scope.c.id, func.coalesce(WorklistEntry.version, 0).label("version"),
-               WorklistEntry.sort_key, WorklistEntry.items, stale.label("stale"),
-               func.sum(case((with_items, 1), else_=0)).over().label("total"),
-               func.row_number().over(partition_by=stale,
-                                      order_by=WorklistEntry.sort_key).label("place"))
-        .select_from(scope)
-        .outerjoin(WorklistEntry, WorklistEntry.participant_id == scope.c.id)
-        .where(or_(stale == 1, with_items))).subquery()
-    listed = db.session.execute(
-        select(inner.c.id, inner.c.version, inner.c.sort_key, inner.c["items"], inner.c.stale,
-               inner.c.total)
-        .where(or_(inner.c.stale == 1, inner.c.place <= hint_offset + hint_limit))
-        .order_by(inner.c.stale.desc(), inner.c.sort_key)).all()
-    stored_total = int(listed[0].total) if listed else 0
-    versions = {pid: version for pid, version, _k, _i, is_stale, _t in listed if is_stale}
-    stored = [dict(participant_id=pid, sort_key=key, items=items)
-              for pid, _v, key, items, is_stale, _t in listed if not is_stale]
+    listed = run(
+        _page_statement(scope.ids, tuple(columns)),
+        {**scope.values, "day": day, "now": now, "shown": hint_offset + hint_limit}).all()
+    stored_total = int(listed[0][5]) if listed else 0
+    versions, stored = {}, []
+    for row in listed:  # by place: `columns` may repeat a name (the participant's id)
+        pid, version, key, items, is_stale = row[:5]
+        if is_stale:
+            versions[pid] = version
+        else:
+            stored.append(dict(participant_id=pid, sort_key=key, items=items))
+        if into is not None:
+            into[pid] = row[6:]
     fresh = refresh(versions, org, day, now)
     computed = sorted((row for row in fresh if row["sort_key"] is not None),
                       key=lambda row: row["sort_key"])
@@ -127,15 +167,17 @@ def page(scope, org, day: date, now: datetime, hint: tuple[int, int],
     offset, limit = number(total)
     if len(stored) < min(stored_total, offset + limit):
         # A page beyond the one asked for (a ?page= past the last): read the valid rows again.
+        ids = scope.ids.subquery()
         query = (select(WorklistEntry.participant_id, WorklistEntry.sort_key,
                         WorklistEntry.items)
-                 .join(scope, scope.c.id == WorklistEntry.participant_id)
-                 .where(with_items).order_by(WorklistEntry.sort_key).limit(offset + limit))
+                 .join(ids, ids.c.id == WorklistEntry.participant_id)
+                 .where(_valid(day, now), WorklistEntry.sort_key.is_not(None))
+                 .order_by(WorklistEntry.sort_key).limit(offset + limit))
         if fresh:
             query = query.where(~among(WorklistEntry.participant_id,
                                        [row["participant_id"] for row in fresh]))
         stored = [dict(participant_id=pid, sort_key=key, items=items)
-                  for pid, key, items in db.session.execute(query)]
+                  for pid, key, items in db.session.execute(query, scope.values)]
     # The valid rows merged with the ones just worked out (shown even if storing them failed
     # or a write made them stale meanwhile).
     rows = sorted(stored + computed, key=lambda row: row["sort_key"])[offset:offset + limit]
