@@ -12,12 +12,13 @@ Two layers, both enforced here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import NamedTuple, NoReturn
 
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 
 from .extensions import db
 from .models import (
@@ -163,24 +164,30 @@ def can(user: User, capability: str) -> bool:
     return capability in CAPABILITIES.get(user.role, frozenset())
 
 
-def _team_ids(user: User) -> Select:
-    return select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)
+def _team_ids(user_id) -> Select:
+    return select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
 
 
 def visible_participants(user: User) -> Select:
     """The participants this user may see at all: the scope every list query starts from."""
-    query = select(Participant).where(Participant.organisation_id == user.organisation_id)
-    if user.role == "participant":
-        return query.where(Participant.user_id == user.id)
-    if user.role == "staff":
+    return _scope(user.role, user.id, user.organisation_id)
+
+
+def _scope(role: str, user_id, organisation_id) -> Select:
+    """`visible_participants` of a user with this role, id and organisation: values, or
+    `bindparam()`s for a statement built once per role (`_one_participant`)."""
+    query = select(Participant).where(Participant.organisation_id == organisation_id)
+    if role == "participant":
+        return query.where(Participant.user_id == user_id)
+    if role == "staff":
         assigned = exists().where(
-            StaffAssignment.participant_id == Participant.id, StaffAssignment.user_id == user.id
+            StaffAssignment.participant_id == Participant.id, StaffAssignment.user_id == user_id
         )
-        return query.where(or_(Participant.team_id.in_(_team_ids(user)), assigned))
-    if user.role == "social_worker":
-        return query.where(Participant.social_worker_id == user.id)
-    if user.role == "housing":
-        mine = Apartment.housing_team_id.in_(_team_ids(user))
+        return query.where(or_(Participant.team_id.in_(_team_ids(user_id)), assigned))
+    if role == "social_worker":
+        return query.where(Participant.social_worker_id == user_id)
+    if role == "housing":
+        mine = Apartment.housing_team_id.in_(_team_ids(user_id))
         # Tenants of its apartments, present and past (a terminated tenant may get a new offer),
         # and those offered one. EXISTS over a join with the apartment, not over `apartment_id
         # IN (my apartments)`: the database hashes the join once for a whole scope (the IN
@@ -198,9 +205,21 @@ def visible_participants(user: User) -> Select:
         waiting = (Participant.phase == 1) & ~exists().where(
             Contract.participant_id == Participant.id)
         return query.where(or_(housed, offered, waiting))
-    if user.role == "admin":
+    if role == "admin":
         return query
     return query.where(False)
+
+
+@cache
+def _one_participant(role: str) -> tuple[Select, bool]:
+    """`get_participant_or_404`'s statement for a role, built once with the user, organisation
+    and participant as parameters: building the scope per request (and its cache key, every
+    execution) cost more than running it. With the roles that have direct assignment, whether
+    the user is directly assigned comes along as a second column (then True)."""
+    uid = bindparam("uid")
+    query = _scope(role, uid, bindparam("org")).where(Participant.id == bindparam("pid"))
+    assigned = _assigned_condition(role, uid)
+    return (query, False) if assigned is None else (query.add_columns(assigned), True)
 
 
 def get_participant_or_404(participant_id: int, need: str = "identity",
@@ -209,18 +228,19 @@ def get_participant_or_404(participant_id: int, need: str = "identity",
 
     A refusal is audited too (action "refused"), so the monthly log review shows who tried to
     open what they may not see."""
-    if not can(current_user, need):
+    user = current_user._get_current_object()  # noqa: SLF001 - the proxy once, not per use
+    if not can(user, need):
         _refused(participant_id, need)
-    query = visible_participants(current_user).where(Participant.id == participant_id)
-    assigned = _directly_assigned(current_user)
-    if assigned is None:
-        participant = db.session.scalar(query)
+    params = {"uid": user.id, "org": user.organisation_id, "pid": participant_id}
+    statement, with_assigned = _one_participant(user.role)
+    if not with_assigned:
+        participant = db.session.scalar(statement, params)
     else:
         # Whether they are directly assigned comes along: a protected identity's pages ask it.
-        participant, is_assigned = db.session.execute(query.add_columns(assigned)).first() or (
+        participant, is_assigned = db.session.execute(statement, params).first() or (
             None, False)
         if participant is not None:
-            g.setdefault("_assigned_to", {})[current_user.id, participant.id] = is_assigned
+            g.setdefault("_assigned_to", {})[user.id, participant.id] = is_assigned
     if participant is None:
         _refused(participant_id, need)
     if audit_action:
@@ -330,7 +350,7 @@ def child_or_404(model, object_id: int, need: str = "tenancy", audit_action: str
 def my_apartments(user: User) -> Select:
     """The apartments a housing user administers (its housing teams')."""
     return select(Apartment).where(Apartment.organisation_id == user.organisation_id,
-                                   Apartment.housing_team_id.in_(_team_ids(user)))
+                                   Apartment.housing_team_id.in_(_team_ids(user.id)))
 
 
 def apartment_or_404(apartment_id: int) -> Apartment:
@@ -358,12 +378,17 @@ def forget_request_caches() -> None:
 def _directly_assigned(user: User):
     """The condition `directly_assigned_ids` stands for, on the participant of the query (None
     for roles without direct assignment)."""
-    if user.role not in ("staff", "social_worker"):
+    return _assigned_condition(user.role, user.id)
+
+
+def _assigned_condition(role: str, user_id):
+    """`_directly_assigned` for a role and user id (a value or a `bindparam()`)."""
+    if role not in ("staff", "social_worker"):
         return None
     assigned = exists().where(StaffAssignment.participant_id == Participant.id,
-                              StaffAssignment.user_id == user.id)
-    if user.role == "social_worker":
-        return or_(assigned, Participant.social_worker_id == user.id)
+                              StaffAssignment.user_id == user_id)
+    if role == "social_worker":
+        return or_(assigned, Participant.social_worker_id == user_id)
     return assigned
 
 
