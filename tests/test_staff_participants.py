@@ -321,3 +321,35 @@ def test_only_staff_issue_activation_codes(client, world, login_as):
     assert client.post(url).status_code == 403
     login_as("other_staff")
     assert client.post(url).status_code == 404
+
+
+def test_section_tabs_link_to_the_participant_shown_and_mark_the_current_page(
+        client, world, login_as, db):
+    """The tabs are rendered once per language and page, with a slot for the participant's id
+    (webapp/staff/tabs.py): each participant's page links to their own sections, in the
+    page's language, the current section marked and nothing else."""
+    login_as("staff")
+    other = make_participant(world.org, world.team, "Anna", "Ök")
+    db.session.commit()
+    sections = ["", "/plan", "/appointments", "/checklists", "/events", "/decisions", "/reports",
+                "/tenancy"]
+
+    def tabs(url):
+        page = _html(client.get(url))
+        nav = page.split('<nav class="tabs"')[1].split("</nav>")[0]
+        return re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+
+    for person in (world.participant, other, world.participant):
+        base = f"/participants/{person.id}"
+        for current in ("", "/events", "/checklists"):
+            found = tabs(base + current)
+            assert [href for href, _mark, _label in found] == [base + s for s in sections]
+            assert [href for href, mark, _label in found if mark] == [base + current]
+        assert [label for _h, _m, label in tabs(base + "/plan")][:3] == [
+            "Översikt", "Plan", "Tider"]
+    # A page that is not a tab (the checklist form) marks none.
+    assert not [mark for _h, mark, _l in tabs(f"/participants/{other.id}/checklists/new")
+                if mark]
+    client.post("/language", data={"lang": "en", "next": "/participants"})
+    assert [label for _h, _m, label in tabs(f"/participants/{other.id}")][:3] == [
+        "Overview", "Plan", "Appointments"]

@@ -11,4 +11,4 @@ def _install_worklist_hooks(_state):
     install_hooks()
 
 
-from . import events_routes, plan_routes, routes, tenancy_routes  # noqa: E402,F401
+from . import events_routes, plan_routes, routes, tabs, tenancy_routes  # noqa: E402,F401
