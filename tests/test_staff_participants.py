@@ -353,3 +353,46 @@ def test_section_tabs_link_to_the_participant_shown_and_mark_the_current_page(
     client.post("/language", data={"lang": "en", "next": "/participants"})
     assert [label for _h, _m, label in tabs(f"/participants/{other.id}")][:3] == [
         "Overview", "Plan", "Appointments"]
+
+
+def test_overview_lists_in_one_statement_keep_each_lists_rows_and_order(
+        client, world, login_as, db):
+    """The overview's absences, next times, consents and staff come in one statement (issue
+    17): the three soonest booked times soonest first, consents in force newest first, staff
+    by name, another participant's rows in none of them, and no more statements with rows in
+    every list than with none."""
+    from webapp.models import Absence, StaffAssignment
+
+    staff = login_as("staff")
+    person = make_participant(world.org, world.team, "Bertil", "Bok")
+    db.session.commit()
+    empty, _page = statements_and_page(client, f"/participants/{person.id}")
+    other = make_participant(world.org, world.team, "Anna", "Ök")
+    soon = local_today() + timedelta(days=1)
+    for days, kind, status in [(4, "phone", "booked"), (1, "meeting", "booked"),
+                               (2, "healthcare", "cancelled"), (3, "sip", "booked"),
+                               (5, "meeting", "booked")]:
+        make_appointment(person, staff, local_at(soon + timedelta(days=days), 10), kind=kind,
+                         status=status)
+    make_appointment(other, staff, local_at(soon, 9), kind="healthcare")
+    db.session.add_all([
+        Consent(participant_id=person.id, scope="Äldre samtycke", given_on=date(2025, 2, 1)),
+        Consent(participant_id=person.id, scope="Nyare samtycke", given_on=date(2026, 2, 1)),
+        Consent(participant_id=other.id, scope="Annans samtycke", given_on=date(2026, 3, 1)),
+        Absence(participant_id=other.id, kind="relief_acute", start_date=local_today(),
+                end_date=local_today()),
+        StaffAssignment(participant_id=person.id,
+                        user_id=make_user(world.org, "staff", "ola", display_name="Ola Ek").id),
+        StaffAssignment(participant_id=person.id, user_id=make_user(
+            world.org, "staff", "bea", display_name="Bea Ahl").id),
+        StaffAssignment(participant_id=other.id, user_id=make_user(
+            world.org, "staff", "cia", display_name="Cia Berg").id),
+    ])
+    db.session.commit()
+    full, page = statements_and_page(client, f"/participants/{person.id}")
+    assert full == empty
+    upcoming = page.split('id="next-heading"')[1].split("</section>")[0]
+    assert re.findall(r": ([^<]+)</li>", upcoming) == ["Möte", "SIP-möte", "Telefonsamtal"]
+    assert page.index("Nyare samtycke") < page.index("Äldre samtycke")
+    assert "Annans samtycke" not in page and "Cia Berg" not in page
+    assert "Bea Ahl, Ola Ek" in page

@@ -35,6 +35,23 @@ def among(column, ids):
     return column.in_(ids)
 
 
+def among_parameter(column, name: str, dialect: str):
+    """`among(column, ids)` with the ids as the parameter `name`, for a statement built once
+    per database dialect (its value: `among_value(ids, dialect)`)."""
+    if dialect == "postgresql":
+        return column == any_(cast(bindparam(name, type_=NullType()), ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def among_value(ids, dialect: str):
+    """The value of an `among_parameter`: the array's text on PostgreSQL (see `among`), else
+    the list (a NULL id matches nothing: it is left out)."""
+    ids = [int(i) for i in ids if i is not None]
+    if dialect == "postgresql":
+        return "{" + ",".join([str(i) for i in ids]) + "}"
+    return ids
+
+
 def current_contracts(participant_ids: list[int]) -> dict[int, Contract]:
     """The open (not ended) contract of each participant, latest move-in first, apartment loaded."""
     if not participant_ids:
