@@ -396,3 +396,30 @@ def test_overview_lists_in_one_statement_keep_each_lists_rows_and_order(
     assert page.index("Nyare samtycke") < page.index("Äldre samtycke")
     assert "Annans samtycke" not in page and "Cia Berg" not in page
     assert "Bea Ahl, Ola Ek" in page
+
+
+def test_overview_names_the_social_worker_and_tells_the_participants_login_state(
+        client, world, login_as, db):
+    """Of the login only whether it has a password, of the social worker only the name come
+    with the overview's facts (issue 17): the same texts as when they were objects."""
+    login_as("staff")
+    worker = make_user(world.org, "social_worker", "soc9", display_name="Siv Socialsekr")
+    nobody = make_participant(world.org, world.team, "Utan", "Konto")
+    waiting = make_participant(world.org, world.team, "Med", "Kod", social_worker=worker,
+                               user=make_user(world.org, "participant", "p-kod", password=""))
+    using = make_participant(world.org, world.team, "Med", "Konto",
+                             user=make_user(world.org, "participant", "p-konto"))
+    waiting.user.password_hash = None
+    db.session.commit()
+    expected = {nobody: "Deltagaren har inget konto i appen än.",
+                waiting: "Deltagaren har fått en kod men inte börjat använda appen än.",
+                using: "Deltagaren har redan ett konto. En ny kod låter hen välja ett nytt "
+                       "lösenord."}
+    for person, text in expected.items():
+        page = _html(client.get(f"/participants/{person.id}"))
+        activation = page.split('id="activation"')[1].split("</section>")[0]
+        assert text in activation
+        assert [t for t in expected.values() if t in activation] == [text]
+        shown = re.search(r"<dt>Socialsekreterare</dt>\s*<dd>([^<]*)</dd>", page)
+        assert (shown.group(1) if shown else None) == (
+            "Siv Socialsekr" if person is waiting else None)

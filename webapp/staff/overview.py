@@ -102,7 +102,7 @@ def _overview_statement():
     """The overview's one query, built once with the participant and phase as parameters:
     building it per request cost more than running it (two `aliased(User)` re-adapt every
     column, and each `==` builds an expression)."""
-    from ..models import Apartment, Contract, Organisation, SupportAssignment, Team
+    from ..models import Apartment, Contract, SupportAssignment, Team
 
     pid = bindparam("pid")
     login, worker = aliased(User), aliased(User)
@@ -117,9 +117,10 @@ def _overview_statement():
                          .order_by(SupportAssignment.sent_on.desc(),
                                    SupportAssignment.id.desc()).limit(1).scalar_subquery())
     return (select(phase_since, open_disturbances, first_move_in_of(pid), ReserveKey,
-                   SupportAssignment, Contract, Apartment, Organisation, Team, login, worker)
+                   SupportAssignment, Contract, Apartment, Team,
+                   (func.coalesce(login.password_hash, "") != "").label("login_has_password"),
+                   worker.display_name)
             .select_from(Participant)
-            .join(Organisation, Organisation.id == Participant.organisation_id)
             .outerjoin(Team, Team.id == Participant.team_id)
             .outerjoin(ReserveKey, ReserveKey.participant_id == Participant.id)
             .outerjoin(SupportAssignment, SupportAssignment.id == latest_assignment)
@@ -133,9 +134,10 @@ def _overview_statement():
 def _overview_facts(person: Participant):
     """One query for the overview's single values: the phase's start, open disturbances, the
     first move-in (the tenancy counter's start), the reserve key, the latest support
-    assignment, the current contract with its apartment, and the organisation, team, login
-    and social worker, which thereby sit in the session, so `current_user.organisation`,
-    `person.team`, `person.user` and `person.social_worker` need no query of their own."""
+    assignment, the current contract with its apartment and the team, which thereby sit in
+    the session, so `person.team` needs no query of its own; of the login only whether it has
+    a password, of the social worker the name (as objects they cost ~600 Python calls). The
+    organisation comes with the user (`load_user`)."""
     return db.session.execute(_overview_statement(),
                               {"pid": person.id, "phase": person.phase}).one()
 
@@ -203,10 +205,11 @@ def _lists(person: Participant, now: datetime) -> tuple[list, list, list, list]:
 def participant_overview(person: Participant) -> dict:
     """Everything on the participant's overview, in a fixed number of queries."""
     facts_row = _overview_facts(person)
-    phase_since, open_disturbances, move_in, reserve_key, assignment, contract = facts_row[:6]
+    (phase_since, open_disturbances, move_in, reserve_key, assignment, contract, _apartment,
+     _team, login_has_password, social_worker_name) = facts_row
     # Set from the session now: its identity map holds objects only while something refers
-    # to them, and the template asks for these after this row is gone.
-    _ = person.social_worker, contract.apartment if contract else None
+    # to them, and the template asks for it after this row is gone.
+    _ = contract.apartment if contract else None
     org, today, now = current_user.organisation, local_today(), utcnow()
     rules = Rules.of(org, person.team)
     # Every absence once: the tenancy counter deducts them all, the relief cap counts its kind.
@@ -237,5 +240,8 @@ def participant_overview(person: Participant) -> dict:
         review=review_date(facts, rules) if person.phase < 4 else person.review_date,
         decision_end=add_months(person.decision_date, rules.decision_months)
         if person.decision_date else None,
-        reserve_key=reserve_key, tel_href=tel_href, login=person.user,
+        reserve_key=reserve_key, tel_href=tel_href,
+        # None without a login or a social worker.
+        login_has_password=login_has_password if person.user_id else None,
+        social_worker_name=social_worker_name,
     )
