@@ -65,3 +65,73 @@ def test_plain_choices_written_in_one_loop_render_like_wtforms(app, chosen, form
     theirs = form.theirs(class_="wide", **{"aria-describedby": "x-hint"})
     assert ours.replace('name="ours"', "").replace('id="ours"', "") == theirs.replace(
         'name="theirs"', "").replace('id="theirs"', "")
+
+
+# --- blank_fields: a blank form's fields rendered once -----------------------------------------
+
+def _written(app, template, macro, form) -> str:
+    """What the macro writes for this form, never from the cache."""
+    return str(getattr(app.jinja_env.get_template(template).module, macro)(form))
+
+
+def test_blank_fields_are_what_the_macro_writes_for_each_day_choice_and_language(app):
+    """Cached per data, choices and language: each form gets exactly its own markup."""
+    from datetime import date
+
+    from flask_babel import refresh
+
+    from webapp.form_fields import blank_fields
+    from webapp.staff.events_forms import DisturbanceForm
+    from webapp.staff.forms import AppointmentForm
+
+    fields = "staff/_appointment_field_macros.html"
+    seen = set()
+    for language in ("sv", "en", "sv"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refresh()  # the test's one app context would keep the first request's language
+            for day, staff, chosen in [
+                    (date(2026, 3, 14), [(1, "Anna"), (2, "Bo")], 2),
+                    (date(2026, 3, 15), [(1, "Anna"), (2, "Bo")], 2),
+                    (date(2026, 3, 14), [(1, "Anna"), (3, "Cilla")], 3),
+                    (date(2026, 3, 14), [(1, "Anna"), (2, "Bo")], 1)]:
+                for _ in range(2):  # the second from the cache
+                    form = AppointmentForm(formdata=None, staff_choices=staff,
+                                           data=dict(day=day, staff_id=chosen))
+                    html = blank_fields(fields, "fields", form)
+                    assert html == _written(app, fields, "fields", form)
+                    seen.add(str(html))
+                assert f'value="{day.isoformat()}"' in html
+                assert f'<option selected value="{chosen}">' in html
+            form = DisturbanceForm(formdata=None, occurred_on=date(2026, 3, 14))
+            html = blank_fields("staff/_event_fields.html", "disturbance", form)
+            assert html == _written(app, "staff/_event_fields.html", "disturbance", form)
+            assert ("Vem har hört av sig?" in html) == (language == "sv")
+            seen.add(str(html))
+    assert len(seen) == 10  # 4 booking forms and 1 disturbance form, in two languages
+
+
+def test_blank_fields_of_a_sent_form_keep_what_was_typed_and_leave_the_cache_alone(app):
+    from datetime import date
+
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.form_fields import blank_fields
+    from webapp.staff.events_forms import DisturbanceForm
+
+    template = "staff/_event_fields.html"
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        blank = DisturbanceForm(formdata=None, occurred_on=date(2026, 3, 14))
+        before = blank_fields(template, "disturbance", blank)
+        sent = DisturbanceForm(formdata=MultiDict(
+            {"occurred_on": "2026-03-14", "source": "landlord", "severity": "minor",
+             "description": "Hög musik <natt>"}))
+        html = blank_fields(template, "disturbance", sent)
+        assert "Hög musik &lt;natt&gt;" in html and html != before
+        sent = DisturbanceForm(formdata=MultiDict({"occurred_on": "14 mars"}))
+        assert not sent.validate()
+        html = blank_fields(template, "disturbance", sent)
+        assert html == _written(app, template, "disturbance", sent)
+        assert 'value="14 mars"' in html and "field-error" in html
+        again = blank_fields(template, "disturbance",
+                             DisturbanceForm(formdata=None, occurred_on=date(2026, 3, 14)))
+        assert again == before and "field-error" not in again and "14 mars" not in again

@@ -276,3 +276,25 @@ def test_lazy_texts_use_the_catalog_pinned_for_the_render(app):
                 i18n._pinned.reset(token)
             assert str(label) == "Today"
         assert str(label) == "Today"
+
+
+def test_a_text_without_variables_is_translated_once_per_catalog(app):
+    """`_("text")` in a template is kept per catalog once translated (webapp/i18n.py): each
+    language still gets its own text, escaped as before, `%%` still written as `%`, and a
+    text with variables is formatted per call."""
+    from webapp.i18n import pinned_translations
+
+    # As in a page (autoescaped: the catalog's text is markup, a variable is escaped) and not.
+    source = ('{% autoescape true %}{{ _("Logga ut") }}|{{ _("Fas %(phase)s", phase=n) }}|'
+              '{{ _("100%% <klart>") }}{% endautoescape %}|{% autoescape false %}'
+              '{{ _("100%% <klart>") }}|{{ _("Fas %(phase)s", phase=n) }}{% endautoescape %}')
+    template = app.jinja_env.from_string(source)
+    for language, logout, phase in [("sv", "Logga ut", "Fas"), ("en", "Sign out", "Phase"),
+                                    ("sv", "Logga ut", "Fas"), ("en", "Sign out", "Phase")]:
+        for n in (1, "<2>"):
+            with app.app_context(), app.test_request_context(
+                    "/", headers={"Accept-Language": language}):
+                with pinned_translations():
+                    body = template.render(n=n)
+                shown = "&lt;2&gt;" if n == "<2>" else n
+                assert body == f"{logout}|{phase} {shown}|100% <klart>|100% <klart>|{phase} {n}"

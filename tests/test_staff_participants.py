@@ -353,3 +353,105 @@ def test_only_staff_issue_activation_codes(client, world, login_as):
     assert client.post(url).status_code == 403
     login_as("other_staff")
     assert client.post(url).status_code == 404
+
+
+def test_section_tabs_link_to_the_participant_shown_and_mark_the_current_page(
+        client, world, login_as, db):
+    """The tabs are rendered once per language and page, with a slot for the participant's id
+    (webapp/staff/tabs.py): each participant's page links to their own sections, in the
+    page's language, the current section marked and nothing else."""
+    login_as("staff")
+    other = make_participant(world.org, world.team, "Anna", "Ök")
+    db.session.commit()
+    sections = ["", "/plan", "/appointments", "/checklists", "/events", "/decisions", "/reports",
+                "/tenancy"]
+
+    def tabs(url):
+        page = _html(client.get(url))
+        nav = page.split('<nav class="tabs"')[1].split("</nav>")[0]
+        return re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+
+    for person in (world.participant, other, world.participant):
+        base = f"/participants/{person.id}"
+        for current in ("", "/events", "/checklists"):
+            found = tabs(base + current)
+            assert [href for href, _mark, _label in found] == [base + s for s in sections]
+            assert [href for href, mark, _label in found if mark] == [base + current]
+        assert [label for _h, _m, label in tabs(base + "/plan")][:3] == [
+            "Översikt", "Plan", "Tider"]
+    # A page that is not a tab (the checklist form) marks none.
+    assert not [mark for _h, mark, _l in tabs(f"/participants/{other.id}/checklists/new")
+                if mark]
+    client.post("/language", data={"lang": "en", "next": "/participants"})
+    assert [label for _h, _m, label in tabs(f"/participants/{other.id}")][:3] == [
+        "Overview", "Plan", "Appointments"]
+
+
+def test_overview_lists_in_one_statement_keep_each_lists_rows_and_order(
+        client, world, login_as, db):
+    """The overview's absences, next times, consents and staff come in one statement (issue
+    17): the three soonest booked times soonest first, consents in force newest first, staff
+    by name, another participant's rows in none of them, and no more statements with rows in
+    every list than with none."""
+    from webapp.models import Absence, StaffAssignment
+
+    staff = login_as("staff")
+    person = make_participant(world.org, world.team, "Bertil", "Bok")
+    db.session.commit()
+    empty, _page = statements_and_page(client, f"/participants/{person.id}")
+    other = make_participant(world.org, world.team, "Anna", "Ök")
+    soon = local_today() + timedelta(days=1)
+    for days, kind, status in [(4, "phone", "booked"), (1, "meeting", "booked"),
+                               (2, "healthcare", "cancelled"), (3, "sip", "booked"),
+                               (5, "meeting", "booked")]:
+        make_appointment(person, staff, local_at(soon + timedelta(days=days), 10), kind=kind,
+                         status=status)
+    make_appointment(other, staff, local_at(soon, 9), kind="healthcare")
+    db.session.add_all([
+        Consent(participant_id=person.id, scope="Äldre samtycke", given_on=date(2025, 2, 1)),
+        Consent(participant_id=person.id, scope="Nyare samtycke", given_on=date(2026, 2, 1)),
+        Consent(participant_id=other.id, scope="Annans samtycke", given_on=date(2026, 3, 1)),
+        Absence(participant_id=other.id, kind="relief_acute", start_date=local_today(),
+                end_date=local_today()),
+        StaffAssignment(participant_id=person.id,
+                        user_id=make_user(world.org, "staff", "ola", display_name="Ola Ek").id),
+        StaffAssignment(participant_id=person.id, user_id=make_user(
+            world.org, "staff", "bea", display_name="Bea Ahl").id),
+        StaffAssignment(participant_id=other.id, user_id=make_user(
+            world.org, "staff", "cia", display_name="Cia Berg").id),
+    ])
+    db.session.commit()
+    full, page = statements_and_page(client, f"/participants/{person.id}")
+    assert full == empty
+    upcoming = page.split('id="next-heading"')[1].split("</section>")[0]
+    assert re.findall(r": ([^<]+)</li>", upcoming) == ["Möte", "SIP-möte", "Telefonsamtal"]
+    assert page.index("Nyare samtycke") < page.index("Äldre samtycke")
+    assert "Annans samtycke" not in page and "Cia Berg" not in page
+    assert "Bea Ahl, Ola Ek" in page
+
+
+def test_overview_names_the_social_worker_and_tells_the_participants_login_state(
+        client, world, login_as, db):
+    """Of the login only whether it has a password, of the social worker only the name come
+    with the overview's facts (issue 17): the same texts as when they were objects."""
+    login_as("staff")
+    worker = make_user(world.org, "social_worker", "soc9", display_name="Siv Socialsekr")
+    nobody = make_participant(world.org, world.team, "Utan", "Konto")
+    waiting = make_participant(world.org, world.team, "Med", "Kod", social_worker=worker,
+                               user=make_user(world.org, "participant", "p-kod", password=""))
+    using = make_participant(world.org, world.team, "Med", "Konto",
+                             user=make_user(world.org, "participant", "p-konto"))
+    waiting.user.password_hash = None
+    db.session.commit()
+    expected = {nobody: "Deltagaren har inget konto i appen än.",
+                waiting: "Deltagaren har fått en kod men inte börjat använda appen än.",
+                using: "Deltagaren har redan ett konto. En ny kod låter hen välja ett nytt "
+                       "lösenord."}
+    for person, text in expected.items():
+        page = _html(client.get(f"/participants/{person.id}"))
+        activation = page.split('id="activation"')[1].split("</section>")[0]
+        assert text in activation
+        assert [t for t in expected.values() if t in activation] == [text]
+        shown = re.search(r"<dt>Socialsekreterare</dt>\s*<dd>([^<]*)</dd>", page)
+        assert (shown.group(1) if shown else None) == (
+            "Siv Socialsekr" if person is waiting else None)

@@ -329,24 +329,37 @@ def housing_tenancies(user: User, *columns) -> Select:
                    in_my_teams(user)))
 
 
+@cache
+def _one_participant(role: str) -> tuple[Select, bool]:
+    """`get_participant_or_404`'s statement for a role, built once with the user, organisation
+    and participant as parameters: building the scope per request (and its cache key, every
+    execution) cost more than running it. With the roles that have direct assignment, whether
+    the user is directly assigned comes along as a second column (then True)."""
+    query = select(Participant).where(*_scope_criteria(role, _SCOPE_ORG, _SCOPE_USER),
+                                      Participant.id == bindparam("pid"))
+    assigned = _assigned_condition(role, _SCOPE_USER)
+    return (query, False) if assigned is None else (query.add_columns(assigned), True)
+
+
 def get_participant_or_404(participant_id: int, need: str = "identity",
                            audit_action: str | None = "read") -> Participant:
     """Return the participant if the current user may see `need` about them; else 404.
 
     A refusal is audited too (action "refused"), so the monthly log review shows who tried to
     open what they may not see."""
-    if not can(current_user, need):
+    user = current_user._get_current_object()  # noqa: SLF001 - the proxy once, not per use
+    if not can(user, need):
         _refused(participant_id, need)
-    query = visible_participants(current_user).where(Participant.id == participant_id)
-    assigned = _directly_assigned(current_user)
-    if assigned is None:
-        participant = db.session.scalar(query)
+    params = {**scope_values(user), "pid": participant_id}
+    statement, with_assigned = _one_participant(user.role)
+    if not with_assigned:
+        participant = db.session.scalar(statement, params)
     else:
         # Whether they are directly assigned comes along: a protected identity's pages ask it.
-        participant, is_assigned = db.session.execute(query.add_columns(assigned)).first() or (
+        participant, is_assigned = db.session.execute(statement, params).first() or (
             None, False)
         if participant is not None:
-            g.setdefault("_assigned_to", {})[current_user.id, participant.id] = is_assigned
+            g.setdefault("_assigned_to", {})[user.id, participant.id] = is_assigned
     if participant is None:
         _refused(participant_id, need)
     if audit_action:
@@ -489,6 +502,7 @@ def _directly_assigned(user: User):
 
 
 def _assigned_condition(role: str, user_id):
+    """`_directly_assigned` for a role and user id (a value or a `bindparam()`)."""
     if role not in ("staff", "social_worker"):
         return None
     assigned = exists().where(StaffAssignment.participant_id == Participant.id,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import wtforms
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import DateField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
@@ -118,3 +121,73 @@ def int_or_none(value) -> int | None:
 class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+_blank_fields: dict[tuple, Markup] = {}
+_BLANK_FIELDS_CACHE_SIZE = 512
+
+
+def blank_fields(template: str, macro: str, form) -> Markup:
+    """The fields of `form` as the macro `macro` of `template` writes them, given only the
+    form (so not the form's CSRF field, which changes per request).
+
+    A form nobody has sent (no raw input, no errors) writes the same markup for the same data,
+    choices and language, so that markup is rendered once per those and process: blank record
+    forms were the largest part of their pages' time (the events page's five ~40 % of its
+    Python calls, the booking form's nine fields ~25 % of the appointments page's). What else
+    a field writes (label, flags of its validators, attributes) is its class's, so the key is
+    the form's class, prefix and each field's name, id, data and choices. The oldest entry
+    goes when the cache is full (a day's date is in most keys)."""
+    key = _blank_key(template, macro, form)
+    html = _blank_fields.get(key) if key is not None else None
+    if html is None:
+        write = getattr(current_app.jinja_env.get_template(template).module, macro)
+        html = Markup(write(form))  # noqa: S704 - an autoescaped template's output
+        if key is not None:
+            if len(_blank_fields) >= _BLANK_FIELDS_CACHE_SIZE:
+                del _blank_fields[next(iter(_blank_fields))]
+            _blank_fields[key] = html
+    return html
+
+
+def _blank_key(template: str, macro: str, form) -> tuple | None:
+    """`blank_fields`' cache key, or None for a form that was sent or checked (its markup
+    carries what was typed and the errors) or whose data or choices cannot be a key."""
+    parts: list = [template, macro, str(get_locale()), type(form), form._prefix]  # noqa: SLF001
+    for field in form:
+        if field.raw_data or field.errors:
+            return None
+        if field.type == "CSRFTokenField":
+            continue
+        choices = getattr(field, "choices", None)
+        if choices is not None:
+            if not isinstance(choices, list | tuple):
+                return None  # groups (a dict): not needed so far
+            choices = tuple(map(_choice_key, choices))
+        parts.append((field.name, field.id, field.data, choices))
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:  # e.g. a list as data
+        return None
+    return key
+
+
+def _choice_key(choice) -> tuple:
+    """What a choice writes: its value, its label (in the key's language), group and
+    attributes."""
+    if type(choice) is SelectChoice:
+        return (choice.value, _text_key(choice.label), choice.optgroup,
+                repr(choice.render_kw) if choice.render_kw else None)
+    if isinstance(choice, tuple):
+        return (choice[0], *map(_text_key, choice[1:]))
+    return (_text_key(choice),)
+
+
+def _text_key(text):
+    """A label as a key: a lazy text by what it translates (its message and variables), not
+    translated for it (most choices are lazy texts: translating each cost more than the key
+    saved); a plain text as itself."""
+    if type(text) is LazyString:
+        return (text._func, text._args, repr(text._kwargs))  # noqa: SLF001
+    return text if type(text) in (str, Markup) else str(text)

@@ -66,10 +66,30 @@ Domain.get_translations = _pinned_domain_translations
 # in every row of a list. These need only the evaluation context (autoescape), nothing is copied.
 
 
+# `_("text")` without variables, per catalog: a page has 50-100 of them, each a lookup, a
+# Markup and a `%` formatting. Keyed by the catalog object itself (held here, so never another
+# catalog's id); bounded, in case a template ever translates something that is not a literal.
+_plain: dict[tuple, str] = {}
+_PLAIN_SIZE = 8192
+
+
 @pass_eval_context
 def _gettext(eval_ctx, string: str, **variables):
-    rv = _translations().ugettext(string)
-    if eval_ctx.autoescape:
+    translations = _translations()
+    if not variables:
+        key = (translations, string, eval_ctx.autoescape)
+        rv = _plain.get(key)
+        if rv is None:
+            rv = _translated(translations, eval_ctx.autoescape, string, variables)
+            if len(_plain) < _PLAIN_SIZE:
+                _plain[key] = rv
+        return rv
+    return _translated(translations, eval_ctx.autoescape, string, variables)
+
+
+def _translated(translations, autoescape: bool, string: str, variables: dict):
+    rv = translations.ugettext(string)
+    if autoescape:
         rv = Markup(rv)  # noqa: S704 - our own catalog, as in Jinja's newstyle gettext
     return rv % variables  # always a format string, as Jinja's newstyle gettext
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context
+from flask_babel import get_locale
 
 from .i18n import pinned_locale
 
@@ -43,15 +44,16 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
 
 
 def _locale() -> str:
-    """English pages get English dates; everything else (CLI, jobs, Swedish pages) Swedish."""
+    """English pages get English dates; everything else (CLI, jobs, Swedish pages) Swedish.
+    (The language of the locale, not its whole identifier built per date: a page's locale is
+    one of the app's languages, "sv" or "en", never with a territory.)"""
     pinned = pinned_locale()  # during a render: its language, read once
     if pinned is not None:
         return "en" if pinned == "en" else "sv"
     if not has_request_context():
         return "sv"
-    from flask_babel import get_locale
-
-    return "en" if str(get_locale()) == "en" else "sv"
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "sv"
 
 
 # Babel's CLDR data names the days and months (never the C library's locale). A date's words

@@ -1,6 +1,10 @@
 from flask import Blueprint
 
+from ..form_fields import blank_fields
+
 bp = Blueprint("staff", __name__)
+# Templates of every area write blank record forms through it (staff's are the most).
+bp.add_app_template_global(blank_fields)
 
 
 @bp.record_once
@@ -11,4 +15,4 @@ def _install_worklist_hooks(_state):
     install_hooks()
 
 
-from . import events_routes, plan_routes, routes, tenancy_routes  # noqa: E402,F401
+from . import events_routes, plan_routes, routes, tabs, tenancy_routes  # noqa: E402,F401
