@@ -169,3 +169,37 @@ def test_visible_participants_scopes(app, world):
     assert ids("participant") == {mine}
     assert ids("other_participant") == {other}
     assert ids("admin") == {mine, other}
+
+
+def test_the_scope_built_once_per_role_is_each_users_own_scope(app, world):
+    """`scope_ids`, `visible_columns` and `assigned_flag` are built once per role with the
+    user as parameters (issue 17): for every user they give exactly `visible_participants`
+    and `directly_assigned_ids`, another user of the same role included."""
+    from webapp.access import (
+        NAME_COLUMNS,
+        directly_assigned_ids,
+        scope_ids,
+        scope_of,
+        scope_values,
+        visible_columns,
+        visible_participants,
+    )
+    from webapp.extensions import db
+
+    for name, user in world.users.items():
+        expected = {p.id for p in db.session.scalars(visible_participants(user))}
+        assert set(db.session.scalars(scope_ids(user.role), scope_values(user))) == expected, name
+        scope = scope_of(user)
+        assert scope.ids is scope_ids(user.role)  # the same statement for every user of a role
+        rows = db.session.execute(visible_columns(user.role, NAME_COLUMNS),
+                                  scope_values(user)).all()
+        assert {row[0] for row in rows} == expected, name
+        if user.role in ("staff", "social_worker"):
+            assigned = {row[0] for row in rows if row[-1]}
+            assert assigned == directly_assigned_ids(user) & expected, name
+        else:
+            assert all(len(row) == len(NAME_COLUMNS) for row in rows), name
+    staff, other = world.users["staff"], world.users["other_staff"]
+    assert set(db.session.scalars(scope_ids("staff"), scope_values(staff))) == {
+        world.participant.id}
+    assert set(db.session.scalars(scope_ids("staff"), scope_values(other))) == {world.other.id}
