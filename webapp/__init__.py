@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from . import access, security
@@ -105,11 +105,21 @@ def commit_audit(response):
     wrote = g.pop("statement_wrote", False)
     if request.method in SAFE_METHODS or response.status_code >= 400:
         events = g.pop("audit_events", [])
+        changed = wrote or db.session.new or db.session.dirty or db.session.deleted
         if not events or response.status_code >= 500:
-            db.session.rollback()
+            if changed or response.status_code >= 500:
+                db.session.rollback()
+            else:
+                # Only read: ended with COMMIT, which costs the database what ROLLBACK does,
+                # because psycopg forgets every statement it has prepared on the connection
+                # at a ROLLBACK, and a page's statements would be planned anew each time.
+                try:
+                    db.session.commit()
+                except SQLAlchemyError:  # a read whose transaction had failed (handler caught it)
+                    db.session.rollback()
             return response
         rows = [_audit_row(e) for e in events]
-        if wrote or db.session.new or db.session.dirty or db.session.deleted:
+        if changed:
             db.session.rollback()
         # Otherwise the transaction has only read: the rows go into it, which saves the
         # ROLLBACK and BEGIN round trips of a fresh one.
