@@ -1,6 +1,8 @@
 """Bofast: the application factory (`flask --app webapp ...`, `gunicorn 'webapp:create_app()'`)."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -147,12 +149,21 @@ def _insert_audit_rows(rows: list[dict]) -> None:
     g.pop("statement_wrote", None)  # set by these statements, not by the request's own
 
 
+# A statement that may change data: anything but a query (SELECT, or WITH ... SELECT whose
+# parts write nothing). A false alarm only costs a rollback.
+_WRITING_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 @sa_event.listens_for(Engine, "before_cursor_execute")
 def _note_write(_conn, _cursor, statement, _params, _context, _executemany) -> None:
-    """A request that sent anything but a SELECT must have its transaction rolled back before
+    """A request that sent anything but a query must have its transaction rolled back before
     its read's audit rows are committed (commit_audit)."""
-    if has_request_context() and statement.lstrip()[:6].upper() != "SELECT":
-        g.statement_wrote = True
+    if not has_request_context():
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" or (head[:4] == "WITH" and not _WRITING_WORDS.search(statement)):
+        return
+    g.statement_wrote = True
 
 
 def _audit_row(event) -> dict:
