@@ -64,3 +64,72 @@ def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, l
     assert len(rows) == before + 2
     assert {(row.action, row.participant_id) for row in rows} == {("read", participant_id)}
     assert "statement_wrote" not in g
+
+
+@pytest.mark.parametrize("change", ["none", "with_query", "dirty", "flushed", "statement",
+                                    "failed"])
+def test_a_read_without_audit_rows_ends_in_commit_only_when_it_changed_nothing(
+        app, db, world, client, login_as, monkeypatch, change):
+    """A read that audits nothing (Idag, /healthz) ends its transaction with COMMIT when it
+    wrote nothing: psycopg forgets every prepared statement of the connection at a ROLLBACK.
+    Anything it changed is still rolled back, and a failed transaction still answers 200."""
+    from sqlalchemy import event
+
+    from webapp import access
+    from webapp.models import Participant
+
+    participant_id = world.participant.id
+    monkeypatch.setitem(access.ENDPOINT_ROLES, "read_probe", frozenset({"staff"}))
+
+    def probe():
+        participant = db.session.get(Participant, participant_id)
+        if change == "with_query":  # a query with a common table expression only reads
+            db.session.execute(text("WITH x AS (SELECT id FROM participants) SELECT * FROM x"))
+        elif change == "dirty":
+            participant.first_name = "Changed"
+        elif change == "flushed":
+            participant.first_name = "Changed"
+            db.session.flush()
+        elif change == "statement":
+            db.session.execute(
+                text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
+                {"id": participant_id})
+        elif change == "failed":
+            with contextlib.suppress(DatabaseError):
+                db.session.execute(text("SELECT no_such_column FROM participants"))
+        return "ok"
+
+    app.add_url_rule("/read-probe", "read_probe", probe)
+    login_as("staff")
+    ended = []
+    event.listen(db.engine, "commit", lambda _conn: ended.append("commit"))
+    event.listen(db.engine, "rollback", lambda _conn: ended.append("rollback"))
+    assert client.get("/read-probe").status_code == 200
+    db.session.rollback()
+    ended_by_request = ended[:]
+    assert db.session.get(Participant, participant_id).first_name != "Changed"
+    if change in ("none", "with_query"):
+        assert ended_by_request[-1] == "commit" and "rollback" not in ended_by_request
+    elif change != "failed":  # failed: whichever ends it, the answer is 200 (above)
+        assert ended_by_request[-1] == "rollback"
+
+
+@pytest.mark.parametrize("statement, writes", [
+    ("SELECT 1", False),
+    ("  select id FROM participants", False),
+    ("WITH x AS (SELECT id FROM participants) SELECT * FROM x", False),
+    ("WITH x AS (UPDATE participants SET phase = 2 RETURNING id) SELECT * FROM x", True),
+    ("with x as (delete from absences returning id) select * from x", True),
+    ("UPDATE participants SET phase = 2", True),
+    ("INSERT INTO absences DEFAULT VALUES", True),
+    ("DELETE FROM absences", True),
+])
+def test_only_queries_count_as_reads(app, statement, writes):
+    """What makes commit_audit roll a read back: any statement but a query."""
+    from flask import g
+
+    from webapp import _note_write
+
+    with app.test_request_context("/"):
+        _note_write(None, None, statement, None, None, False)
+        assert g.get("statement_wrote", False) is writes

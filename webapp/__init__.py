@@ -1,13 +1,15 @@
 """Bofast: the application factory (`flask --app webapp ...`, `gunicorn 'webapp:create_app()'`)."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from . import access, security
@@ -105,11 +107,21 @@ def commit_audit(response):
     wrote = g.pop("statement_wrote", False)
     if request.method in SAFE_METHODS or response.status_code >= 400:
         events = g.pop("audit_events", [])
+        changed = wrote or db.session.new or db.session.dirty or db.session.deleted
         if not events or response.status_code >= 500:
-            db.session.rollback()
+            if changed or response.status_code >= 500:
+                db.session.rollback()
+            else:
+                # Only read: ended with COMMIT, which costs the database what ROLLBACK does,
+                # because psycopg forgets every statement it has prepared on the connection
+                # at a ROLLBACK, and a page's statements would be planned anew each time.
+                try:
+                    db.session.commit()
+                except SQLAlchemyError:  # a read whose transaction had failed (handler caught it)
+                    db.session.rollback()
             return response
         rows = [_audit_row(e) for e in events]
-        if wrote or db.session.new or db.session.dirty or db.session.deleted:
+        if changed:
             db.session.rollback()
         # Otherwise the transaction has only read: the rows go into it, which saves the
         # ROLLBACK and BEGIN round trips of a fresh one.
@@ -137,12 +149,21 @@ def _insert_audit_rows(rows: list[dict]) -> None:
     g.pop("statement_wrote", None)  # set by these statements, not by the request's own
 
 
+# A statement that may change data: anything but a query (SELECT, or WITH ... SELECT whose
+# parts write nothing). A false alarm only costs a rollback.
+_WRITING_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 @sa_event.listens_for(Engine, "before_cursor_execute")
 def _note_write(_conn, _cursor, statement, _params, _context, _executemany) -> None:
-    """A request that sent anything but a SELECT must have its transaction rolled back before
+    """A request that sent anything but a query must have its transaction rolled back before
     its read's audit rows are committed (commit_audit)."""
-    if has_request_context() and statement.lstrip()[:6].upper() != "SELECT":
-        g.statement_wrote = True
+    if not has_request_context():
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" or (head[:4] == "WITH" and not _WRITING_WORDS.search(statement)):
+        return
+    g.statement_wrote = True
 
 
 def _audit_row(event) -> dict:
