@@ -17,7 +17,7 @@ from typing import NamedTuple, NoReturn
 from flask import abort, g, has_request_context, redirect, url_for
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import Select, String, bindparam, case, cast, exists, func, or_, select
 
 from .extensions import db
 from .models import (
@@ -534,6 +534,23 @@ def display_names(rows, user: User | None = None) -> dict[int, str]:
     user = getattr(user, "_get_current_object", lambda: user)()  # the proxy once, not per row
     size = len(NAME_COLUMNS)
     return {row[0]: display_name(Named._make(row[:size]), user) for row in rows}
+
+
+def display_name_sql(user: User):
+    """`display_name(participant, user)` as an SQL expression over Participant, to order a
+    list by it in the database: the full name, or the masked name of a protected identity the
+    user may not see (`may_see_identity`: directly assigned, or the participant themself)."""
+    full = Participant.first_name + " " + Participant.last_name
+    masked = func.coalesce(func.nullif(Participant.pseudonym, ""),
+                           "Skyddad #" + cast(Participant.id, String))
+    if user.role == "participant":
+        seen = Participant.user_id == user.id
+    else:
+        seen = exists().where(StaffAssignment.participant_id == Participant.id,
+                              StaffAssignment.user_id == user.id).correlate(Participant)
+        if user.role == "social_worker":  # their own cases count as assigned
+            seen = or_(seen, Participant.social_worker_id == user.id)
+    return case((or_(Participant.protected_identity.is_(False), seen), full), else_=masked)
 
 
 def display_address(participant: Participant, address: str, user: User | None = None,

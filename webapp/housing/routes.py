@@ -19,13 +19,14 @@ from ..access import (
     child_or_404,
     display_address,
     display_name,
+    display_name_sql,
     housing_participants,
 )
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.tenancy_life import transfer_eligibility
 from ..extensions import db
-from ..inputs import page_of
+from ..inputs import page_arg, page_of
 from ..models import (
     SEVERITIES,
     Absence,
@@ -369,26 +370,15 @@ def tenancies():
     everyone else by name; the contract with its apartment, the counter and the transfer
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
-    in_scope = db.session.connection().execute(built_once("tenancies", day, lambda: with_facts(
-        housing_participants(user).with_only_columns(*TENANT_COLUMNS)
-        .order_by(Participant.last_name, Participant.first_name), day))).all()
-    facts = complete(in_scope, lambda: user.organisation, day)
-    size = len(TENANT_COLUMNS)
-
-    def closeness(row):
-        expected = facts[row[0]].expected_transfer
-        if expected is None:  # first-hand, no contract or not moved in yet
-            # `display_name`'s answer: the full name unless the identity is protected (then
-            # asked); written out, as it is asked for up to 1,000 rows (~3 µs a call).
-            return (1, f"{row[1]} {row[2]}" if not row[4]
-                    else display_name(Tenant._make(row[:size]), user))
-        return (0, expected)
-
-    in_scope.sort(key=closeness)
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    page, pages = page_of(len(in_scope), TENANCIES_PER_PAGE)
-    shown = [Tenant._make(row[:size]) for row in
-             in_scope[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]]
+    asked = page_arg()
+    listed = _tenancy_page(user, day, asked)
+    if listed is not None and not listed[0] and asked > 1:  # past the last page: its size
+        listed = _tenancy_page(user, day, 1)
+    if listed is not None and page_of(listed[1], TENANCIES_PER_PAGE)[0] != asked:
+        listed = _tenancy_page(user, day, page_of(listed[1], TENANCIES_PER_PAGE)[0])
+    shown, total = listed if listed is not None else _tenancy_page_from_rows(user, day)
+    page, pages = page_of(total, TENANCIES_PER_PAGE)
     shown_ids = [p.id for p in shown]
     contracts, move_ins = _lets(shown_ids)
     notices = _notices_by_participant(shown_ids)
@@ -407,8 +397,62 @@ def tenancies():
                      "eligibility": transfer_eligibility(
                          counter, contract.kind if contract else None,
                          bool(contract and contract.end_reason), notices.get(p.id, []))})
-    return render("housing/tenancies.html", rows=rows, total=len(in_scope), page=page,
+    return render("housing/tenancies.html", rows=rows, total=total, page=page,
                   pages=pages, today=day)
+
+
+def _tenancy_statement(user, day) -> Select:
+    """`_tenancy_page`'s statement without its page (`built_once`): the scope with its stored
+    facts in the list's order, with the list's size and how many facts are stale."""
+    scope = with_facts(housing_participants(user).with_only_columns(
+        *TENANT_COLUMNS, display_name_sql(user).label("shown_name")), day).subquery()
+    c = scope.c
+    name = c.shown_name
+    if db.session.get_bind().dialect.name == "postgresql":
+        name = name.collate("C")  # by code point, as Python compares the names (SQLite: so)
+    return (select(*(c[column.key] for column in TENANT_COLUMNS), func.count().over(),
+                   func.count(case((c.facts_valid.is_not(True), 1))).over())
+            # `_tenancy_page_from_rows`' order: expected transfer first, then the name shown;
+            # ties as the scope is read (last name, first name).
+            .order_by(c.expected_transfer.is_(None), c.expected_transfer,
+                      case((c.expected_transfer.is_(None), name)), c.last_name, c.first_name))
+
+
+def _tenancy_page(user, day, page: int) -> tuple[list[Tenant], int] | None:
+    """(the tenants of list page `page`, how many there are), ordered and paged by the
+    database over the stored facts (the 1,000 rows of the scope are not read to sort them),
+    or None when some facts are stale (then `_tenancy_page_from_rows`)."""
+    rows = db.session.connection().execute(
+        built_once("tenancy_page", day, lambda: _tenancy_statement(user, day))
+        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE)).all()
+    if rows and rows[0][-1]:
+        return None
+    size = len(TENANT_COLUMNS)
+    return [Tenant._make(row[:size]) for row in rows], rows[0][-2] if rows else 0
+
+
+def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
+    """`_tenancy_page` when some facts are stale: the scope's rows read, the stale facts worked
+    out (and stored) and sorted here."""
+    in_scope = db.session.connection().execute(built_once("tenancies", day, lambda: with_facts(
+        housing_participants(user).with_only_columns(*TENANT_COLUMNS)
+        .order_by(Participant.last_name, Participant.first_name), day))).all()
+    facts = complete(in_scope, lambda: user.organisation, day)
+    size = len(TENANT_COLUMNS)
+
+    def closeness(row):
+        expected = facts[row[0]].expected_transfer
+        if expected is None:  # first-hand, no contract or not moved in yet
+            # `display_name`'s answer: the full name unless the identity is protected (then
+            # asked); written out, as it is asked for up to 1,000 rows (~3 µs a call).
+            return (1, f"{row[1]} {row[2]}" if not row[4]
+                    else display_name(Tenant._make(row[:size]), user))
+        return (0, expected)
+
+    in_scope.sort(key=closeness)
+    page = page_of(len(in_scope), TENANCIES_PER_PAGE)[0]
+    return [Tenant._make(row[:size]) for row in
+            in_scope[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]], len(in_scope)
 
 
 def _form_choices(form: DisturbanceForm) -> None:
