@@ -536,6 +536,25 @@ def display_names(rows, user: User | None = None) -> dict[int, str]:
     return {row[0]: display_name(Named._make(row[:size]), user) for row in rows}
 
 
+def assigned_sql(user: User):
+    """`is_directly_assigned(user, participant)` as an SQL expression over Participant, to
+    read with a list (then `remember_assigned`): a protected identity on the page then asks
+    nothing more. (None for a participant's own login.)"""
+    if user.role == "participant":
+        return None
+    return _directly_assigned(user) if user.role in ("staff", "social_worker") else exists(
+        ).where(StaffAssignment.participant_id == Participant.id,
+                StaffAssignment.user_id == user.id).correlate(Participant)
+
+
+def remember_assigned(user: User, rows) -> None:
+    """(participant id, `assigned_sql` value) pairs read with a list, for `is_directly_assigned`
+    in this request."""
+    known = g.setdefault("_assigned_to", {})
+    for participant_id, assigned in rows:
+        known[user.id, participant_id] = bool(assigned)
+
+
 def display_name_sql(user: User):
     """`display_name(participant, user)` as an SQL expression over Participant, to order a
     list by it in the database: the full name, or the masked name of a protected identity the

@@ -17,12 +17,14 @@ from sqlalchemy.orm import aliased
 
 from ..access import (
     apartment_or_404,
+    assigned_sql,
     display_address,
     display_name,
     get_participant_or_404,
     housing_tenancies,
     in_my_teams,
     may_see_identity,
+    remember_assigned,
 )
 from ..audit import record, record_list
 from ..checklists.submissions import WITH_ANSWERS, month_label, owed_checklist_ids
@@ -161,9 +163,11 @@ def _current_page(today: date, page: int):
         return None
     this_month = month_of(today)
     people, flats = 3 + tenant, 3 + tenant + flat
+    # Whether I am directly assigned (a protected identity on the page asks it).
+    remember_assigned(current_user, ((row[3], row[-1]) for row in rows))
     listed = []
     for row in rows:
-        sent = Sent._make(row[flats:]) if row[flats] is not None else None
+        sent = Sent._make(row[flats:-1]) if row[flats] is not None else None
         listed.append(InboxRow(
             Tenant._make(row[3:people]), Flat._make(row[people:flats]),
             month_status(this_month, sent.id if sent else None, this_month).status, sent))
@@ -176,6 +180,7 @@ def _inbox_statement(today: date) -> tuple[Select, int, int]:
     before = case((Contract.move_in_date < today.replace(day=1), 1))
     tenancies = with_facts(housing_tenancies(
         current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:],
+        assigned_sql(current_user).label("assigned"),
         func.count(before).over(partition_by=Contract.participant_id).label("tenancies_before")),
         today, Contract.participant_id).subquery()
     c = tenancies.c
@@ -186,7 +191,7 @@ def _inbox_statement(today: date) -> tuple[Select, int, int]:
     page = (select(func.count().over().label("listed"),
                    func.count(case((sent_here, 1))).over().label("sent"),
                    func.count(case((stale, 1))).over().label("stale"), *tenant, *flat,
-                   case((sent_here, c.checklist_id)).label("sent_id"))
+                   c.assigned, case((sent_here, c.checklist_id)).label("sent_id"))
             .where(or_(sent_here, owing, stale))
             .order_by(c.address, c.apartment_number, c.participant_id)
             .limit(bindparam("page_size")).offset(bindparam("skip"))).subquery()
@@ -194,7 +199,7 @@ def _inbox_statement(today: date) -> tuple[Select, int, int]:
     # The page's checklists joined after its LIMIT: 50 looked up by id, not all the
     # organisation's (6,000 in the bench) hashed before the sort.
     return (select(p.listed, p.sent, p.stale, *(p[column.key] for column in (*tenant, *flat)),
-                   *SENT_COLUMNS)
+                   *SENT_COLUMNS, p.assigned)
             .select_from(page.outerjoin(ChecklistSubmission,
                                         ChecklistSubmission.id == p.sent_id))
             .order_by(p.address, p.apartment_number, p.participant_id)), len(tenant), len(flat)

@@ -16,11 +16,13 @@ from sqlalchemy import Select, Text, and_, bindparam, case, cast, distinct, func
 from wtforms import SelectChoice
 
 from ..access import (
+    assigned_sql,
     child_or_404,
     display_address,
     display_name,
     display_name_sql,
     housing_participants,
+    remember_assigned,
 )
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
@@ -405,13 +407,14 @@ def _tenancy_statement(user, day) -> Select:
     """`_tenancy_page`'s statement without its page (`built_once`): the scope with its stored
     facts in the list's order, with the list's size and how many facts are stale."""
     scope = with_facts(housing_participants(user).with_only_columns(
-        *TENANT_COLUMNS, display_name_sql(user).label("shown_name")), day).subquery()
+        *TENANT_COLUMNS, display_name_sql(user).label("shown_name"),
+        assigned_sql(user).label("assigned")), day).subquery()
     c = scope.c
     name = c.shown_name
     if db.session.get_bind().dialect.name == "postgresql":
         name = name.collate("C")  # by code point, as Python compares the names (SQLite: so)
-    return (select(*(c[column.key] for column in TENANT_COLUMNS), func.count().over(),
-                   func.count(case((c.facts_valid.is_not(True), 1))).over())
+    return (select(*(c[column.key] for column in TENANT_COLUMNS), c.assigned,
+                   func.count().over(), func.count(case((c.facts_valid.is_not(True), 1))).over())
             # `_tenancy_page_from_rows`' order: expected transfer first, then the name shown;
             # ties as the scope is read (last name, first name).
             .order_by(c.expected_transfer.is_(None), c.expected_transfer,
@@ -428,6 +431,7 @@ def _tenancy_page(user, day, page: int) -> tuple[list[Tenant], int] | None:
     if rows and rows[0][-1]:
         return None
     size = len(TENANT_COLUMNS)
+    remember_assigned(user, ((row[0], row[size]) for row in rows))  # for a protected identity
     return [Tenant._make(row[:size]) for row in rows], rows[0][-2] if rows else 0
 
 
