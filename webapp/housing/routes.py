@@ -12,7 +12,22 @@ from typing import NamedTuple
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, Text, and_, bindparam, case, cast, distinct, func, select
+from sqlalchemy import (
+    Date,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from wtforms import SelectChoice
 
 from ..access import (
@@ -319,15 +334,26 @@ def acknowledge_notice(notice_id: int):
 TENANCIES_PER_PAGE = 50
 
 
-def _notices_by_participant(ids: list[int]) -> dict[int, list]:
-    """(occurred_on, severity) of every disturbance and notice, per participant, one query."""
-    result: dict[int, list] = {}
+def _disturbances_and_absences(ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
+    """(occurred_on, severity) of every disturbance, and (start, end) of every absence (dates
+    only: never the reason), per participant, in one statement."""
+    disturbances: dict[int, list] = {}
+    absences: dict[int, list] = {}
     if ids:
-        for pid, occurred, severity in db.session.execute(
-                select(Disturbance.participant_id, Disturbance.occurred_on, Disturbance.severity)
-                .where(among(Disturbance.participant_id, ids))):
-            result.setdefault(pid, []).append((occurred, severity))
-    return result
+        rows = db.session.connection().execute(union_all(
+            select(literal(0).label("absence"), Disturbance.participant_id,
+                   Disturbance.occurred_on.label("day"), Disturbance.severity,
+                   cast(null(), Date).label("until"))
+            .where(among(Disturbance.participant_id, ids)),
+            select(literal(1), Absence.participant_id, Absence.start_date,
+                   cast(null(), String), Absence.end_date)
+            .where(among(Absence.participant_id, ids)))).all()
+        for absence, pid, day, severity, until in rows:
+            if absence:
+                absences.setdefault(pid, []).append((day, until))
+            else:
+                disturbances.setdefault(pid, []).append((day, severity))
+    return disturbances, absences
 
 
 class Address(NamedTuple):
@@ -383,8 +409,8 @@ def tenancies():
     page, pages = page_of(total, TENANCIES_PER_PAGE)
     shown_ids = [p.id for p in shown]
     contracts, move_ins = _lets(shown_ids)
-    notices = _notices_by_participant(shown_ids)
-    counters = tenancy_for(shown_ids, user.organisation, day, move_ins=move_ins)
+    notices, absences = _disturbances_and_absences(shown_ids)
+    counters = tenancy_for(shown_ids, user.organisation, day, absences, move_ins=move_ins)
     rows = []
     for p in shown:
         contract, counter = contracts.get(p.id), counters.get(p.id)
