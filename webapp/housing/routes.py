@@ -184,12 +184,14 @@ class FollowUp(NamedTuple):
 _LISTS: dict[tuple, Select] = {}
 
 
-def _page(name: str, build, participant_id, whole: bool, **values) -> tuple[list, int]:
+def _page(name: str, build, order, whole: bool, **values) -> tuple[list, int]:
     """(the rows shown, each with its Tenant last, how many there are): HOME_ROWS of them
     unless the list is shown whole, with the count alongside in the same statement (a window
     over the rows the WHERE keeps, worked out before the LIMIT), and the tenant's columns
-    (`participant_id`'s) joined, not read in a statement of their own. (Each list is ordered
-    down to the id: the first rows are the same whichever plan the database picks.)
+    joined to the rows shown (after the LIMIT: joined before it, all 1,000 disturbances
+    were, 0.3 ms), not read in a statement of their own. `order(columns)`: the list's order
+    over its columns by name (each list is ordered down to the id: the first rows are the
+    same whichever plan the database picks).
 
     The statement is `build()`'s, built once per process and database kind (building the
     three lists' took ~900 calls each a view): what changes per view (the scope's ids as
@@ -197,17 +199,20 @@ def _page(name: str, build, participant_id, whole: bool, **values) -> tuple[list
     key = (name, whole, db.session.get_bind().dialect.name)
     statement = _LISTS.get(key)
     if statement is None:
-        statement = build().join(Participant, Participant.id == participant_id).add_columns(
-            *_TENANT_LABELLED)
+        rows = build()
+        rows = rows.order_by(*order(rows.selected_columns))
         if not whole:
-            statement = statement.add_columns(
-                func.count().over().label("listed")).limit(HOME_ROWS)
-        _LISTS[key] = statement
+            rows = rows.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)
+        rows = rows.subquery()
+        statement = _LISTS[key] = (
+            select(rows, *_TENANT_LABELLED)
+            .join(Participant, Participant.id == rows.c.participant_id)
+            .order_by(*order(rows.c)))
     rows = db.session.connection().execute(statement, values).all()
     size = len(_TENANT_LABELLED)
     if whole:
         return [(row, Tenant._make(row[-size:])) for row in rows], len(rows)
-    return ([(row, Tenant._make(row[-size - 1:-1])) for row in rows],
+    return ([(row, Tenant._make(row[-size:])) for row in rows],
             rows[0].listed if rows else 0)
 
 
@@ -222,17 +227,20 @@ class Notice(NamedTuple):
 
 def _notices_statement() -> Select:
     return (select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
-                   HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address)
+                   HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address,
+                   HousingNotice.participant_id)
             .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
             .where(among_param(HousingNotice.participant_id, "scope"))
             .where((HousingNotice.acknowledged_at.is_(None))
-                   | (HousingNotice.occurred_on >= bindparam("since")))
-            .order_by(HousingNotice.acknowledged_at.is_not(None),
-                      HousingNotice.occurred_on.desc(), HousingNotice.id.desc()))
+                   | (HousingNotice.occurred_on >= bindparam("since"))))
+
+
+def _notices_order(c) -> tuple:
+    return c.acknowledged_at.is_not(None), c.occurred_on.desc(), c.id.desc()
 
 
 def _notices(scope, whole: bool) -> tuple[list, int]:
-    rows, total = _page("notices", _notices_statement, HousingNotice.participant_id, whole,
+    rows, total = _page("notices", _notices_statement, _notices_order, whole,
                         scope=ids_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
     return [Item(notice=Notice._make(row[:4]), participant=tenant,
                  apartment=Address(row[4], row[5]) if row[4] is not None else None)
@@ -256,14 +264,17 @@ def _disturbances_statement() -> Select:
                    Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
             .where(among_param(Disturbance.participant_id, "scope"))
             .where((Disturbance.received_at >= bindparam("since"))
-                   | Disturbance.followed_up_at.is_(None))
-            .order_by(Disturbance.received_at.desc(), Disturbance.id.desc()))
+                   | Disturbance.followed_up_at.is_(None)))
+
+
+def _disturbances_order(c) -> tuple:
+    return c.received_at.desc(), c.id.desc()
 
 
 def _disturbances(scope, whole: bool) -> tuple[list, int]:
     now = utcnow()
-    rows, total = _page("disturbances", _disturbances_statement, Disturbance.participant_id,
-                        whole, scope=ids_value(scope), since=now - timedelta(days=RECENT_DAYS))
+    rows, total = _page("disturbances", _disturbances_statement, _disturbances_order, whole,
+                        scope=ids_value(scope), since=now - timedelta(days=RECENT_DAYS))
     return [Item(row=d, participant=tenant, follow_up=_follow_up(d, now),
                  # Decided by who wrote it, never by the `source` field: text written by
                  # support staff stays with them (whatever source they picked); housing sees
@@ -274,14 +285,17 @@ def _disturbances(scope, whole: bool) -> tuple[list, int]:
 
 def _absences_statement() -> Select:
     """Dates only: the reason column is never selected for housing."""
-    return (select(Absence.participant_id, Absence.start_date, Absence.end_date)
+    return (select(Absence.participant_id, Absence.start_date, Absence.end_date, Absence.id)
             .where(among_param(Absence.participant_id, "scope"))
-            .where(Absence.end_date.is_(None) | (Absence.end_date >= bindparam("since")))
-            .order_by(Absence.start_date.desc(), Absence.id.desc()))
+            .where(Absence.end_date.is_(None) | (Absence.end_date >= bindparam("since"))))
+
+
+def _absences_order(c) -> tuple:
+    return c.start_date.desc(), c.id.desc()
 
 
 def _absences(scope, whole: bool) -> tuple[list, int]:
-    rows, total = _page("absences", _absences_statement, Absence.participant_id, whole,
+    rows, total = _page("absences", _absences_statement, _absences_order, whole,
                         scope=ids_value(scope),
                         since=local_today() - timedelta(days=RECENT_DAYS))
     return [Item(participant=tenant, start=r.start_date, end=r.end_date)
