@@ -228,6 +228,41 @@ def test_tenancies_keep_the_live_order_before_and_after_writes(client, world, lo
     assert order.index(world.participant.id) > order.index(away.id)
 
 
+def test_tenancies_ordered_by_the_database_keep_the_live_order(client, world, login_as):
+    """With every fact stored, the database orders and pages the list: the same order as
+    worked out here, names compared by code point as Python does (Å after Ä, lower case
+    after upper), masked names of protected identities (a pseudonym or "Skyddad #id"), ties
+    by last and first name."""
+    _mixed_tenants(world)
+    first_hand = []
+    for first, last, kw in [("Åsa", "Öberg", {}), ("Ärla", "Öberg", {}), ("ada", "Berg", {}),
+                            ("Ada", "Berg", {}), ("Zorro", "Dold", {"protected": True}),
+                            ("Ada Berg", "", {})]:
+        first_hand.append(housed(world, first, last, **kw))
+    nameless = housed(world, "Utan", "Alias", protected=True)
+    nameless.pseudonym = ""
+    for person in first_hand:
+        db.session.scalar(select(Contract).where(
+            Contract.participant_id == person.id)).kind = "first_hand"
+    db.session.commit()
+    user = login_as("housing")
+    live = _tenancy_order_live(user, world.org)
+    assert _tenancy_order_shown(client) == live  # worked out and stored on this view
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert _tenancy_order_shown(client) == live  # read in the database's order
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert any("shown_name" in text and "LIMIT" in text for text in statements)
+    html = client.get("/housing/tenancies").get_data(as_text=True)
+    assert f"Skyddad #{nameless.id}" in html and "Zorro" not in html and "Utan" not in html
+
+
 def test_home_counts_follow_a_checklist_and_a_visit(client, world, login_as):
     login_as("housing")
 

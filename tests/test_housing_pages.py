@@ -230,3 +230,32 @@ def test_tenancies_count_from_the_first_move_in_at_the_open_contracts_address(db
     assert counter.move_in == date(2024, 3, 1) and 12 <= counter.months_done < 60
     assert f"{counter.months_done} av {counter.required_months} månader" in item
     assert "Nya gatan 5" in item and "Andrahand" in item and "lördag 1 mars<" in item
+
+
+def test_housing_lists_read_direct_assignment_with_the_page(db, client, login_as, world):
+    """A protected identity on the tenancy list or the inbox is masked unless the housing user
+    is directly assigned, whichever way the list is read (facts worked out, or ordered and
+    paged by the database), and asking it costs no statement of its own."""
+    from tests.conftest import statements_and_page
+    from webapp.models import StaffAssignment
+
+    user = login_as("housing")
+    urls = ("/housing/tenancies", "/housing/checklists")
+    for url in urls:
+        client.get(url)  # facts worked out
+    plain = {url: statements_and_page(client, url)[0] for url in urls}  # no protected identity
+    hidden = make_participant(world.org, world.team, "Hemlig", "Person",
+                              housing_team=world.housing_team, protected=True)
+    db.session.commit()
+    for url in urls:
+        for _view in range(2):  # the first works the facts out, the second reads them
+            html = client.get(url).get_data(as_text=True)
+            assert "Skyddad deltagare" in html and "Hemlig" not in html, url
+    assert {url: statements_and_page(client, url)[0] for url in urls} == plain
+    db.session.add(StaffAssignment(participant_id=hidden.id, user_id=user.id))
+    db.session.commit()
+    for url in urls:
+        client.get(url)  # the assignment's write made the facts stale
+        count, html = statements_and_page(client, url)
+        assert "Hemlig Person" in html, url
+        assert count == plain[url], url

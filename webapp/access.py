@@ -18,7 +18,19 @@ from typing import NamedTuple, NoReturn
 from flask import abort, g, has_request_context, redirect, url_for
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import Integer, Select, bindparam, exists, false, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 
 from .extensions import db
 from .models import (
@@ -625,6 +637,34 @@ def display_names(rows, user: User | None = None) -> dict[int, str]:
         names[row[0]] = display_name(named, user) if named.protected_identity \
             else named.full_name
     return names
+
+
+def assigned_sql(user: User):
+    """`is_directly_assigned(user, participant)` as an SQL expression over Participant, to
+    read with a list (then `remember_assignments`): a protected identity on the page then asks
+    nothing more. (None for a participant's own login.)"""
+    if user.role == "participant":
+        return None
+    return _directly_assigned(user) if user.role in ("staff", "social_worker") else exists(
+        ).where(StaffAssignment.participant_id == Participant.id,
+                StaffAssignment.user_id == user.id).correlate(Participant)
+
+
+def display_name_sql(user: User):
+    """`display_name(participant, user)` as an SQL expression over Participant, to order a
+    list by it in the database: the full name, or the masked name of a protected identity the
+    user may not see (`may_see_identity`: directly assigned, or the participant themself)."""
+    full = Participant.first_name + " " + Participant.last_name
+    masked = func.coalesce(func.nullif(Participant.pseudonym, ""),
+                           "Skyddad #" + cast(Participant.id, String))
+    if user.role == "participant":
+        seen = Participant.user_id == user.id
+    else:
+        seen = exists().where(StaffAssignment.participant_id == Participant.id,
+                              StaffAssignment.user_id == user.id).correlate(Participant)
+        if user.role == "social_worker":  # their own cases count as assigned
+            seen = or_(seen, Participant.social_worker_id == user.id)
+    return case((or_(Participant.protected_identity.is_(False), seen), full), else_=masked)
 
 
 def display_address(participant: Participant, address: str, user: User | None = None,
