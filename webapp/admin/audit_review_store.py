@@ -31,6 +31,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    bindparam,
     cast,
     delete,
     func,
@@ -196,10 +197,14 @@ def _add(session: Session, organisation_id: int, month: date, upto: int, where: 
                 changed.append((event_id, text))
         if added:
             session.execute(insert(AuditReviewFlag), added)
-        for event_id, text in changed:
-            session.execute(update(AuditReviewFlag).where(
-                *_month(AuditReviewFlag, organisation_id, month),
-                AuditReviewFlag.audit_event_id == event_id).values(flags=text))
+        if changed:  # one executemany (a burst can reach back to many stored events)
+            table = AuditReviewFlag.__table__
+            session.connection().execute(
+                update(table).where(table.c.organisation_id == organisation_id,
+                                    table.c.month == month,
+                                    table.c.audit_event_id == bindparam("event_id"))
+                .values(flags=bindparam("new_flags")),
+                [dict(event_id=event_id, new_flags=text) for event_id, text in changed])
     pairs = {(e.user_id, e.participant_id) for e in new if is_caseload_read(e)}
     if pairs:
         known = set(session.execute(
