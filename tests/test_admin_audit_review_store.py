@@ -135,3 +135,20 @@ def test_a_burst_adds_to_the_stored_flags_of_night_events(db, app, world):
     stored = dict(db.session.execute(select(AuditReviewFlag.audit_event_id,
                                             AuditReviewFlag.flags)).all())
     assert all(stored[e.id] == "night,burst" for e in first)
+
+
+def test_a_month_stored_under_other_rules_is_worked_out_again(db, app, world):
+    staff = world.users["staff"]
+    night = add_event(db, staff, world.participant, datetime(2026, 2, 10, 23, 0))
+    add_event(db, staff, world.participant, datetime(2026, 2, 10, 12, 0))
+    db.session.commit()
+    _same(app, world.org.id)
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    state.rules, state.events = "older rules", 99  # and counted differently then
+    db.session.execute(AuditReviewFlag.__table__.delete())
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert review.total == 2 and review.flags == {night.id: ["night"]}
+    db.session.expire_all()
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.rules == audit_review_store.RULES and state.events == 2
