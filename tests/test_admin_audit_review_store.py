@@ -116,3 +116,39 @@ def test_events_of_the_last_minutes_are_counted_but_not_stored_as_done(db, app, 
     state = db.session.get(AuditReviewMonth, (world.org.id, month))
     assert state.upto_id < recent.id and state.upto_id >= old.id
     assert state.events == review.total - 1
+
+
+def test_a_burst_adds_to_the_stored_flags_of_night_events(db, app, world):
+    """Events stored with a flag (night) get the burst flag added, in flag order."""
+    staff = world.users["staff"]
+    people = [make_participant(world.org, world.team, f"N{i}", f"Natt{i}") for i in range(22)]
+    start = datetime(2026, 2, 9, 23, 0)
+    first = [add_event(db, staff, p, start + timedelta(seconds=15 * i))
+             for i, p in enumerate(people[:11])]
+    db.session.commit()
+    assert _same(app, world.org.id).flags == {e.id: ["night"] for e in first}
+    for i, p in enumerate(people[11:]):
+        add_event(db, staff, p, start + timedelta(minutes=3, seconds=15 * i))
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert all(review.flags[e.id] == ["night", "burst"] for e in first)
+    stored = dict(db.session.execute(select(AuditReviewFlag.audit_event_id,
+                                            AuditReviewFlag.flags)).all())
+    assert all(stored[e.id] == "night,burst" for e in first)
+
+
+def test_a_month_stored_under_other_rules_is_worked_out_again(db, app, world):
+    staff = world.users["staff"]
+    night = add_event(db, staff, world.participant, datetime(2026, 2, 10, 23, 0))
+    add_event(db, staff, world.participant, datetime(2026, 2, 10, 12, 0))
+    db.session.commit()
+    _same(app, world.org.id)
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    state.rules, state.events = "older rules", 99  # and counted differently then
+    db.session.execute(AuditReviewFlag.__table__.delete())
+    db.session.commit()
+    review = _same(app, world.org.id)
+    assert review.total == 2 and review.flags == {night.id: ["night"]}
+    db.session.expire_all()
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.rules == audit_review_store.RULES and state.events == 2

@@ -31,6 +31,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    bindparam,
     cast,
     delete,
     func,
@@ -98,38 +99,53 @@ def _month(model, organisation_id: int, month: date) -> list:
     return [model.organisation_id == organisation_id, model.month == month]
 
 
+def _since(session: Session, organisation_id: int, month: date, where: list):
+    """The month's stored state (None: none, or under other rules) and the events after it."""
+    state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
+    upto = state.upto_id if state is not None and state.rules == RULES else 0
+    return state, session.execute(select(*ACCESS_COLUMNS).where(*where,
+                                                                AuditEvent.id > upto)).all()
+
+
 def _update(session: Session, organisation_id: int, month: date
             ) -> tuple[int, int, list, list, list]:
     """Add the events since the stored state; returns (events, events by a user) of the month
-    and the stored flags, reads and candidates (read under the lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
-    state = session.get(AuditReviewMonth, (organisation_id, month))
-    if state is not None and state.rules != RULES:
-        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
-            session.execute(delete(model).where(*_month(model, organisation_id, month)))
-        state = None
-    upto = state.upto_id if state is not None else 0
+    and the stored flags, reads and candidates."""
     where = month_where(organisation_id, month)
-    raw = session.execute(select(*ACCESS_COLUMNS).where(*where, AuditEvent.id > upto)).all()
+    state, raw = _since(session, organisation_id, month, where)
+    if raw or (state is not None and state.rules != RULES):
+        # Something to store: under the lock, from the state as it is then (another view may
+        # have stored the same events meanwhile).
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
+            state, raw = _since(session, organisation_id, month, where)
+        if state is not None and state.rules != RULES:
+            for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag,
+                          AuditReviewMonth):
+                session.execute(delete(model).where(*_month(model, organisation_id, month)))
+            session.expunge(state)
+            state = None
+    upto = state.upto_id if state is not None else 0
     new = access_events(raw)
-    # Only events older than SETTLE are stored as done (ids can commit out of order).
-    recent = session.scalar(select(func.min(AuditEvent.id))
-                            .where(AuditEvent.at >= utcnow() - SETTLE))
-    top = max((e.id for e in new), default=upto)
-    settled = max(upto, min(top, recent - 1) if recent is not None else top)
-    done = [e for e in new if e.id <= settled]
+    settled = upto
     if new:
+        # Only events older than SETTLE are stored as done (ids can commit out of order).
+        recent = session.scalar(select(func.min(AuditEvent.id))
+                                .where(AuditEvent.at >= utcnow() - SETTLE))
+        top = max(e.id for e in new)
+        settled = max(upto, min(top, recent - 1) if recent is not None else top)
         _add(session, organisation_id, month, upto, where, raw, new)
+    done = [e for e in new if e.id <= settled]
     events = (state.events if state is not None else 0) + len(done)
     with_user = ((state.with_user if state is not None else 0)
                  + sum(e.user_id is not None for e in done))
-    if state is None:
+    if state is None and new:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user))
-    elif settled != upto:
+    elif state is not None and settled != upto:
         state.upto_id, state.events, state.with_user = settled, events, with_user
-    flags, reads, candidates = _stored(session, organisation_id, month)
+    flags, reads, candidates = (_stored(session, organisation_id, month)
+                                if state is not None or new else ([], [], []))
     session.commit()
     pending = [e for e in new if e.id > settled]
     return (events + len(pending), with_user + sum(e.user_id is not None for e in pending),
@@ -196,10 +212,14 @@ def _add(session: Session, organisation_id: int, month: date, upto: int, where: 
                 changed.append((event_id, text))
         if added:
             session.execute(insert(AuditReviewFlag), added)
-        for event_id, text in changed:
-            session.execute(update(AuditReviewFlag).where(
-                *_month(AuditReviewFlag, organisation_id, month),
-                AuditReviewFlag.audit_event_id == event_id).values(flags=text))
+        if changed:  # one executemany (a burst can reach back to many stored events)
+            table = AuditReviewFlag.__table__
+            session.connection().execute(
+                update(table).where(table.c.organisation_id == organisation_id,
+                                    table.c.month == month,
+                                    table.c.audit_event_id == bindparam("event_id"))
+                .values(flags=bindparam("new_flags")),
+                [dict(event_id=event_id, new_flags=text) for event_id, text in changed])
     pairs = {(e.user_id, e.participant_id) for e in new if is_caseload_read(e)}
     if pairs:
         known = set(session.execute(
