@@ -52,6 +52,7 @@ from .submissions import (
     followups_done,
     followups_open,
     item_texts,
+    listed_submissions,
     lock_participant_checklists,
     month_label,
     month_submission,
@@ -255,7 +256,7 @@ def _form_page(participant, template, form, posted, errors, old, status=200):
 @bp.route("/participants/<int:participant_id>/checklists")
 def history(participant_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_read")
-    submissions = participant_submissions(participant.id)
+    submissions = listed_submissions(participant.id)
     counting = counting_submissions(submissions)
     this_month = month_of(local_today())
     first = min((s.month for s in submissions), default=this_month)
