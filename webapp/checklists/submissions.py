@@ -71,11 +71,15 @@ def template_version(organisation_id: int, version: str | None) -> ChecklistTemp
 
 
 def current_apartment_id(participant_id: int) -> int | None:
-    return db.session.scalar(
-        select(Contract.apartment_id)
-        .where(Contract.participant_id == participant_id, Contract.ended_on.is_(None))
-        .order_by(Contract.move_in_date.desc())
-    )
+    return db.session.scalar(_apartment_statement(), {"pid": participant_id})
+
+
+@cache
+def _apartment_statement():
+    """`current_apartment_id`'s query, built once with the participant as a parameter."""
+    return (select(Contract.apartment_id)
+            .where(Contract.participant_id == bindparam("pid"), Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc()))
 
 
 def participant_submissions(participant_id: int) -> list[ChecklistSubmission]:
@@ -187,15 +191,7 @@ def followups_open(participant_ids: list[int]) -> list:
     """Open follow-ups of these participants, earliest deadline first (three queries)."""
     if not participant_ids:
         return []
-    rows = db.session.execute(
-        select(ChecklistAnswer.id.label("answer_id"), ChecklistAnswer.item_key,
-               ChecklistAnswer.followup_action, ChecklistAnswer.followup_owner,
-               ChecklistAnswer.followup_due, ChecklistSubmission.id.label("submission_id"),
-               ChecklistSubmission.participant_id, ChecklistSubmission.held_on)
-        .join(ChecklistSubmission, ChecklistAnswer.submission_id == ChecklistSubmission.id)
-        .where(ChecklistSubmission.participant_id.in_(participant_ids),
-               ChecklistAnswer.followup_action != "")
-    ).all()
+    rows = db.session.execute(_followups_statement(), {"ids": list(participant_ids)}).all()
     if not rows:
         return []
     superseded = set(db.session.scalars(
@@ -205,6 +201,19 @@ def followups_open(participant_ids: list[int]) -> list:
     done = set(db.session.scalars(select(ChecklistFollowupDone.answer_id).where(
         ChecklistFollowupDone.answer_id.in_([row.answer_id for row in rows]))))
     return open_followups(rows, superseded, done)
+
+
+@cache
+def _followups_statement():
+    """`followups_open`'s first query, built once with the participants as a parameter (the
+    checklist form asks it on every opening)."""
+    return (select(ChecklistAnswer.id.label("answer_id"), ChecklistAnswer.item_key,
+                   ChecklistAnswer.followup_action, ChecklistAnswer.followup_owner,
+                   ChecklistAnswer.followup_due, ChecklistSubmission.id.label("submission_id"),
+                   ChecklistSubmission.participant_id, ChecklistSubmission.held_on)
+            .join(ChecklistSubmission, ChecklistAnswer.submission_id == ChecklistSubmission.id)
+            .where(ChecklistSubmission.participant_id.in_(bindparam("ids", expanding=True)),
+                   ChecklistAnswer.followup_action != ""))
 
 
 def item_texts(participant_id: int) -> dict[str, str]:
