@@ -368,3 +368,42 @@ def test_history_fragment_for_htmx(client, world, login_as):
                           headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "Genomgång av lägenhetens skötsel" in response.get_data(as_text=True)
+
+
+def test_history_counts_each_versions_remarks_without_loading_its_answers(
+        client, db, world, login_as):
+    """The history lists versions as columns with their remarks counted (issue 17): one
+    remark, two, none, the counting version's own count, and no more statements for more
+    versions and answers."""
+    from tests.conftest import statements_and_page
+
+    login_as("staff")
+    url = f"/participants/{world.participant.id}/checklists"
+    empty, _page = statements_and_page(client, url)
+    staff, today = world.users["staff"], local_today()
+
+    def held(months_back):
+        return date.fromisoformat(shift_month(month_of(today), -months_back) + "-10")
+
+    make_checklist(world.participant, staff, held(1),
+                   answers={"pests_none": ("remark", "Silverfisk")})
+    make_checklist(world.participant, staff, held(2), answers={
+        "pests_none": ("remark", "Myror"), "damp_none": ("remark", "Fukt")})
+    old = make_checklist(world.participant, staff, held(3),
+                         answers={"pests_none": ("remark", "Möss")})
+    make_checklist(world.participant, staff, held(3), supersedes=old,
+                   submitted_at=old.submitted_at + timedelta(hours=1))
+    db.session.commit()
+    count, html = statements_and_page(client, url)
+    assert count == empty
+
+    from webapp.checklists.submissions import month_label
+
+    def month(months_back):
+        shown = html.split('month-submitted">\n    <h3>')[1:]
+        return next(part for part in shown
+                    if part.startswith(month_label(shift_month(month_of(today), -months_back))))
+
+    assert "1 anmärkning</span>" in month(1)
+    assert "2 anmärkningar</span>" in month(2)
+    assert "anmärkning" not in month(3) and "Version 2" in month(3)

@@ -136,8 +136,8 @@ def blank_fields(template: str, macro: str, form) -> Markup:
     forms were the largest part of their pages' time (the events page's five ~40 % of its
     Python calls, the booking form's nine fields ~25 % of the appointments page's). What else
     a field writes (label, flags of its validators, attributes) is its class's, so the key is
-    the form's class, prefix and each field's name, id, data and choices. The oldest entry
-    goes when the cache is full (a day's date is in most keys)."""
+    the form's class, prefix and each field's name, id, data and choices. The cache is
+    emptied when full (a day's date is in most keys, so old days' entries go too)."""
     key = _blank_key(template, macro, form)
     html = _blank_fields.get(key) if key is not None else None
     if html is None:
@@ -145,7 +145,7 @@ def blank_fields(template: str, macro: str, form) -> Markup:
         html = Markup(write(form))  # noqa: S704 - an autoescaped template's output
         if key is not None:
             if len(_blank_fields) >= _BLANK_FIELDS_CACHE_SIZE:
-                del _blank_fields[next(iter(_blank_fields))]
+                _blank_fields.clear()  # one step, safe with other threads; refills as used
             _blank_fields[key] = html
     return html
 
@@ -189,5 +189,8 @@ def _text_key(text):
     translated for it (most choices are lazy texts: translating each cost more than the key
     saved); a plain text as itself."""
     if type(text) is LazyString:
-        return (text._func, text._args, repr(text._kwargs))  # noqa: SLF001
+        try:
+            return (text._func, text._args, repr(text._kwargs))  # noqa: SLF001
+        except AttributeError:  # another flask-babel: the text itself
+            return str(text)
     return text if type(text) in (str, Markup) else str(text)

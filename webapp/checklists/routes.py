@@ -1,6 +1,8 @@
 """The monthly checklist for staff: fill on site (offline-safe), correct, history (DESIGN §4)."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import (
     abort,
     flash,
@@ -15,7 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -52,6 +54,7 @@ from .submissions import (
     followups_done,
     followups_open,
     item_texts,
+    listed_submissions,
     lock_participant_checklists,
     month_label,
     month_submission,
@@ -102,14 +105,21 @@ def _counting_id(participant_id: int, month: str) -> int | None:
     """The id of `month_submission(participant_id, month)`, from that month's versions not
     replaced by a correction, as columns (not every version with its answers: the form is
     opened far more often than it is sent)."""
-    replaced = (select(ChecklistSubmission.id).where(
-        ChecklistSubmission.supersedes_id == SENT.id).exists())
-    rows = db.session.execute(
-        select(SENT.id, SENT.participant_id, SENT.month, SENT.submitted_at, SENT.version_no,
-               SENT.supersedes_id)
-        .where(SENT.participant_id == participant_id, SENT.month == month, ~replaced)).all()
+    rows = db.session.execute(_counting_statement(),
+                              {"pid": participant_id, "month": month}).all()
     counting = counting_submissions(rows).get((participant_id, month))
     return counting.id if counting is not None else None
+
+
+@cache
+def _counting_statement():
+    """`_counting_id`'s query, built once with the participant and month as parameters."""
+    replaced = (select(ChecklistSubmission.id).where(
+        ChecklistSubmission.supersedes_id == SENT.id).exists())
+    return (select(SENT.id, SENT.participant_id, SENT.month, SENT.submitted_at, SENT.version_no,
+                   SENT.supersedes_id)
+            .where(SENT.participant_id == bindparam("pid"), SENT.month == bindparam("month"),
+                   ~replaced))
 
 
 ALREADY_CORRECTED = "Den här versionen är redan rättad. Öppna den nyaste versionen och rätta den."
@@ -255,7 +265,7 @@ def _form_page(participant, template, form, posted, errors, old, status=200):
 @bp.route("/participants/<int:participant_id>/checklists")
 def history(participant_id: int):
     participant = get_participant_or_404(participant_id, need="checklist_read")
-    submissions = participant_submissions(participant.id)
+    submissions = listed_submissions(participant.id)
     counting = counting_submissions(submissions)
     this_month = month_of(local_today())
     first = min((s.month for s in submissions), default=this_month)

@@ -39,17 +39,19 @@ HISTORY_LENGTH = 30
 @cache
 def _plan_statement():
     """`load_plan`'s query with its loader options, built once (the participant a parameter):
-    building it per request cost as much as loading a small plan."""
+    building it per request cost as much as loading a small plan. The comments are joined to
+    the goals (a goal has few, often none: a row per comment costs less than a statement of
+    its own); the steps, many a goal, come in a statement of their own, so the two lists never
+    multiply each other's rows."""
     return select(Plan).where(Plan.participant_id == bindparam("pid")).options(
         joinedload(Plan.goals).selectinload(Goal.steps),
-        joinedload(Plan.goals).selectinload(Goal.comments),
+        joinedload(Plan.goals).joinedload(Goal.comments),
     )
 
 
 def load_plan(participant, create: bool = False) -> Plan | None:
-    """The participant's plan with goals, steps and comments (three queries, any plan size:
-    the goals joined to the plan, steps and comments a query each, not joined, so they do not
-    multiply each other's rows)."""
+    """The participant's plan with goals, steps and comments (two queries, any plan size: the
+    goals and their comments joined to the plan, the steps a query of their own)."""
     plans = db.session.scalars(_plan_statement(), {"pid": participant.id}).unique().all()
     plan = plans[0] if plans else None
     if plan is None and create:
