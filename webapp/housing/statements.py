@@ -17,7 +17,7 @@ from ..access import housing_team_ids
 from ..extensions import db
 
 _BUILT: dict[tuple, object] = {}
-_LIMIT = 1024  # yesterday's, or many users: start again
+_LIMIT = 256  # yesterday's, or many users: start again
 
 
 def built_once(name: str, day: date | None, build: Callable[[], object]):
