@@ -133,3 +133,34 @@ def test_only_queries_count_as_reads(app, statement, writes):
     with app.test_request_context("/"):
         _note_write(None, None, statement, None, None, False)
         assert g.get("statement_wrote", False) is writes
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_list_records_one_event_per_participant_shown(app, db, world, client, login_as,
+                                                         monkeypatch, method):
+    """record_list: one "list" event per participant, once each, in the order shown, with the
+    same who and where; a read's copies are stored like its first row."""
+    from webapp import access
+    from webapp.audit import record_list
+    from webapp.models import Participant
+
+    other = db.session.scalar(db.select(Participant.id).where(
+        Participant.id != world.participant.id).limit(1))
+    ids = [world.participant.id, other, world.participant.id]
+    monkeypatch.setitem(access.ENDPOINT_ROLES, "list_probe", frozenset({"staff"}))
+
+    def probe():
+        record_list(ids, "probe_list")
+        if method == "POST":
+            db.session.commit()
+        return "ok"
+
+    app.add_url_rule("/list-probe", "list_probe", probe, methods=[method])
+    login_as("staff")
+    assert client.open("/list-probe", method=method).status_code == 200
+    db.session.rollback()
+    rows = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.object_type == "probe_list").order_by(AuditEvent.id)).all()
+    assert [row.participant_id for row in rows] == [world.participant.id, other]
+    assert {(row.action, row.user_id, row.role, row.path) for row in rows} == {
+        ("list", world.users["staff"].id, "staff", "/list-probe")}
