@@ -31,3 +31,14 @@ def test_cached_url_for_unhashable_values_and_second_request_are_built_as_url_fo
         # Another request reads the cache the first one filled, keyed by the same values.
         assert cached_url_for("staff.appointments", page=2, participant_id=7) == (
             "/participants/7/appointments?page=2")
+
+
+def test_load_scripts_names_the_loader_and_its_list_under_each_script_root(app):
+    from webapp.templating import HTMX_SCRIPTS, SHELL_SCRIPTS, load_scripts
+
+    for root in ("", "/bofast", ""):  # built, then from the cache, per root
+        with app.test_request_context("/today", base_url=f"http://localhost{root}"):
+            tag = str(load_scripts(HTMX_SCRIPTS + SHELL_SCRIPTS))
+            assert tag.startswith(f'<script src="{root}/static/js/loader.js" defer ')
+            listed = tag.split('data-scripts="')[1].split('"')[0].split(" ")
+            assert listed == [f"{root}/static/{name}" for name in HTMX_SCRIPTS + SHELL_SCRIPTS]

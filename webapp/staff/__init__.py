@@ -1,10 +1,6 @@
 from flask import Blueprint
 
-from ..form_fields import blank_fields
-
 bp = Blueprint("staff", __name__)
-# Templates of every area write blank record forms through it (staff's are the most).
-bp.add_app_template_global(blank_fields)
 
 
 @bp.record_once
