@@ -152,3 +152,48 @@ def test_a_month_stored_under_other_rules_is_worked_out_again(db, app, world):
     db.session.expire_all()
     state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
     assert state.rules == audit_review_store.RULES and state.events == 2
+
+
+def test_an_event_committed_late_below_the_seen_id_is_added_at_the_next_view(
+        db, app, world, monkeypatch):
+    """Events not settled yet are added once and not read again at every view; one that
+    commits later with a smaller id (its transaction took its id first) is still added."""
+    from webapp.models import AuditEvent
+    from webapp.timeutil import to_utc
+
+    monkeypatch.setattr(audit_review_store, "SETTLE", timedelta(days=3650))  # none settles
+    staff = world.users["staff"]
+    first = add_event(db, staff, world.participant, datetime(2026, 2, 11, 10, 0))
+    db.session.commit()
+
+    def event(event_id, local):
+        db.session.add(AuditEvent(id=event_id, at=to_utc(local), user_id=staff.id,
+                                  role="staff", action="read", object_type="identity",
+                                  path="/x", participant_id=world.participant.id))
+        db.session.commit()
+
+    event(first.id + 2, datetime(2026, 2, 11, 11, 0))  # id first.id + 1: still open
+    assert _same(app, world.org.id).total == 2
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.upto_id < first.id and (state.seen_id, state.seen_count) == (first.id + 2, 2)
+    reads = []
+
+    def listen(_conn, _cursor, statement, params, *_args):
+        values = params.values() if isinstance(params, dict) else params
+        reads.append((statement, list(values)))
+
+    from sqlalchemy import event as sa_event
+    sa_event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert _same(app, world.org.id).total == 2  # nothing new: nothing read again
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listen)
+    event_reads = [values for statement, values in reads if "count(" not in statement
+                   and "FROM audit_events" in statement and "audit_events.id >" in statement]
+    assert len(event_reads) == 1 and first.id + 2 in event_reads[0]  # after seen_id only
+    event(first.id + 1, datetime(2026, 2, 11, 23, 30))  # commits late, at night
+    review = _same(app, world.org.id)
+    assert review.total == 3 and review.flags == {first.id + 1: ["night"]}
+    db.session.expire_all()
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert (state.seen_id, state.seen_count) == (first.id + 2, 3)

@@ -15,10 +15,10 @@ it is worked out on every view: the month's distinct (worker, participant) pairs
 assignments change.
 
 Events committed out of id order: `upto_id` only moves up to events older than SETTLE (a
-request inserting an event with a smaller id commits within it); newer events are counted and
-flagged on each view but not yet stored as done. Storing holds a PostgreSQL advisory lock of
-the organisation (SQLite's single writer does the same); if storing fails the review is worked
-out from all of the month's events, as before.
+request inserting an event with a smaller id commits within it); newer ones are added too, up
+to `seen_id`, and read again only when their number (`seen_count`) grew: one committed late.
+Storing holds a PostgreSQL advisory lock of the organisation (SQLite's single writer does the
+same); if storing fails the review is worked out from all of the month's events, as before.
 """
 from __future__ import annotations
 
@@ -99,12 +99,30 @@ def _month(model, organisation_id: int, month: date) -> list:
     return [model.organisation_id == organisation_id, model.month == month]
 
 
+def _counts(session: Session, where: list, above: int, upto: int) -> tuple[int, int]:
+    """(events, events by a user) of the month with an id in (above, upto]."""
+    if upto <= above:
+        return 0, 0
+    return tuple(session.execute(
+        select(func.count(), func.count(AuditEvent.user_id))
+        .where(*where, AuditEvent.id > above, AuditEvent.id <= upto)).one())
+
+
 def _since(session: Session, organisation_id: int, month: date, where: list):
-    """The month's stored state (None: none, or under other rules) and the events after it."""
+    """The month's stored state (None: none, or under other rules), the events to add, and
+    the id up to which the stored flags already count every event (a burst reaches back to
+    those). The events after `seen_id` are new; those between `upto_id` and `seen_id` (not
+    settled) were added at an earlier view and are read again only when their number grew:
+    one committed late, with an id among them."""
     state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
-    upto = state.upto_id if state is not None and state.rules == RULES else 0
-    return state, session.execute(select(*ACCESS_COLUMNS).where(*where,
-                                                                AuditEvent.id > upto)).all()
+    if state is None or state.rules != RULES:
+        return state, session.execute(select(*ACCESS_COLUMNS).where(*where)).all(), 0
+    after, known = state.seen_id, state.seen_id
+    if (state.seen_id > state.upto_id
+            and _counts(session, where, state.upto_id, state.seen_id)[0] != state.seen_count):
+        after, known = state.upto_id, state.upto_id
+    return state, session.execute(select(*ACCESS_COLUMNS).where(
+        *where, AuditEvent.id > after)).all(), known
 
 
 def _update(session: Session, organisation_id: int, month: date
@@ -112,44 +130,47 @@ def _update(session: Session, organisation_id: int, month: date
     """Add the events since the stored state; returns (events, events by a user) of the month
     and the stored flags, reads and candidates."""
     where = month_where(organisation_id, month)
-    state, raw = _since(session, organisation_id, month, where)
+    state, raw, known = _since(session, organisation_id, month, where)
     if raw or (state is not None and state.rules != RULES):
         # Something to store: under the lock, from the state as it is then (another view may
         # have stored the same events meanwhile).
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
-            state, raw = _since(session, organisation_id, month, where)
+            state, raw, known = _since(session, organisation_id, month, where)
         if state is not None and state.rules != RULES:
             for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag,
                           AuditReviewMonth):
                 session.execute(delete(model).where(*_month(model, organisation_id, month)))
             session.expunge(state)
-            state = None
+            state, known = None, 0
     upto = state.upto_id if state is not None else 0
+    seen = max(state.seen_id if state is not None else 0, known)
     new = access_events(raw)
     settled = upto
     if new:
-        # Only events older than SETTLE are stored as done (ids can commit out of order).
+        _add(session, organisation_id, month, known, where, raw, new)
+        seen = max(seen, max(e.id for e in new))
+    if seen > upto:
+        # Only events older than SETTLE are settled (ids can commit out of order).
         recent = session.scalar(select(func.min(AuditEvent.id))
                                 .where(AuditEvent.at >= utcnow() - SETTLE))
-        top = max(e.id for e in new)
-        settled = max(upto, min(top, recent - 1) if recent is not None else top)
-        _add(session, organisation_id, month, upto, where, raw, new)
-    done = [e for e in new if e.id <= settled]
-    events = (state.events if state is not None else 0) + len(done)
-    with_user = ((state.with_user if state is not None else 0)
-                 + sum(e.user_id is not None for e in done))
+        settled = max(upto, min(seen, recent - 1) if recent is not None else seen)
+    done, done_by_user = _counts(session, where, upto, settled)
+    pending, pending_by_user = _counts(session, where, settled, seen)
+    events = (state.events if state is not None else 0) + done
+    with_user = (state.with_user if state is not None else 0) + done_by_user
     if state is None and new:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
-                                     upto_id=settled, events=events, with_user=with_user))
-    elif state is not None and settled != upto:
+                                     upto_id=settled, events=events, with_user=with_user,
+                                     seen_id=seen, seen_count=pending))
+    elif state is not None and (settled, seen, pending) != (
+            state.upto_id, state.seen_id, state.seen_count):
         state.upto_id, state.events, state.with_user = settled, events, with_user
+        state.seen_id, state.seen_count = seen, pending
     flags, reads, candidates = (_stored(session, organisation_id, month)
                                 if state is not None or new else ([], [], []))
     session.commit()
-    pending = [e for e in new if e.id > settled]
-    return (events + len(pending), with_user + sum(e.user_id is not None for e in pending),
-            flags, reads, candidates)
+    return events + pending, with_user + pending_by_user, flags, reads, candidates
 
 
 def _stored(session: Session, organisation_id: int, month: date) -> tuple[list, list, list]:
@@ -175,7 +196,7 @@ def _stored(session: Session, organisation_id: int, month: date) -> tuple[list, 
     return flags, reads, [(a, at) for _key, a, at in candidates]
 
 
-def _add(session: Session, organisation_id: int, month: date, upto: int, where: list,
+def _add(session: Session, organisation_id: int, month: date, known: int, where: list,
          raw: list, new: list[AccessEvent]) -> None:
     """Store what the new events add: flags (theirs, and bursts they make of older events),
     reads and candidates. Idempotent: an event seen again (not settled yet) adds nothing."""
@@ -184,10 +205,10 @@ def _add(session: Session, organisation_id: int, month: date, upto: int, where: 
     burst_users = {e.user_id for e in new if e.role in WORKER_ROLES and e.action != "list"
                    and e.user_id is not None and e.participant_id is not None}
     context: list[AccessEvent] = []
-    if burst_users and upto:
+    if burst_users and known:
         lo, hi = min(row.at for row in raw), max(row.at for row in raw)
         context = access_events(session.execute(select(*ACCESS_COLUMNS).where(
-            *where, AuditEvent.id <= upto, among(AuditEvent.user_id, burst_users),
+            *where, AuditEvent.id <= known, among(AuditEvent.user_id, burst_users),
             AuditEvent.role.in_(WORKER_ROLES), AuditEvent.action != "list",
             AuditEvent.participant_id.is_not(None),
             AuditEvent.at >= lo - SLACK, AuditEvent.at <= hi + SLACK)))

@@ -94,6 +94,10 @@ class AuditReviewMonth(db.Model):
     upto_id: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer)  # the month's events up to `upto_id`
     with_user: Mapped[int] = mapped_column(Integer)  # ... of them by a user (sample pool)
+    # Added too, not settled yet: every event up to `seen_id`, `seen_count` of them after
+    # `upto_id` (more there later: one committed late, read again).
+    seen_id: Mapped[int] = mapped_column(Integer, default=0)
+    seen_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditReviewFlag(db.Model):
