@@ -284,3 +284,28 @@ def test_the_user_list_reads_its_page_with_the_total_and_no_organisation(client,
     assert not any(s.lstrip().startswith("SELECT organisations.") for s in seen), seen
     assert not any(s.lstrip().startswith("SELECT count(users.id)") for s in seen), seen
     assert any("count(*) OVER ()" in s for s in seen), seen
+
+
+def test_the_user_list_shows_each_users_teams_and_what_their_login_lacks(client, db, world,
+                                                                          login_as):
+    """Each row: name, username, role, the teams by name, and the badges for a deactivated
+    login and a second factor not yet set up (only where the role needs one)."""
+    from tests.factories import make_team, make_user
+
+    south, north = make_team(world.org, "Söder"), make_team(world.org, "Norr")
+    make_user(world.org, "staff", "zz-two-teams", teams=[south, north], display_name="Zz Två")
+    make_user(world.org, "staff", "zz-no-totp", totp=False, display_name="Zz Utan")
+    make_user(world.org, "participant", "zz-tenant", totp=False, display_name="Zz Hyresgäst")
+    gone = make_user(world.org, "staff", "zz-gone", display_name="Zz Borta")
+    gone.active = False
+    db.session.commit()
+    login_as("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+
+    def row(username):
+        return page.split(f"({username})")[1].split("</a>")[0]
+
+    assert "Norr, Söder" in row("zz-two-teams")
+    assert "Tvåstegsverifiering ej kopplad" in row("zz-no-totp")
+    assert "Tvåstegsverifiering ej kopplad" not in row("zz-tenant")
+    assert "Avstängd" in row("zz-gone") and "Avstängd" not in row("zz-two-teams")
