@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from ..access import NAME_COLUMNS, display_names, visible_participants, with_assignment
+from ..access import (
+    NAME_COLUMNS,
+    assigned_flag,
+    display_names,
+    remember_assignments,
+    scope_values,
+    visible_columns,
+)
 from ..domain.disturbances import follow_up_deadline, is_overdue
 from ..domain.due import Facts, review_date
 from ..domain.rules import effective_rules
@@ -17,7 +25,7 @@ from ..domain.social import relief_days_in_year, relief_warning
 from ..domain.tenancy import add_months
 from ..extensions import db
 from ..models import Absence, Disturbance, FollowUpReport, JointMeeting, Participant, Team
-from ..queries import among
+from ..queries import among_param, among_value, dialect_name
 from ..timeutil import month_key, tz
 
 REVIEW_WINDOW_DAYS = 60
@@ -37,29 +45,66 @@ class Case(NamedTuple):
     team: Team | None
 
 
-def _cases(user, previous: str) -> list[Case]:
+# The page's statements are built once per role (the cases) or database (the lists), with the
+# user, the participants and the dates as parameters: building them per view cost more than
+# running them.
+@cache
+def _cases_statement(role: str):
     reported = (select(FollowUpReport.id)
                 .where(FollowUpReport.participant_id == Participant.id,
-                       FollowUpReport.month == previous).exists())
-    query = (visible_participants(user).with_only_columns(
-        *NAME_COLUMNS, Participant.phase, Participant.decision_date, Participant.review_date,
-        reported, Team)
-        .outerjoin(Team, Team.id == Participant.team_id))
-    rows = with_assignment(user, query)
+                       FollowUpReport.month == bindparam("previous")).exists())
+    return (visible_columns(role, (*NAME_COLUMNS, Participant.phase, Participant.decision_date,
+                                   Participant.review_date, reported, Team))
+            .outerjoin(Team, Team.id == Participant.team_id))
+
+
+def _cases(user, previous: str) -> list[Case]:
+    rows = db.session.execute(_cases_statement(user.role),
+                              {**scope_values(user), "previous": previous}).all()
+    if assigned_flag(user.role) is not None:  # the last column: directly assigned
+        remember_assignments(user, [(row[0], row[-1]) for row in rows])
+        rows = [row[:-1] for row in rows]
     names = display_names(rows, user)
     cases = [Case(row[0], names[row[0]], *row[len(NAME_COLUMNS):]) for row in rows]
     return sorted(cases, key=lambda p: p.name.casefold())
 
 
-def _relief_days(ids: list[int], today: date) -> dict[int, int]:
+@cache
+def _lists(dialect: str) -> dict:
+    since = bindparam("since", type_=Disturbance.received_at.type)
+    return {
+        "relief": select(Absence.participant_id, Absence.kind, Absence.start_date,
+                         Absence.end_date)
+        .where(among_param(Absence.participant_id, "ids", dialect),
+               Absence.kind == "relief_acute"),
+        "unread": select(FollowUpReport.id, FollowUpReport.participant_id, FollowUpReport.month)
+        .where(among_param(FollowUpReport.participant_id, "ids", dialect),
+               FollowUpReport.read_at.is_(None))
+        .order_by(FollowUpReport.month, FollowUpReport.id),
+        "disturbances": select(
+            Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
+            Disturbance.received_at, Disturbance.letter_sent_at, Disturbance.copy_received_at,
+            Disturbance.severity, Disturbance.followed_up_at)
+        .where(among_param(Disturbance.participant_id, "ids", dialect),
+               Disturbance.severity.in_(SERIOUS),
+               (Disturbance.followed_up_at.is_(None)) | (Disturbance.received_at >= since))
+        .order_by(Disturbance.received_at.desc()),
+        # Joint meetings after a very serious disturbance (DESIGN §1b): social services attend.
+        "meetings": select(JointMeeting.participant_id, JointMeeting.meets_at,
+                           JointMeeting.place)
+        .where(among_param(JointMeeting.participant_id, "ids", dialect),
+               JointMeeting.meets_at >= bindparam("meets_from", type_=JointMeeting.meets_at.type))
+        .order_by(JointMeeting.meets_at, JointMeeting.id),
+    }
+
+
+def _relief_days(rows, today: date) -> dict[int, int]:
     """Acute relief days this year per participant (as social.queries.social_facts counts)."""
-    rows: dict[int, list] = defaultdict(list)
-    for pid, kind, first, last in db.session.execute(
-        select(Absence.participant_id, Absence.kind, Absence.start_date, Absence.end_date)
-        .where(among(Absence.participant_id, ids), Absence.kind == "relief_acute")
-    ):
-        rows[pid].append((kind, first, last))
-    return {pid: relief_days_in_year(periods, today.year, today) for pid, periods in rows.items()}
+    periods: dict[int, list] = defaultdict(list)
+    for pid, kind, first, last in rows:
+        periods[pid].append((kind, first, last))
+    return {pid: relief_days_in_year(found, today.year, today)
+            for pid, found in periods.items()}
 
 
 def home_sections(user, today: date, now: datetime) -> dict:
@@ -85,13 +130,15 @@ def home_sections(user, today: date, now: datetime) -> dict:
         if p.phase < 4 and when and when <= today + timedelta(days=REVIEW_WINDOW_DAYS):
             reviews.append((when, p))
     reviews.sort(key=lambda pair: (pair[0], pair[1].id))
-    unread = db.session.execute(
-        select(FollowUpReport.id, FollowUpReport.participant_id, FollowUpReport.month)
-        .where(among(FollowUpReport.participant_id, ids), FollowUpReport.read_at.is_(None))
-        .order_by(FollowUpReport.month, FollowUpReport.id)).all() if ids else []
+    lists, ids_value = _lists(dialect_name()), among_value(ids)
+
+    def rows(name: str, **params) -> list:
+        return db.session.execute(lists[name], {"ids": ids_value, **params}).all() if ids else []
+
+    unread = rows("unread")
     missing_reports = [p for p in people if p.phase in (2, 3)
                        and rules_of(p).monthly_report and not p.reported]
-    relief_days = _relief_days(ids, today) if ids else {}
+    relief_days = _relief_days(rows("relief"), today)
     relief = []
     for p in people:
         cap = rules_of(p).relief_days_per_year
@@ -99,20 +146,8 @@ def home_sections(user, today: date, now: datetime) -> dict:
         level = relief_warning(days, cap)
         if level:
             relief.append((p, days, cap, level))
-    disturbances = db.session.execute(
-        select(Disturbance.id, Disturbance.participant_id, Disturbance.occurred_on,
-               Disturbance.received_at, Disturbance.letter_sent_at,
-               Disturbance.copy_received_at, Disturbance.severity, Disturbance.followed_up_at)
-        .where(among(Disturbance.participant_id, ids), Disturbance.severity.in_(SERIOUS),
-               (Disturbance.followed_up_at.is_(None))
-               | (Disturbance.received_at >= now - timedelta(days=RECENT_DAYS)))
-        .order_by(Disturbance.received_at.desc())).all() if ids else []
-    # Joint meetings after a very serious disturbance (DESIGN §1b): social services attend.
-    meetings = db.session.execute(
-        select(JointMeeting.participant_id, JointMeeting.meets_at, JointMeeting.place)
-        .where(among(JointMeeting.participant_id, ids),
-               JointMeeting.meets_at >= now - timedelta(days=1))
-        .order_by(JointMeeting.meets_at, JointMeeting.id)).all() if ids else []
+    disturbances = rows("disturbances", since=now - timedelta(days=RECENT_DAYS))
+    meetings = rows("meetings", meets_from=now - timedelta(days=1))
     zone = tz()
     return dict(
         people=by_id, reviews=reviews, unread=unread, missing_reports=missing_reports,
