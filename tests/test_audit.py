@@ -22,6 +22,35 @@ def test_audit_log_is_append_only(app, db, world):
     assert db.session.query(AuditEvent).count() == 1
 
 
+def _read_probe(db, participant_id: int, change: str, audited: bool):
+    """A GET view that reads a participant (and audits it, if `audited`), then leaves the
+    session as `change` says: nothing, a query only, a change unflushed, flushed or sent as a
+    statement, or a transaction failed by an error it caught."""
+    from webapp.models import Participant
+
+    def probe():
+        participant = db.session.get(Participant, participant_id)
+        if audited:
+            record("read", participant_id=participant_id, object_type="probe")
+        if change == "with_query":  # a query with a common table expression only reads
+            db.session.execute(text("WITH x AS (SELECT id FROM participants) SELECT * FROM x"))
+        elif change == "dirty":
+            participant.first_name = "Changed"
+        elif change == "flushed":
+            participant.first_name = "Changed"
+            db.session.flush()
+        elif change == "statement":
+            db.session.execute(
+                text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
+                {"id": participant_id})
+        elif change == "failed":
+            with contextlib.suppress(DatabaseError):
+                db.session.execute(text("SELECT no_such_column FROM participants"))
+        return "ok"
+
+    return probe
+
+
 @pytest.mark.parametrize("change", ["none", "dirty", "flushed", "statement", "failed"])
 def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, login_as,
                                                        monkeypatch, change):
@@ -36,24 +65,8 @@ def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, l
     participant_id = world.participant.id
     monkeypatch.setitem(access.ENDPOINT_ROLES, "audit_probe", frozenset({"staff"}))
 
-    def probe():
-        participant = db.session.get(Participant, participant_id)
-        record("read", participant_id=participant_id, object_type="probe")
-        if change == "dirty":
-            participant.first_name = "Changed"
-        elif change == "flushed":
-            participant.first_name = "Changed"
-            db.session.flush()
-        elif change == "statement":
-            db.session.execute(
-                text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
-                {"id": participant_id})
-        elif change == "failed":
-            with contextlib.suppress(DatabaseError):
-                db.session.execute(text("SELECT no_such_column FROM participants"))
-        return "ok"
-
-    app.add_url_rule("/audit-probe", "audit_probe", probe)
+    app.add_url_rule("/audit-probe", "audit_probe",
+                     _read_probe(db, participant_id, change, audited=True))
     login_as("staff")
     before = db.session.query(AuditEvent).filter_by(object_type="probe").count()
     assert client.get("/audit-probe").status_code == 200
@@ -81,25 +94,8 @@ def test_a_read_without_audit_rows_ends_in_commit_only_when_it_changed_nothing(
     participant_id = world.participant.id
     monkeypatch.setitem(access.ENDPOINT_ROLES, "read_probe", frozenset({"staff"}))
 
-    def probe():
-        participant = db.session.get(Participant, participant_id)
-        if change == "with_query":  # a query with a common table expression only reads
-            db.session.execute(text("WITH x AS (SELECT id FROM participants) SELECT * FROM x"))
-        elif change == "dirty":
-            participant.first_name = "Changed"
-        elif change == "flushed":
-            participant.first_name = "Changed"
-            db.session.flush()
-        elif change == "statement":
-            db.session.execute(
-                text("UPDATE participants SET first_name = 'Changed' WHERE id = :id"),
-                {"id": participant_id})
-        elif change == "failed":
-            with contextlib.suppress(DatabaseError):
-                db.session.execute(text("SELECT no_such_column FROM participants"))
-        return "ok"
-
-    app.add_url_rule("/read-probe", "read_probe", probe)
+    app.add_url_rule("/read-probe", "read_probe",
+                     _read_probe(db, participant_id, change, audited=False))
     login_as("staff")
     ended = []
     event.listen(db.engine, "commit", lambda _conn: ended.append("commit"))
