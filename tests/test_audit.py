@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from tests.conftest import TEST_DB_URL
 from webapp.audit import record
 from webapp.models import AuditEvent
 
@@ -77,6 +78,38 @@ def test_a_read_commits_its_audit_row_and_nothing_else(app, db, world, client, l
     assert len(rows) == before + 2
     assert {(row.action, row.participant_id) for row in rows} == {("read", participant_id)}
     assert "statement_wrote" not in g
+
+
+@pytest.mark.skipif(not TEST_DB_URL.startswith("postgresql"),
+                    reason="psycopg's pipeline mode is PostgreSQL's (BOFAST_TEST_DATABASE_URL)")
+def test_a_reads_audit_rows_and_their_commit_go_in_one_pipeline(app, db, world, client,
+                                                                  login_as, monkeypatch):
+    """On PostgreSQL a read's audit INSERT and its COMMIT are sent together (one round trip),
+    and the rows are stored."""
+    import psycopg
+    from psycopg import pq
+
+    from webapp import access
+
+    participant_id = world.participant.id
+    monkeypatch.setitem(access.ENDPOINT_ROLES, "audit_probe", frozenset({"staff"}))
+    app.add_url_rule("/audit-probe", "audit_probe",
+                     _read_probe(db, participant_id, "none", audited=True))
+    login_as("staff")
+    commits = []
+    driver_commit = psycopg.Connection.commit
+
+    def spy(connection):
+        commits.append(connection.pgconn.pipeline_status != pq.PipelineStatus.OFF)
+        return driver_commit(connection)
+
+    monkeypatch.setattr(psycopg.Connection, "commit", spy)
+    assert client.get("/audit-probe").status_code == 200
+    monkeypatch.undo()
+    # (The test client commits the test's own session around the request, outside any.)
+    assert True in commits
+    db.session.rollback()
+    assert db.session.query(AuditEvent).filter_by(object_type="probe").count() == 1
 
 
 @pytest.mark.parametrize("change", ["none", "with_query", "dirty", "flushed", "statement",
