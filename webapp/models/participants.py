@@ -22,6 +22,11 @@ ABSENCE_KINDS = {
 RELIEF_KINDS = frozenset({"relief_acute", "relief_svikt"})
 
 
+def full_name_of(first_name: str, last_name: str) -> str:
+    """A participant's name as every page writes it (lists name rows of columns with it)."""
+    return f"{first_name} {last_name}"
+
+
 class Participant(db.Model):
     __tablename__ = "participants"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +63,7 @@ class Participant(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return full_name_of(self.first_name, self.last_name)
 
     @property
     def masked_name(self) -> str:
