@@ -190,7 +190,7 @@ def test_an_event_committed_late_below_the_seen_id_is_added_at_the_next_view(
         sa_event.remove(db.engine, "before_cursor_execute", listen)
     event_reads = [values for statement, values in reads if "count(" not in statement
                    and "FROM audit_events" in statement and "audit_events.id >" in statement]
-    assert len(event_reads) == 1 and first.id + 2 in event_reads[0]  # after seen_id only
+    assert event_reads == []  # only counted after upto_id, in the check
     event(first.id + 1, datetime(2026, 2, 11, 23, 30))  # commits late, at night
     review = _same(app, world.org.id)
     assert review.total == 3 and review.flags == {first.id + 1: ["night"]}

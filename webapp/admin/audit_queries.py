@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, false, func, literal, or_, select, union_all
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
 from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
-from ..queries import among
+from ..queries import among, run
 from ..timeutil import month_key, to_local, to_utc
 
 SAMPLE_SIZE = 20
@@ -128,16 +140,30 @@ def month_bounds_utc(month: date) -> tuple[datetime, datetime]:
     return local_range_utc(month, next_month - timedelta(days=1))
 
 
-def month_where(organisation_id: int, month: date) -> list:
+# The parameters of the review's statements, built once per process (`month_values`).
+REVIEW_ORG = bindparam("review_org", type_=Integer)
+MONTH_FROM = bindparam("month_from", type_=DateTime)
+MONTH_TO = bindparam("month_to", type_=DateTime)
+
+
+@cache
+def month_where() -> tuple:
     """The month's review events: every event about a participant of the organisation in the
-    local calendar month (a phone's offline prefetch left out: not someone reading a file)."""
-    lo, hi = month_bounds_utc(month)
-    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
-    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    local calendar month (a phone's offline prefetch left out: not someone reading a file).
+    Built once, with the organisation and month as parameters (`month_values`)."""
+    org_people = select(Participant.id).where(Participant.organisation_id == REVIEW_ORG)
+    org_users = select(User.id).where(User.organisation_id == REVIEW_ORG)
     # Refusals count even when the id named nobody (or someone in another organisation).
-    return [or_(AuditEvent.participant_id.in_(org_people),
+    return (or_(AuditEvent.participant_id.in_(org_people),
                 (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
-            AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi]
+            AuditEvent.action != "prefetch", AuditEvent.at >= MONTH_FROM,
+            AuditEvent.at < MONTH_TO)
+
+
+def month_values(organisation_id: int, month: date) -> dict:
+    """The parameters of `month_where` for this organisation and month."""
+    lo, hi = month_bounds_utc(month)
+    return {"review_org": organisation_id, "month_from": lo, "month_to": hi}
 
 
 ACCESS_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
@@ -161,11 +187,15 @@ def access_events(rows) -> list[AccessEvent]:
     return events
 
 
+@cache
+def _month_events() -> Select:
+    return select(*ACCESS_COLUMNS).where(*month_where())
+
+
 def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     """Every review event of the month (`month_where`)."""
     # Plain rows on the session's connection: thousands, and no ORM entity among them.
-    return access_events(db.session.connection().execute(
-        select(*ACCESS_COLUMNS).where(*month_where(organisation_id, month))))
+    return access_events(run(_month_events(), month_values(organisation_id, month)))
 
 
 def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
