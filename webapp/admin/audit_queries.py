@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
+from flask_login import current_user
 from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    String,
     bindparam,
     false,
     func,
@@ -19,11 +22,18 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
+from ..access import (
+    NAME_COLUMNS,
+    assigned_sql,
+    assignments_among,
+    display_names,
+    remember_assignments,
+    visible_participants,
+)
 from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
-from ..queries import among, run
+from ..queries import among, among_param, among_value, dialect_name, run
 from ..timeutil import month_key, to_local, to_utc
 
 SAMPLE_SIZE = 20
@@ -120,17 +130,42 @@ def find_participants(organisation_id: int, text: str) -> dict[int, str]:
     return dict(list(names.items())[:PARTICIPANT_MATCHES + 1])
 
 
+class _Viewer(NamedTuple):
+    """The admin as `access.assigned_sql` reads a user: role, and id as a parameter."""
+    role: str
+    id: object
+
+
+VIEWER = bindparam("viewer", type_=Integer)
+
+
+@cache
+def _shown(dialect: str, role: str) -> Select:
+    """`shown_events`' statement, built once per database and viewer's role: with whether the
+    viewer is directly assigned to the event's participant (`access.assigned_sql`), so a
+    protected identity among them is named without asking again."""
+    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
+    assigned = assigned_sql(_Viewer(role, VIEWER))
+    return (select(*LOG_COLUMNS, *named, *(() if assigned is None else (assigned,)))
+            .outerjoin(User, AuditEvent.user_id == User.id)
+            .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
+            .where(among_param(AuditEvent.id, "ids", dialect)))
+
+
 def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
     """The log review's shown events as LOG_COLUMNS rows by id, and the names (as the admin
     may see them) of the participants they are about, in one statement."""
     if not event_ids:
         return {}, {}
-    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
-    rows = db.session.execute(
-        select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
-        .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
-        .where(AuditEvent.id.in_(event_ids))).all()
-    names = display_names(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    user = current_user._get_current_object()
+    dialect = dialect_name()
+    statement = _shown(dialect, user.role)
+    rows = run(statement, {"ids": among_value(event_ids, dialect), "viewer": user.id}).all()
+    size = len(LOG_COLUMNS)
+    if len(statement.selected_columns) > size + len(NAME_COLUMNS):  # the assigned flag
+        remember_assignments(user, [(row[size], row[-1]) for row in rows
+                                    if row[size] is not None])
+    names = display_names((row[size:] for row in rows if row[size] is not None), user)
     return {row.id: row for row in rows}, names
 
 
@@ -248,30 +283,40 @@ def month_review_of_events(organisation_id: int, month: date) -> MonthReview:
     return MonthReview(len(events), flags, flagged, sample)
 
 
+@cache
+def _marks(dialect: str) -> Select:
+    return (select(AuditReview.audit_event_id, AuditReview.reviewed_at,
+                   AuditReview.reviewed_by_id, AuditReview.comment,
+                   User.display_name.label("reviewer"))
+            .join(User, User.id == AuditReview.reviewed_by_id)
+            .where(among_param(AuditReview.audit_event_id, "ids", dialect))
+            .order_by(AuditReview.reviewed_at, AuditReview.id))
+
+
 def review_marks(event_ids) -> tuple[dict[int, list], dict[int, str]]:
     """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
     and their reviewers' names, in one statement."""
     reviews: dict[int, list] = {}
     reviewers: dict[int, str] = {}
     if event_ids:
-        for mark in db.session.execute(
-                select(AuditReview.audit_event_id, AuditReview.reviewed_at,
-                       AuditReview.reviewed_by_id, AuditReview.comment,
-                       User.display_name.label("reviewer"))
-                .join(User, User.id == AuditReview.reviewed_by_id)
-                .where(among(AuditReview.audit_event_id, event_ids))
-                .order_by(AuditReview.reviewed_at, AuditReview.id)):
+        dialect = dialect_name()
+        for mark in run(_marks(dialect), {"ids": among_value(event_ids, dialect)}):
             reviews.setdefault(mark.audit_event_id, []).append(mark)
             reviewers[mark.reviewed_by_id] = mark.reviewer
     return reviews, reviewers
 
 
+@cache
+def _signoff() -> Select:
+    return (select(AuditEvent.at, User.display_name.label("user_name"))
+            .join(User, AuditEvent.user_id == User.id)
+            .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
+                   AuditEvent.detail == bindparam("detail", type_=String),
+                   User.organisation_id == REVIEW_ORG)
+            .order_by(AuditEvent.at.desc()).limit(1))
+
+
 def signoff(organisation_id: int, month: date):
     """The month's sign-off (its time and signer's name), or None: an audit event itself
     (the log keeps it, append-only)."""
-    return db.session.execute(
-        select(AuditEvent.at, User.display_name.label("user_name"))
-        .join(User, AuditEvent.user_id == User.id)
-        .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
-               AuditEvent.detail == month_key(month), User.organisation_id == organisation_id)
-        .order_by(AuditEvent.at.desc()).limit(1)).first()
+    return run(_signoff(), {"detail": month_key(month), "review_org": organisation_id}).first()

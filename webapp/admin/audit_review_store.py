@@ -49,6 +49,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -98,6 +99,9 @@ log = logging.getLogger(__name__)
 RULES = "2026-11-30.2"  # .2: `seen_count` counts events of any kind
 CANDIDATES = 100  # the sample's candidates kept: 20 shown, the rest stand in for flagged ones
 SETTLE = timedelta(minutes=2)
+# A view reads up to this many events after `upto_id` to see whether anything is new (more: a
+# past month, the log since it ended; the review is brought up to date the longer way).
+CHECK_LIMIT = 5_000
 REVIEW_LOCK = 1717  # pg_advisory_xact_lock(REVIEW_LOCK, organisation id)
 # Local time is UTC plus an offset that changes by an hour at a daylight-saving switch.
 SLACK = BURST_WINDOW + timedelta(hours=1)
@@ -122,19 +126,27 @@ def _month(model) -> list:
 
 @cache
 def _check() -> Select:
-    """The month's stored state and what happened since, in one statement over the events
-    after `upto_id` (the primary key): how many there are up to `seen_id` (more than
-    `seen_count`: one committed late), the month's newest (after `seen_id`: new ones), and the
-    month's events and events by a user among them (not settled: counted on every view)."""
+    """The month's stored state and what happened since, in one statement: the events after
+    `upto_id` in id order (on the primary key, however large the month: not settled, they are
+    few), how many of them have an id up to `seen_id` (more than `seen_count`: one committed
+    late), and of the month's among them the newest (after `seen_id`: new ones), how many and
+    how many by a user (counted on every view). Read up to CHECK_LIMIT of them."""
     state, event = AuditReviewMonth, AuditEvent
-    of_month = and_(*month_where())
-    kept = (state.rules, state.upto_id, state.events, state.with_user, state.seen_id,
-            state.seen_count)
-    return (select(*kept, func.count(event.id).filter(event.id <= state.seen_id),
-                   func.max(event.id).filter(of_month), func.count(event.id).filter(of_month),
-                   func.count(event.user_id).filter(of_month))
-            .outerjoin(event, event.id > state.upto_id)
-            .where(*_month(state)).group_by(*kept))
+    upto = select(state.upto_id).where(*_month(state)).scalar_subquery()
+    seen = select(state.seen_id).where(*_month(state)).scalar_subquery()
+    # The month's conditions once per event (a column), not once per count.
+    recent = (select(event.id, event.user_id, and_(*month_where()).label("of_month"))
+              .where(event.id > upto).order_by(event.id).limit(CHECK_LIMIT).subquery())
+    of_month = recent.c.of_month
+    after = select(func.count().label("read"),
+                   func.count().filter(recent.c.id <= seen).label("seen_now"),
+                   func.max(recent.c.id).filter(of_month).label("newest"),
+                   func.count().filter(of_month).label("pending"),
+                   func.count(recent.c.user_id).filter(of_month).label("pending_by_user")
+                   ).subquery()
+    return (select(state.rules, state.events, state.with_user, state.seen_id,
+                   state.seen_count, *after.c)
+            .join_from(state, after, true()).where(*_month(state)))
 
 
 def _unchanged(params: dict) -> tuple[int, int] | None:
@@ -143,9 +155,10 @@ def _unchanged(params: dict) -> tuple[int, int] | None:
     row = run(_check(), params).first()
     if row is None:
         return None
-    rules, _upto, events, with_user, seen_id, seen_count, seen_now, newest, pending, \
+    rules, events, with_user, seen_id, seen_count, read, seen_now, newest, pending, \
         pending_by_user = row
-    if rules != RULES or seen_now != seen_count or (newest or 0) > seen_id:
+    if (rules != RULES or seen_now != seen_count or (newest or 0) > seen_id
+            or read == CHECK_LIMIT):
         return None
     return events + pending, with_user + pending_by_user
 

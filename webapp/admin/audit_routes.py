@@ -154,7 +154,7 @@ def audit_review():
                   sample=[rows[e.id] for e in review.sample], flags=review.flags,
                   flag_labels=FLAGS, reviews=reviews, reviewers=reviewers,
                   names=names,
-                  total=review.total, form=ReviewForm(formdata=None),
+                  total=review.total,
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),
                   signoff=audit_queries.signoff(org_id(), month),
