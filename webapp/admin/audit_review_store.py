@@ -398,7 +398,7 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     flagged = sorted((Item(event_id, at) for event_id, (at, _user) in items.items()),
                      key=lambda item: (item.at_local, item.id))
     pool = with_user - sum(user is not None for _at, user in items.values())
-    candidates.sort(key=lambda c: (c[0], c[1]))  # first in the month's random order first
+    candidates.sort()  # (key, id, at): first in the month's random order first
     sample = [Item(event_id, at) for _key, event_id, at in candidates
               if event_id not in flags][:SAMPLE_SIZE]
     if len(sample) < min(SAMPLE_SIZE, pool):
