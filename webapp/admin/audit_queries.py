@@ -9,14 +9,18 @@ from typing import NamedTuple
 
 from flask_login import current_user
 from sqlalchemy import (
+    CompoundSelect,
     DateTime,
     Integer,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     false,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -283,27 +287,9 @@ def month_review_of_events(organisation_id: int, month: date) -> MonthReview:
     return MonthReview(len(events), flags, flagged, sample)
 
 
-@cache
-def _marks(dialect: str) -> Select:
-    return (select(AuditReview.audit_event_id, AuditReview.reviewed_at,
-                   AuditReview.reviewed_by_id, AuditReview.comment,
-                   User.display_name.label("reviewer"))
-            .join(User, User.id == AuditReview.reviewed_by_id)
-            .where(among_param(AuditReview.audit_event_id, "ids", dialect))
-            .order_by(AuditReview.reviewed_at, AuditReview.id))
-
-
-def review_marks(event_ids) -> tuple[dict[int, list], dict[int, str]]:
-    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
-    and their reviewers' names, in one statement."""
-    reviews: dict[int, list] = {}
-    reviewers: dict[int, str] = {}
-    if event_ids:
-        dialect = dialect_name()
-        for mark in run(_marks(dialect), {"ids": among_value(event_ids, dialect)}):
-            reviews.setdefault(mark.audit_event_id, []).append(mark)
-            reviewers[mark.reviewed_by_id] = mark.reviewer
-    return reviews, reviewers
+class Signoff(NamedTuple):
+    at: datetime
+    user_name: str
 
 
 @cache
@@ -316,7 +302,45 @@ def _signoff() -> Select:
             .order_by(AuditEvent.at.desc()).limit(1))
 
 
-def signoff(organisation_id: int, month: date):
+def signoff(organisation_id: int, month: date) -> Signoff | None:
     """The month's sign-off (its time and signer's name), or None: an audit event itself
     (the log keeps it, append-only)."""
-    return run(_signoff(), {"detail": month_key(month), "review_org": organisation_id}).first()
+    row = run(_signoff(), {"detail": month_key(month), "review_org": organisation_id}).first()
+    return None if row is None else Signoff(*row)
+
+
+@cache
+def _marks(dialect: str) -> CompoundSelect:
+    """`review_marks`' statement, built once per database: the events' marks ("m"), and the
+    month's sign-off ("s": time and signer in reviewed_at and reviewer)."""
+    marks = (select(literal("m").label("kind"), AuditReview.audit_event_id,
+                    AuditReview.reviewed_at, AuditReview.reviewed_by_id, AuditReview.comment,
+                    User.display_name.label("reviewer"), AuditReview.id.label("mark_id"))
+             .join(User, User.id == AuditReview.reviewed_by_id)
+             .where(among_param(AuditReview.audit_event_id, "ids", dialect)))
+    signed = _signoff().subquery()
+    none = null()
+    both = union_all(marks, select(literal("s"), cast(none, Integer), signed.c.at,
+                                   cast(none, Integer), cast(none, Text), signed.c.user_name,
+                                   cast(none, Integer)))
+    columns = both.selected_columns
+    return both.order_by(columns.kind, columns.reviewed_at, columns.mark_id)
+
+
+def review_marks(event_ids, organisation_id: int, month: date
+                 ) -> tuple[dict[int, list], dict[int, str], Signoff | None]:
+    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
+    their reviewers' names, and the month's sign-off (`signoff`), in one statement."""
+    reviews: dict[int, list] = {}
+    reviewers: dict[int, str] = {}
+    signed = None
+    dialect = dialect_name()
+    for mark in run(_marks(dialect), {"ids": among_value(event_ids, dialect),
+                                      "detail": month_key(month),
+                                      "review_org": organisation_id}):
+        if mark.kind == "s":
+            signed = Signoff(mark.reviewed_at, mark.reviewer)
+        else:
+            reviews.setdefault(mark.audit_event_id, []).append(mark)
+            reviewers[mark.reviewed_by_id] = mark.reviewer
+    return reviews, reviewers, signed

@@ -171,9 +171,10 @@ def _shown_events(event_ids: list[int], flags: dict, reviews: dict) -> dict[int,
 def audit_review():
     month = month_arg(local_today())
     review = audit_review_store.month_review(org_id(), month)
-    # The marks of every flagged event (which are done) and of the sample, in one statement.
-    reviews, reviewers = audit_queries.review_marks(
-        [e.id for e in review.flagged] + [e.id for e in review.sample])
+    # The marks of every flagged event (which are done) and of the sample, and the month's
+    # sign-off, in one statement.
+    reviews, reviewers, signoff = audit_queries.review_marks(
+        [e.id for e in review.flagged] + [e.id for e in review.sample], org_id(), month)
     reviewed = {e.id for e in review.flagged if e.id in reviews}
     # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
     flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
@@ -187,7 +188,7 @@ def audit_review():
                   total=review.total,
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
                   unreviewed_flagged=len(review.flagged) - len(reviewed),
-                  signoff=audit_queries.signoff(org_id(), month),
+                  signoff=signoff,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
 
