@@ -18,6 +18,7 @@ from ..csv_export import csv_response, to_csv
 from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
+from ..i18n import pinned_translations
 from ..inputs import page_of
 from ..models import AuditReview, User
 from ..rendering import render
@@ -150,20 +151,23 @@ class ShownEvent(NamedTuple):
 
 def _shown_events(event_ids: list[int], flags: dict, reviews: dict) -> dict[int, ShownEvent]:
     rows, names = audit_queries.shown_events(event_ids)
-    roles = role_labels()
-    # Most rows share their minute and their kind of event: each worked out once.
+    # Most rows share their minute and their kind of event: each worked out once, in the
+    # page's catalog read once (as during a render).
     times, words, shown = {}, {}, {}
-    for row in rows.values():
-        minute, kind = row.at.replace(second=0, microsecond=0), (row.action, row.object_type)
-        if minute not in times:
-            times[minute] = log_time(minute)
-        if kind not in words:
-            words[kind] = audit_event_words(row)
-        shown[row.id] = ShownEvent(
-            row.id, times[minute], row.user_name if row.user_id is not None else "–",
-            roles.get(row.role, row.role) if row.role else "", words[kind],
-            names.get(row.participant_id, "–"), [FLAGS[flag] for flag in flags.get(row.id, [])],
-            reviews.get(row.id, []))
+    with pinned_translations():
+        roles = role_labels()
+        for row in rows.values():
+            minute = row.at.replace(second=0, microsecond=0)
+            kind = (row.action, row.object_type)
+            if minute not in times:
+                times[minute] = log_time(minute)
+            if kind not in words:
+                words[kind] = audit_event_words(row)
+            shown[row.id] = ShownEvent(
+                row.id, times[minute], row.user_name if row.user_id is not None else "–",
+                roles.get(row.role, row.role) if row.role else "", words[kind],
+                names.get(row.participant_id, "–"),
+                [FLAGS[flag] for flag in flags.get(row.id, [])], reviews.get(row.id, []))
     return shown
 
 
