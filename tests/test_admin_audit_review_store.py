@@ -190,10 +190,149 @@ def test_an_event_committed_late_below_the_seen_id_is_added_at_the_next_view(
         sa_event.remove(db.engine, "before_cursor_execute", listen)
     event_reads = [values for statement, values in reads if "count(" not in statement
                    and "FROM audit_events" in statement and "audit_events.id >" in statement]
-    assert len(event_reads) == 1 and first.id + 2 in event_reads[0]  # after seen_id only
+    assert event_reads == []  # only counted after upto_id, in the check
     event(first.id + 1, datetime(2026, 2, 11, 23, 30))  # commits late, at night
     review = _same(app, world.org.id)
     assert review.total == 3 and review.flags == {first.id + 1: ["night"]}
     db.session.expire_all()
     state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
     assert (state.seen_id, state.seen_count) == (first.id + 2, 3)
+
+
+def _page_and_statements(db, client):
+    """The review page of MONTH (its CSRF token left out) and the statements it ran."""
+    import re
+
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = client.get("/admin/audit/review?month=2026-02")
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200
+    return re.sub(r'csrf_token" value="[^"]*"', "", response.get_data(as_text=True)), seen
+
+
+def test_a_view_with_nothing_new_checks_once_and_shows_the_same_page(db, app, client,
+                                                                    login_as, world):
+    """Nothing added since the stored state: one statement checks that, one reads what is
+    stored (and today's outside-caseload reads), nothing is written, and the page is the same
+    as the view that stored it. A new event afterwards is added at the next view."""
+    staff = world.users["staff"]
+    secret = make_participant(world.org, world.team, "Hemlig", "Person", protected=True)
+    night = add_event(db, staff, world.participant, datetime(2026, 2, 13, 23, 30))
+    outside = add_event(db, staff, world.other, datetime(2026, 2, 13, 10, 0))
+    for minute in range(5):
+        add_event(db, staff, secret, datetime(2026, 2, 14, 10, minute))
+    db.session.commit()
+    login_as("admin")
+    stored_page, storing = _page_and_statements(db, client)
+    assert any(statement.lstrip().startswith("INSERT") for statement in storing)
+    page, statements = _page_and_statements(db, client)
+    assert page == stored_page
+    assert f'id="event-{night.id}"' in page and f'id="event-{outside.id}"' in page
+    assert "Skyddad" in page and "Hemlig" not in page  # the admin is not assigned
+    # The signed-in user, the check, the stored review, the marks with the sign-off, the
+    # shown events with their names: no write, no lock, no event read again.
+    assert len(statements) == 5
+    assert not any(s.lstrip().startswith(("INSERT", "UPDATE", "DELETE")) or "advisory" in s
+                   for s in statements)
+    assert sum("FROM audit_review_months" in s for s in statements) == 1
+    assert _same(app, world.org.id).flags == {night.id: ["night"],
+                                              outside.id: ["outside_caseload"]}
+    later = add_event(db, staff, world.participant, datetime(2026, 2, 15, 23, 0))
+    db.session.commit()
+    page, statements = _page_and_statements(db, client)
+    assert f'id="event-{later.id}"' in page and "8 händelser" in page
+    assert len(statements) > 5
+
+
+def test_outside_caseload_in_the_database_is_exactly_scope_or_direct_assignment(db, app,
+                                                                                world):
+    """The stored review checks every worker's reads against today's scopes in one statement
+    (`access.visible_to`): the same pairs as access.py's own rules, for every caseload role,
+    a stray assignment row included, and a tenant of another housing team's apartment (its
+    teams are the reading user's, not anyone's)."""
+    from tests.factories import make_team, make_user
+    from tests.test_admin_audit import _access_rules_caseload
+
+    users = world.users
+    third = make_participant(world.org, world.other_team, "Tredje", "Person")
+    for role in ("social_worker", "housing", "other_staff"):
+        db.session.add(StaffAssignment(participant_id=third.id, user_id=users[role].id))
+    elsewhere = make_team(world.org, "Bostad 2", kind="housing")
+    make_user(world.org, "housing", "housing2", teams=[elsewhere])
+    tenant = make_participant(world.org, world.other_team, "Fjärde", "Person",
+                              housing_team=elsewhere)
+    everyone = [world.participant, world.other, third, tenant]
+    events = []
+    for n, role in enumerate(("staff", "other_staff", "social_worker", "housing")):
+        for m, person in enumerate(everyone):
+            events.append(add_event(db, users[role], person,
+                                    datetime(2026, 2, 16, 10, 5 * n + m)))
+    db.session.commit()
+    review = _same(app, world.org.id)
+    with app.test_request_context():
+        caseload = {role: _access_rules_caseload(users[role], [p.id for p in everyone])
+                    for role in ("staff", "other_staff", "social_worker", "housing")}
+    expected = {e.id for e in events
+                if e.participant_id not in caseload[next(r for r in caseload
+                                                         if users[r].id == e.user_id)]}
+    assert {i for i, flags in review.flags.items() if "outside_caseload" in flags} == expected
+    assert expected and len(expected) < len(events)
+
+
+def test_an_event_committed_while_a_view_reads_is_added_at_the_next(db, app, world):
+    """An event that commits after the view read the new events, with an id among them: the
+    view settles nothing and leaves a count that never matches, so the next view reads again
+    from `upto_id` and adds it (settled, it would never be read)."""
+    from sqlalchemy import event as sa_event
+
+    from webapp.models import AuditEvent
+    from webapp.timeutil import to_utc
+
+    staff = world.users["staff"]
+    first = add_event(db, staff, world.participant, datetime(2026, 2, 17, 10, 0))
+    db.session.commit()
+    _same(app, world.org.id)
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.upto_id == first.id  # February's events are long settled
+
+    def row(event_id, local):
+        return dict(id=event_id, at=to_utc(local), user_id=staff.id, role="staff",
+                    action="read", object_type="identity", path="/x", detail="", ip="",
+                    participant_id=world.participant.id)
+
+    with db.engine.begin() as connection:  # id first.id + 1 is taken by a request still open
+        connection.execute(AuditEvent.__table__.insert(),
+                           row(first.id + 2, datetime(2026, 2, 17, 11, 0)))
+    late = []
+
+    def commit_late(_conn, _cursor, statement, *_args):
+        if not late and "audit_events.id >" in statement and "count(" not in statement:
+            late.append(True)  # ...and commits right after this view read the new ones
+            with db.engine.begin() as connection:
+                connection.execute(AuditEvent.__table__.insert(),
+                                   row(first.id + 1, datetime(2026, 2, 17, 23, 30)))
+
+    sa_event.listen(db.engine, "after_cursor_execute", commit_late)
+    try:
+        with app.test_request_context():
+            audit_review_store.month_review(world.org.id, MONTH)
+    finally:
+        sa_event.remove(db.engine, "after_cursor_execute", commit_late)
+    assert late
+    db.session.expire_all()
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert (state.upto_id, state.seen_count) == (first.id, -1)
+    review = _same(app, world.org.id)
+    assert review.total == 3 and review.flags == {first.id + 1: ["night"]}
+    db.session.expire_all()
+    state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
+    assert state.upto_id == state.seen_id == first.id + 2 and state.seen_count == 0

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     case,
     cast,
@@ -178,7 +179,10 @@ def can(user: User, capability: str) -> bool:
 
 
 def _team_ids(user_id) -> Select:
-    return select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
+    # Correlated to the user of any statement around it (`user_id` a column, `visible_to`),
+    # also from inside housing's EXISTS (only a direct enclosing one is correlated otherwise).
+    return (select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
+            .correlate_except(TeamMembership))
 
 
 def _scope_criteria(role: str, organisation_id, user_id) -> tuple:
@@ -204,6 +208,14 @@ def _scope_criteria(role: str, organisation_id, user_id) -> tuple:
 def visible_participants(user: User) -> Select:
     """The participants this user may see at all: the scope every list query starts from."""
     return select(Participant).where(*_scope_criteria(user.role, user.organisation_id, user.id))
+
+
+def visible_to(role, organisation_id, user_id):
+    """Whether Participant is in the scope of the user whose role, organisation and id are
+    these columns: `visible_participants` for many users in one statement (the log review
+    checks every worker's reads against today's scopes at once)."""
+    return or_(*(and_(role == name, *_scope_criteria(name, organisation_id, user_id))
+                 for name in sorted(ANY_USER)))
 
 
 # The bound parameters of the statements built once per role (`scope_ids`, `assigned_flag`).

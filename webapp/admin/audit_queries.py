@@ -4,14 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Select, false, func, literal, or_, select, union_all
+from flask_login import current_user
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
-from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
+from ..access import (
+    NAME_COLUMNS,
+    assigned_sql,
+    assignments_among,
+    display_names,
+    remember_assignments,
+    visible_participants,
+)
 from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
-from ..queries import among
+from ..queries import among, among_param, among_value, dialect_name, run
 from ..timeutil import month_key, to_local, to_utc
 
 SAMPLE_SIZE = 20
@@ -108,17 +134,42 @@ def find_participants(organisation_id: int, text: str) -> dict[int, str]:
     return dict(list(names.items())[:PARTICIPANT_MATCHES + 1])
 
 
+class _Viewer(NamedTuple):
+    """The admin as `access.assigned_sql` reads a user: role, and id as a parameter."""
+    role: str
+    id: object
+
+
+VIEWER = bindparam("viewer", type_=Integer)
+
+
+@cache
+def _shown(dialect: str, role: str) -> Select:
+    """`shown_events`' statement, built once per database and viewer's role: with whether the
+    viewer is directly assigned to the event's participant (`access.assigned_sql`), so a
+    protected identity among them is named without asking again."""
+    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
+    assigned = assigned_sql(_Viewer(role, VIEWER))
+    return (select(*LOG_COLUMNS, *named, *(() if assigned is None else (assigned,)))
+            .outerjoin(User, AuditEvent.user_id == User.id)
+            .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
+            .where(among_param(AuditEvent.id, "ids", dialect)))
+
+
 def shown_events(event_ids: list[int]) -> tuple[dict, dict[int, str]]:
     """The log review's shown events as LOG_COLUMNS rows by id, and the names (as the admin
     may see them) of the participants they are about, in one statement."""
     if not event_ids:
         return {}, {}
-    named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
-    rows = db.session.execute(
-        select(*LOG_COLUMNS, *named).outerjoin(User, AuditEvent.user_id == User.id)
-        .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
-        .where(AuditEvent.id.in_(event_ids))).all()
-    names = display_names(row[-len(named):] for row in rows if row[-len(named)] is not None)
+    user = current_user._get_current_object()
+    dialect = dialect_name()
+    statement = _shown(dialect, user.role)
+    rows = run(statement, {"ids": among_value(event_ids, dialect), "viewer": user.id}).all()
+    size = len(LOG_COLUMNS)
+    if len(statement.selected_columns) > size + len(NAME_COLUMNS):  # the assigned flag
+        remember_assignments(user, [(row[size], row[-1]) for row in rows
+                                    if row[size] is not None])
+    names = display_names((row[size:] for row in rows if row[size] is not None), user)
     return {row.id: row for row in rows}, names
 
 
@@ -128,16 +179,30 @@ def month_bounds_utc(month: date) -> tuple[datetime, datetime]:
     return local_range_utc(month, next_month - timedelta(days=1))
 
 
-def month_where(organisation_id: int, month: date) -> list:
+# The parameters of the review's statements, built once per process (`month_values`).
+REVIEW_ORG = bindparam("review_org", type_=Integer)
+MONTH_FROM = bindparam("month_from", type_=DateTime)
+MONTH_TO = bindparam("month_to", type_=DateTime)
+
+
+@cache
+def month_where() -> tuple:
     """The month's review events: every event about a participant of the organisation in the
-    local calendar month (a phone's offline prefetch left out: not someone reading a file)."""
-    lo, hi = month_bounds_utc(month)
-    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
-    org_users = select(User.id).where(User.organisation_id == organisation_id)
+    local calendar month (a phone's offline prefetch left out: not someone reading a file).
+    Built once, with the organisation and month as parameters (`month_values`)."""
+    org_people = select(Participant.id).where(Participant.organisation_id == REVIEW_ORG)
+    org_users = select(User.id).where(User.organisation_id == REVIEW_ORG)
     # Refusals count even when the id named nobody (or someone in another organisation).
-    return [or_(AuditEvent.participant_id.in_(org_people),
+    return (or_(AuditEvent.participant_id.in_(org_people),
                 (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
-            AuditEvent.action != "prefetch", AuditEvent.at >= lo, AuditEvent.at < hi]
+            AuditEvent.action != "prefetch", AuditEvent.at >= MONTH_FROM,
+            AuditEvent.at < MONTH_TO)
+
+
+def month_values(organisation_id: int, month: date) -> dict:
+    """The parameters of `month_where` for this organisation and month."""
+    lo, hi = month_bounds_utc(month)
+    return {"review_org": organisation_id, "month_from": lo, "month_to": hi}
 
 
 ACCESS_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role,
@@ -161,11 +226,15 @@ def access_events(rows) -> list[AccessEvent]:
     return events
 
 
+@cache
+def _month_events() -> Select:
+    return select(*ACCESS_COLUMNS).where(*month_where())
+
+
 def month_access_events(organisation_id: int, month: date) -> list[AccessEvent]:
     """Every review event of the month (`month_where`)."""
     # Plain rows on the session's connection: thousands, and no ORM entity among them.
-    return access_events(db.session.connection().execute(
-        select(*ACCESS_COLUMNS).where(*month_where(organisation_id, month))))
+    return access_events(run(_month_events(), month_values(organisation_id, month)))
 
 
 def caseloads(events: list[AccessEvent]) -> dict[int, set[int]]:
@@ -218,30 +287,60 @@ def month_review_of_events(organisation_id: int, month: date) -> MonthReview:
     return MonthReview(len(events), flags, flagged, sample)
 
 
-def review_marks(event_ids) -> tuple[dict[int, list], dict[int, str]]:
-    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
-    and their reviewers' names, in one statement."""
-    reviews: dict[int, list] = {}
-    reviewers: dict[int, str] = {}
-    if event_ids:
-        for mark in db.session.execute(
-                select(AuditReview.audit_event_id, AuditReview.reviewed_at,
-                       AuditReview.reviewed_by_id, AuditReview.comment,
-                       User.display_name.label("reviewer"))
-                .join(User, User.id == AuditReview.reviewed_by_id)
-                .where(among(AuditReview.audit_event_id, event_ids))
-                .order_by(AuditReview.reviewed_at, AuditReview.id)):
-            reviews.setdefault(mark.audit_event_id, []).append(mark)
-            reviewers[mark.reviewed_by_id] = mark.reviewer
-    return reviews, reviewers
+class Signoff(NamedTuple):
+    at: datetime
+    user_name: str
 
 
-def signoff(organisation_id: int, month: date):
+@cache
+def _signoff() -> Select:
+    return (select(AuditEvent.at, User.display_name.label("user_name"))
+            .join(User, AuditEvent.user_id == User.id)
+            .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
+                   AuditEvent.detail == bindparam("detail", type_=String),
+                   User.organisation_id == REVIEW_ORG)
+            .order_by(AuditEvent.at.desc()).limit(1))
+
+
+def signoff(organisation_id: int, month: date) -> Signoff | None:
     """The month's sign-off (its time and signer's name), or None: an audit event itself
     (the log keeps it, append-only)."""
-    return db.session.execute(
-        select(AuditEvent.at, User.display_name.label("user_name"))
-        .join(User, AuditEvent.user_id == User.id)
-        .where(AuditEvent.action == "signoff", AuditEvent.object_type == "audit_review",
-               AuditEvent.detail == month_key(month), User.organisation_id == organisation_id)
-        .order_by(AuditEvent.at.desc()).limit(1)).first()
+    row = run(_signoff(), {"detail": month_key(month), "review_org": organisation_id}).first()
+    return None if row is None else Signoff(*row)
+
+
+@cache
+def _marks(dialect: str) -> CompoundSelect:
+    """`review_marks`' statement, built once per database: the events' marks ("m"), and the
+    month's sign-off ("s": time and signer in reviewed_at and reviewer)."""
+    marks = (select(literal("m").label("kind"), AuditReview.audit_event_id,
+                    AuditReview.reviewed_at, AuditReview.reviewed_by_id, AuditReview.comment,
+                    User.display_name.label("reviewer"), AuditReview.id.label("mark_id"))
+             .join(User, User.id == AuditReview.reviewed_by_id)
+             .where(among_param(AuditReview.audit_event_id, "ids", dialect)))
+    signed = _signoff().subquery()
+    none = null()
+    both = union_all(marks, select(literal("s"), cast(none, Integer), signed.c.at,
+                                   cast(none, Integer), cast(none, Text), signed.c.user_name,
+                                   cast(none, Integer)))
+    columns = both.selected_columns
+    return both.order_by(columns.kind, columns.reviewed_at, columns.mark_id)
+
+
+def review_marks(event_ids, organisation_id: int, month: date
+                 ) -> tuple[dict[int, list], dict[int, str], Signoff | None]:
+    """The review marks of these events (reviewed_at, reviewed_by_id, comment), oldest first,
+    their reviewers' names, and the month's sign-off (`signoff`), in one statement."""
+    reviews: dict[int, list] = {}
+    reviewers: dict[int, str] = {}
+    signed = None
+    dialect = dialect_name()
+    for mark in run(_marks(dialect), {"ids": among_value(event_ids, dialect),
+                                      "detail": month_key(month),
+                                      "review_org": organisation_id}):
+        if mark.kind == "s":
+            signed = Signoff(mark.reviewed_at, mark.reviewer)
+        else:
+            reviews.setdefault(mark.audit_event_id, []).append(mark)
+            reviewers[mark.reviewed_by_id] = mark.reviewer
+    return reviews, reviewers, signed

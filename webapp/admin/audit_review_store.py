@@ -10,42 +10,53 @@ older ones a new burst reaches (the same worker's events within the burst window
 new (worker, participant) pairs, and candidates that now rank among the first.
 
 Whether a read was outside the worker's caseload depends on today's caseloads (DESIGN §3), so
-it is worked out on every view: the month's distinct (worker, participant) pairs against
-`caseloads_of`, and the events of the pairs outside read by index. Nothing to invalidate when
-assignments change.
+it is worked out on every view, in the database: the month's distinct (worker, participant)
+pairs against every worker's scope (`access.visible_to`) and direct assignments, and the events
+of the pairs outside read by index, in the same statement as the stored flags. Nothing to
+invalidate when assignments change.
 
 Events committed out of id order: `upto_id` only moves up to events older than SETTLE (a
 request inserting an event with a smaller id commits within it); newer ones are added too, up
-to `seen_id`, and read again only when their number (`seen_count`) grew: one committed late.
-Storing holds a PostgreSQL advisory lock of the organisation (SQLite's single writer does the
-same); if storing fails the review is worked out from all of the month's events, as before.
+to `seen_id`, and read again only when the number of events of any kind with an id in
+(`upto_id`, `seen_id`] (`seen_count`, counted on the primary key alone) grew: one committed
+late. A view first checks, in one statement, whether anything was added since the stored state
+(a new event of the month, or one committed late); only then does it store, in a session of its
+own under a PostgreSQL advisory lock of the organisation (SQLite's single writer does the same).
+If storing fails the review is worked out from all of the month's events, as before.
 """
 from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
+    CompoundSelect,
+    Date,
     Integer,
+    Select,
     String,
+    and_,
     bindparam,
     cast,
     delete,
+    exists,
     func,
     insert,
     literal,
     null,
+    or_,
     select,
-    tuple_,
+    true,
     union_all,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..access import visible_to
 from ..domain.log_review import (
     BURST_WINDOW,
     CASELOAD_ROLES,
@@ -63,17 +74,21 @@ from ..models import (
     AuditReviewFlag,
     AuditReviewMonth,
     AuditReviewRead,
+    Participant,
+    StaffAssignment,
+    User,
     utcnow,
 )
-from ..queries import among
+from ..queries import among, run
 from ..timeutil import month_key
 from .audit_queries import (
     ACCESS_COLUMNS,
+    REVIEW_ORG,
     SAMPLE_SIZE,
     MonthReview,
     access_events,
-    caseloads_of,
     month_review_of_events,
+    month_values,
     month_where,
 )
 
@@ -81,12 +96,18 @@ log = logging.getLogger(__name__)
 
 # Counted up when the rules (log_review) or what is stored change: a month stored under other
 # rules is worked out again from its events.
-RULES = "2026-11-30"
+RULES = "2026-11-30.2"  # .2: `seen_count` counts events of any kind
 CANDIDATES = 100  # the sample's candidates kept: 20 shown, the rest stand in for flagged ones
 SETTLE = timedelta(minutes=2)
+# A view reads up to this many events after `upto_id` to see whether anything is new (more: a
+# past month, the log since it ended; the review is brought up to date the longer way).
+CHECK_LIMIT = 5_000
 REVIEW_LOCK = 1717  # pg_advisory_xact_lock(REVIEW_LOCK, organisation id)
 # Local time is UTC plus an offset that changes by an hour at a daylight-saving switch.
 SLACK = BURST_WINDOW + timedelta(hours=1)
+# The statements below are built once per process, with these and `month_where`'s parameters.
+REVIEW_MONTH = bindparam("review_month", type_=Date)
+AFTER = bindparam("after", type_=Integer)
 
 
 class Item(NamedTuple):
@@ -95,108 +116,180 @@ class Item(NamedTuple):
     at_local: object
 
 
-def _month(model, organisation_id: int, month: date) -> list:
-    return [model.organisation_id == organisation_id, model.month == month]
+def _params(organisation_id: int, month: date) -> dict:
+    return {**month_values(organisation_id, month), "review_month": month}
 
 
-def _counts(session: Session, where: list, above: int, upto: int) -> tuple[int, int]:
-    """(events, events by a user) of the month with an id in (above, upto]."""
-    if upto <= above:
-        return 0, 0
-    return tuple(session.execute(
-        select(func.count(), func.count(AuditEvent.user_id))
-        .where(*where, AuditEvent.id > above, AuditEvent.id <= upto)).one())
+def _month(model) -> list:
+    return [model.organisation_id == REVIEW_ORG, model.month == REVIEW_MONTH]
 
 
-def _since(session: Session, organisation_id: int, month: date, where: list):
-    """The month's stored state (None: none, or under other rules), the events to add, and
-    the id up to which the stored flags already count every event (a burst reaches back to
-    those). The events after `seen_id` are new; those between `upto_id` and `seen_id` (not
-    settled) were added at an earlier view and are read again only when their number grew:
-    one committed late, with an id among them."""
+@cache
+def _check() -> Select:
+    """The month's stored state and what happened since, in one statement: the events after
+    `upto_id` in id order (on the primary key, however large the month: not settled, they are
+    few), how many of them have an id up to `seen_id` (more than `seen_count`: one committed
+    late), and of the month's among them the newest (after `seen_id`: new ones), how many and
+    how many by a user (counted on every view). Read up to CHECK_LIMIT of them."""
+    state, event = AuditReviewMonth, AuditEvent
+    upto = select(state.upto_id).where(*_month(state)).scalar_subquery()
+    seen = select(state.seen_id).where(*_month(state)).scalar_subquery()
+    # The month's conditions once per event (a column), not once per count.
+    recent = (select(event.id, event.user_id, and_(*month_where()).label("of_month"))
+              .where(event.id > upto).order_by(event.id).limit(CHECK_LIMIT).subquery())
+    of_month = recent.c.of_month
+    after = select(func.count().label("read"),
+                   func.count().filter(recent.c.id <= seen).label("seen_now"),
+                   func.max(recent.c.id).filter(of_month).label("newest"),
+                   func.count().filter(of_month).label("pending"),
+                   func.count(recent.c.user_id).filter(of_month).label("pending_by_user")
+                   ).subquery()
+    return (select(state.rules, state.events, state.with_user, state.seen_id,
+                   state.seen_count, *after.c)
+            .join_from(state, after, true()).where(*_month(state)))
+
+
+def _unchanged(params: dict) -> tuple[int, int] | None:
+    """(events, events by a user) of the month when nothing was added since the stored state
+    (no new event of the month, none committed late); None: something to store first."""
+    row = run(_check(), params).first()
+    if row is None:
+        return None
+    rules, events, with_user, seen_id, seen_count, read, seen_now, newest, pending, \
+        pending_by_user = row
+    if (rules != RULES or seen_now != seen_count or (newest or 0) > seen_id
+            or read == CHECK_LIMIT):
+        return None
+    return events + pending, with_user + pending_by_user
+
+
+@cache
+def _events_after() -> Select:
+    return select(*ACCESS_COLUMNS).where(*month_where(), AuditEvent.id > AFTER)
+
+
+@cache
+def _all_between() -> Select:
+    """Events of any kind with an id in (above, upto], on the primary key alone."""
+    return select(func.count(AuditEvent.id)).where(AuditEvent.id > bindparam("above"),
+                                                   AuditEvent.id <= bindparam("upto"))
+
+
+@cache
+def _range_counts() -> Select:
+    """Over the events with an id in (upto, seen]: the month's up to `settled` and after it,
+    each with how many by a user; events of any kind after `settled` (the next `seen_count`);
+    and to notice one that committed while the view read (to read it again at the next):
+    events of any kind up to `after`, and the month's after it."""
+    event = AuditEvent
+    of_month = and_(*month_where())
+    settled = event.id <= bindparam("settled")
+    before = event.id <= AFTER
+    return select(func.count().filter(of_month & settled),
+                  func.count(event.user_id).filter(of_month & settled),
+                  func.count().filter(of_month & ~settled),
+                  func.count(event.user_id).filter(of_month & ~settled),
+                  func.count().filter(~settled), func.count().filter(before),
+                  func.count().filter(of_month & ~before)).where(
+        event.id > bindparam("upto"), event.id <= bindparam("seen"))
+
+
+def _since(session: Session, organisation_id: int, month: date, params: dict):
+    """The month's stored state (None: none yet), the events to add, the id after which they
+    were read (a burst reaches back to those stored up to it) and how many events of any kind
+    have an id in (`upto_id`, that id]. The events after `seen_id` are new; those between
+    `upto_id` and `seen_id` (not settled) were added at an earlier view and are read again only
+    when more events have an id among them: one committed late."""
     state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
-    if state is None or state.rules != RULES:
-        return state, session.execute(select(*ACCESS_COLUMNS).where(*where)).all(), 0
-    after, known = state.seen_id, state.seen_id
-    if (state.seen_id > state.upto_id
-            and _counts(session, where, state.upto_id, state.seen_id)[0] != state.seen_count):
-        after, known = state.upto_id, state.upto_id
-    return state, session.execute(select(*ACCESS_COLUMNS).where(
-        *where, AuditEvent.id > after)).all(), known
+    if state is not None and state.rules != RULES:
+        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
+            session.execute(delete(model).where(*_month(model)), params,
+                            execution_options={"synchronize_session": False})
+        session.expunge(state)
+        state = None
+    after, checked = 0, 0
+    if state is not None and state.seen_id > state.upto_id:
+        after, checked = state.seen_id, state.seen_count
+        if session.scalar(_all_between(), {"above": state.upto_id,
+                                           "upto": state.seen_id}) != checked:
+            after, checked = state.upto_id, 0
+    elif state is not None:
+        after = state.seen_id
+    return state, session.execute(_events_after(), {**params, "after": after}).all(), after, \
+        checked
 
 
-def _update(session: Session, organisation_id: int, month: date
-            ) -> tuple[int, int, list, list, list]:
-    """Add the events since the stored state; returns (events, events by a user) of the month
-    and the stored flags, reads and candidates."""
-    where = month_where(organisation_id, month)
-    state, raw, known = _since(session, organisation_id, month, where)
-    if raw or (state is not None and state.rules != RULES):
-        # Something to store: under the lock, from the state as it is then (another view may
-        # have stored the same events meanwhile).
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
-            state, raw, known = _since(session, organisation_id, month, where)
-        if state is not None and state.rules != RULES:
-            for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag,
-                          AuditReviewMonth):
-                session.execute(delete(model).where(*_month(model, organisation_id, month)))
-            session.expunge(state)
-            state, known = None, 0
+def _update(session: Session, organisation_id: int, month: date, params: dict
+            ) -> tuple[int, int]:
+    """Add the events since the stored state; returns (events, events by a user) of the
+    month."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Under the lock from the start: another view may have stored the same events.
+        session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
+    state, raw, after, checked = _since(session, organisation_id, month, params)
     upto = state.upto_id if state is not None else 0
-    seen = max(state.seen_id if state is not None else 0, known)
+    seen = state.seen_id if state is not None else 0
     new = access_events(raw)
     settled = upto
     if new:
-        _add(session, organisation_id, month, known, where, raw, new)
+        _add(session, organisation_id, month, after, params, raw, new)
         seen = max(seen, max(e.id for e in new))
     if seen > upto:
         # Only events older than SETTLE are settled (ids can commit out of order).
         recent = session.scalar(select(func.min(AuditEvent.id))
                                 .where(AuditEvent.at >= utcnow() - SETTLE))
         settled = max(upto, min(seen, recent - 1) if recent is not None else seen)
-    done, done_by_user = _counts(session, where, upto, settled)
-    pending, pending_by_user = _counts(session, where, settled, seen)
+    done, done_by_user, pending, pending_by_user, unsettled, before, read_after = (
+        session.execute(_range_counts(), {**params, "upto": upto, "seen": seen,
+                                          "settled": settled, "after": after}).one())
     events = (state.events if state is not None else 0) + done
     with_user = (state.with_user if state is not None else 0) + done_by_user
+    total = (events + pending, with_user + pending_by_user)
+    seen_count = unsettled
+    if (before, read_after) != (checked, len(raw)):
+        # An event committed while this view read, with an id among those read: nothing
+        # settles, and a count that never matches reads them all again at the next view.
+        settled, events, with_user, seen_count = upto, events - done, with_user - done_by_user, -1
     if state is None and new:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user,
-                                     seen_id=seen, seen_count=pending))
-    elif state is not None and (settled, seen, pending) != (
+                                     seen_id=seen, seen_count=seen_count))
+    elif state is not None and (settled, seen, seen_count) != (
             state.upto_id, state.seen_id, state.seen_count):
         state.upto_id, state.events, state.with_user = settled, events, with_user
-        state.seen_id, state.seen_count = seen, pending
-    flags, reads, candidates = (_stored(session, organisation_id, month)
-                                if state is not None or new else ([], [], []))
-    session.commit()
-    return events + pending, with_user + pending_by_user, flags, reads, candidates
+        state.seen_id, state.seen_count = seen, seen_count
+    return total
 
 
-def _stored(session: Session, organisation_id: int, month: date) -> tuple[list, list, list]:
-    """The month's stored flags (id, at_local, user_id, flags), reads (user_id, participant_id)
-    and candidates (id, at_local; first in the month's random order first), in one
-    statement."""
+@cache
+def _stored() -> CompoundSelect:
+    """The month's stored flags ("f": id, user_id, at_local, flags), the sample's candidates
+    ("c": id, at_local, sample key) and the events of its reads outside today's caseloads
+    ("o": id, user_id, at), in one statement. Outside: a (worker, participant) pair of the
+    month's reads where the participant is neither in the worker's scope now
+    (`access.visible_to`) nor directly assigned to them."""
     none = null()
-    rows = session.execute(union_all(
-        select(literal("f"), AuditReviewFlag.audit_event_id, AuditReviewFlag.user_id,
-               AuditReviewFlag.at_local, AuditReviewFlag.flags, cast(none, BigInteger))
-        .where(*_month(AuditReviewFlag, organisation_id, month)),
-        select(literal("r"), AuditReviewRead.user_id, AuditReviewRead.participant_id,
-               cast(none, DateTime), cast(none, String), cast(none, BigInteger))
-        .where(*_month(AuditReviewRead, organisation_id, month)),
-        select(literal("c"), AuditReviewCandidate.audit_event_id, cast(none, Integer),
-               AuditReviewCandidate.at_local, cast(none, String),
-               AuditReviewCandidate.sample_key)
-        .where(*_month(AuditReviewCandidate, organisation_id, month)))).all()
-    flags = [(a, at, b, text) for kind, a, b, at, text, _key in rows if kind == "f"]
-    reads = [(a, b) for kind, a, b, _at, _text, _key in rows if kind == "r"]
-    candidates = sorted(((key, a, at) for kind, a, _b, at, _text, key in rows if kind == "c"),
-                        key=lambda c: (c[0], c[1]))
-    return flags, reads, [(a, at) for _key, a, at in candidates]
+    flag, candidate, read, event = (AuditReviewFlag, AuditReviewCandidate, AuditReviewRead,
+                                    AuditEvent)
+    in_caseload = or_(
+        exists().where(User.id == read.user_id, Participant.id == read.participant_id,
+                       visible_to(User.role, User.organisation_id, User.id)),
+        exists().where(StaffAssignment.user_id == read.user_id,
+                       StaffAssignment.participant_id == read.participant_id))
+    return union_all(
+        select(literal("f"), flag.audit_event_id, flag.user_id, flag.at_local, flag.flags,
+               cast(none, BigInteger)).where(*_month(flag)),
+        select(literal("c"), candidate.audit_event_id, cast(none, Integer), candidate.at_local,
+               cast(none, String), candidate.sample_key).where(*_month(candidate)),
+        select(literal("o"), event.id, event.user_id, event.at, cast(none, String),
+               cast(none, BigInteger))
+        .select_from(read).join(event, and_(event.user_id == read.user_id,
+                                            event.participant_id == read.participant_id))
+        .where(*_month(read), ~in_caseload, *month_where(), event.action == "read",
+               event.role.in_(sorted(CASELOAD_ROLES))))
 
 
-def _add(session: Session, organisation_id: int, month: date, known: int, where: list,
+def _add(session: Session, organisation_id: int, month: date, known: int, params: dict,
          raw: list, new: list[AccessEvent]) -> None:
     """Store what the new events add: flags (theirs, and bursts they make of older events),
     reads and candidates. Idempotent: an event seen again (not settled yet) adds nothing."""
@@ -208,16 +301,16 @@ def _add(session: Session, organisation_id: int, month: date, known: int, where:
     if burst_users and known:
         lo, hi = min(row.at for row in raw), max(row.at for row in raw)
         context = access_events(session.execute(select(*ACCESS_COLUMNS).where(
-            *where, AuditEvent.id <= known, among(AuditEvent.user_id, burst_users),
+            *month_where(), AuditEvent.id <= known, among(AuditEvent.user_id, burst_users),
             AuditEvent.role.in_(WORKER_ROLES), AuditEvent.action != "list",
             AuditEvent.participant_id.is_not(None),
-            AuditEvent.at >= lo - SLACK, AuditEvent.at <= hi + SLACK)))
+            AuditEvent.at >= lo - SLACK, AuditEvent.at <= hi + SLACK), params))
     found = event_flags(context + new)
     if found:
         stored = dict(session.execute(
             select(AuditReviewFlag.audit_event_id, AuditReviewFlag.flags).where(
-                *_month(AuditReviewFlag, organisation_id, month),
-                among(AuditReviewFlag.audit_event_id, found))).all())
+                *_month(AuditReviewFlag), among(AuditReviewFlag.audit_event_id, found)),
+            params).all())
         by_id = {e.id: e for e in context + new}
         added, changed = [], []
         for event_id, flags in found.items():
@@ -243,26 +336,28 @@ def _add(session: Session, organisation_id: int, month: date, known: int, where:
                 [dict(event_id=event_id, new_flags=text) for event_id, text in changed])
     pairs = {(e.user_id, e.participant_id) for e in new if is_caseload_read(e)}
     if pairs:
-        known = set(session.execute(
+        known_pairs = set(session.execute(
             select(AuditReviewRead.user_id, AuditReviewRead.participant_id).where(
-                *_month(AuditReviewRead, organisation_id, month),
-                among(AuditReviewRead.user_id, {user for user, _ in pairs}))).all())
-        if pairs - known:
+                *_month(AuditReviewRead),
+                among(AuditReviewRead.user_id, {user for user, _ in pairs})), params).all())
+        if pairs - known_pairs:
             session.execute(insert(AuditReviewRead), [
-                dict(key, user_id=user, participant_id=pid) for user, pid in pairs - known])
+                dict(key, user_id=user, participant_id=pid)
+                for user, pid in pairs - known_pairs])
     seed = month_key(month)
     ranked = {e.id: (sample_key(seed, e.id), e.at_local) for e in new if e.user_id is not None}
     if ranked:
         kept = dict(session.execute(
             select(AuditReviewCandidate.audit_event_id, AuditReviewCandidate.sample_key)
-            .where(*_month(AuditReviewCandidate, organisation_id, month))).all())
+            .where(*_month(AuditReviewCandidate)), params).all())
         keys = {**{i: k for i, (k, _at) in ranked.items()}, **kept}
         first = set(sorted(keys, key=lambda i: (keys[i], i))[:CANDIDATES])
         gone = set(kept) - first
         if gone:
             session.execute(delete(AuditReviewCandidate).where(
-                *_month(AuditReviewCandidate, organisation_id, month),
-                among(AuditReviewCandidate.audit_event_id, gone)))
+                *_month(AuditReviewCandidate),
+                among(AuditReviewCandidate.audit_event_id, gone)), params,
+                execution_options={"synchronize_session": False})
         entering = [dict(key, audit_event_id=i, sample_key=ranked[i][0], at_local=ranked[i][1])
                     for i in first - set(kept)]
         if entering:
@@ -272,34 +367,39 @@ def _add(session: Session, organisation_id: int, month: date, known: int, where:
 def month_review(organisation_id: int, month: date) -> MonthReview:
     """The month's events flagged, and the sample to read (the same on every visit): the same
     as `month_review_of_events`, from the stored review brought up to date."""
-    try:
-        with Session(db.engine) as session:
-            total, with_user, stored, reads, candidates = _update(session, organisation_id,
-                                                                  month)
-    except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
-        log.warning("stored log review: %s %s failed", organisation_id, month, exc_info=True)
-        return month_review_of_events(organisation_id, month)
-    flags = {event_id: text.split(",") for event_id, _at, _user, text in stored}
-    items = {event_id: (at, user_id) for event_id, at, user_id, _text in stored}
-    # Outside the caseload: today's caseloads, for the month's distinct (worker, participant).
-    read: dict[int, set[int]] = {}
-    for user_id, participant_id in reads:
-        read.setdefault(user_id, set()).add(participant_id)
-    loads = caseloads_of(read)
-    outside = [(user_id, pid) for user_id, pids in read.items() for pid in pids
-               if pid not in loads.get(user_id, set())]
-    if outside:
-        for event in access_events(db.session.connection().execute(
-                select(*ACCESS_COLUMNS).where(
-                    *month_where(organisation_id, month), AuditEvent.action == "read",
-                    AuditEvent.role.in_(CASELOAD_ROLES),
-                    tuple_(AuditEvent.user_id, AuditEvent.participant_id).in_(outside)))):
-            flags[event.id] = with_flag(flags.get(event.id, []), "outside_caseload")
-            items[event.id] = (event.at_local, event.user_id)
+    params = _params(organisation_id, month)
+    counts = _unchanged(params)
+    if counts is not None:  # nothing to store: read what is stored on the request's session
+        rows = run(_stored(), params).all()
+    else:
+        try:
+            with Session(db.engine) as session:
+                counts = _update(session, organisation_id, month, params)
+                rows = session.execute(_stored(), params).all()
+                session.commit()
+        except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
+            log.warning("stored log review: %s %s failed", organisation_id, month,
+                        exc_info=True)
+            return month_review_of_events(organisation_id, month)
+    total, with_user = counts
+    flags: dict[int, list[str]] = {}
+    items: dict[int, tuple] = {}  # flagged: id -> (at_local, user_id)
+    candidates, outside = [], []
+    for kind, event_id, user_id, at, text, key in rows:
+        if kind == "f":
+            flags[event_id], items[event_id] = text.split(","), (at, user_id)
+        elif kind == "c":
+            candidates.append((key, event_id, at))
+        else:
+            outside.append((event_id, at, user_id, None, None, None))
+    for event in access_events(outside):  # in local time, like the stored ones
+        flags[event.id] = with_flag(flags.get(event.id, []), "outside_caseload")
+        items[event.id] = (event.at_local, event.user_id)
     flagged = sorted((Item(event_id, at) for event_id, (at, _user) in items.items()),
                      key=lambda item: (item.at_local, item.id))
     pool = with_user - sum(user is not None for _at, user in items.values())
-    sample = [Item(event_id, at) for event_id, at in candidates
+    candidates.sort()  # (key, id, at): first in the month's random order first
+    sample = [Item(event_id, at) for _key, event_id, at in candidates
               if event_id not in flags][:SAMPLE_SIZE]
     if len(sample) < min(SAMPLE_SIZE, pool):
         # Most candidates flagged (a month of night work): draw from all of the month.

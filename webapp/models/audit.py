@@ -94,8 +94,9 @@ class AuditReviewMonth(db.Model):
     upto_id: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer)  # the month's events up to `upto_id`
     with_user: Mapped[int] = mapped_column(Integer)  # ... of them by a user (sample pool)
-    # Added too, not settled yet: every event up to `seen_id`, `seen_count` of them after
-    # `upto_id` (more there later: one committed late, read again).
+    # Added too, not settled yet: every event up to `seen_id`; `seen_count`: the events of any
+    # kind with an id after `upto_id` up to it (more there later: one committed late, read
+    # again; -1: one committed while a view read).
     seen_id: Mapped[int] = mapped_column(Integer, default=0)
     seen_count: Mapped[int] = mapped_column(Integer, default=0)
 
