@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..access import (
@@ -18,7 +19,7 @@ from ..access import (
     scope_values,
     visible_columns,
 )
-from ..domain.disturbances import follow_up_deadline, is_overdue
+from ..domain.disturbances import follow_up_deadline
 from ..domain.due import Facts, review_date
 from ..domain.rules import effective_rules
 from ..domain.social import relief_days_in_year, relief_warning
@@ -26,6 +27,7 @@ from ..domain.tenancy import add_months
 from ..extensions import db
 from ..models import Absence, Disturbance, FollowUpReport, JointMeeting, Participant, Team
 from ..queries import among_param, among_value, dialect_name
+from ..templating import cached_url_for as url_for
 from ..timeutil import month_key, tz
 
 REVIEW_WINDOW_DAYS = 60
@@ -112,7 +114,6 @@ def home_sections(user, today: date, now: datetime) -> dict:
     previous = month_key(add_months(today.replace(day=1), -1))
     people = _cases(user, previous)
     ids = [p.id for p in people]
-    by_id = {p.id: p for p in people}
     org = user.organisation
     by_team: dict[int | None, object] = {}
 
@@ -145,14 +146,40 @@ def home_sections(user, today: date, now: datetime) -> dict:
         days = relief_days.get(p.id, 0)
         level = relief_warning(days, cap)
         if level:
-            relief.append((p, days, cap, level))
+            relief.append((p.name, days, cap, level))
     disturbances = rows("disturbances", since=now - timedelta(days=RECENT_DAYS))
     meetings = rows("meetings", meets_from=now - timedelta(days=1))
     zone = tz()
+    # Each list's rows as the values the page writes (link, name, ...), each worked out once:
+    # the template then writes a row without calling anything (a call from a template costs
+    # ~10 Python calls more than one from here, and the page has ~120 rows).
+    name = {p.id: p.name for p in people}
+    phases: dict[int, str] = {}
+    cases = []
+    for p in people:
+        if p.phase not in phases:
+            phases[p.phase] = _("Fas %(phase)s", phase=p.phase)
+        cases.append((url_for("staff.participant", participant_id=p.id), p.name,
+                      phases[p.phase]))
     return dict(
-        people=by_id, reviews=reviews, unread=unread, missing_reports=missing_reports,
-        previous_month=previous, relief=relief, disturbances=disturbances, today=today, now=now,
-        meetings=meetings,
-        deadline=lambda d: follow_up_deadline(d, zone),
-        overdue=lambda d: is_overdue(d, now, zone),
+        previous_month=previous, relief=relief, today=today, cases=cases,
+        reviews=[(url_for("social.decisions", participant_id=p.id), p.name, when, when < today)
+                 for when, p in reviews],
+        unread=[(url_for("social.report", participant_id=pid, report_id=rid), name[pid], month)
+                for rid, pid, month in unread],
+        missing_reports=[(url_for("social.reports", participant_id=p.id), p.name)
+                         for p in missing_reports],
+        disturbances=[_disturbance_row(d, name[d.participant_id], now, zone)
+                      for d in disturbances],
+        meetings=[(url_for("staff.tenancy", participant_id=pid), name[pid], meets_at, place)
+                  for pid, meets_at, place in meetings],
     )
+
+
+def _disturbance_row(d, name: str, now: datetime, zone) -> tuple:
+    """(link, name, day, followed up, contact deadline or None, overdue)."""
+    deadline = None if d.followed_up_at else follow_up_deadline(d, zone)
+    # Overdue as `is_overdue` decides, with the deadline worked out once: a deadline here
+    # means the rule applies and nobody has followed the disturbance up yet.
+    return (url_for("staff.events", participant_id=d.participant_id), name, d.occurred_on,
+            bool(d.followed_up_at), deadline, deadline is not None and now > deadline)
