@@ -311,6 +311,21 @@ def access_log():
     # the time zone's offset is not whole hours; then the events are grouped one by one.
     rows = run(_access_log_statement(dialect_name()),
                {"participant": participant.id, "reader": current_user.id}).all()
+    with pinned_translations():  # the page's catalog for every group's and line's words
+        ordered = _groups_by_hour(rows)
+        if ordered is None:
+            ordered = _access_log_by_event(participant)
+        start = (page - 1) * LOG_PAGE_SIZE
+        entries = ordered[start:start + LOG_PAGE_SIZE]
+        lines = _log_lines(entries, today)
+    return render("me/access_log.html", participant=participant, today=today, words=plain_words,
+                  entries=entries, lines=lines, page=page,
+                  has_more=len(ordered) > start + LOG_PAGE_SIZE)
+
+
+def _groups_by_hour(rows) -> list[tuple] | None:
+    """`access_log`'s groups (day, name, role, what, count, last at), newest first, from its
+    statement's rows; None if an hour spans two local days."""
     # Each who and each what is put into words once, not once per row: the words are
     # translations, and a log has hundreds of rows by a few people doing a few things.
     who: dict[tuple, tuple[str, str]] = {}
@@ -324,8 +339,7 @@ def access_log():
         if day is None:
             day = start.replace(tzinfo=UTC).astimezone(zone).date()
             if (start + LAST_OF_HOUR).replace(tzinfo=UTC).astimezone(zone).date() != day:
-                groups = None
-                break
+                return None
             days[start] = day
         actor = who.get((user_id, role))
         if actor is None:
@@ -342,32 +356,23 @@ def access_log():
             group[4] += count
             if (last, last_id) > (group[5], group[6]):
                 group[5], group[6] = last, last_id
-    if groups is None:
-        ordered = _access_log_by_event(participant)
-    else:
-        # Newest first, as the events come (a group's place: its newest event).
-        ordered = [tuple(group[:6]) for group in
-                   sorted(groups.values(), key=itemgetter(5, 6), reverse=True)]
-    start = (page - 1) * LOG_PAGE_SIZE
-    entries = ordered[start:start + LOG_PAGE_SIZE]
-    return render("me/access_log.html", participant=participant, today=today, words=plain_words,
-                  entries=entries, lines=_log_lines(entries, today), page=page,
-                  has_more=len(ordered) > start + LOG_PAGE_SIZE)
+    # Newest first, as the events come (a group's place: its newest event).
+    return [tuple(group[:6]) for group in
+            sorted(groups.values(), key=itemgetter(5, 6), reverse=True)]
 
 
 def _log_lines(entries, today: date) -> list[tuple]:
     """The page's lines of `entries` as the texts it shows: (the day's heading where a new day
-    starts, else None; name; role; what and how often; when last). Worked out here, with the
-    page's catalog, so the template writes a line without calling anything (each call from a
-    template costs ~10 Python calls more, and each translation outside a render ~35)."""
+    starts, else None; name; role; what and how often; when last). Worked out here so the
+    template writes a line without calling anything (each call from a template costs ~10
+    Python calls more)."""
     lines, previous = [], None
-    with pinned_translations():
-        last_words = _("Senast kl %(time)s")
-        for day, name, role, what, count, last_at in entries:
-            heading = plain_words.day_words(day, today) if day != previous else None
-            previous = day
-            lines.append((heading, name, role, plain_words.times_words(what, count),
-                          last_words % {"time": f"{to_local(last_at):%H:%M}"}))
+    last_words = _("Senast kl %(time)s")
+    for day, name, role, what, count, last_at in entries:
+        heading = plain_words.day_words(day, today) if day != previous else None
+        previous = day
+        lines.append((heading, name, role, plain_words.times_words(what, count),
+                      last_words % {"time": f"{to_local(last_at):%H:%M}"}))
     return lines
 
 
