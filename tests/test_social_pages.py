@@ -369,3 +369,40 @@ def test_quarterly_follow_ups_count_from_the_current_contracts_move_in(client, w
     contract.move_in_date = None
     db.session.commit()
     assert "Nästa möte" not in _html(client.get(url))
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_mina_arenden_lists_keep_their_order_read_in_one_statement(client, world, login_as, db):
+    """The four lists come in one statement and are put in order on the server (issue 17):
+    reports by month, disturbances newest received first (those received together in the
+    order recorded), joint meetings soonest first."""
+    from tests.factories import make_participant
+    from webapp.models import JointMeeting, utcnow
+
+    soc = world.users["social_worker"]
+    other = make_participant(world.org, world.team, "Berit", "Bok", social_worker=soc)
+    now = utcnow()
+    db.session.add_all([  # added out of order
+        FollowUpReport(participant_id=other.id, month="2026-10", author_id=soc.id),
+        FollowUpReport(participant_id=world.participant.id, month="2026-09", author_id=soc.id),
+        JointMeeting(participant_id=other.id, meets_at=now + timedelta(days=3), place="Senare"),
+        JointMeeting(participant_id=world.participant.id, meets_at=now + timedelta(days=1),
+                     place="Tidigare")])
+    third = make_participant(world.org, world.team, "Cecilia", "Ceder", social_worker=soc)
+    make_disturbance(world.participant, received_at=now - timedelta(days=2))
+    make_disturbance(third, received_at=now - timedelta(hours=1))
+    make_disturbance(other, received_at=now - timedelta(hours=1))
+    db.session.commit()
+    login_as("social_worker")
+    page = _html(client.get("/social"))
+
+    def section(name: str) -> str:
+        return page.split(f'id="{name}-heading"')[1].split("</section>")[0]
+
+    reports = section("reports")
+    assert reports.index("2026-09") < reports.index("2026-10")
+    meetings = section("meetings")
+    assert meetings.index("Tidigare") < meetings.index("Senare")
+    rows = section("disturbances").split("<li>")[1:]
+    assert [row.split("<strong>")[1].split("</strong>")[0] for row in rows] == [
+        "Cecilia Ceder", "Berit Bok", "Kalle Svensson"]
