@@ -206,11 +206,14 @@ def test_tenancies_are_paged_closest_transfer_first(db, client, login_as, world)
 def test_tenancies_count_from_the_first_move_in_at_the_open_contracts_address(db, client,
                                                                             login_as, world):
     """A tenant who moved keeps their time: the counter runs from the first contract's
-    move-in, the address and kind shown are the open contract's."""
+    move-in (their own, not another tenant's earlier one), the address and kind shown are the
+    open contract's."""
     from webapp.models import Apartment, Contract
     from webapp.queries import tenancy_for
     from webapp.timeutil import local_today
 
+    make_participant(world.org, world.team, "Tidigare", "Inflyttad",
+                     housing_team=world.housing_team, move_in=date(2022, 1, 1))
     person = make_participant(world.org, world.team, "Flyttat", "Inom",
                               housing_team=world.housing_team, move_in=date(2024, 3, 1))
     db.session.scalar(db.select(Contract).where(

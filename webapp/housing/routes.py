@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 from wtforms import SelectChoice
 
 from ..access import (
@@ -61,7 +62,6 @@ from ..queries import (
     among_param,
     among_value,
     current_contracts,
-    first_move_in_of,
     tenancy_for,
 )
 from ..rendering import render
@@ -386,6 +386,14 @@ class Let(NamedTuple):
     apartment: Address
 
 
+# `queries.first_move_in_of` over its own alias of the contracts: asked with
+# `Contract.participant_id` in a statement over `Contract`, that subquery's WHERE compared its
+# own column with itself, and every tenant counted from the earliest move-in of all.
+_EARLIER = aliased(Contract, name="earlier")
+_first_move_in = (select(func.min(_EARLIER.move_in_date))
+                  .where(_EARLIER.participant_id == Contract.participant_id).scalar_subquery())
+
+
 def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
     """The open contract of each participant, picked as `current_contracts` picks it (the last
     by move-in), and each one's first move-in (`first_move_in`: the counter starts there; the
@@ -396,7 +404,7 @@ def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
         for pid, kind, move_in, end_reason, address, protected, first in db.session.execute(
                 select(Contract.participant_id, Contract.kind, Contract.move_in_date,
                        Contract.end_reason, Apartment.address, Apartment.protected_address,
-                       first_move_in_of(Contract.participant_id))
+                       _first_move_in)
                 .join(Apartment, Apartment.id == Contract.apartment_id)
                 .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
                 .order_by(Contract.move_in_date, Contract.id)):
