@@ -58,7 +58,6 @@ from ..models import (
 )
 from ..queries import (
     IdArray,
-    among,
     among_param,
     among_value,
     current_contracts,
@@ -75,7 +74,7 @@ from .checklist_routes import (
 )
 from .facts_store import complete, visit_periods, with_facts
 from .forms import DisturbanceForm
-from .statements import built_once
+from .statements import built_once, run, written_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -104,9 +103,9 @@ def _all_ids(column):
     return func.group_concat(distinct(column))
 
 
-def _overview_statement(day) -> Select:
-    """`_overview`'s statement for the signed-in user and `day` (`built_once`)."""
-    return built_once("overview", day, lambda: _build_overview(day))
+def _overview_statement(day):
+    """`_overview`'s statement for the signed-in user and `day` (`written_once`)."""
+    return written_once("overview", day, lambda: _build_overview(day))
 
 
 def _build_overview(day) -> Select:
@@ -132,7 +131,7 @@ def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
     works them out again), and only the ids come back, not a row per tenant (1,000 rows cost
     ~5 ms to read and count). Otherwise the rows are read, the stale facts worked out and
     stored (`complete`) and counted here."""
-    counted = db.session.execute(_overview_statement(day)).one()
+    counted = run(_overview_statement(day)).one()
     if counted.stale:
         return _overview_from_rows(org, day)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -346,6 +345,17 @@ def acknowledge_notice(notice_id: int):
 
 
 TENANCIES_PER_PAGE = 50
+_ONCE: dict[tuple[str, str], Select] = {}
+
+
+def _once(name: str, build) -> Select:
+    """`build(dialect)`, built once per process and database kind: the statement of a list
+    whose ids come as the parameter "ids" (`among_param`), not built anew per view."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _ONCE.get((name, dialect))
+    if statement is None:
+        statement = _ONCE[(name, dialect)] = build(dialect)
+    return statement
 
 
 def _disturbances_and_absences(ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
@@ -354,14 +364,16 @@ def _disturbances_and_absences(ids: list[int]) -> tuple[dict[int, list], dict[in
     disturbances: dict[int, list] = {}
     absences: dict[int, list] = {}
     if ids:
-        rows = db.session.connection().execute(union_all(
-            select(literal(0).label("absence"), Disturbance.participant_id,
-                   Disturbance.occurred_on.label("day"), Disturbance.severity,
-                   cast(null(), Date).label("until"))
-            .where(among(Disturbance.participant_id, ids)),
-            select(literal(1), Absence.participant_id, Absence.start_date,
-                   cast(null(), String), Absence.end_date)
-            .where(among(Absence.participant_id, ids)))).all()
+        rows = db.session.connection().execute(
+            _once("disturbances_and_absences", lambda dialect: union_all(
+                select(literal(0).label("absence"), Disturbance.participant_id,
+                       Disturbance.occurred_on.label("day"), Disturbance.severity,
+                       cast(null(), Date).label("until"))
+                .where(among_param(Disturbance.participant_id, "ids", dialect)),
+                select(literal(1), Absence.participant_id, Absence.start_date,
+                       cast(null(), String), Absence.end_date)
+                .where(among_param(Absence.participant_id, "ids", dialect)))),
+            {"ids": among_value(ids)}).all()
         for absence, pid, day, severity, until in rows:
             if absence:
                 absences.setdefault(pid, []).append((day, until))
@@ -401,13 +413,16 @@ def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
     contracts: dict[int, Let] = {}
     move_ins: dict[int, date] = {}
     if ids:
-        for pid, kind, move_in, end_reason, address, protected, first in db.session.execute(
-                select(Contract.participant_id, Contract.kind, Contract.move_in_date,
-                       Contract.end_reason, Apartment.address, Apartment.protected_address,
-                       _first_move_in)
-                .join(Apartment, Apartment.id == Contract.apartment_id)
-                .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
-                .order_by(Contract.move_in_date, Contract.id)):
+        for pid, kind, move_in, end_reason, address, protected, first in (
+                db.session.connection().execute(_once("lets", lambda dialect: (
+                    select(Contract.participant_id, Contract.kind, Contract.move_in_date,
+                           Contract.end_reason, Apartment.address, Apartment.protected_address,
+                           _first_move_in)
+                    .join(Apartment, Apartment.id == Contract.apartment_id)
+                    .where(among_param(Contract.participant_id, "ids", dialect),
+                           Contract.ended_on.is_(None))
+                    .order_by(Contract.move_in_date, Contract.id))),
+                    {"ids": among_value(ids)})):
             contracts[pid] = Let(kind, move_in, end_reason, Address(address, protected))
             if first is not None:
                 move_ins[pid] = first
@@ -473,9 +488,9 @@ def _tenancy_page(user, day, page: int) -> tuple[list[Tenant], int] | None:
     """(the tenants of list page `page`, how many there are), ordered and paged by the
     database over the stored facts (the 1,000 rows of the scope are not read to sort them),
     or None when some facts are stale (then `_tenancy_page_from_rows`)."""
-    rows = db.session.connection().execute(
-        built_once("tenancy_page", day, lambda: _tenancy_statement(user, day))
-        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE)).all()
+    rows = run(written_once(f"tenancy_page {page}", day, lambda: built_once(
+        "tenancy_page", day, lambda: _tenancy_statement(user, day))
+        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE))).all()
     if rows and rows[0][-1]:
         return None
     size = len(TENANT_COLUMNS)
