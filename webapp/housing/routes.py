@@ -42,7 +42,8 @@ from ..access import (
 )
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
-from ..domain.tenancy_life import transfer_eligibility
+from ..domain.tenancy import TenancyStatus
+from ..domain.tenancy_life import Eligibility, transfer_eligibility
 from ..extensions import db
 from ..inputs import page_arg, page_of
 from ..models import (
@@ -429,6 +430,19 @@ def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
     return contracts, move_ins
 
 
+class TenancyRow(NamedTuple):
+    """A row of the tenancy list. Attributes, not a dict's keys: the template finds a key
+    only after a failed attribute lookup (an exception each, six a row)."""
+
+    participant: Tenant
+    name: str
+    address: str | None
+    contract: Let | None
+    tenancy: TenancyStatus | None
+    eligibility: Eligibility
+    percent: int | None
+
+
 @bp.route("/housing/tenancies")
 def tenancies():
     """Second-hand tenants closest to their expected transfer first (a stored fact), then
@@ -453,15 +467,16 @@ def tenancies():
         contract, counter = contracts.get(p.id), counters.get(p.id)
         # The name and address decided here with the user resolved once: in the template each
         # went through the `current_user` proxy a few times a row.
-        rows.append({"participant": p, "name": display_name(p, user),
-                     "address": display_address(p, contract.apartment.address, user,
-                                                apartment=contract.apartment)
-                     if contract else None,
-                     "contract": contract, "tenancy": counter,
-                     # Why a transfer is (not) possible yet: counter, rent, disturbances.
-                     "eligibility": transfer_eligibility(
-                         counter, contract.kind if contract else None,
-                         bool(contract and contract.end_reason), notices.get(p.id, []))})
+        rows.append(TenancyRow(
+            p, display_name(p, user),
+            display_address(p, contract.apartment.address, user, apartment=contract.apartment)
+            if contract else None,
+            contract, counter,
+            # Why a transfer is (not) possible yet: counter, rent, disturbances.
+            transfer_eligibility(counter, contract.kind if contract else None,
+                                 bool(contract and contract.end_reason), notices.get(p.id, [])),
+            # The progress bar's value as the template's `round | int` gave it.
+            int(round(counter.share * 100, 0)) if counter is not None else None))
     return render("housing/tenancies.html", rows=rows, total=total, page=page,
                   pages=pages, today=day)
 
