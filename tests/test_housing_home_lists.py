@@ -28,6 +28,43 @@ def test_the_overview_shows_the_first_rows_and_one_list_in_full_on_request(clien
 
 
 
+def test_the_three_lists_come_apart_each_with_its_count_and_newest_first(client, world,
+                                                                        login_as, db):
+    """The notices, disturbances and absences are read in one statement: each list gets
+    its own rows, count and order."""
+    from datetime import timedelta
+
+    from webapp.models import Absence, HousingNotice, utcnow
+    from webapp.timeutil import format_day, local_today
+
+    login_as("housing")
+    person, now, today = world.participant, utcnow(), local_today()
+    for n in range(HOME_ROWS + 1):
+        db.session.add(HousingNotice(participant_id=person.id,
+                                     occurred_on=now - timedelta(days=n)))
+    for n in range(HOME_ROWS + 2):
+        make_disturbance(person, received_at=now - timedelta(hours=n),
+                         description=f"Störning {n:02d}")
+    for n in range(HOME_ROWS + 3):
+        start = today - timedelta(days=3 * n + 2)
+        db.session.add(Absence(participant_id=person.id, start_date=start,
+                               end_date=start + timedelta(days=1), reason="HEMLIG"))
+    db.session.commit()
+    page = client.get("/housing").get_data(as_text=True)
+    notices, rest = page.split('id="notices-heading"')[1].split('id="disturbances-heading"')
+    disturbances, absences = rest.split('id="absences-heading"')
+    absences = absences.split("</section>")[0]
+    assert f"Visa alla ({HOME_ROWS + 1})" in notices and notices.count("Kvittera") == HOME_ROWS
+    assert f"Visa alla ({HOME_ROWS + 2})" in disturbances
+    assert disturbances.count("<li>") == HOME_ROWS
+    assert f"Visa alla ({HOME_ROWS + 3})" in absences and absences.count("<li>") == HOME_ROWS
+    # Newest first in each list (the disturbances' texts are shown: housing wrote none of
+    # them, so none are; the order shows in the absences' and notices' dates).
+    first_absence = absences.split("<li>")[1]
+    assert format_day(today - timedelta(days=2)) in first_absence
+    assert "HEMLIG" not in page
+
+
 def test_the_apartment_list_is_paged(client, world, login_as, db):
     from webapp.housing.tenancy_routes import APARTMENTS_PER_PAGE
     from webapp.models import Apartment

@@ -206,11 +206,14 @@ def test_tenancies_are_paged_closest_transfer_first(db, client, login_as, world)
 def test_tenancies_count_from_the_first_move_in_at_the_open_contracts_address(db, client,
                                                                             login_as, world):
     """A tenant who moved keeps their time: the counter runs from the first contract's
-    move-in, the address and kind shown are the open contract's."""
+    move-in (their own, not another tenant's earlier one), the address and kind shown are the
+    open contract's."""
     from webapp.models import Apartment, Contract
     from webapp.queries import tenancy_for
     from webapp.timeutil import local_today
 
+    make_participant(world.org, world.team, "Tidigare", "Inflyttad",
+                     housing_team=world.housing_team, move_in=date(2022, 1, 1))
     person = make_participant(world.org, world.team, "Flyttat", "Inom",
                               housing_team=world.housing_team, move_in=date(2024, 3, 1))
     db.session.scalar(db.select(Contract).where(
@@ -259,3 +262,33 @@ def test_housing_lists_read_direct_assignment_with_the_page(db, client, login_as
         count, html = statements_and_page(client, url)
         assert "Hemlig Person" in html, url
         assert count == plain[url], url
+
+
+def test_housing_pages_largest_statements_run_without_parameters_on_postgresql(
+        db, client, login_as, world):
+    """The overview's counts, the tenancy list's page and the inbox's page are written with
+    their values in (`statements.written_once`): PostgreSQL plans a statement without
+    parameters once per connection; with them it planned these anew on every view."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    login_as("housing")
+    seen = []
+
+    def grab(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        for url in ("/housing", "/housing/tenancies", "/housing/checklists"):
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    kinds = {"overview": lambda sql: sql.startswith("SELECT count(*) - count("),
+             "tenancy page": lambda sql: "shown_name" in sql and "LIMIT 50 OFFSET 0" in sql,
+             "inbox page": lambda sql: "AS listed" in sql and "LIMIT 50 OFFSET 0" in sql}
+    for kind, matches in kinds.items():
+        written = [parameters for statement, parameters in seen if matches(statement)]
+        assert written, kind
+        assert all(not parameters for parameters in written), kind

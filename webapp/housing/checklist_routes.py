@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, and_, bindparam, case, func, join, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, join, or_, select
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -52,7 +52,7 @@ from ..rendering import render
 from ..timeutil import local_today
 from . import bp
 from .facts_store import complete, counting_checklists, with_facts
-from .statements import built_once
+from .statements import built_once, run, written_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 INBOX_PER_PAGE = 50
@@ -157,8 +157,8 @@ def _current_page(today: date, page: int):
     submitted), or None when some facts are stale (then `_inbox` works them out). A page, not
     the 1,000 rows `_inbox` reads and sorts out."""
     statement, tenant, flat = built_once("inbox", today, lambda: _inbox_statement(today))
-    rows = db.session.connection().execute(
-        statement, {"page_size": INBOX_PER_PAGE, "skip": (page - 1) * INBOX_PER_PAGE}).all()
+    rows = run(written_once(f"inbox {page}", today, lambda: statement.params(
+        page_size=INBOX_PER_PAGE, skip=(page - 1) * INBOX_PER_PAGE))).all()
     if rows and rows[0][2]:
         return None
     this_month = month_of(today)
@@ -194,7 +194,8 @@ def _inbox_statement(today: date) -> tuple[Select, int, int]:
                    c.assigned, case((sent_here, c.checklist_id)).label("sent_id"))
             .where(or_(sent_here, owing, stale))
             .order_by(c.address, c.apartment_number, c.participant_id)
-            .limit(bindparam("page_size")).offset(bindparam("skip"))).subquery()
+            .limit(bindparam("page_size", type_=Integer))
+            .offset(bindparam("skip", type_=Integer))).subquery()
     p = page.c
     # The page's checklists joined after its LIMIT: 50 looked up by id, not all the
     # organisation's (6,000 in the bench) hashed before the sort.

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 from wtforms import SelectChoice
 
 from ..access import (
@@ -41,7 +42,8 @@ from ..access import (
 )
 from ..audit import record, record_list
 from ..domain.disturbances import contacted_in_time, is_overdue
-from ..domain.tenancy_life import transfer_eligibility
+from ..domain.tenancy import TenancyStatus
+from ..domain.tenancy_life import Eligibility, transfer_eligibility
 from ..extensions import db
 from ..inputs import page_arg, page_of
 from ..models import (
@@ -57,11 +59,9 @@ from ..models import (
 )
 from ..queries import (
     IdArray,
-    among,
     among_param,
     among_value,
     current_contracts,
-    first_move_in_of,
     tenancy_for,
 )
 from ..rendering import render
@@ -75,7 +75,7 @@ from .checklist_routes import (
 )
 from .facts_store import complete, visit_periods, with_facts
 from .forms import DisturbanceForm
-from .statements import built_once
+from .statements import built_once, run, written_once
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -104,9 +104,9 @@ def _all_ids(column):
     return func.group_concat(distinct(column))
 
 
-def _overview_statement(day) -> Select:
-    """`_overview`'s statement for the signed-in user and `day` (`built_once`)."""
-    return built_once("overview", day, lambda: _build_overview(day))
+def _overview_statement(day):
+    """`_overview`'s statement for the signed-in user and `day` (`written_once`)."""
+    return written_once("overview", day, lambda: _build_overview(day))
 
 
 def _build_overview(day) -> Select:
@@ -132,7 +132,7 @@ def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
     works them out again), and only the ids come back, not a row per tenant (1,000 rows cost
     ~5 ms to read and count). Otherwise the rows are read, the stale facts worked out and
     stored (`complete`) and counted here."""
-    counted = db.session.execute(_overview_statement(day)).one()
+    counted = run(_overview_statement(day)).one()
     if counted.stale:
         return _overview_from_rows(org, day)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -181,41 +181,6 @@ class FollowUp(NamedTuple):
     in_time: bool
 
 
-_LISTS: dict[tuple, Select] = {}
-
-
-def _page(name: str, build, order, whole: bool, **values) -> tuple[list, int]:
-    """(the rows shown, each with its Tenant last, how many there are): HOME_ROWS of them
-    unless the list is shown whole, with the count alongside in the same statement (a window
-    over the rows the WHERE keeps, worked out before the LIMIT), and the tenant's columns
-    joined to the rows shown (after the LIMIT: joined before it, all 1,000 disturbances
-    were, 0.3 ms), not read in a statement of their own. `order(columns)`: the list's order
-    over its columns by name (each list is ordered down to the id: the first rows are the
-    same whichever plan the database picks).
-
-    The statement is `build()`'s, built once per process and database kind (building the
-    three lists' took ~900 calls each a view): what changes per view (the scope's ids as
-    `scope`, the cut-off date as `since`) are `values`, its parameters."""
-    key = (name, whole, db.session.get_bind().dialect.name)
-    statement = _LISTS.get(key)
-    if statement is None:
-        rows = build()
-        rows = rows.order_by(*order(rows.selected_columns))
-        if not whole:
-            rows = rows.add_columns(func.count().over().label("listed")).limit(HOME_ROWS)
-        rows = rows.subquery()
-        statement = _LISTS[key] = (
-            select(rows, *_TENANT_LABELLED)
-            .join(Participant, Participant.id == rows.c.participant_id)
-            .order_by(*order(rows.c)))
-    rows = db.session.connection().execute(statement, values).all()
-    size = len(_TENANT_LABELLED)
-    if whole:
-        return [(row, Tenant._make(row[-size:])) for row in rows], len(rows)
-    return ([(row, Tenant._make(row[-size:])) for row in rows],
-            rows[0].listed if rows else 0)
-
-
 class Notice(NamedTuple):
     """What the home shows of a housing notice, as columns."""
 
@@ -232,19 +197,17 @@ def _notices_statement() -> Select:
             .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
             .where(among_param(HousingNotice.participant_id, "scope"))
             .where((HousingNotice.acknowledged_at.is_(None))
-                   | (HousingNotice.occurred_on >= bindparam("since"))))
+                   | (HousingNotice.occurred_on >= bindparam("notices_since"))))
 
 
 def _notices_order(c) -> tuple:
     return c.acknowledged_at.is_not(None), c.occurred_on.desc(), c.id.desc()
 
 
-def _notices(scope, whole: bool) -> tuple[list, int]:
-    rows, total = _page("notices", _notices_statement, _notices_order, whole,
-                        scope=among_value(scope), since=utcnow() - timedelta(days=RECENT_DAYS))
+def _notice_items(rows) -> list[Item]:
     return [Item(notice=Notice._make(row[:4]), participant=tenant,
                  apartment=Address(row[4], row[5]) if row[4] is not None else None)
-            for row, tenant in rows], total
+            for row, tenant in rows]
 
 
 def _follow_up(d, now) -> FollowUp:
@@ -252,6 +215,23 @@ def _follow_up(d, now) -> FollowUp:
     if d.followed_up_at is None:
         return FollowUp(False, not is_overdue(d, now, tz()))
     return FollowUp(True, bool(contacted_in_time(d, tz())))
+
+
+class Reported(NamedTuple):
+    """What the home shows of a disturbance, as columns (`_disturbances_statement`'s)."""
+
+    id: int
+    participant_id: int
+    occurred_on: date
+    received_at: datetime
+    severity: str
+    source: str
+    description: str
+    followed_up_at: datetime | None
+    letter_sent_at: datetime | None
+    copy_received_at: datetime | None
+    contacted_at: datetime | None
+    by_housing: bool
 
 
 def _disturbances_statement() -> Select:
@@ -263,7 +243,7 @@ def _disturbances_statement() -> Select:
                    Disturbance.contacted_at,
                    Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
             .where(among_param(Disturbance.participant_id, "scope"))
-            .where((Disturbance.received_at >= bindparam("since"))
+            .where((Disturbance.received_at >= bindparam("disturbances_since"))
                    | Disturbance.followed_up_at.is_(None)))
 
 
@@ -271,35 +251,109 @@ def _disturbances_order(c) -> tuple:
     return c.received_at.desc(), c.id.desc()
 
 
-def _disturbances(scope, whole: bool) -> tuple[list, int]:
-    now = utcnow()
-    rows, total = _page("disturbances", _disturbances_statement, _disturbances_order, whole,
-                        scope=among_value(scope), since=now - timedelta(days=RECENT_DAYS))
-    return [Item(row=d, participant=tenant, follow_up=_follow_up(d, now),
-                 # Decided by who wrote it, never by the `source` field: text written by
-                 # support staff stays with them (whatever source they picked); housing sees
-                 # its own words.
-                 show_text=bool(d.by_housing))
-            for d, tenant in rows], total
+def _disturbance_items(rows, now) -> list[Item]:
+    items = []
+    for row, tenant in rows:
+        d = Reported._make(row)
+        items.append(Item(row=d, participant=tenant, follow_up=_follow_up(d, now),
+                          # Decided by who wrote it, never by the `source` field: text written
+                          # by support staff stays with them (whatever source they picked);
+                          # housing sees its own words.
+                          show_text=bool(d.by_housing)))
+    return items
 
 
 def _absences_statement() -> Select:
     """Dates only: the reason column is never selected for housing."""
     return (select(Absence.participant_id, Absence.start_date, Absence.end_date, Absence.id)
             .where(among_param(Absence.participant_id, "scope"))
-            .where(Absence.end_date.is_(None) | (Absence.end_date >= bindparam("since"))))
+            .where(Absence.end_date.is_(None)
+                   | (Absence.end_date >= bindparam("absences_since"))))
 
 
 def _absences_order(c) -> tuple:
     return c.start_date.desc(), c.id.desc()
 
 
-def _absences(scope, whole: bool) -> tuple[list, int]:
-    rows, total = _page("absences", _absences_statement, _absences_order, whole,
-                        scope=among_value(scope),
-                        since=local_today() - timedelta(days=RECENT_DAYS))
-    return [Item(participant=tenant, start=r.start_date, end=r.end_date)
-            for r, tenant in rows], total
+def _absence_items(rows) -> list[Item]:
+    return [Item(participant=tenant, start=row[1], end=row[2]) for row, tenant in rows]
+
+
+# The home's lists: (name, statement, order), in the order they come in `_lists`' statement.
+_HOME_LISTS = (("notices", _notices_statement, _notices_order),
+               ("disturbances", _disturbances_statement, _disturbances_order),
+               ("absences", _absences_statement, _absences_order))
+_LISTS: dict[tuple, tuple[Select, list[slice]]] = {}
+
+
+def _lists_statement(whole: str | None) -> tuple[Select, list[slice]]:
+    """`_lists`' statement, built once per process, list shown whole and database kind
+    (building the three lists' took ~900 calls each a view), and where each list's own
+    columns are in its rows.
+
+    Each list is HOME_ROWS rows unless shown whole, in its order (ordered down to the id:
+    the first rows are the same whichever plan the database picks), with its count alongside
+    (a window over the rows the WHERE keeps, worked out before the LIMIT). The three come in
+    one statement, one round trip: each list's columns have places of their own in the
+    rows, empty in the other lists' rows. The tenant's columns are joined to the rows shown
+    (after the LIMIT: joined before it, all 1,000 disturbances were, 0.3 ms)."""
+    key = (whole, db.session.get_bind().dialect.name)
+    built = _LISTS.get(key)
+    if built is not None:
+        return built
+    lists = []
+    for name, build, order in _HOME_LISTS:
+        rows = build()
+        rows = rows.add_columns(func.count().over().label("listed")).order_by(
+            *order(rows.selected_columns))
+        if name != whole:
+            rows = rows.limit(HOME_ROWS)
+        lists.append((rows.subquery(), order))
+    widths = [len(rows.c) - 1 for rows, _order in lists]  # without `listed`
+    places, start = [], 0
+    for width in widths:
+        places.append(slice(start, start + width))
+        start += width
+    branches = []
+    for number, (rows, order) in enumerate(lists):
+        columns = []
+        for other, (other_rows, _order) in enumerate(lists):
+            for index, column in enumerate(list(other_rows.c)[:-1]):
+                value = column if other == number else cast(null(), column.type)
+                columns.append(value.label(f"list_{other}_{index}"))
+        branches.append(select(
+            literal(number).label("list"), rows.c.participant_id.label("tenant"),
+            rows.c.listed,
+            # Its place in its list: numbered over the rows kept (HOME_ROWS at most).
+            func.row_number().over(order_by=order(rows.c)).label("place"),
+            *columns))
+    union = union_all(*branches).subquery()
+    statement = (select(union, *_TENANT_LABELLED)
+                 .join(Participant, Participant.id == union.c.tenant)
+                 .order_by(union.c.list, union.c.place))
+    _LISTS[key] = statement, places
+    return statement, places
+
+
+def _lists(scope, whole: str | None, now: datetime) -> tuple[dict[str, list], dict[str, int]]:
+    """The home's lists of Items (notices, disturbances, absences) and how many rows each
+    has, in one statement (`_lists_statement`)."""
+    statement, places = _lists_statement(whole)
+    since = now - timedelta(days=RECENT_DAYS)
+    rows = db.session.connection().execute(statement, {
+        "scope": among_value(scope), "notices_since": since, "disturbances_since": since,
+        "absences_since": local_today() - timedelta(days=RECENT_DAYS)}).all()
+    size = len(_TENANT_LABELLED)
+    per_list: list[list] = [[] for _list in _HOME_LISTS]
+    totals = {name: 0 for name, _build, _order in _HOME_LISTS}
+    for row in rows:
+        number = row[0]
+        per_list[number].append((row[4:][places[number]], Tenant._make(row[-size:])))
+        totals[_HOME_LISTS[number][0]] = row[2]
+    notices, disturbances, absences = per_list
+    return {"notices": _notice_items(notices),
+            "disturbances": _disturbance_items(disturbances, now),
+            "absences": _absence_items(absences)}, totals
 
 
 HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
@@ -312,10 +366,7 @@ def home():
     the participants of the rows shown are loaded."""
     day, org, whole = local_today(), current_user.organisation, request.args.get("alla")
     scope, checklists, visit_counts = _overview(org, day)
-    lists, totals = {}, {}
-    for name, rows_of in (("notices", _notices), ("disturbances", _disturbances),
-                          ("absences", _absences)):
-        lists[name], totals[name] = rows_of(scope, name == whole)
+    lists, totals = _lists(scope, whole, utcnow())
     user = current_user._get_current_object()  # the proxy once, not once a row
     for rows in lists.values():
         for item in rows:
@@ -346,6 +397,17 @@ def acknowledge_notice(notice_id: int):
 
 
 TENANCIES_PER_PAGE = 50
+_ONCE: dict[tuple[str, str], Select] = {}
+
+
+def _once(name: str, build) -> Select:
+    """`build(dialect)`, built once per process and database kind: the statement of a list
+    whose ids come as the parameter "ids" (`among_param`), not built anew per view."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _ONCE.get((name, dialect))
+    if statement is None:
+        statement = _ONCE[(name, dialect)] = build(dialect)
+    return statement
 
 
 def _disturbances_and_absences(ids: list[int]) -> tuple[dict[int, list], dict[int, list]]:
@@ -354,14 +416,16 @@ def _disturbances_and_absences(ids: list[int]) -> tuple[dict[int, list], dict[in
     disturbances: dict[int, list] = {}
     absences: dict[int, list] = {}
     if ids:
-        rows = db.session.connection().execute(union_all(
-            select(literal(0).label("absence"), Disturbance.participant_id,
-                   Disturbance.occurred_on.label("day"), Disturbance.severity,
-                   cast(null(), Date).label("until"))
-            .where(among(Disturbance.participant_id, ids)),
-            select(literal(1), Absence.participant_id, Absence.start_date,
-                   cast(null(), String), Absence.end_date)
-            .where(among(Absence.participant_id, ids)))).all()
+        rows = db.session.connection().execute(
+            _once("disturbances_and_absences", lambda dialect: union_all(
+                select(literal(0).label("absence"), Disturbance.participant_id,
+                       Disturbance.occurred_on.label("day"), Disturbance.severity,
+                       cast(null(), Date).label("until"))
+                .where(among_param(Disturbance.participant_id, "ids", dialect)),
+                select(literal(1), Absence.participant_id, Absence.start_date,
+                       cast(null(), String), Absence.end_date)
+                .where(among_param(Absence.participant_id, "ids", dialect)))),
+            {"ids": among_value(ids)}).all()
         for absence, pid, day, severity, until in rows:
             if absence:
                 absences.setdefault(pid, []).append((day, until))
@@ -386,6 +450,14 @@ class Let(NamedTuple):
     apartment: Address
 
 
+# `queries.first_move_in_of` over its own alias of the contracts: asked with
+# `Contract.participant_id` in a statement over `Contract`, that subquery's WHERE compared its
+# own column with itself, and every tenant counted from the earliest move-in of all.
+_EARLIER = aliased(Contract, name="earlier")
+_first_move_in = (select(func.min(_EARLIER.move_in_date))
+                  .where(_EARLIER.participant_id == Contract.participant_id).scalar_subquery())
+
+
 def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
     """The open contract of each participant, picked as `current_contracts` picks it (the last
     by move-in), and each one's first move-in (`first_move_in`: the counter starts there; the
@@ -393,17 +465,33 @@ def _lets(ids: list[int]) -> tuple[dict[int, Let], dict[int, date]]:
     contracts: dict[int, Let] = {}
     move_ins: dict[int, date] = {}
     if ids:
-        for pid, kind, move_in, end_reason, address, protected, first in db.session.execute(
-                select(Contract.participant_id, Contract.kind, Contract.move_in_date,
-                       Contract.end_reason, Apartment.address, Apartment.protected_address,
-                       first_move_in_of(Contract.participant_id))
-                .join(Apartment, Apartment.id == Contract.apartment_id)
-                .where(among(Contract.participant_id, ids), Contract.ended_on.is_(None))
-                .order_by(Contract.move_in_date, Contract.id)):
+        for pid, kind, move_in, end_reason, address, protected, first in (
+                db.session.connection().execute(_once("lets", lambda dialect: (
+                    select(Contract.participant_id, Contract.kind, Contract.move_in_date,
+                           Contract.end_reason, Apartment.address, Apartment.protected_address,
+                           _first_move_in)
+                    .join(Apartment, Apartment.id == Contract.apartment_id)
+                    .where(among_param(Contract.participant_id, "ids", dialect),
+                           Contract.ended_on.is_(None))
+                    .order_by(Contract.move_in_date, Contract.id))),
+                    {"ids": among_value(ids)})):
             contracts[pid] = Let(kind, move_in, end_reason, Address(address, protected))
             if first is not None:
                 move_ins[pid] = first
     return contracts, move_ins
+
+
+class TenancyRow(NamedTuple):
+    """A row of the tenancy list. Attributes, not a dict's keys: the template finds a key
+    only after a failed attribute lookup (an exception each, six a row)."""
+
+    participant: Tenant
+    name: str
+    address: str | None
+    contract: Let | None
+    tenancy: TenancyStatus | None
+    eligibility: Eligibility
+    percent: int | None
 
 
 @bp.route("/housing/tenancies")
@@ -430,15 +518,16 @@ def tenancies():
         contract, counter = contracts.get(p.id), counters.get(p.id)
         # The name and address decided here with the user resolved once: in the template each
         # went through the `current_user` proxy a few times a row.
-        rows.append({"participant": p, "name": display_name(p, user),
-                     "address": display_address(p, contract.apartment.address, user,
-                                                apartment=contract.apartment)
-                     if contract else None,
-                     "contract": contract, "tenancy": counter,
-                     # Why a transfer is (not) possible yet: counter, rent, disturbances.
-                     "eligibility": transfer_eligibility(
-                         counter, contract.kind if contract else None,
-                         bool(contract and contract.end_reason), notices.get(p.id, []))})
+        rows.append(TenancyRow(
+            p, display_name(p, user),
+            display_address(p, contract.apartment.address, user, apartment=contract.apartment)
+            if contract else None,
+            contract, counter,
+            # Why a transfer is (not) possible yet: counter, rent, disturbances.
+            transfer_eligibility(counter, contract.kind if contract else None,
+                                 bool(contract and contract.end_reason), notices.get(p.id, [])),
+            # The progress bar's value as the template's `round | int` gave it.
+            int(round(counter.share * 100, 0)) if counter is not None else None))
     return render("housing/tenancies.html", rows=rows, total=total, page=page,
                   pages=pages, today=day)
 
@@ -465,9 +554,9 @@ def _tenancy_page(user, day, page: int) -> tuple[list[Tenant], int] | None:
     """(the tenants of list page `page`, how many there are), ordered and paged by the
     database over the stored facts (the 1,000 rows of the scope are not read to sort them),
     or None when some facts are stale (then `_tenancy_page_from_rows`)."""
-    rows = db.session.connection().execute(
-        built_once("tenancy_page", day, lambda: _tenancy_statement(user, day))
-        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE)).all()
+    rows = run(written_once(f"tenancy_page {page}", day, lambda: built_once(
+        "tenancy_page", day, lambda: _tenancy_statement(user, day))
+        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE))).all()
     if rows and rows[0][-1]:
         return None
     size = len(TENANT_COLUMNS)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_login import current_user
+from sqlalchemy import column, text
 
 from ..access import housing_team_ids
 from ..extensions import db
@@ -32,3 +33,37 @@ def built_once(name: str, day: date | None, build: Callable[[], object]):
             _BUILT.clear()
         statement = _BUILT[key] = build()
     return statement
+
+
+def written_once(name: str, day: date | None, build: Callable[[], object]):
+    """`built_once`, and on PostgreSQL compiled once with its values written into the SQL
+    (they are the key's: user, organisation, teams, day; and the page asked for, in `name`).
+    A statement without parameters has one plan, made when psycopg prepares it (its fifth
+    run on the connection): with parameters, PostgreSQL planned the tenancy list's and the
+    inbox's anew on every run (their generic plan looked dearer than each custom one;
+    ~1 ms), and SQLAlchemy worked out a large statement's cache key on each. Run it with
+    `run`. The values are ids, dates and flags from the database, never text typed in."""
+    def write():
+        statement = build()
+        dialect = db.session.get_bind().dialect
+        if dialect.name != "postgresql":
+            return statement
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        # As text: "%" as written (the compiler doubles it again), no ":name" read as a
+        # parameter; its columns named, not the statement's (whose cache key SQLAlchemy would
+        # work out on every run), so the result's columns are read once, when compiled.
+        return text(sql.replace("%%", "%").replace(":", "\\:")).columns(
+            *(column(_name(selected, index), selected.type)
+              for index, selected in enumerate(statement.selected_columns)))
+    return built_once(name, day, write)
+
+
+def _name(selected, index: int) -> str:
+    """The column's label, or a made-up name for an anonymous one (read by position)."""
+    name = getattr(selected, "name", None)
+    return name if isinstance(name, str) and "%(" not in name else f"column_{index}"
+
+
+def run(statement):
+    """The result of a `written_once` statement on the session's connection."""
+    return db.session.connection().execute(statement)
