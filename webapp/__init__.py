@@ -155,19 +155,33 @@ def _insert_audit_rows(rows: list[dict]) -> None:
     # On PostgreSQL the rows and the COMMIT go in one round trip (psycopg's pipeline mode), on
     # the driver's connection: every audited page waited for the INSERT's answer before it
     # sent the COMMIT. SQLAlchemy's commit after it finds the transaction ended and sends none.
+    # A list's rows go as one INSERT of arrays: as many INSERTs, each its own execution in
+    # the database, cost /housing's 26 rows ~2 ms more under load.
     driver = connection.connection.driver_connection
+    keys, one, many = _audit_insert_sql(db.engine.dialect, AuditEvent.__table__)
     with driver.pipeline(), driver.cursor() as cursor:
-        cursor.executemany(_audit_insert_sql(AuditEvent.__table__), rows)
+        if len(rows) == 1:
+            cursor.execute(one, rows[0])
+        else:
+            cursor.execute(many, {key: [row[key] for row in rows] for key in keys})
         driver.commit()
     db.session.commit()
 
 
 @functools.cache
-def _audit_insert_sql(table) -> str:
-    """The audit INSERT in psycopg's named-parameter style, every column but the id."""
-    columns = [column.key for column in table.columns if column.key != "id"]
-    return (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
-            f"VALUES ({', '.join(f'%({key})s' for key in columns)})")
+def _audit_insert_sql(dialect, table) -> tuple[list[str], str, str]:
+    """(the columns but the id, the audit INSERT of one row, of rows given as an array per
+    column), in psycopg's named-parameter style."""
+    columns = [column for column in table.columns if column.key != "id"]
+    names = ", ".join(column.key for column in columns)
+    one = ", ".join(f"%({column.key})s" for column in columns)
+    # Arrays of the base type: a too long value fails on the column, not cut by the cast.
+    arrays = ", ".join(f"%({column.key})s::{column.type.compile(dialect).split('(')[0]}[]"
+                       for column in columns)
+    # Names and types come from the model, values go as parameters.
+    return ([column.key for column in columns],
+            f"INSERT INTO {table.name} ({names}) VALUES ({one})",  # noqa: S608
+            f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})")  # noqa: S608
 
 
 # A statement that may change data: anything but a query (SELECT, or WITH ... SELECT whose
