@@ -19,6 +19,7 @@ from wtforms.validators import (
 from ..domain.rules import PRESET_NAMES
 from ..form_fields import CheckboxesField, SelectField, int_or_none
 from ..usernames import UNUSABLE, is_usable
+from .choices import KeptIdSelect
 
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Stödpersonal")),
@@ -75,7 +76,7 @@ class UserForm(TeamsForm):
         Length(max=200)])
     # No Optional(): it would stop the chain before validate_participant_id runs.
     participant_id = SelectField(_l("Deltagare som kontot hör till"), coerce=int_or_none,
-                                 validate_choice=False)
+                                 validate_choice=False, widget=KeptIdSelect())
 
     def validate_role(self, field):
         in_choices(field, _l("Välj en roll i listan."))

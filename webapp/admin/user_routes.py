@@ -26,7 +26,13 @@ from ..models import (
 )
 from ..rendering import render
 from . import bp, logins
-from .choices import org_id, participant_choices, team_choices
+from .choices import (
+    id_choices,
+    org_id,
+    participant_choices,
+    team_choices,
+    unlinked_participant_options,
+)
 from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm, role_labels
 from .memberships import add_membership, remove_link, set_teams
 
@@ -87,7 +93,7 @@ def _users_page(page: int) -> tuple[list[UserRow], int]:
 
 def _user_form(form: UserForm) -> UserForm:
     form.team_ids.choices = team_choices()
-    form.participant_id.choices = participant_choices(_("Välj deltagare"), unlinked=True)
+    id_choices(form.participant_id, unlinked_participant_options(_("Välj deltagare")))
     return form
 
 
