@@ -7,7 +7,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, false, func, literal, or_, select, union_all
 
-from ..access import NAME_COLUMNS, assignments_among, display_names, visible_participants
+from ..access import (
+    NAME_COLUMNS,
+    assignments_among,
+    display_name_sql,
+    display_names,
+    visible_participants,
+)
 from ..domain.log_review import AccessEvent, flag_events, is_caseload_read, sample_events
 from ..extensions import db
 from ..models import AuditEvent, AuditReview, Participant, User
@@ -54,11 +60,25 @@ LOG_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role
 
 
 def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
-                end=None) -> Select:
-    """The filtered log, newest first, as LOG_COLUMNS rows."""
-    return (select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
-            .where(*_audit_where(organisation_id, user_id, participant_id, start, end))
+                end=None, *, named_for=None) -> Select:
+    """The filtered log, newest first, as LOG_COLUMNS rows; with `named_for` (a user) also
+    `participant_name`, the name of the participant an event is about as that user may see
+    it (None: no participant, or none by that id), worked out in the same statement."""
+    query = select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
+    if named_for is not None:
+        query = (query.add_columns(display_name_sql(named_for).label("participant_name"))
+                 .outerjoin(Participant, AuditEvent.participant_id == Participant.id))
+    return (query.where(*_audit_where(organisation_id, user_id, participant_id, start, end))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+
+
+def user_options(organisation_id: int, everyone: str) -> tuple[tuple, ...]:
+    """("", `everyone`) and (id, "name (username)") of the organisation's users by name: the
+    log filter's person select (choices.KeptIdSelect)."""
+    rows = db.session.execute(
+        select(User.id, User.display_name + " (" + User.username + ")")
+        .where(User.organisation_id == organisation_id).order_by(User.display_name))
+    return (("", everyone), *map(tuple, rows))
 
 
 def audit_count(organisation_id: int, user_id=None, participant_id=None, start=None,

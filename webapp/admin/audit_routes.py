@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from ..access import audit_event_or_404
 from ..audit import record
@@ -19,12 +18,13 @@ from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
 from ..inputs import page_of
-from ..models import AuditReview, User
+from ..models import AuditReview
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
+from .audit_words import log_rows
 from .choices import month_arg, org_id
-from .forms import AuditFilterForm, ReviewForm
+from .forms import AuditFilterForm, ReviewForm, role_labels
 
 AUDIT_PAGE_SIZE = 100
 FLAGGED_PER_PAGE = 30  # the log review's flagged events, not yet reviewed first
@@ -74,11 +74,7 @@ def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
 def _audit_filters() -> tuple[AuditFilterForm, ParticipantFilter]:
     """The filter form with its choices, and the participant it names."""
     form = AuditFilterForm(request.args)
-    users = db.session.execute(select(User.id, User.display_name, User.username)
-                               .where(User.organisation_id == org_id())
-                               .order_by(User.display_name))
-    form.user_id.choices = [SelectChoice("", _("Alla"))] + [
-        SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
+    form.user_id.options = audit_queries.user_options(org_id(), _("Alla"))
     if not form.validate():
         form.start.data = form.end.data = None
     return form, _participant_filter(form)
@@ -102,16 +98,17 @@ def audit():
     form, who = _audit_filters()
     args = _args(form, who)
     if not who.found:  # the search named nobody or several: nothing to list yet
-        return render("admin/audit.html", block="results", form=form, who=who, events=[],
-                      names={}, total=None, page=1, pages=1, args=args,
-                      month=month_key(local_today()))
+        return render("admin/audit.html", block="results", form=form, who=who, rows=[],
+                      total=None, page=1, pages=1, args=args, month=month_key(local_today()))
     total = audit_queries.audit_count(*_filters(form, who), cap=COUNT_CAP)
     more = total > COUNT_CAP
     page, pages = page_of(min(total, COUNT_CAP), AUDIT_PAGE_SIZE)
-    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
-                                .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    return render("admin/audit.html", block="results", form=form, who=who, events=events,
-                  names=audit_queries.participant_names(events), total=min(total, COUNT_CAP),
+    admin = current_user._get_current_object()  # noqa: SLF001 - the proxy once
+    events = db.session.execute(
+        audit_queries.audit_query(*_filters(form, who), named_for=admin)
+        .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE))
+    return render("admin/audit.html", block="results", form=form, who=who,
+                  rows=log_rows(events, role_labels()), total=min(total, COUNT_CAP),
                   more=more, page=page, args=args, pages=pages,
                   month=month_key(local_today()))
 

@@ -206,7 +206,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     user_id = SelectField(_l("Person"), coerce=int_or_none, validate_choice=False,
-                          validators=[Optional()])
+                          validators=[Optional()], widget=KeptIdSelect())
     # A search, not a list of every participant (a thousand options on every view): a part
     # of the name as the admin may see it, or the participant's number; resolved on the
     # server (audit_queries.find_participants). `participant_id`: the one chosen, kept in
