@@ -103,10 +103,9 @@ def audit():
     total = audit_queries.audit_count(*_filters(form, who), cap=COUNT_CAP)
     more = total > COUNT_CAP
     page, pages = page_of(min(total, COUNT_CAP), AUDIT_PAGE_SIZE)
-    admin = current_user._get_current_object()  # noqa: SLF001 - the proxy once
-    events = db.session.execute(
-        audit_queries.audit_query(*_filters(form, who), named_for=admin)
-        .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE))
+    events = audit_queries.audit_events(
+        *_filters(form, who), limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE,
+        named_for=current_user._get_current_object())  # noqa: SLF001 - the proxy once
     return render("admin/audit.html", block="results", form=form, who=who,
                   rows=log_rows(events, role_labels()), total=min(total, COUNT_CAP),
                   more=more, page=page, args=args, pages=pages,
@@ -118,8 +117,7 @@ def audit_csv():
     form, who = _audit_filters()
     if not who.found:
         abort(400)  # the page offers no CSV link until the search names one participant
-    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
-                                .limit(CSV_LIMIT)).all()
+    events = audit_queries.audit_events(*_filters(form, who), limit=CSV_LIMIT).all()
     names = audit_queries.participant_names(events)
     rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user_name or "", e.username or "",
              e.role, e.action, e.object_type, e.object_id, e.participant_id or "",
