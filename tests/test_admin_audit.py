@@ -483,3 +483,23 @@ def test_log_cards_and_person_select_as_the_template_wrote_them(app, db, client,
     shown = select_of(client.get("/admin/audit").get_data(as_text=True))
     assert f'<option value="{newcomer.id}">Ny &lt;Kollega&gt; (nykomling)</option>' in shown
     assert '<option selected value="">Alla</option>' in shown
+
+
+def test_a_blank_log_filter_is_kept_per_language_and_chosen_participant(db, client, login_as,
+                                                                       world):
+    """The filter's search and dates are written through blank_fields: a participant chosen
+    by a link (`participant_id`) shows in the search field, the blank filter again after it
+    shows an empty field, and English shows English."""
+    login_as("admin")
+    blank = client.get("/admin/audit").get_data(as_text=True)
+    assert 'id="participant" maxlength="100" name="participant" type="text" value=""' in blank
+    assert '<label for="start">Från och med</label>' in blank
+    chosen = client.get(f"/admin/audit?participant_id={world.participant.id}"
+                        ).get_data(as_text=True)
+    assert 'name="participant" type="text" value="Kalle Svensson"' in chosen
+    assert f'<input type="hidden" name="participant_id" value="{world.participant.id}">' in chosen
+    assert client.get("/admin/audit").get_data(as_text=True).count('value="Kalle Svensson"') == 0
+    client.post("/language", data={"lang": "en", "next": "/admin/audit"})
+    english = client.get("/admin/audit").get_data(as_text=True)
+    assert '<label for="start">From</label>' in english
+    assert "Från och med" not in english and "Tomt: alla." not in english
