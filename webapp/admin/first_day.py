@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, exists, func, select
 
 from ..domain.first_day import SetupFacts, next_step, setup_steps
@@ -92,9 +94,9 @@ def step_url(key: str, facts: SetupFacts) -> str:
     return url_for("admin.new_participant")
 
 
-def first_day() -> dict | None:
+def first_day(facts: SetupFacts | None = None) -> dict | None:
     """The guide for the template, or None when the organisation is fully set up."""
-    facts = setup_facts(current_user.organisation_id)
+    facts = facts or setup_facts(current_user.organisation_id)
     steps = setup_steps(facts)
     upcoming = next_step(steps)
     if upcoming is None:
@@ -105,7 +107,29 @@ def first_day() -> dict | None:
                       for s in steps]}
 
 
+# The guide's markup by what it shows (the facts, language and the app's path): the same for
+# every view until a step is done, so written once per process. Emptied when full.
+_guides: dict[tuple, Markup] = {}
+_GUIDES_SIZE = 256
+
+
+def first_day_guide() -> Markup:
+    """The guide as the admin's home writes it ("" when the organisation is set up)."""
+    facts = setup_facts(current_user.organisation_id)
+    key = (facts, str(get_locale()), request.script_root)
+    html = _guides.get(key)
+    if html is None:
+        guide = first_day(facts)
+        # The page writes it on a line of its own: the line's end comes with it.
+        html = Markup(current_app.jinja_env.get_template(  # noqa: S704 - autoescaped output
+            "admin/_first_day.html").render(guide=guide) + "\n") if guide else Markup("")
+        if len(_guides) >= _GUIDES_SIZE:
+            _guides.clear()  # one step, safe with other threads; refills as used
+        _guides[key] = html
+    return html
+
+
 @bp.context_processor
 def _first_day_guide():
     # A callable: only the page that shows the guide pays for its query.
-    return {"first_day_guide": first_day}
+    return {"first_day_guide": first_day_guide}
