@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, StringField, TextAreaField
@@ -32,9 +33,13 @@ ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
 
 
 def role_labels() -> dict[str, str]:
-    """ROLE_LABELS in the page's language, each translated once: a lazy label is translated
-    again wherever a template prints it, and the log shows a role on every row."""
-    return {role: str(label) for role, label in ROLE_LABELS.items()}
+    """ROLE_LABELS in the page's language, each translated once per request: a lazy label is
+    translated again wherever a template prints it, and the log shows a role on every row
+    (the admin pages' context has them too: one dict for both)."""
+    labels = g.get("_role_labels")
+    if labels is None:
+        labels = g._role_labels = {role: str(label) for role, label in ROLE_LABELS.items()}
+    return labels
 
 PRESET_CHOICES = [SelectChoice(name, label) for name, label in PRESET_NAMES.items()]
 CONTACT_KINDS = [
