@@ -23,7 +23,7 @@ from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
 from .audit_words import log_rows
-from .choices import month_arg, org_id
+from .choices import id_choices, month_arg, org_id
 from .forms import AuditFilterForm, ReviewForm, role_labels
 
 AUDIT_PAGE_SIZE = 100
@@ -74,7 +74,7 @@ def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
 def _audit_filters() -> tuple[AuditFilterForm, ParticipantFilter]:
     """The filter form with its choices, and the participant it names."""
     form = AuditFilterForm(request.args)
-    form.user_id.options = audit_queries.user_options(org_id(), _("Alla"))
+    id_choices(form.user_id, audit_queries.user_options(org_id(), _("Alla")))
     if not form.validate():
         form.start.data = form.end.data = None
     return form, _participant_filter(form)

@@ -98,7 +98,7 @@ class LogRow(NamedTuple):
 
 
 def log_rows(events, role_labels: dict[str, str]) -> list[LogRow]:
-    """`audit_query(..., named_for=...)` rows as the log page's cards: what the template
+    """`audit_events(..., named_for=...)` rows as the log page's cards: what the template
     worked out per row (~90 Python calls a card) done here in a loop."""
     system, times, words, rows = _("Systemet"), {}, {}, []
     for event in events:

@@ -101,6 +101,8 @@ class KeptIdSelect(FastSelect):
     def __call__(self, field, **kwargs):
         options = getattr(field, "options", None)
         if options is None or not (field.data is None or type(field.data) is int):
+            if options is not None:  # data no id select holds: FastSelect decides
+                field.choices = [SelectChoice(value, label) for value, label in options]
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})
