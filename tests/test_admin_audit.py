@@ -432,3 +432,74 @@ def test_audit_log_counts_no_further_than_the_cap(db, client, login_as, world, m
     monkeypatch.setattr(audit_routes, "COUNT_CAP", 5)
     html = client.get("/admin/audit?start=2026-08-01&end=2026-08-31").get_data(as_text=True)
     assert "5 händelser" in html and "Fler än" not in html
+
+
+def test_log_cards_and_person_select_as_the_template_wrote_them(app, db, client, login_as,
+                                                                 world):
+    """The log's cards come in words from audit_words.log_rows (the participant's name as
+    the admin may see it worked out in the statement) and the person select's options are
+    written once per content (choices.KeptIdSelect): names escaped, a protected identity
+    shown in full only to an admin assigned to it, the chosen person marked, a new user
+    listed at once; the select as FastSelect writes it."""
+    from flask_login import login_user
+    from wtforms import Form, SelectChoice
+
+    from tests.factories import make_user
+    from webapp.form_fields import SelectField, int_or_none
+    from webapp.models import StaffAssignment, User
+
+    admin, staff = world.users["admin"], world.users["staff"]
+    odd = make_participant(world.org, world.team, "Ada & <Co>", 'O"Neil')
+    known = make_participant(world.org, world.team, "Känd", "Skyddad", protected=True)
+    db.session.add(StaffAssignment(participant_id=known.id, user_id=admin.id))
+    add_event(db, staff, odd, datetime(2026, 6, 1, 9, 0))
+    add_event(db, staff, known, datetime(2026, 6, 1, 9, 1))
+    db.session.commit()
+
+    def select_of(html: str) -> str:
+        return re.search(r'<select id="user_id".*?</select>', html).group(0)
+
+    class Old(Form):
+        user_id = SelectField(coerce=int_or_none, validate_choice=False)
+
+    with app.test_request_context(f"/admin/audit?user_id={staff.id}"):
+        login_user(admin)
+        old = Old(user_id=staff.id)
+        users = db.session.scalars(db.select(User).where(User.organisation_id == world.org.id)
+                                   .order_by(User.display_name))
+        old.user_id.choices = [SelectChoice("", "Alla")] + [
+            SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
+        expected = old.user_id()
+    login_as("admin")
+    html = client.get(f"/admin/audit?user_id={staff.id}&start=2026-06-01&end=2026-06-01"
+                      ).get_data(as_text=True)
+    assert select_of(html) == expected
+    assert f'<option selected value="{staff.id}">' in expected
+    assert "2 händelser" in html
+    assert "läste uppgifterna – Ada &amp; &lt;Co&gt; O&#34;Neil" in html
+    assert "läste uppgifterna – Känd Skyddad" in html
+    newcomer = make_user(world.org, "staff", "nykomling", display_name="Ny <Kollega>")
+    db.session.commit()
+    shown = select_of(client.get("/admin/audit").get_data(as_text=True))
+    assert f'<option value="{newcomer.id}">Ny &lt;Kollega&gt; (nykomling)</option>' in shown
+    assert '<option selected value="">Alla</option>' in shown
+
+
+def test_a_blank_log_filter_is_kept_per_language_and_chosen_participant(db, client, login_as,
+                                                                       world):
+    """The filter's search and dates are written through blank_fields: a participant chosen
+    by a link (`participant_id`) shows in the search field, the blank filter again after it
+    shows an empty field, and English shows English."""
+    login_as("admin")
+    blank = client.get("/admin/audit").get_data(as_text=True)
+    assert 'id="participant" maxlength="100" name="participant" type="text" value=""' in blank
+    assert '<label for="start">Från och med</label>' in blank
+    chosen = client.get(f"/admin/audit?participant_id={world.participant.id}"
+                        ).get_data(as_text=True)
+    assert 'name="participant" type="text" value="Kalle Svensson"' in chosen
+    assert f'<input type="hidden" name="participant_id" value="{world.participant.id}">' in chosen
+    assert client.get("/admin/audit").get_data(as_text=True).count('value="Kalle Svensson"') == 0
+    client.post("/language", data={"lang": "en", "next": "/admin/audit"})
+    english = client.get("/admin/audit").get_data(as_text=True)
+    assert '<label for="start">From</label>' in english
+    assert "Från och med" not in english and "Tomt: alla." not in english

@@ -229,6 +229,11 @@ def test_guide_on_the_admins_home_walks_a_new_organisation(db, client, login_as)
         assert href in page, href
     client.post("/admin/settings/preset", data={"preset": "stockholm"})
     assert "1 av 8 steg klara" in _html(client.get("/admin/users"))
+    # The guide's markup is kept per facts and language (first_day.first_day_guide).
+    client.post("/language", data={"lang": "en", "next": "/admin/users"})
+    english = _html(client.get("/admin/users"))
+    assert "Get started" in english and "Kom igång" not in english
+    client.post("/language", data={"lang": "sv", "next": "/admin/users"})
     team = make_team(org, "Stöd")
     housing = make_team(org, "Bo", kind="housing")
     make_user(org, "staff", "nystaff", teams=[team])

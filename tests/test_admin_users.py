@@ -309,3 +309,55 @@ def test_the_user_list_shows_each_users_teams_and_what_their_login_lacks(client,
     assert "Tvåstegsverifiering ej kopplad" in row("zz-no-totp")
     assert "Tvåstegsverifiering ej kopplad" not in row("zz-tenant")
     assert "Avstängd" in row("zz-gone") and "Avstängd" not in row("zz-two-teams")
+
+
+def test_the_new_user_form_lists_participants_without_a_login_as_fast_select_would(
+        app, db, client, login_as, world):
+    """The participant select's options are written once per content (choices.KeptIdSelect,
+    names worked out in the statement): the same select as FastSelect writes from the names
+    access.display_names gives, masked where the admin may not see the identity, escaped,
+    the chosen one marked after an invalid submission, and a new participant listed at once."""
+    import re
+
+    from flask_login import login_user
+    from wtforms import Form
+
+    from tests.factories import make_participant
+    from webapp.admin.choices import participant_choices
+    from webapp.form_fields import SelectField, int_or_none
+
+    admin = world.users["admin"]
+    make_participant(world.org, world.team, "Ada & <Co>", 'O"Neil')
+    masked = make_participant(world.org, world.team, "Hemlig", "Person", protected=True)
+    make_participant(world.org, world.team, "Synlig", "Skyddad", protected=True, assigned=[admin])
+    blank = make_participant(world.org, world.team, "Utan", "Pseudonym", protected=True)
+    blank.pseudonym = ""
+    db.session.commit()
+
+    def select_of(html: str) -> str:
+        return re.search(r'<select [^>]*id="participant_id".*?</select>', html).group(0)
+
+    class Old(Form):
+        participant_id = SelectField(coerce=int_or_none, validate_choice=False)
+
+    with app.test_request_context():
+        login_user(admin)
+        old = Old()
+        old.participant_id.choices = participant_choices("Välj deltagare", unlinked=True)
+        expected = old.participant_id(**{"aria-describedby": "participant_id-hint"})
+    login_as("admin")
+    shown = select_of(client.get("/admin/users/new").get_data(as_text=True))
+    assert shown == expected
+    assert "Ada &amp; &lt;Co&gt; O&#34;Neil" in shown and "Synlig Skyddad" in shown
+    assert "Hemlig" not in shown and f">Skyddad #{blank.id}<" in shown
+    assert '<option selected value="">Välj deltagare</option>' in shown
+    response = client.post("/admin/users/new", data={
+        "role": "participant", "display_name": "x", "username": "staff",
+        "participant_id": masked.id})
+    assert response.status_code == 422
+    assert f'<option selected value="{masked.id}">Skyddad deltagare</option>' in select_of(
+        response.get_data(as_text=True))
+    late = make_participant(world.org, world.team, "Sen", "Ankomling")
+    db.session.commit()
+    assert f'<option value="{late.id}">Sen Ankomling</option>' in select_of(
+        client.get("/admin/users/new").get_data(as_text=True))

@@ -136,6 +136,7 @@ def test_rows_written_directly_match_the_field_macro(client, db, world, login_as
     """The editor writes rows without errors as plain HTML (the field macro per field was most
     of the page's time): the same page as with every row through the macro, on a GET and on a
     re-rendered POST with an error, a ticked row and characters to escape."""
+    from webapp.admin import checklist_routes
     from webapp.admin.checklist_forms import ItemRow
 
     login_as("admin")
@@ -146,6 +147,8 @@ def test_rows_written_directly_match_the_field_macro(client, db, world, login_as
     fast_post = client.post(URL, data=data)
     assert fast_post.status_code == 422
     monkeypatch.setattr(ItemRow, "errors", property(lambda self: {"forced": ["macro"]}))
+    # A blank editor's fields are kept per content: written anew here, through the macro.
+    monkeypatch.setattr(checklist_routes, "_blank_editors", {})
     slow_get = client.get(URL + "?extra=2").get_data(as_text=True)
     slow_post = client.post(URL, data=data).get_data(as_text=True)
     assert _without_tokens(fast_get) == _without_tokens(slow_get)
@@ -173,3 +176,25 @@ def test_a_blank_form_shows_the_newest_items_and_the_chosen_language(client, db,
     english = client.get(new_form).get_data(as_text=True)
     assert "Not applicable" in english and "What is the remark about?" in english
     assert "Ej aktuellt" not in english
+
+
+def test_the_kept_blank_editor_follows_the_newest_version_and_the_language(client, db, world,
+                                                                          login_as):
+    """A blank editor's fields are written once per version shown, blank rows and language
+    (checklist_routes._blank_editor): a saved version, more rows or English are never
+    answered with what an earlier view showed."""
+    login_as("admin")
+    first = client.get(URL).get_data(as_text=True)
+    assert first.count('class="card template-row"') == 25 and "Hyran för månaden är betald" in first
+    assert _without_tokens(client.get(URL).get_data(as_text=True)) == _without_tokens(first)
+    more = client.get(URL + "?extra=5").get_data(as_text=True)
+    assert more.count('class="card template-row"') == 27
+    client.post(URL, data=rows_of(versions(db, world)[0],
+                                  change={"rent_paid": "Hyran för månaden är inbetald"}))
+    again = client.get(URL).get_data(as_text=True)
+    assert 'value="Hyran för månaden är inbetald"' in again
+    assert 'value="Hyran för månaden är betald"' not in again
+    client.post("/language", data={"lang": "en", "next": URL})
+    english = client.get(URL).get_data(as_text=True)
+    assert ">Section</label>" in english and "> Remove</label>" in english
+    assert ">Avsnitt</label>" not in english

@@ -30,6 +30,7 @@ from ..access import (
     NAME_COLUMNS,
     assigned_sql,
     assignments_among,
+    display_name_sql,
     display_names,
     remember_assignments,
     visible_participants,
@@ -54,20 +55,31 @@ def local_range_utc(start: date | None, end: date | None) -> tuple[datetime | No
     return lo, hi
 
 
-def _audit_where(organisation_id: int, user_id=None, participant_id=None, start=None,
-                 end=None) -> list:
-    org_users = select(User.id).where(User.organisation_id == organisation_id)
-    org_people = select(Participant.id).where(Participant.organisation_id == organisation_id)
-    where = [AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)]
-    if user_id:
-        where.append(AuditEvent.user_id == user_id)
-    if participant_id:
-        where.append(AuditEvent.participant_id == participant_id)
+def _filter_values(organisation_id: int, user_id=None, participant_id=None, start=None,
+                   end=None) -> tuple[tuple[bool, ...], dict]:
+    """The filter as the shape of its statement (which filters are set) and their values."""
     lo, hi = local_range_utc(start, end)
-    if lo:
-        where.append(AuditEvent.at >= lo)
-    if hi:
-        where.append(AuditEvent.at < hi)
+    values = {"org": organisation_id, "user_id": user_id or None,
+              "participant_id": participant_id or None, "lo": lo, "hi": hi}
+    shape = tuple(values[name] is not None for name in ("user_id", "participant_id", "lo", "hi"))
+    return shape, {name: value for name, value in values.items() if value is not None}
+
+
+def _audit_where(shape: tuple[bool, ...]) -> list:
+    """The filter of that shape with its values as parameters (`_filter_values`)."""
+    by_user, by_participant, since, until = shape
+    org = bindparam("org", type_=Integer)
+    org_users = select(User.id).where(User.organisation_id == org)
+    org_people = select(Participant.id).where(Participant.organisation_id == org)
+    where = [AuditEvent.user_id.in_(org_users) | AuditEvent.participant_id.in_(org_people)]
+    if by_user:
+        where.append(AuditEvent.user_id == bindparam("user_id", type_=Integer))
+    if by_participant:
+        where.append(AuditEvent.participant_id == bindparam("participant_id", type_=Integer))
+    if since:
+        where.append(AuditEvent.at >= bindparam("lo", type_=AuditEvent.at.type))
+    if until:
+        where.append(AuditEvent.at < bindparam("hi", type_=AuditEvent.at.type))
     return where
 
 
@@ -79,23 +91,73 @@ LOG_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role
                User.display_name.label("user_name"), User.username.label("username"))
 
 
-def audit_query(organisation_id: int, user_id=None, participant_id=None, start=None,
-                end=None) -> Select:
-    """The filtered log, newest first, as LOG_COLUMNS rows."""
-    return (select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
-            .where(*_audit_where(organisation_id, user_id, participant_id, start, end))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+class _Viewer(NamedTuple):
+    """What `display_name_sql` reads of the user the names are for: the id as a parameter,
+    so one statement serves every user of the role."""
+    id: object
+    role: str
+
+
+# The log's statements are built once per filter shape (and the viewer's role), with the
+# organisation, filters, viewer and page as parameters: building them per view cost more
+# than running them.
+@cache
+def _log_statement(shape: tuple[bool, ...], role: str | None) -> Select:
+    query = select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
+    if role is not None:
+        viewer = _Viewer(bindparam("viewer", type_=Integer), role)
+        query = (query.add_columns(display_name_sql(viewer).label("participant_name"))
+                 .outerjoin(Participant, AuditEvent.participant_id == Participant.id))
+    return (query.where(*_audit_where(shape))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer)))
+
+
+def audit_events(organisation_id: int, user_id=None, participant_id=None, start=None,
+                 end=None, *, limit: int, offset: int = 0, named_for=None):
+    """The filtered log, newest first, as LOG_COLUMNS rows; with `named_for` (a user) also
+    `participant_name`, the name of the participant an event is about as that user may see
+    it (None: no participant), worked out in the same statement."""
+    shape, values = _filter_values(organisation_id, user_id, participant_id, start, end)
+    values |= {"limit": limit, "offset": offset}
+    if named_for is not None:
+        values["viewer"] = named_for.id
+    return db.session.execute(
+        _log_statement(shape, named_for.role if named_for is not None else None), values)
+
+
+@cache
+def _user_options_statement() -> Select:
+    return (select(User.id, User.display_name + " (" + User.username + ")")
+            .where(User.organisation_id == bindparam("org", type_=Integer))
+            .order_by(User.display_name))
+
+
+def user_options(organisation_id: int, everyone: str) -> tuple[tuple, ...]:
+    """("", `everyone`) and (id, "name (username)") of the organisation's users by name: the
+    log filter's person select (choices.KeptIdSelect)."""
+    rows = db.session.execute(_user_options_statement(), {"org": organisation_id})
+    return (("", everyone), *map(tuple, rows))
+
+
+@cache
+def _count_statement(shape: tuple[bool, ...], capped: bool) -> Select:
+    where = _audit_where(shape)
+    if not capped:
+        return select(func.count(AuditEvent.id)).where(*where)
+    shown = select(AuditEvent.id).where(*where).limit(bindparam("most", type_=Integer))
+    return select(func.count()).select_from(shown.subquery())
 
 
 def audit_count(organisation_id: int, user_id=None, participant_id=None, start=None,
                 end=None, cap: int | None = None) -> int:
     """How many events the filter shows; with `cap`, counted no further than cap + 1 (the log
     only grows: counting all of it on every view would too)."""
-    where = _audit_where(organisation_id, user_id, participant_id, start, end)
-    if cap is None:
-        return db.session.scalar(select(func.count(AuditEvent.id)).where(*where))
-    shown = select(AuditEvent.id).where(*where).limit(cap + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(shown))
+    shape, values = _filter_values(organisation_id, user_id, participant_id, start, end)
+    if cap is not None:
+        values["most"] = cap + 1
+    return db.session.scalar(_count_statement(shape, cap is not None), values)
 
 
 def participant_names(events, known: dict[int, str] | None = None) -> dict[int, str]:

@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from ..access import audit_event_or_404
 from ..audit import record
@@ -20,12 +19,12 @@ from ..domain.tenancy import add_months
 from ..extensions import db
 from ..i18n import pinned_translations
 from ..inputs import page_of
-from ..models import AuditReview, User
+from ..models import AuditReview
 from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
-from . import audit_queries, audit_review_store, bp
-from .audit_words import audit_event_words, log_time
-from .choices import month_arg, org_id
+from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
+from .audit_words import audit_event_words, log_rows, log_time
+from .choices import id_choices, month_arg, org_id
 from .forms import AuditFilterForm, ReviewForm, role_labels
 
 AUDIT_PAGE_SIZE = 100
@@ -76,11 +75,7 @@ def _participant_filter(form: AuditFilterForm) -> ParticipantFilter:
 def _audit_filters() -> tuple[AuditFilterForm, ParticipantFilter]:
     """The filter form with its choices, and the participant it names."""
     form = AuditFilterForm(request.args)
-    users = db.session.execute(select(User.id, User.display_name, User.username)
-                               .where(User.organisation_id == org_id())
-                               .order_by(User.display_name))
-    form.user_id.choices = [SelectChoice("", _("Alla"))] + [
-        SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in users]
+    id_choices(form.user_id, audit_queries.user_options(org_id(), _("Alla")))
     if not form.validate():
         form.start.data = form.end.data = None
     return form, _participant_filter(form)
@@ -104,16 +99,16 @@ def audit():
     form, who = _audit_filters()
     args = _args(form, who)
     if not who.found:  # the search named nobody or several: nothing to list yet
-        return render("admin/audit.html", block="results", form=form, who=who, events=[],
-                      names={}, total=None, page=1, pages=1, args=args,
-                      month=month_key(local_today()))
+        return render("admin/audit.html", block="results", form=form, who=who, rows=[],
+                      total=None, page=1, pages=1, args=args, month=month_key(local_today()))
     total = audit_queries.audit_count(*_filters(form, who), cap=COUNT_CAP)
     more = total > COUNT_CAP
     page, pages = page_of(min(total, COUNT_CAP), AUDIT_PAGE_SIZE)
-    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
-                                .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    return render("admin/audit.html", block="results", form=form, who=who, events=events,
-                  names=audit_queries.participant_names(events), total=min(total, COUNT_CAP),
+    events = audit_queries.audit_events(
+        *_filters(form, who), limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE,
+        named_for=current_user._get_current_object())  # noqa: SLF001 - the proxy once
+    return render("admin/audit.html", block="results", form=form, who=who,
+                  rows=log_rows(events, role_labels()), total=min(total, COUNT_CAP),
                   more=more, page=page, args=args, pages=pages,
                   month=month_key(local_today()))
 
@@ -123,8 +118,7 @@ def audit_csv():
     form, who = _audit_filters()
     if not who.found:
         abort(400)  # the page offers no CSV link until the search names one participant
-    events = db.session.execute(audit_queries.audit_query(*_filters(form, who))
-                                .limit(CSV_LIMIT)).all()
+    events = audit_queries.audit_events(*_filters(form, who), limit=CSV_LIMIT).all()
     names = audit_queries.participant_names(events)
     rows = ([f"{to_local(e.at):%Y-%m-%d %H:%M:%S}", e.user_name or "", e.username or "",
              e.role, e.action, e.object_type, e.object_id, e.participant_id or "",

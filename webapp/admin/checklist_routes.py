@@ -1,9 +1,11 @@
 """Admin: checklist template versions (DESIGN §3, §4). Saving never changes an old version."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +19,11 @@ from . import bp
 from .checklist_forms import TemplateForm, row_labels
 
 BLANK_ROWS = 3
+EDITOR_TEMPLATE = "admin/_checklist_editor.html"
+# A blank editor's fields by what they show (title, items, blank rows, language): the same
+# markup for every view of a version, so written once per process. Emptied when full.
+_blank_editors: dict[tuple, Markup] = {}
+_BLANK_EDITORS_SIZE = 64
 
 
 @bp.route("/admin/settings/checklists", methods=["GET", "POST"])
@@ -25,8 +32,8 @@ def checklist_templates():
     current = versions[0]
     form = TemplateForm()
     if request.method == "GET":
-        _prefill(form, current, blank=min(_int_arg("extra", BLANK_ROWS), 30))
-        return _page(form, versions)
+        return _page(form, versions, editor=_blank_editor(
+            form, current, blank=min(_int_arg("extra", BLANK_ROWS), 30)))
     ok = form.validate()
     rows = form.kept_rows()
     errors = validate_template_items(rows) | form.order_errors()
@@ -80,12 +87,34 @@ def _prefill(form: TemplateForm, template: ChecklistTemplate, blank: int) -> Non
         form.items.append_entry()
 
 
+def _blank_editor(form: TemplateForm, template: ChecklistTemplate, blank: int) -> Markup:
+    """The fields of a blank editor holding `template` and `blank` empty rows: building and
+    writing its 125 fields was most of the page's time, and they only change with the
+    version shown (a version's items are never changed) and the language."""
+    key = (str(get_locale()), template.title,
+           tuple((item.section, item.key, item.text) for item in template.items), blank)
+    html = _blank_editors.get(key)
+    if html is None:
+        _prefill(form, template, blank)
+        html = editor_fields(form)
+        if len(_blank_editors) >= _BLANK_EDITORS_SIZE:
+            _blank_editors.clear()  # one step, safe with other threads; refills as used
+        _blank_editors[key] = html
+    return html
+
+
+def editor_fields(form: TemplateForm) -> Markup:
+    """The editor's title and item rows as the page writes them (without the CSRF token)."""
+    write = current_app.jinja_env.get_template(EDITOR_TEMPLATE).module.editor_fields
+    return Markup(write(form, row_labels()))  # noqa: S704 - an autoescaped template's output
+
+
 def _same(template: ChecklistTemplate, title: str, rows) -> bool:
     old = [(i.section, i.key, i.text) for i in template.items]
     return template.title == title and old == [(r.section, r.key, r.text) for r in rows]
 
 
-def _page(form, versions, items_error=None, status=200):
+def _page(form, versions, items_error=None, status=200, editor=None):
     used = dict(db.session.execute(
         select(ChecklistSubmission.template_id, func.count())
         .where(ChecklistSubmission.template_id.in_([v.id for v in versions]))
@@ -95,4 +124,5 @@ def _page(form, versions, items_error=None, status=200):
         User.id.in_([v.created_by_id for v in versions if v.created_by_id]))).all())
     return render("admin/checklist_templates.html", status=status, form=form,
                   current=versions[0], versions=versions, used=used, authors=authors,
-                  items_error=items_error, row_labels=row_labels())
+                  items_error=items_error,
+                  editor=editor if editor is not None else editor_fields(form))

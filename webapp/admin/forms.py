@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, StringField, TextAreaField
@@ -19,6 +20,7 @@ from wtforms.validators import (
 from ..domain.rules import PRESET_NAMES
 from ..form_fields import CheckboxesField, SelectField, int_or_none
 from ..usernames import UNUSABLE, is_usable
+from .choices import KeptIdSelect
 
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Stödpersonal")),
@@ -31,9 +33,13 @@ ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
 
 
 def role_labels() -> dict[str, str]:
-    """ROLE_LABELS in the page's language, each translated once: a lazy label is translated
-    again wherever a template prints it, and the log shows a role on every row."""
-    return {role: str(label) for role, label in ROLE_LABELS.items()}
+    """ROLE_LABELS in the page's language, each translated once per request: a lazy label is
+    translated again wherever a template prints it, and the log shows a role on every row
+    (the admin pages' context has them too: one dict for both)."""
+    labels = g.get("_role_labels")
+    if labels is None:
+        labels = g._role_labels = {role: str(label) for role, label in ROLE_LABELS.items()}
+    return labels
 
 PRESET_CHOICES = [SelectChoice(name, label) for name, label in PRESET_NAMES.items()]
 CONTACT_KINDS = [
@@ -75,7 +81,7 @@ class UserForm(TeamsForm):
         Length(max=200)])
     # No Optional(): it would stop the chain before validate_participant_id runs.
     participant_id = SelectField(_l("Deltagare som kontot hör till"), coerce=int_or_none,
-                                 validate_choice=False)
+                                 validate_choice=False, widget=KeptIdSelect())
 
     def validate_role(self, field):
         in_choices(field, _l("Välj en roll i listan."))
@@ -205,7 +211,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     user_id = SelectField(_l("Person"), coerce=int_or_none, validate_choice=False,
-                          validators=[Optional()])
+                          validators=[Optional()], widget=KeptIdSelect())
     # A search, not a list of every participant (a thousand options on every view): a part
     # of the name as the admin may see it, or the participant's number; resolved on the
     # server (audit_queries.find_participants). `participant_id`: the one chosen, kept in

@@ -3,12 +3,13 @@ staff assignments, deactivate, reset the second factor. Nothing is hard-deleted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from ..access import get_participant_or_404, org_user_or_404
 from ..audit import record
@@ -26,7 +27,13 @@ from ..models import (
 )
 from ..rendering import render
 from . import bp, logins
-from .choices import org_id, participant_choices, team_choices
+from .choices import (
+    id_choices,
+    org_id,
+    participant_choices,
+    team_choices,
+    unlinked_participant_options,
+)
 from .forms import ROLE_LABELS, AssignmentForm, TeamsForm, UserForm, role_labels
 from .memberships import add_membership, remove_link, set_teams
 
@@ -65,29 +72,41 @@ class UserRow(NamedTuple):
         return self.role in SECOND_FACTOR_ROLES
 
 
+# The list's two statements are built once, with the organisation, page and users as
+# parameters: building them per view cost more than running them.
+@cache
+def _users_statements() -> tuple[Select, Select]:
+    page = (select(User.id, User.display_name, User.username, User.role, User.active,
+                   User.totp_confirmed_at, func.count().over().label("total"))
+            .where(User.organisation_id == bindparam("org", type_=Integer))
+            .order_by(User.active.desc(), User.role, User.display_name, User.id)
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer)))
+    teams = (select(TeamMembership.user_id, Team.name)
+             .join(Team, Team.id == TeamMembership.team_id)
+             .where(TeamMembership.user_id.in_(bindparam("ids", expanding=True)))
+             .order_by(Team.name, Team.id))
+    return page, teams
+
+
 def _users_page(page: int) -> tuple[list[UserRow], int]:
     """(the users of one page, how many there are on every page); their teams' names in a
     second statement."""
-    rows = db.session.execute(
-        select(User.id, User.display_name, User.username, User.role, User.active,
-               User.totp_confirmed_at, func.count().over().label("total"))
-        .where(User.organisation_id == org_id())
-        .order_by(User.active.desc(), User.role, User.display_name, User.id)
-        .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
+    page_statement, teams_statement = _users_statements()
+    rows = db.session.execute(page_statement, {
+        "org": org_id(), "limit": USERS_PER_PAGE,
+        "offset": (page - 1) * USERS_PER_PAGE}).all()
     if not rows:
         return [], 0
     teams: dict[int, list[str]] = {row.id: [] for row in rows}
-    for user_id, name in db.session.execute(
-            select(TeamMembership.user_id, Team.name)
-            .join(Team, Team.id == TeamMembership.team_id)
-            .where(TeamMembership.user_id.in_(list(teams))).order_by(Team.name, Team.id)):
+    for user_id, name in db.session.execute(teams_statement, {"ids": list(teams)}):
         teams[user_id].append(name)
     return [UserRow(*row[:6], teams[row.id]) for row in rows], rows[0].total
 
 
 def _user_form(form: UserForm) -> UserForm:
     form.team_ids.choices = team_choices()
-    form.participant_id.choices = participant_choices(_("Välj deltagare"), unlinked=True)
+    id_choices(form.participant_id, unlinked_participant_options(_("Välj deltagare")))
     return form
 
 
