@@ -92,10 +92,13 @@ LOG_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.user_id, AuditEvent.role
 
 
 class _Viewer(NamedTuple):
-    """What `display_name_sql` reads of the user the names are for: the id as a parameter,
-    so one statement serves every user of the role."""
+    """What `display_name_sql` and `assigned_sql` read of the user the names are for: the id
+    as a parameter, so one statement serves every user of the role."""
     id: object
     role: str
+
+
+VIEWER = bindparam("viewer", type_=Integer)
 
 
 # The log's statements are built once per filter shape (and the viewer's role), with the
@@ -105,7 +108,7 @@ class _Viewer(NamedTuple):
 def _log_statement(shape: tuple[bool, ...], role: str | None) -> Select:
     query = select(*LOG_COLUMNS).outerjoin(User, AuditEvent.user_id == User.id)
     if role is not None:
-        viewer = _Viewer(bindparam("viewer", type_=Integer), role)
+        viewer = _Viewer(VIEWER, role)
         query = (query.add_columns(display_name_sql(viewer).label("participant_name"))
                  .outerjoin(Participant, AuditEvent.participant_id == Participant.id))
     return (query.where(*_audit_where(shape))
@@ -196,22 +199,13 @@ def find_participants(organisation_id: int, text: str) -> dict[int, str]:
     return dict(list(names.items())[:PARTICIPANT_MATCHES + 1])
 
 
-class _Viewer(NamedTuple):
-    """The admin as `access.assigned_sql` reads a user: role, and id as a parameter."""
-    role: str
-    id: object
-
-
-VIEWER = bindparam("viewer", type_=Integer)
-
-
 @cache
 def _shown(dialect: str, role: str) -> Select:
     """`shown_events`' statement, built once per database and viewer's role: with whether the
     viewer is directly assigned to the event's participant (`access.assigned_sql`), so a
     protected identity among them is named without asking again."""
     named = tuple(column.label(f"named_{column.key}") for column in NAME_COLUMNS)
-    assigned = assigned_sql(_Viewer(role, VIEWER))
+    assigned = assigned_sql(_Viewer(VIEWER, role))
     return (select(*LOG_COLUMNS, *named, *(() if assigned is None else (assigned,)))
             .outerjoin(User, AuditEvent.user_id == User.id)
             .outerjoin(Participant, AuditEvent.participant_id == Participant.id)
