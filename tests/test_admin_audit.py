@@ -438,7 +438,7 @@ def test_log_cards_and_person_select_as_the_template_wrote_them(app, db, client,
                                                                  world):
     """The log's cards come in words from audit_words.log_rows (the participant's name as
     the admin may see it worked out in the statement) and the person select's options are
-    written once per content (choices.KeptIdSelect): names escaped, a protected identity
+    written once per content (form_fields.KeptIdSelect): names escaped, a protected identity
     shown in full only to an admin assigned to it, the chosen person marked, a new user
     listed at once; the select as FastSelect writes it."""
     from flask_login import login_user

@@ -313,7 +313,7 @@ def test_the_user_list_shows_each_users_teams_and_what_their_login_lacks(client,
 
 def test_the_new_user_form_lists_participants_without_a_login_as_fast_select_would(
         app, db, client, login_as, world):
-    """The participant select's options are written once per content (choices.KeptIdSelect,
+    """The participant select's options are written once per content (form_fields.KeptIdSelect,
     names worked out in the statement): the same select as FastSelect writes from the names
     access.display_names gives, masked where the admin may not see the identity, escaped,
     the chosen one marked after an invalid submission, and a new participant listed at once."""

@@ -139,7 +139,7 @@ def _user_options_statement() -> Select:
 
 def user_options(organisation_id: int, everyone: str) -> tuple[tuple, ...]:
     """("", `everyone`) and (id, "name (username)") of the organisation's users by name: the
-    log filter's person select (choices.KeptIdSelect)."""
+    log filter's person select (form_fields.KeptIdSelect)."""
     rows = db.session.execute(_user_options_statement(), {"org": organisation_id})
     return (("", everyone), *map(tuple, rows))
 

@@ -17,6 +17,7 @@ from ..csv_export import csv_response, to_csv
 from ..domain.log_review import FLAGS
 from ..domain.tenancy import add_months
 from ..extensions import db
+from ..form_fields import id_choices
 from ..i18n import pinned_translations
 from ..inputs import page_of
 from ..models import AuditReview
@@ -24,7 +25,7 @@ from ..rendering import render
 from ..timeutil import format_month, local_today, month_key, to_local
 from . import audit_queries, audit_review_store, audit_words, bp  # noqa: F401 (audit_words: a template global)
 from .audit_words import audit_event_words, log_rows, log_time
-from .choices import id_choices, month_arg, org_id
+from .choices import month_arg, org_id
 from .forms import AuditFilterForm, ReviewForm, role_labels
 
 AUDIT_PAGE_SIZE = 100

@@ -3,7 +3,7 @@ the participant list one page at a time, and the `?month=` of the monthly pages.
 
 Lists read only the columns a choice shows, so a select of every participant stays cheap; the
 largest (every participant without a login, every user) are written once per content
-(`KeptIdSelect`)."""
+(`form_fields.KeptIdSelect`)."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,14 +11,12 @@ from typing import NamedTuple
 
 from flask import request
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
-from wtforms import SelectChoice, widgets
+from wtforms import SelectChoice
 
 from ..access import NAME_COLUMNS, display_name_sql, display_names
 from ..extensions import db
-from ..form_fields import FastSelect
 from ..inputs import page_of, sane_date
 from ..models import Participant, Team, User
 
@@ -72,56 +70,6 @@ def unlinked_participant_options(empty: str) -> tuple[tuple, ...]:
         .where(Participant.organisation_id == org_id(), Participant.user_id.is_(None))
         .order_by(Participant.last_name, Participant.first_name))
     return (("", empty), *map(tuple, rows))
-
-
-_kept_options: dict[tuple, str] = {}
-_KEPT_OPTIONS_SIZE = 64
-
-
-def kept_options(options: tuple[tuple, ...]) -> str:
-    """The <option>s of (value, label) pairs, none selected, as FastSelect writes them: written
-    once per pairs (the labels are in the page's language) and process. Emptied when full."""
-    html = _kept_options.get(options)
-    if html is None:
-        html = "".join([FastSelect._option(value, label, False)  # noqa: SLF001
-                        for value, label in options])
-        if len(_kept_options) >= _KEPT_OPTIONS_SIZE:
-            _kept_options.clear()  # one step, safe with other threads; refills as used
-        _kept_options[options] = html
-    return html
-
-
-class KeptIdSelect(FastSelect):
-    """An id select (values "" and ints, coerce `int_or_none`) whose options are given as
-    `field.options`, (value, label) pairs: the options are written once per their content
-    (`kept_options`) and the chosen one marked per view, not a SelectChoice built and written
-    per option per view (800 participants without a login: ~10,000 Python calls). The same
-    HTML as FastSelect (tests/test_admin_users.py)."""
-
-    def __call__(self, field, **kwargs):
-        options = getattr(field, "options", None)
-        if options is None or not (field.data is None or type(field.data) is int):
-            if options is not None:  # data no id select holds: FastSelect decides
-                field.choices = [SelectChoice(value, label) for value, label in options]
-            return super().__call__(field, **kwargs)
-        kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
-        chosen = "" if field.data is None else str(field.data)
-        html = kept_options(options).replace(f'<option value="{chosen}">',
-                                             f'<option selected value="{chosen}">', 1)
-        return Markup(  # noqa: S704 - escaped by FastSelect._option
-            f"<select {widgets.html_params(name=field.name, **kwargs)}>{html}</select>")
-
-
-def id_choices(field, options: tuple[tuple, ...]) -> None:
-    """Give a KeptIdSelect field its options; its choices (what validation checks against)
-    only when the form was sent."""
-    field.options = options
-    field.choices = ([SelectChoice(value, label) for value, label in options]
-                     if request.method == "POST" else [])
 
 
 class ParticipantRow(NamedTuple):

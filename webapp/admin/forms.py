@@ -18,9 +18,8 @@ from wtforms.validators import (
 )
 
 from ..domain.rules import PRESET_NAMES
-from ..form_fields import CheckboxesField, SelectField, int_or_none
+from ..form_fields import CheckboxesField, KeptIdSelect, SelectField, int_or_none
 from ..usernames import UNUSABLE, is_usable
-from .choices import KeptIdSelect
 
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Stödpersonal")),

@@ -15,6 +15,7 @@ from ..access import get_participant_or_404, org_user_or_404
 from ..audit import record
 from ..auth.credentials import rotate_session
 from ..extensions import db
+from ..form_fields import id_choices
 from ..inputs import page_arg, page_of
 from ..models import (
     SECOND_FACTOR_ROLES,
@@ -28,7 +29,6 @@ from ..models import (
 from ..rendering import render
 from . import bp, logins
 from .choices import (
-    id_choices,
     org_id,
     participant_choices,
     team_choices,

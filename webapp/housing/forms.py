@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..form_fields import SelectField, int_or_none
+from ..form_fields import KeptIdSelect, SelectField, int_or_none
 from ..timeutil import local_today
 
 HOUSING_SEVERITIES = [
@@ -22,9 +22,10 @@ class DisturbanceForm(FlaskForm):
     """Housing logs a disturbance or a rättelseanmaning; staff's one-day rule starts now."""
 
     # Choices are the user's scope (set by the view); checked here with a Swedish message.
-    # Up to 1,000 tenants: the shared select writes plain choices in one loop (form_fields).
+    # Up to 1,000 tenants: their options written once per content (form_fields.KeptIdSelect).
     participant_id = SelectField(_l("Hyresgäst"), coerce=int_or_none, validate_choice=False,
-                                 validators=[InputRequired(_l("Välj hyresgäst."))])
+                                 validators=[InputRequired(_l("Välj hyresgäst."))],
+                                 widget=KeptIdSelect())
     occurred_on = DateField(_l("Datum då det hände"), validators=[
         DataRequired(_l("Skriv datumet, till exempel 2026-03-01."))])
     severity = SelectField(_l("Typ"), choices=HOUSING_SEVERITIES, validators=[

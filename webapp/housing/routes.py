@@ -29,7 +29,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
-from wtforms import SelectChoice
 
 from ..access import (
     assigned_sql,
@@ -45,6 +44,7 @@ from ..domain.disturbances import contacted_in_time, is_overdue
 from ..domain.tenancy import TenancyStatus
 from ..domain.tenancy_life import Eligibility, transfer_eligibility
 from ..extensions import db
+from ..form_fields import id_choices
 from ..inputs import page_arg, page_of
 from ..models import (
     SEVERITIES,
@@ -57,6 +57,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.participants import full_name_of
 from ..queries import (
     IdArray,
     among_param,
@@ -590,9 +591,11 @@ def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
 
 def _form_choices(form: DisturbanceForm) -> None:
     # No tenant chosen in advance: a disturbance logged on the wrong person is hard to undo.
+    # The options as (id, name) pairs, written once per content (KeptIdSelect): up to 1,000.
     user = current_user._get_current_object()  # the proxy once, not once a tenant
-    form.participant_id.choices = [SelectChoice("", _("Välj hyresgäst"))] + [
-        SelectChoice(p.id, display_name(p, user)) for p in _scope()]
+    id_choices(form.participant_id, (("", _("Välj hyresgäst")), *(
+        (p.id, display_name(p, user) if p.protected_identity
+         else full_name_of(p.first_name, p.last_name)) for p in _scope())))
 
 
 @bp.route("/housing/disturbances/new", methods=["GET", "POST"])
