@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import NamedTuple
 
 from flask_login import current_user
 from sqlalchemy import Integer, bindparam, case, func, or_, select
@@ -25,6 +24,7 @@ from ..access import (
     Scope,
     assigned_flag,
     display_names,
+    named_with,
     remember_assignments,
     scope_values,
     visible_columns,
@@ -70,20 +70,9 @@ def as_person(entry: tuple[str, tuple]) -> caseload.Person:
 _CASELOAD_COLUMNS = (*NAME_COLUMNS, Participant.phase)
 
 
-class Shown(NamedTuple):
-    """A participant on Idag's rows (and the colleagues' visits): what deciding the name shown
-    reads (`access.Named`) and the phone, as columns read with the rows themselves, not
-    objects in a statement of their own."""
-    id: int
-    user_id: int | None
-    first_name: str
-    last_name: str
-    pseudonym: str
-    protected_identity: bool
-    phone: str
-
-    full_name = Participant.full_name
-    masked_name = Participant.masked_name
+# A participant on Idag's rows (and the colleagues' visits): what deciding the name shown reads
+# and the phone, as columns read with the rows themselves, not objects in a statement of their own.
+Shown = named_with("Shown", phone=str)
 
 
 SHOWN_COLUMNS = (*NAME_COLUMNS, Participant.phone)
