@@ -3,11 +3,32 @@ from __future__ import annotations
 
 import pytest
 from markupsafe import Markup
-from wtforms import Form, SelectChoice, widgets
+from wtforms import (
+    BooleanField,
+    Form,
+    IntegerField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms import SelectField as WTFormsSelectField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
 
+from webapp import form_fields
 from webapp.form_fields import SelectField, int_or_none
+
+
+def wtforms_own(monkeypatch, render):
+    """`render()` with WTForms' own html_params, as WTForms writes it without Bofast's."""
+    original = form_fields._wtforms_html_params  # noqa: SLF001
+    with monkeypatch.context() as patch:
+        patch.setattr(widgets.core, "html_params", original)
+        patch.setattr(widgets, "html_params", original)
+        patch.setattr(widgets.Input, "html_params", staticmethod(original))
+        patch.setattr(widgets.core.Button, "html_params", staticmethod(original))
+        return render()
 
 
 class Both(Form):
@@ -28,12 +49,12 @@ CHOICES = [
 
 
 @pytest.mark.parametrize("chosen", ["", "1", "a\"b'c", "True", "7", "8"])
-def test_fast_select_renders_like_wtforms(app, chosen):
+def test_fast_select_renders_like_wtforms(app, chosen, monkeypatch):
     form = Both(data={"ours": chosen, "theirs": chosen})
     form.ours.choices = CHOICES
     form.theirs.choices = CHOICES
     ours = form.ours(class_="wide")
-    theirs = form.theirs(class_="wide")
+    theirs = wtforms_own(monkeypatch, lambda: form.theirs(class_="wide"))
     assert isinstance(form.ours.widget, widgets.Select)
     assert ours.replace('name="ours"', "").replace('id="ours"', "") == theirs.replace(
         'name="theirs"', "").replace('id="theirs"', "")
@@ -55,16 +76,61 @@ PLAIN = [choice for choice in CHOICES if not choice.render_kw] + [
 @pytest.mark.parametrize("chosen", [None, "", "1", "7", "9", "x"])
 @pytest.mark.parametrize("form_class, choices", [(Both, PLAIN), (Ids, PLAIN), (Ids, [])])
 def test_plain_choices_written_in_one_loop_render_like_wtforms(app, chosen, form_class,
-                                                               choices):
+                                                               choices, monkeypatch):
     """The fast path (no option attributes, no groups): same HTML, the same option selected,
     the field's own attributes (required) kept."""
     form = form_class(data={"ours": chosen, "theirs": chosen})
     form.ours.choices = list(choices)
     form.theirs.choices = list(choices)
     ours = form.ours(class_="wide", **{"aria-describedby": "x-hint"})
-    theirs = form.theirs(class_="wide", **{"aria-describedby": "x-hint"})
+    theirs = wtforms_own(
+        monkeypatch, lambda: form.theirs(class_="wide", **{"aria-describedby": "x-hint"}))
     assert ours.replace('name="ours"', "").replace('id="ours"', "") == theirs.replace(
         'name="theirs"', "").replace('id="theirs"', "")
+
+
+# --- html_params: WTForms' attributes, written without Markup.format -------------------------
+
+@pytest.mark.parametrize("attributes", [
+    {},
+    {"name": "title", "id": "title", "class_": "input wide", "for_": "x"},
+    {"required": True, "disabled": False, "checked": True, "readonly": False},
+    {"value": 'Anna <Andersson> & "Bo" O\'Brien', "maxlength": 200, "min": 0, "step": 1.5},
+    {"value": Markup('a"b<i>c</i>'), "data_hx_target": "#x", "aria_describedby": "a-hint"},
+    {"data-raw": "y", "aria-label": "Stäng", "placeholder": "ÅÅÅÅ-MM-DD", "value": None},
+    {"odd<key": "v", "class": Markup("a &amp; b")},
+])
+def test_html_params_writes_what_wtforms_writes(attributes):
+    ours = form_fields.html_params(**attributes)
+    assert isinstance(ours, Markup)
+    assert ours == form_fields._wtforms_html_params(**attributes)  # noqa: SLF001
+
+
+class Fields(Form):
+    name = StringField("Namn <fullt>", validators=[InputRequired(), Length(max=80)])
+    note = TextAreaField("Anteckning", default='Sa "hej" & <gick>')
+    count = IntegerField("Antal", default=3)
+    agreed = BooleanField("Ja", default=True)
+    chosen = WTFormsSelectField(
+        "Val", choices=[SelectChoice("a", "A"), SelectChoice("b", 'B "två"')], default="b")
+    send = SubmitField("Spara")
+
+
+def test_every_wtforms_widget_writes_its_attributes_with_ours(app, monkeypatch):
+    """Installed where WTForms looks it up (module, inputs, buttons, labels), and a whole form
+    of WTForms' own fields writes the same HTML as with WTForms' own function."""
+    assert widgets.core.html_params is form_fields.html_params
+    assert widgets.html_params is form_fields.html_params
+    assert widgets.TextInput.html_params is form_fields.html_params
+    assert widgets.core.Button.html_params is form_fields.html_params
+
+    def written():
+        form = Fields(data={"name": "Åsa"})
+        return "".join(str(part) for field in form
+                       for part in (field.label(class_="lbl"), field(class_="in", data_x=1)))
+
+    assert written() == wtforms_own(monkeypatch, written)
+    assert 'required' in written() and 'maxlength="80"' in written()
 
 
 # --- blank_fields: a blank form's fields rendered once -----------------------------------------
