@@ -83,13 +83,20 @@ for _stmt in APPEND_ONLY_POSTGRESQL:
 # month's distinct (reader, participant) pairs kept here.
 
 
-class AuditReviewMonth(db.Model):
+class ReviewMonthKey:
+    """The first columns of every stored review row's key: whose month it is (sort_order:
+    first in the table and the key, as the migration made them)."""
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True, sort_order=-2)
+    month: Mapped[date] = mapped_column(Date, primary_key=True,
+                                        sort_order=-1)  # first day of the month
+
+
+class AuditReviewMonth(ReviewMonthKey, db.Model):
     """How far a month's review is stored: every event of the month with an id up to `upto_id`."""
 
     __tablename__ = "audit_review_months"
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
-                                                 primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
     rules: Mapped[str] = mapped_column(String(40))  # computed under these rules (else redone)
     upto_id: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer)  # the month's events up to `upto_id`
@@ -101,38 +108,29 @@ class AuditReviewMonth(db.Model):
     seen_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AuditReviewFlag(db.Model):
+class AuditReviewFlag(ReviewMonthKey, db.Model):
     """An event's flags that follow from the events alone (refused, night, burst)."""
 
     __tablename__ = "audit_review_flags"
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
-                                                 primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
     at_local: Mapped[datetime] = mapped_column(DateTime)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     flags: Mapped[str] = mapped_column(String(100))  # comma-separated, log_review.FLAG_ORDER
 
 
-class AuditReviewRead(db.Model):
+class AuditReviewRead(ReviewMonthKey, db.Model):
     """A worker read a participant's data this month (checked against today's caseloads)."""
 
     __tablename__ = "audit_review_reads"
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
-                                                 primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-class AuditReviewCandidate(db.Model):
+class AuditReviewCandidate(ReviewMonthKey, db.Model):
     """The month's events by a user with the smallest sample keys: the sample is drawn from
     them (log_review.sample_events), so it never needs the whole month."""
 
     __tablename__ = "audit_review_candidates"
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
-                                                 primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
     sample_key: Mapped[int] = mapped_column(BigInteger)
     at_local: Mapped[datetime] = mapped_column(DateTime)
