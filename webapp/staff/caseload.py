@@ -30,6 +30,7 @@ from ..queries import (
     among_value,
     contract_dates,
     dialect_name,
+    id_rows,
     run,
     tenancy_for,
 )
@@ -107,14 +108,14 @@ def count_between(ids, start: datetime, end: datetime, *criteria) -> int:
 
 
 
-def _flag_columns() -> tuple:
+def _flag_columns(key) -> tuple:
     """(an open rättelseanmaning, the next booked visit's start and kind) of the participant
-    of the statement; `now` a parameter."""
+    whose id is `key` (a column of the statement); `now` a parameter."""
     rattelse = (select(Disturbance.id)
-                .where(Disturbance.participant_id == Participant.id,
+                .where(Disturbance.participant_id == key,
                        Disturbance.severity == "rattelse", Disturbance.followed_up_at.is_(None))
                 .exists())
-    coming = (Appointment.participant_id == Participant.id, Appointment.status == "booked",
+    coming = (Appointment.participant_id == key, Appointment.status == "booked",
               Appointment.starts_at >= bindparam("now", type_=Appointment.starts_at.type))
     first = (Appointment.starts_at, Appointment.id)
 
@@ -127,8 +128,8 @@ def _flag_columns() -> tuple:
 @cache
 def _flags_statement(dialect: str):
     """`list_flags`' statement, built once per process (the ids and `now` as parameters)."""
-    return (select(Participant.id, *_flag_columns())
-            .where(among_param(Participant.id, "ids", dialect)))
+    rows, key, criteria = id_rows(Participant, "ids", dialect)
+    return select(key, *_flag_columns(key)).select_from(rows).where(*criteria)
 
 
 def _flags_of(rows) -> dict[int, tuple[bool, NextVisit | None]]:
@@ -213,10 +214,10 @@ def _list_statement(dialect: str):
     flags (part 0), in columns that line up (the visits first: their types read both)."""
     visits = _period_select((*_period_columns(), literal(1).label("part"),
                              null().label("rattelse")), dialect)
-    rattelse, next_start, next_kind = _flag_columns()
-    flags = (select(Participant.id, next_start, next_kind, null(), null(), null(), literal(0),
-                    rattelse)
-             .where(among_param(Participant.id, "ids", dialect)))
+    rows, key, criteria = id_rows(Participant, "ids", dialect)
+    rattelse, next_start, next_kind = _flag_columns(key)
+    flags = (select(key, next_start, next_kind, null(), null(), null(), literal(0), rattelse)
+             .select_from(rows).where(*criteria))
     return union_all(visits, flags)
 
 
