@@ -5,6 +5,7 @@ visit notes, absence reasons or health: queries here select the columns housing 
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -37,6 +38,7 @@ from ..access import (
     display_name,
     display_name_sql,
     housing_participants,
+    housing_team_ids,
     remember_assignments,
 )
 from ..audit import record, record_list
@@ -77,6 +79,8 @@ from .checklist_routes import (
 from .facts_store import complete, visit_periods, with_facts
 from .forms import DisturbanceForm
 from .statements import built_once, run, written_once
+from .summaries import generation_of, stored
+from .summaries import store as store_summary
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -123,19 +127,43 @@ def _build_overview(day) -> Select:
         *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
         people(and_(fas_2, c.visits_met)).label("met"),
         people(and_(fas_2, c.visits_met_before)).label("met_before"),
-        _all_ids(c.id).label("ids"))
+        _all_ids(c.id).label("ids"),
+        # Read by the same statement as the facts: a write committed after it counts the
+        # generation up, and the summary stored with this one is stale (summaries.py).
+        generation_of(literal(current_user.organisation_id)).label("generation"))
+
+
+_COUNTED = ("submitted", "missing", "fas_2", "met", "met_before")
+
+
+def _summary_key() -> str:
+    """The stored summary's key: a housing user's scope is their organisation's tenants of
+    their teams' apartments (`housing_participants`), the same for each user of those teams."""
+    user = current_user._get_current_object()  # noqa: SLF001 - the proxy once
+    who = (f"t{','.join(map(str, housing_team_ids(user)))}" if user.role == "housing"
+           else f"u{user.id}")
+    return f"home:{user.organisation_id}:{who}"
 
 
 def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
-    """(the ids in scope, the checklist counts, the visit counts). Usually one statement: the
-    database counts over the stored facts when all of them are valid (the scheduler works
+    """(the ids in scope, the checklist counts, the visit counts). Usually the stored summary
+    of the user's scope for the day (summaries.py): one small statement. Otherwise one
+    statement counts over the stored facts when all of them are valid (the scheduler works
     them out before the day's first view; a write makes its participant's stale until a view
     works them out again), and only the ids come back, not a row per tenant (1,000 rows cost
-    ~5 ms to read and count). Otherwise the rows are read, the stale facts worked out and
-    stored (`complete`) and counted here."""
-    counted = run(_overview_statement(day)).one()
-    if counted.stale:
-        return _overview_from_rows(org, day)
+    ~5 ms to read and count); the result is stored as the summary. Otherwise the rows are
+    read, the stale facts worked out and stored (`complete`) and counted here."""
+    key = _summary_key()
+    summary = run(written_once("overview summary", day, lambda: stored(
+        key, current_user.organisation_id, day))).first()
+    if summary is not None:
+        counted = SimpleNamespace(ids=summary.ids or None, **json.loads(summary.counts))
+    else:
+        counted = run(_overview_statement(day)).one()
+        if counted.stale:
+            return _overview_from_rows(org, day)
+        store_summary(key, current_user.organisation_id, day, counted.generation,
+                      {name: getattr(counted, name) for name in _COUNTED}, counted.ids or "")
     if db.session.get_bind().dialect.name == "postgresql":
         ids = IdArray(counted.ids or "{}")
     else:
