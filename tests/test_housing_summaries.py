@@ -1,0 +1,204 @@
+"""Housing's stored summaries (issue 17, webapp/housing/summaries.py): /housing shows from the
+stored summary exactly what it shows worked out anew, after every kind of write that changes
+what it shows (the facts' writes, and the scope's: participants, apartments, offers), on a new
+day, and the stored summary is what a view reads while it is valid."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from tests import writes
+from tests.conftest import sent_statements
+from tests.factories import local_at, make_appointment, make_outcome, make_participant
+from tests.test_housing_home_counts import housed
+from webapp.extensions import db
+from webapp.housing import facts_store
+from webapp.models import (
+    Absence,
+    Apartment,
+    Contract,
+    HousingGeneration,
+    HousingSummary,
+    Offer,
+    Participant,
+    PhaseChange,
+    Plan,
+)
+from webapp.timeutil import local_today
+
+
+def _shown(client) -> str:
+    """What /housing shows: its main content, without the forms' one-time tokens."""
+    page = client.get("/housing").get_data(as_text=True)
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r'name="csrf_token"[^>]*', "", main)
+
+
+def _worked_out_anew(client) -> str:
+    """/housing with no stored summary: counted over the facts again."""
+    db.session.execute(delete(HousingSummary))
+    db.session.commit()
+    return _shown(client)
+
+
+def _generation(world) -> int:
+    return db.session.scalar(select(HousingGeneration.generation).where(
+        HousingGeneration.organisation_id == world.org.id)) or 0
+
+
+# --- every kind of write that changes the overview ---------------------------------------------
+
+def _visit_outcome(world):
+    start = facts_store.visit_periods(world.org, local_today())[0]
+    visit = make_appointment(writes.person(world), world.users["staff"],
+                             local_at(start, 0, 30), kind="home_visit")
+    yield
+    make_outcome(visit, world.users["staff"])
+
+
+def _new_tenant(world):
+    yield
+    housed(world, "Nora", "Ny", move_in=local_today() - timedelta(days=60))
+
+
+def _apartment_to_my_team(world):
+    """The other team's tenant's apartment handed to my housing team: no fact of theirs
+    changes, only the scope."""
+    yield
+    contract = db.session.scalar(select(Contract).where(
+        Contract.participant_id == world.other.id))
+    db.session.get(Apartment, contract.apartment_id).housing_team_id = world.housing_team.id
+
+
+def _offer_of_my_apartment(world):
+    flat = Apartment(organisation_id=world.org.id, address="Erbjudandegatan 3",
+                     city="Göteborg", housing_team_id=world.housing_team.id)
+    db.session.add(flat)
+    db.session.flush()
+    yield
+    db.session.add(Offer(participant_id=world.other.id, offered_on=local_today(),
+                         first_apartment_id=flat.id))
+
+
+def _waiting_participant(world):
+    """A new fas 1 participant without an apartment: in the scope (housing makes the offer);
+    shown by their absence."""
+    yield
+    person = make_participant(world.org, world.team, "Wilma", "Väntar", phase=1)
+    db.session.execute(delete(Contract).where(Contract.participant_id == person.id))
+    db.session.add(Absence(participant_id=person.id, start_date=local_today(), reason=""))
+
+
+WRITES = [writes.checklist, _visit_outcome, writes.phase_change, writes.contract_ended,
+          _new_tenant, _apartment_to_my_team, _offer_of_my_apartment, _waiting_participant]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=writes.ids(WRITES))
+def test_each_kind_of_write_shows_on_the_next_view(client, world, login_as, write):
+    login_as("housing")
+    steps = writes.before_write(write, world)
+    _shown(client)  # facts worked out and stored
+    before = _shown(client)  # counted over them, stored as the summary
+    assert db.session.scalar(select(HousingSummary.key)) is not None
+    assert _shown(client) == before  # read back from the summary
+    generation = _generation(world)
+    writes.make_write(steps)
+    assert _generation(world) > generation, "the write counts the generation up"
+    after = _shown(client)
+    assert after != before, "the write must change the overview (else it proves nothing)"
+    assert _shown(client) == after  # and stored again
+    assert after == _worked_out_anew(client)
+
+
+def test_the_stored_summary_is_what_a_view_reads_while_valid(client, world, login_as):
+    login_as("housing")
+    _shown(client)
+    _shown(client)
+    with sent_statements() as seen:
+        _shown(client)
+    assert not any("housing_facts" in statement for statement in seen), \
+        "a valid summary: the facts are not counted again"
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
+    db.session.execute(update(HousingSummary).values(
+        counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
+    db.session.commit()
+    assert "Inskickade: 97 av 100." in re.sub(r"<[^>]+>", "", _shown(client))
+
+
+def test_yesterdays_summary_is_not_read(client, world, login_as):
+    login_as("housing")
+    _shown(client)
+    right = _shown(client)
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
+    db.session.execute(update(HousingSummary).values(
+        day=local_today() - timedelta(days=1),
+        counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
+    db.session.commit()
+    assert _shown(client) == right
+    assert db.session.scalar(select(HousingSummary.day)) == local_today()
+
+
+def test_a_summary_of_an_older_generation_is_not_read(client, world, login_as):
+    """Stored with the generation read before a write committed (a view counting while
+    someone writes): stale, never shown."""
+    login_as("housing")
+    _shown(client)
+    right = _shown(client)
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
+    db.session.execute(update(HousingSummary).values(
+        generation=_generation(world) - 1,
+        counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
+    db.session.commit()
+    assert _shown(client) == right
+
+
+def test_the_summary_is_per_scope(client, world, login_as):
+    """Another housing team's user reads a summary of their own scope, not mine."""
+    from tests.factories import make_team, make_user
+
+    login_as("housing")
+    _shown(client)
+    mine = _shown(client)
+    team = make_team(world.org, "Bostad väst", kind="housing")
+    theirs = make_user(world.org, "housing", "housing2", teams=[team])
+    db.session.commit()
+    login_as(theirs)
+    assert "Svensson" not in _shown(client) and _shown(client) != mine
+    assert len(db.session.scalars(select(HousingSummary.key)).all()) == 2
+
+
+def test_a_day_without_writes_keeps_the_generation(client, world, login_as):
+    """Views alone (the facts worked out and stored, the summary stored) count nothing up:
+    the next view reads the summary."""
+    login_as("housing")
+    _shown(client)
+    _shown(client)
+    generation = _generation(world)
+    _shown(client)
+    assert _generation(world) == generation
+
+
+def test_a_new_participant_alone_counts_the_generation_up(app, world):
+    """A participant's first row has no row of the worklist to count up: the scope's hook
+    counts up their organisation's generation."""
+    generation = _generation(world)
+    db.session.add(Participant(organisation_id=world.org.id, team_id=world.team.id,
+                               first_name="Ny", last_name="Deltagare", phase=1))
+    db.session.commit()
+    assert _generation(world) == generation + 1
+
+
+def test_a_deleted_participant_counts_the_generation_up(app, world):
+    person = make_participant(world.org, world.team, "Bo", "Bort", phase=1)
+    db.session.execute(delete(Contract).where(Contract.participant_id == person.id))
+    db.session.commit()
+    generation = _generation(world)
+    db.session.execute(delete(Plan).where(Plan.participant_id == person.id))
+    db.session.execute(delete(PhaseChange).where(PhaseChange.participant_id == person.id))
+    db.session.delete(db.session.get(Participant, person.id))
+    db.session.commit()
+    assert _generation(world) > generation
