@@ -16,7 +16,7 @@ from tests.conftest import sent_statements
 from tests.factories import local_at, make_appointment, make_outcome, make_participant
 from tests.test_housing_home_counts import housed
 from webapp.extensions import db
-from webapp.housing import facts_store
+from webapp.housing import facts_store, summaries
 from webapp.models import (
     Absence,
     Apartment,
@@ -27,6 +27,9 @@ from webapp.models import (
     Participant,
     PhaseChange,
     Plan,
+)
+from webapp.models import (
+    HousingFacts as HousingFactsRow,
 )
 from webapp.timeutil import local_today
 
@@ -202,3 +205,79 @@ def test_a_deleted_participant_counts_the_generation_up(app, world):
     db.session.delete(db.session.get(Participant, person.id))
     db.session.commit()
     assert _generation(world) > generation
+
+
+# --- the tenancy list: its size stored, its page read without counting the scope ------------
+
+def _tenancies_shown(client, page: int = 1) -> str:
+    html = client.get(f"/housing/tenancies?page={page}").get_data(as_text=True)
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r'name="csrf_token"[^>]*', "", main)
+
+
+def _tenancies_anew(client) -> str:
+    db.session.execute(delete(HousingSummary))
+    db.session.commit()
+    return _tenancies_shown(client)
+
+
+TENANCY_WRITES = [*WRITES, writes.absence]
+
+
+@pytest.mark.parametrize("write", TENANCY_WRITES, ids=writes.ids(TENANCY_WRITES))
+def test_the_tenancy_list_follows_each_kind_of_write(client, world, login_as, write):
+    login_as("housing")
+    for index in range(3):
+        housed(world, f"Hyra{index}", f"Gäst{index}",
+               move_in=local_today() - timedelta(days=100 + 30 * index))
+    steps = writes.before_write(write, world)
+    _tenancies_shown(client)  # facts worked out, the size stored
+    before = _tenancies_shown(client)
+    assert db.session.scalar(select(HousingSummary.key).where(
+        HousingSummary.key.like("tenancies:%"))) is not None
+    writes.make_write(steps)
+    _tenancies_shown(client)
+    after = _tenancies_shown(client)
+    assert after == _tenancies_anew(client)
+    if write not in (writes.checklist, _visit_outcome, writes.phase_change):  # not shown
+        assert after != before, "the write must change the list (else it proves nothing)"
+
+
+def test_the_tenancy_lists_stored_size_is_what_a_view_reads(client, world, login_as):
+    login_as("housing")
+    for index in range(3):
+        housed(world, f"Hyra{index}", f"Gäst{index}")
+    db.session.commit()
+    _tenancies_shown(client)
+    right = _tenancies_shown(client)
+    with sent_statements() as seen:
+        assert _tenancies_shown(client) == right
+    assert not any("count(*) OVER" in statement for statement in seen), \
+        "a valid summary: the scope is not counted again"
+    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("tenancies:%"))
+                       .values(counts=json.dumps({"total": 120})))
+    db.session.commit()
+    assert "Sida 1 av 3 (120 hyresgäster)" in _tenancies_shown(client)  # pages of 50
+
+
+def test_facts_stored_by_an_older_computation_make_the_summaries_stale(client, world,
+                                                                       login_as):
+    """A view that worked facts out from older data and stores them last (no guard in
+    facts_store.store): its store counts the generation up, so no summary counted over the
+    newer facts is read over these."""
+    login_as("housing")
+    _shown(client)
+    _shown(client)
+    _tenancies_shown(client)
+    generation = _generation(world)
+    day = local_today()
+    row = db.session.execute(select(HousingFactsRow).where(
+        HousingFactsRow.participant_id == world.participant.id)).scalar_one()
+    older = {name: getattr(row, name) for name in ("participant_id", "day", "basis",
+                                                   *facts_store.FACT_COLUMNS)}
+    generations: dict = {}
+    assert facts_store.store([{**older, "day": day}], generations)
+    assert generations == {world.org.id: generation + 1} == {world.org.id: _generation(world)}
+    assert db.session.execute(summaries.stored(
+        db.session.scalar(select(HousingSummary.key).where(
+            HousingSummary.key.like("home:%"))), world.org.id, day)).first() is None

@@ -7,8 +7,9 @@ organisation's housing generation it was worked out at, and read back while both
 
 - the generation counts up in the transaction of every write that can change such a summary:
   every count-up of a `WorklistEntry.version` (staff/worklist_store.mark_stale: the facts'
-  validity, and so every write of what the facts read, contracts included), and every write of
-  the scope's other inputs, participants (new and deleted ones too), apartments and offers
+  validity, and so every write of what the facts read, contracts included), every store of
+  facts (facts_store.store: an older computation's row too), and every write of the scope's
+  other inputs, participants (new and deleted ones too), apartments and offers
   (`install_hooks`). A summary is stored only when every fact in it was valid, with the
   generation read by the same statement as the facts, so a write committed meanwhile leaves
   it stale, never wrong (tests/test_housing_summaries.py writes each and checks);
@@ -74,25 +75,28 @@ def _insert(bind, model):
     return insert(model)
 
 
-def bump(session, organisations=(), participants_where=None) -> None:
+def bump(connection, organisations=(), participants_where=None) -> dict[int, int]:
     """Count up the generation of these organisations, and of the organisations of the
-    participants `participants_where` selects (a condition on Participant), in the session's
-    transaction; rows in organisation order (two writers lock them in the same order)."""
+    participants `participants_where` selects (a condition on Participant), in the
+    transaction of `connection` (or session); rows in organisation order (two writers lock
+    them in the same order). Returns organisation id -> generation after the count-up."""
     queries = [select(literal(org).label("organisation_id")) for org in sorted(organisations)]
     if participants_where is not None:
         queries.append(select(Participant.organisation_id.label("organisation_id"))
                        .where(participants_where))
     if not queries:
-        return
+        return {}
     orgs = (union(*queries) if len(queries) > 1 else queries[0]).subquery()
-    statement = _insert(session.get_bind(), HousingGeneration).from_select(
+    bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
+    statement = _insert(bind, HousingGeneration).from_select(
         ["organisation_id", "generation"],
         # WHERE true: SQLite reads "ON CONFLICT" after a bare FROM as a join's ON.
         select(orgs.c.organisation_id, literal(1)).where(true()).distinct()
         .order_by(orgs.c.organisation_id))
-    session.execute(statement.on_conflict_do_update(
+    return dict(connection.execute(statement.on_conflict_do_update(
         index_elements=[HousingGeneration.organisation_id],
-        set_=dict(generation=HousingGeneration.generation + 1)))
+        set_=dict(generation=HousingGeneration.generation + 1)).returning(
+            HousingGeneration.organisation_id, HousingGeneration.generation)).all())
 
 
 # --- ORM hooks: the scope's inputs that the worklist's version does not follow ----------------
