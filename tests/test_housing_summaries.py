@@ -281,3 +281,49 @@ def test_facts_stored_by_an_older_computation_make_the_summaries_stale(client, w
     assert db.session.execute(summaries.stored(
         db.session.scalar(select(HousingSummary.key).where(
             HousingSummary.key.like("home:%"))), world.org.id, day)).first() is None
+
+
+# --- this month's checklist inbox: its counts stored, its page read without counting ---------
+
+def _inbox_shown(client, page: int = 1) -> str:
+    html = client.get(f"/housing/checklists?page={page}").get_data(as_text=True)
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r'name="csrf_token"[^>]*', "", main)
+
+
+INBOX_WRITES = [writes.checklist, writes.phase_change, writes.contract_ended, writes.absence,
+                _new_tenant, _apartment_to_my_team]
+
+
+@pytest.mark.parametrize("write", INBOX_WRITES, ids=writes.ids(INBOX_WRITES))
+def test_the_inbox_follows_each_kind_of_write(client, world, login_as, write):
+    login_as("housing")
+    for index in range(3):
+        housed(world, f"Hyra{index}", f"Gäst{index}")
+    steps = writes.before_write(write, world)
+    _inbox_shown(client)  # facts worked out, the counts stored
+    before = _inbox_shown(client)
+    assert db.session.scalar(select(HousingSummary.key).where(
+        HousingSummary.key.like("inbox:%"))) is not None
+    writes.make_write(steps)
+    _inbox_shown(client)
+    after = _inbox_shown(client)
+    assert after != before, "the write must change the inbox (else it proves nothing)"
+    db.session.execute(delete(HousingSummary))
+    db.session.commit()
+    assert _inbox_shown(client) == after
+
+
+def test_the_inboxs_stored_counts_are_what_a_view_reads(client, world, login_as):
+    login_as("housing")
+    _inbox_shown(client)
+    right = _inbox_shown(client)
+    with sent_statements() as seen:
+        assert _inbox_shown(client) == right
+    assert not any("count(*) OVER" in statement for statement in seen), \
+        "valid counts: the inbox is not counted again"
+    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("inbox:%"))
+                       .values(counts=json.dumps({"total": 120, "sent": 7})))
+    db.session.commit()
+    assert "7 av 120 lägenheter har en inskickad genomgång" in re.sub(
+        r"\s+", " ", _inbox_shown(client))
