@@ -327,3 +327,27 @@ def test_the_inboxs_stored_counts_are_what_a_view_reads(client, world, login_as)
     db.session.commit()
     assert "7 av 120 lägenheter har en inskickad genomgång" in re.sub(
         r"\s+", " ", _inbox_shown(client))
+
+
+def test_a_tenant_with_two_tenancies_is_listed_for_each_as_before(client, world, login_as,
+                                                                  monkeypatch):
+    """One moved in before the month (owes the checklist), the other this month: the inbox
+    lists both apartments, read from the stored facts (the other tenancy looked up) as when
+    worked out from the rows."""
+    from webapp.housing import checklist_routes
+
+    today = local_today()
+    person = housed(world, "Två", "Hem", move_in=today.replace(day=1) - timedelta(days=90))
+    second = Apartment(organisation_id=world.org.id, address="Andra gatan 2", city="Göteborg",
+                       housing_team_id=world.housing_team.id)
+    db.session.add(second)
+    db.session.flush()
+    db.session.add(Contract(participant_id=person.id, apartment_id=second.id,
+                            kind="second_hand", move_in_date=today.replace(day=1)))
+    db.session.commit()
+    login_as("housing")
+    _inbox_shown(client)
+    stored_page = _inbox_shown(client)
+    assert "Andra gatan 2" in stored_page and "Hemgatan 1" in stored_page
+    monkeypatch.setattr(checklist_routes, "_current_page", lambda *_args: None)
+    assert _inbox_shown(client) == stored_page
