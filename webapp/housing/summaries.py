@@ -158,7 +158,9 @@ def _forget(session, *_args) -> None:
 
 
 def install_hooks() -> None:
-    """Listen on the app's session (idempotent). Called when the housing blueprint registers."""
+    """Listen on the app's session (idempotent). Called when the housing blueprint registers,
+    after the staff blueprint's worklist hooks: in a commit the worklist's rows are locked
+    before the generation's, as in mark_stale, so two writers never wait on each other."""
     target = db.session
     for name, fn in (("after_flush", _collect), ("before_commit", _bump_before_commit),
                      ("do_orm_execute", _bulk_statement), ("after_rollback", _forget)):
