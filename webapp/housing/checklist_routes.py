@@ -6,13 +6,26 @@ Nothing from plans, visits or health is loaded here, only the checklist and name
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import Integer, Select, and_, bindparam, case, func, join, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    join,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -21,6 +34,7 @@ from ..access import (
     display_address,
     display_name,
     get_participant_or_404,
+    housing_team_ids,
     housing_tenancies,
     in_my_teams,
     may_see_identity,
@@ -51,8 +65,10 @@ from ..queries import among
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
-from .facts_store import complete, counting_checklists, with_facts
+from .facts_store import FACT_COLUMNS, complete, counting_checklists, with_facts
 from .statements import built_once, run, written_once
+from .summaries import generation_of, stored
+from .summaries import store as store_summary
 from .tenants import TENANT_COLUMNS, Tenant
 
 INBOX_PER_PAGE = 50
@@ -120,11 +136,15 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
              .order_by(Apartment.address, Apartment.apartment_number, Contract.participant_id))
     current = month == this_month
     if current:
-        query = with_facts(query, today, Contract.participant_id)
+        query = with_facts(query.add_columns(generation_of(literal(
+            current_user.organisation_id))), today, Contract.participant_id)
     triples = db.session.execute(query).all()
     first = date.fromisoformat(f"{month}-01")
+    generations: dict[int, int] = {}
     if current:
-        facts = complete(triples, lambda: current_user.organisation, today)
+        width = len(FACT_COLUMNS)
+        stale = any(not row[-width - 1] for row in triples)
+        facts = complete(triples, lambda: current_user.organisation, today, generations)
         sent = {pid: (fact.checklist_id, fact.checklist_apartment_id)
                 for pid, fact in facts.items() if fact.checklist_id is not None}
     else:
@@ -147,59 +167,108 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
             continue  # owed nothing that month (not fas 2, moved in later, absent all month)
         rows.append((pid, apartment_id, month_status(month, submission_id, this_month).status,
                      submission_id))
+    if current and triples:
+        # Stored at the generation the facts' own store left only if that was the next one
+        # (no other write between this read and that store).
+        org, read = current_user.organisation_id, triples[0][3]
+        if not stale or generations.get(org) == read + 1:
+            store_summary(_inbox_key(), org, today, generations.get(org, read), {
+                "total": len(rows), "sent": sum(1 for r in rows if r[3] is not None)}, "")
     return rows
 
 
-def _current_page(today: date, page: int):
+def _inbox_key() -> str:
+    """The key of this month's inbox's stored summary: a housing user's inbox is their
+    organisation's tenancies in their teams' apartments, the same for each user of them."""
+    user = current_user._get_current_object()  # noqa: SLF001 - the proxy once
+    who = (f"t{','.join(map(str, housing_team_ids(user)))}" if user.role == "housing"
+           else f"u{user.id}")
+    return f"inbox:{user.organisation_id}:{who}"
+
+
+def _inbox_counts(today: date) -> tuple[int, int] | None:
+    """(how many rows this month's inbox has, how many sent it) from its summary stored for
+    the day while valid (summaries.py: every fact was valid when stored and no write has
+    counted the generation up since); None without one."""
+    row = run(written_once("inbox summary", today, lambda: stored(
+        _inbox_key(), current_user.organisation_id, today))).first()
+    if row is None:
+        return None
+    counts = json.loads(row.counts)
+    return counts["total"], counts["sent"]
+
+
+def _current_page(today: date, page: int, known: tuple[int, int] | None = None):
     """One page of this month's inbox (`_inbox`'s rows, in its order) with the inbox's size and
     how many sent it, read in one statement from the stored facts, with what the page shows
     of each row's tenant, apartment and checklist: (InboxRows without remarks, total,
     submitted), or None when some facts are stale (then `_inbox` works them out). A page, not
     the 1,000 rows `_inbox` reads and sorts out."""
-    statement, tenant, flat = built_once("inbox", today, lambda: _inbox_statement(today))
-    rows = run(written_once(f"inbox {page}", today, lambda: statement.params(
+    counted = known is None
+    statement, tenant, flat = built_once(f"inbox {counted}", today,
+                                         lambda: _inbox_statement(today, counted))
+    rows = run(written_once(f"inbox {page} {counted}", today, lambda: statement.params(
         page_size=INBOX_PER_PAGE, skip=(page - 1) * INBOX_PER_PAGE))).all()
-    if rows and rows[0][2]:
+    if counted and rows and rows[0][2]:
         return None
+    if counted and rows:  # every fact valid: the counts stored for the next views
+        store_summary(_inbox_key(), current_user.organisation_id, today, rows[0][3],
+                      {"total": rows[0][0], "sent": rows[0][1]}, "")
     this_month = month_of(today)
-    people, flats = 3 + tenant, 3 + tenant + flat
+    start = 4 if counted else 0  # listed, sent, stale, generation
+    people, flats = start + tenant, start + tenant + flat
     # Whether I am directly assigned (a protected identity on the page asks it).
-    remember_assignments(current_user, ((row[3], row[-1]) for row in rows))
+    remember_assignments(current_user, ((row[start], row[-1]) for row in rows))
     listed = []
     for row in rows:
         sent = Sent._make(row[flats:-1]) if row[flats] is not None else None
         listed.append(InboxRow(
-            Tenant._make(row[3:people]), Flat._make(row[people:flats]),
+            Tenant._make(row[start:people]), Flat._make(row[people:flats]),
             month_status(this_month, sent.id if sent else None, this_month).status, sent))
+    if known is not None:
+        return listed, *known
     return listed, rows[0][0] if rows else 0, rows[0][1] if rows else 0
 
 
-def _inbox_statement(today: date) -> tuple[Select, int, int]:
+def _inbox_statement(today: date, counted: bool = True) -> tuple[Select, int, int]:
     """`_current_page`'s statement without its page (`built_once`), and how many columns of
-    each row are the tenant's and the apartment's."""
-    before = case((Contract.move_in_date < today.replace(day=1), 1))
+    each row are the tenant's and the apartment's. `counted`: with the inbox's size, how many
+    sent it, how many facts are stale and the housing generation read with them (the first
+    columns); else those known from the inbox's stored summary (`_inbox_counts`)."""
+    first = today.replace(day=1)
+    # Whether any of the participant's tenancies of the inbox moved in before the month: this
+    # one, else (rarely asked: OR stops at the first) another. A window over each
+    # participant's rows sorted all 1,000 by participant first.
+    other, other_flat = _OTHER_TENANCY, _OTHER_FLAT
+    before = or_(Contract.move_in_date < first, exists().where(
+        other.participant_id == Contract.participant_id, other.ended_on.is_(None),
+        other.move_in_date < first, other_flat.id == other.apartment_id,
+        in_my_teams(current_user, other_flat)))
     tenancies = with_facts(housing_tenancies(
         current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:],
-        assigned_sql(current_user).label("assigned"),
-        func.count(before).over(partition_by=Contract.participant_id).label("tenancies_before")),
+        assigned_sql(current_user).label("assigned"), before.label("tenancies_before")),
         today, Contract.participant_id).subquery()
     c = tenancies.c
-    sent_here, owing = _inbox_conditions(c, c.tenancies_before > 0)
+    sent_here, owing = _inbox_conditions(c, c.tenancies_before)
     stale = c.facts_valid.is_not(True)
     tenant = [c.participant_id, *(c[column.key] for column in TENANT_COLUMNS[1:])]
     flat = [c.apartment_id, *(c[column.key] for column in FLAT_COLUMNS[1:])]
-    page = (select(func.count().over().label("listed"),
-                   func.count(case((sent_here, 1))).over().label("sent"),
-                   func.count(case((stale, 1))).over().label("stale"), *tenant, *flat,
+    counts = (func.count().over().label("listed"),
+              func.count(case((sent_here, 1))).over().label("sent"),
+              func.count(case((stale, 1))).over().label("stale"),
+              generation_of(literal(current_user.organisation_id)).label("generation")
+              ) if counted else ()
+    page = (select(*counts, *tenant, *flat,
                    c.assigned, case((sent_here, c.checklist_id)).label("sent_id"))
-            .where(or_(sent_here, owing, stale))
+            .where(or_(sent_here, owing, stale) if counted else or_(sent_here, owing))
             .order_by(c.address, c.apartment_number, c.participant_id)
             .limit(bindparam("page_size", type_=Integer))
             .offset(bindparam("skip", type_=Integer))).subquery()
     p = page.c
     # The page's checklists joined after its LIMIT: 50 looked up by id, not all the
     # organisation's (6,000 in the bench) hashed before the sort.
-    return (select(p.listed, p.sent, p.stale, *(p[column.key] for column in (*tenant, *flat)),
+    first = (p.listed, p.sent, p.stale, p.generation) if counted else ()
+    return (select(*first, *(p[column.key] for column in (*tenant, *flat)),
                    *SENT_COLUMNS, p.assigned)
             .select_from(page.outerjoin(ChecklistSubmission,
                                         ChecklistSubmission.id == p.sent_id))
@@ -210,7 +279,14 @@ def _inbox_page(month: str) -> tuple[list[InboxRow], int, int, int, int]:
     """(the InboxRows of the page asked for, with remarks, page, pages, total, how many sent
     it)."""
     asked, today = page_arg(), local_today()
-    listed = _current_page(today, asked) if month == month_of(today) else None
+    current = month == month_of(today)
+    known = _inbox_counts(today) if current else None
+    if known is not None:  # every fact valid: the page only, its size known
+        page, pages = page_of(known[0], INBOX_PER_PAGE)
+        listed = _current_page(today, page, known)
+        if listed is not None:
+            return _with_remarks(listed[0]), page, pages, *known
+    listed = _current_page(today, asked) if current else None
     if listed is not None and not listed[0] and asked > 1:  # past the last page: its size
         listed = _current_page(today, 1)
     if listed is not None:
@@ -274,6 +350,8 @@ def _remarks(submission_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
 # cProfile).
 _TENANCY = aliased(Contract, name="tenancy")
 _FLAT = aliased(Apartment, name="flat")
+_OTHER_TENANCY = aliased(Contract, name="other_tenancy")
+_OTHER_FLAT = aliased(Apartment, name="other_flat")
 
 
 def with_tenancies(scope):

@@ -69,10 +69,11 @@ def with_facts(query, day: date, participant_id=Participant.id):
                          *(getattr(HousingFacts, name) for name in FACT_COLUMNS)))
 
 
-def complete(rows, org, day: date) -> dict[int, Facts]:
+def complete(rows, org, day: date, generations: dict | None = None) -> dict[int, Facts]:
     """The facts of the participants of `rows` (from a `with_facts` query): the stored ones
     where valid, the others worked out and stored. `org`: the organisation, or a callable
-    returning it (loaded only when something is worked out)."""
+    returning it (loaded only when something is worked out). `generations`, if given, gets
+    the housing generation of each organisation written to as the store left it (`store`)."""
     result, stale, width = {}, {}, len(FACT_COLUMNS)
     for row in rows:
         if row[-width - 1]:
@@ -82,7 +83,7 @@ def complete(rows, org, day: date) -> dict[int, Facts]:
     if stale:
         computed = compute(sorted(stale), org() if callable(org) else org, day)
         store([dict(participant_id=pid, day=day, basis=stale[pid], **facts._asdict())
-               for pid, facts in computed.items()])
+               for pid, facts in computed.items()], generations)
         result.update(computed)
     return result
 
@@ -175,15 +176,27 @@ def _insert(bind):
     return insert(HousingFacts)
 
 
-def store(rows: list[dict]) -> bool:
+def store(rows: list[dict], generations: dict | None = None) -> bool:
     """Upsert the rows in a transaction of their own (a read's session is rolled back). No
     guard against an older computation finishing last: its row then names an older basis and
     is worked out again by the next view. Failing to store only costs the next view the same
-    work: logged, not raised."""
+    work: logged, not raised.
+
+    The same transaction counts up the housing generation of the rows' organisations
+    (housing/summaries.py: a summary counted over the rows before is stale, an older
+    computation's row included) and puts it in `generations` (organisation id -> generation
+    after the count-up, read under its lock: one more than the generation a view read
+    before working these rows out only if nothing else counted it up meanwhile)."""
     if not rows:
         return True
+    from .summaries import bump
+
     try:
         with db.engine.begin() as conn:
+            orgs = bump(conn, participants_where=among(
+                Participant.id, [row["participant_id"] for row in rows]))
+            if generations is not None:
+                generations.update(orgs)
             statement = _insert(conn)
             # One statement executed for many rows: compiled once and sent in batches
             # (SQLAlchemy's "insertmanyvalues"); a VALUES list of 500 rows compiled per view

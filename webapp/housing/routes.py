@@ -5,6 +5,7 @@ visit notes, absence reasons or health: queries here select the columns housing 
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -37,6 +38,7 @@ from ..access import (
     display_name,
     display_name_sql,
     housing_participants,
+    housing_team_ids,
     remember_assignments,
 )
 from ..audit import record, record_list
@@ -74,9 +76,11 @@ from .checklist_routes import (
     month_counts,
     with_tenancies,
 )
-from .facts_store import complete, visit_periods, with_facts
+from .facts_store import FACT_COLUMNS, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
 from .statements import built_once, run, written_once
+from .summaries import generation_of, stored
+from .summaries import store as store_summary
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -123,19 +127,43 @@ def _build_overview(day) -> Select:
         *inbox_count_columns(rows, day), people(fas_2).label("fas_2"),
         people(and_(fas_2, c.visits_met)).label("met"),
         people(and_(fas_2, c.visits_met_before)).label("met_before"),
-        _all_ids(c.id).label("ids"))
+        _all_ids(c.id).label("ids"),
+        # Read by the same statement as the facts: a write committed after it counts the
+        # generation up, and the summary stored with this one is stale (summaries.py).
+        generation_of(literal(current_user.organisation_id)).label("generation"))
+
+
+_COUNTED = ("submitted", "missing", "fas_2", "met", "met_before")
+
+
+def _summary_key() -> str:
+    """The stored summary's key: a housing user's scope is their organisation's tenants of
+    their teams' apartments (`housing_participants`), the same for each user of those teams."""
+    user = current_user._get_current_object()  # noqa: SLF001 - the proxy once
+    who = (f"t{','.join(map(str, housing_team_ids(user)))}" if user.role == "housing"
+           else f"u{user.id}")
+    return f"home:{user.organisation_id}:{who}"
 
 
 def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
-    """(the ids in scope, the checklist counts, the visit counts). Usually one statement: the
-    database counts over the stored facts when all of them are valid (the scheduler works
+    """(the ids in scope, the checklist counts, the visit counts). Usually the stored summary
+    of the user's scope for the day (summaries.py): one small statement. Otherwise one
+    statement counts over the stored facts when all of them are valid (the scheduler works
     them out before the day's first view; a write makes its participant's stale until a view
     works them out again), and only the ids come back, not a row per tenant (1,000 rows cost
-    ~5 ms to read and count). Otherwise the rows are read, the stale facts worked out and
-    stored (`complete`) and counted here."""
-    counted = run(_overview_statement(day)).one()
-    if counted.stale:
-        return _overview_from_rows(org, day)
+    ~5 ms to read and count); the result is stored as the summary. Otherwise the rows are
+    read, the stale facts worked out and stored (`complete`) and counted here."""
+    key = _summary_key()
+    summary = run(written_once("overview summary", day, lambda: stored(
+        key, current_user.organisation_id, day))).first()
+    if summary is not None:
+        counted = SimpleNamespace(ids=summary.ids or None, **json.loads(summary.counts))
+    else:
+        counted = run(_overview_statement(day)).one()
+        if counted.stale:
+            return _overview_from_rows(org, day)
+        store_summary(key, current_user.organisation_id, day, counted.generation,
+                      {name: getattr(counted, name) for name in _COUNTED}, counted.ids or "")
     if db.session.get_bind().dialect.name == "postgresql":
         ids = IdArray(counted.ids or "{}")
     else:
@@ -502,12 +530,17 @@ def tenancies():
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    asked = page_arg()
-    listed = _tenancy_page(user, day, asked)
-    if listed is not None and not listed[0] and asked > 1:  # past the last page: its size
-        listed = _tenancy_page(user, day, 1)
-    if listed is not None and page_of(listed[1], TENANCIES_PER_PAGE)[0] != asked:
-        listed = _tenancy_page(user, day, page_of(listed[1], TENANCIES_PER_PAGE)[0])
+    stored_total = _tenancy_total(user, day)
+    if stored_total is not None:  # every fact valid: the page only, its size known
+        listed = _tenancy_page(user, day, page_of(stored_total, TENANCIES_PER_PAGE)[0],
+                               stored_total)
+    else:
+        asked = page_arg()
+        listed = _tenancy_page(user, day, asked)
+        if listed is not None and not listed[0] and asked > 1:  # past the last page
+            listed = _tenancy_page(user, day, 1)
+        if listed is not None and page_of(listed[1], TENANCIES_PER_PAGE)[0] != asked:
+            listed = _tenancy_page(user, day, page_of(listed[1], TENANCIES_PER_PAGE)[0])
     shown, total = listed if listed is not None else _tenancy_page_from_rows(user, day)
     page, pages = page_of(total, TENANCIES_PER_PAGE)
     shown_ids = [p.id for p in shown]
@@ -533,9 +566,12 @@ def tenancies():
                   pages=pages, today=day)
 
 
-def _tenancy_statement(user, day) -> Select:
+def _tenancy_statement(user, day, counted: bool = True) -> Select:
     """`_tenancy_page`'s statement without its page (`built_once`): the scope with its stored
-    facts in the list's order, with the list's size and how many facts are stale."""
+    facts in the list's order; `counted`: with the list's size, how many facts are stale and
+    the housing generation (summaries.py) read with them, else those known from the list's
+    stored summary (`_tenancy_total`: the two counts over the whole scope were a third of the
+    statement's time)."""
     scope = with_facts(housing_participants(user).with_only_columns(
         *TENANT_COLUMNS, display_name_sql(user).label("shown_name"),
         assigned_sql(user).label("assigned")), day).subquery()
@@ -543,36 +579,73 @@ def _tenancy_statement(user, day) -> Select:
     name = c.shown_name
     if db.session.get_bind().dialect.name == "postgresql":
         name = name.collate("C")  # by code point, as Python compares the names (SQLite: so)
-    return (select(*(c[column.key] for column in TENANT_COLUMNS), c.assigned,
-                   func.count().over(), func.count(case((c.facts_valid.is_not(True), 1))).over())
+    counts = (func.count().over(), func.count(case((c.facts_valid.is_not(True), 1))).over(),
+              generation_of(literal(user.organisation_id))) if counted else ()
+    return (select(*(c[column.key] for column in TENANT_COLUMNS), c.assigned, *counts)
             # `_tenancy_page_from_rows`' order: expected transfer first, then the name shown;
             # ties as the scope is read (last name, first name).
             .order_by(c.expected_transfer.is_(None), c.expected_transfer,
                       case((c.expected_transfer.is_(None), name)), c.last_name, c.first_name))
 
 
-def _tenancy_page(user, day, page: int) -> tuple[list[Tenant], int] | None:
+def _tenancy_key(user) -> str:
+    """The key of the tenancy list's stored summary: per user (whether a protected identity's
+    name is shown depends on the user's assignments)."""
+    return f"tenancies:{user.organisation_id}:u{user.id}"
+
+
+def _tenancy_total(user, day) -> int | None:
+    """How many tenants the list has, from its summary stored for the day while it is valid
+    (summaries.py: every fact of the scope was valid when it was stored, and no write has
+    counted the generation up since, so they still are); None without one."""
+    row = run(written_once("tenancy summary", day, lambda: stored(
+        _tenancy_key(user), user.organisation_id, day))).first()
+    return json.loads(row.counts)["total"] if row is not None else None
+
+
+def _tenancy_page(user, day, page: int, total: int | None = None
+                  ) -> tuple[list[Tenant], int] | None:
     """(the tenants of list page `page`, how many there are), ordered and paged by the
     database over the stored facts (the 1,000 rows of the scope are not read to sort them),
-    or None when some facts are stale (then `_tenancy_page_from_rows`)."""
-    rows = run(written_once(f"tenancy_page {page}", day, lambda: built_once(
-        "tenancy_page", day, lambda: _tenancy_statement(user, day))
+    or None when some facts are stale (then `_tenancy_page_from_rows`). `total`: known from
+    the stored summary (then not counted); else counted, and stored as the summary when
+    every fact is valid."""
+    counted = total is None
+    rows = run(written_once(f"tenancy_page {page} {counted}", day, lambda: built_once(
+        f"tenancy_page {counted}", day, lambda: _tenancy_statement(user, day, counted))
         .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE))).all()
-    if rows and rows[0][-1]:
-        return None
+    if counted:
+        if rows and rows[0][-2]:
+            return None
+        if rows:
+            total = rows[0][-3]
+            store_summary(_tenancy_key(user), user.organisation_id, day, rows[0][-1],
+                          {"total": total}, "")
     size = len(TENANT_COLUMNS)
     remember_assignments(user, ((row[0], row[size]) for row in rows))  # for a protected identity
-    return [Tenant._make(row[:size]) for row in rows], rows[0][-2] if rows else 0
+    return [Tenant._make(row[:size]) for row in rows], total or 0
 
 
 def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
     """`_tenancy_page` when some facts are stale: the scope's rows read, the stale facts worked
-    out (and stored) and sorted here."""
+    out (and stored) and sorted here. The list's size is stored as its summary when nothing
+    else counted the generation up meanwhile."""
     in_scope = db.session.connection().execute(built_once("tenancies", day, lambda: with_facts(
-        housing_participants(user).with_only_columns(*TENANT_COLUMNS)
+        housing_participants(user).with_only_columns(
+            *TENANT_COLUMNS, generation_of(literal(user.organisation_id)))
         .order_by(Participant.last_name, Participant.first_name), day))).all()
-    facts = complete(in_scope, lambda: user.organisation, day)
-    size = len(TENANT_COLUMNS)
+    size, width = len(TENANT_COLUMNS), len(FACT_COLUMNS)
+    stale = any(not row[-width - 1] for row in in_scope)
+    generations: dict[int, int] = {}
+    facts = complete(in_scope, lambda: user.organisation, day, generations)
+    if in_scope:
+        read = in_scope[0][size]
+        # Stored at the generation the facts' own store left only if that was the next one
+        # (no other write between this view's read and its store).
+        if not stale or generations.get(user.organisation_id) == read + 1:
+            store_summary(_tenancy_key(user), user.organisation_id, day,
+                          generations.get(user.organisation_id, read),
+                          {"total": len(in_scope)}, "")
 
     def closeness(row):
         expected = facts[row[0]].expected_transfer

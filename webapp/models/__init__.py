@@ -20,7 +20,7 @@ from .checklists import (
 )
 from .events import SEVERITIES, SOURCES, Disturbance
 from .figures import StoredFigures
-from .housing_facts import HousingFacts
+from .housing_facts import HousingFacts, HousingGeneration, HousingSummary
 from .participants import (
     ABSENCE_KINDS,
     PHASES,
@@ -84,8 +84,8 @@ __all__ = [
     "Absence", "ActivationCode", "Apartment", "Appointment", "AuditEvent", "AuditReview",
     "ChecklistAnswer", "ChecklistFollowupDone", "ChecklistItem", "FOLLOWUP_OWNERS",
     "ChecklistSubmission", "ChecklistTemplate", "Consent",
-    "Contract", "Disturbance", "Goal", "GoalComment", "HousingFacts", "HousingNotice",
-    "IdempotencyRecord", "LoginThrottle", "Note",
+    "Contract", "Disturbance", "Goal", "GoalComment", "HousingFacts", "HousingGeneration",
+    "HousingNotice", "HousingSummary", "IdempotencyRecord", "LoginThrottle", "Note",
     "OpenSupportContact", "Organisation", "Participant", "PhaseChange", "Plan", "PlanRevision",
     "PushSubscription", "Reminder", "ReminderAttempt", "ReminderPreference", "ReserveKey",
     "StaffAssignment", "Step", "Team", "TeamMembership", "User", "VisitOutcome", "utcnow",

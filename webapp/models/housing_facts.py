@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -34,3 +34,30 @@ class HousingFacts(db.Model):
     # Expected first-hand contract of a second-hand tenant whose counter runs (None otherwise):
     # the order of the tenancy list.
     expected_transfer: Mapped[date | None] = mapped_column(Date)
+
+
+class HousingGeneration(db.Model):
+    """A number counted up, in the writing transaction, by every write that can change what
+    housing's stored summaries (`HousingSummary`) were worked out from, per organisation: the
+    facts' validity (every `WorklistEntry.version` count-up, staff/worklist_store.mark_stale)
+    and the scope (participants, apartments, offers; webapp/housing/summaries.py). No row: 0."""
+
+    __tablename__ = "housing_generations"
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class HousingSummary(db.Model):
+    """What one of housing's pages worked out over a user's whole scope (the overview's counts
+    and the scope's ids), for one local day and the organisation's `HousingGeneration`: valid
+    while both are still those. Counts and ids only: nothing of a plan, a note or health."""
+
+    __tablename__ = "housing_summaries"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # page, organisation, teams
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    generation: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)  # JSON
+    ids: Mapped[str] = mapped_column(Text)  # the scope's ids, as the page reads them

@@ -346,6 +346,11 @@ def mark_stale(session, participants=(), organisations=(), teams=()) -> None:
     session.execute(statement.on_conflict_do_update(
         index_elements=[WorklistEntry.participant_id],
         set_=dict(valid_until=None, version=WorklistEntry.version + 1)))
+    # Housing's stored summaries were worked out from these participants' facts (valid only
+    # at the version counted up above): their organisations' generation counts up too.
+    from ..housing.summaries import bump
+
+    bump(session, participants_where=or_(*wanted))
 
 
 # --- ORM hooks -------------------------------------------------------------------------------
