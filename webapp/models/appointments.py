@@ -30,7 +30,9 @@ class Appointment(db.Model):
     # Every caseload query asks "these participants, this time window" (Idag, the visit rule).
     __table_args__ = (Index("ix_appointments_participant_starts", "participant_id", "starts_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    # No index of its own: ix_appointments_participant_starts serves look-ups by participant
+    # too, and with both the planner took this one for a week's visits (migration 0016).
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="home_visit")
     starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # naive UTC
