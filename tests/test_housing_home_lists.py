@@ -2,7 +2,7 @@
 first rows, and "Visa alla" opens one list in full."""
 from __future__ import annotations
 
-from tests.factories import make_disturbance
+from tests.factories import make_disturbance, make_participant
 from webapp.housing.routes import HOME_ROWS
 
 
@@ -84,3 +84,52 @@ def test_the_apartment_list_is_paged(client, world, login_as, db):
     # A page past the last shows the last (the page and its count are read in one statement).
     past = client.get("/housing/apartments?page=99").get_data(as_text=True)
     assert past.split("<h1>")[1].split("</main>")[0] == rest.split("<h1>")[1].split("</main>")[0]
+
+
+def test_the_lists_with_the_scope_written_into_the_sql_show_what_the_parameter_showed(
+        client, world, login_as, db, monkeypatch):
+    """On PostgreSQL the lists' statement has the scope's ids in its text (`_in_scope`), not
+    as a parameter: the overview and each list in full are the same HTML as with the ids
+    passed as a parameter (`among_param`, as before), with more rows than a page in each
+    list, spread over several tenants."""
+    import re
+    from datetime import timedelta
+
+    from webapp.housing import routes
+    from webapp.models import Absence, HousingNotice, utcnow
+    from webapp.queries import among_param
+    from webapp.timeutil import local_today
+
+    login_as("housing")
+    person, now, today = world.participant, utcnow(), local_today()
+    others = [make_participant(world.org, world.team, f"Hyr{n}", "Gäst",
+                               housing_team=world.housing_team) for n in range(3)]
+    people = [person, *others]
+    for n in range(HOME_ROWS + 4):
+        tenant = people[n % len(people)]
+        db.session.add(HousingNotice(participant_id=tenant.id,
+                                     occurred_on=now - timedelta(days=n % 7),
+                                     acknowledged_at=now if n % 5 == 0 else None))
+        make_disturbance(tenant, received_at=now - timedelta(hours=n % 9),
+                         description=f"Störning {n:02d}")
+        start = today - timedelta(days=n % 11 + 2)
+        db.session.add(Absence(participant_id=tenant.id, start_date=start,
+                               end_date=None if n % 4 == 0 else start + timedelta(days=1),
+                               reason="HEMLIG"))
+    db.session.commit()
+    urls = ["/housing", "/housing?alla=notices", "/housing?alla=disturbances",
+            "/housing?alla=absences"]
+
+    def pages():
+        # The CSRF token is signed with the second it was made: left out.
+        return [re.sub(r'(name="csrf_token" value=|"X-CSRFToken": )"[^"]*"', "",
+                       client.get(url).get_data(as_text=True)) for url in urls]
+
+    written = pages()
+    monkeypatch.setattr(routes, "_in_scope", lambda column: among_param(column, "scope"))
+    monkeypatch.setattr(routes, "_LISTS", {})
+    assert pages() == written
+    assert f"Visa alla ({HOME_ROWS + 4})" in written[0]
+    for name in ("Hyr0", "Hyr2"):
+        assert name in written[0]
+    assert written[2].split('id="disturbances-heading"')[1].count("<li>") >= HOME_ROWS + 4

@@ -15,10 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
     Date,
+    Integer,
     Select,
     String,
     Text,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from ..access import (
@@ -219,12 +222,24 @@ class Notice(NamedTuple):
     acknowledged_at: datetime | None
 
 
+def _in_scope(column):
+    """`column` among the scope's ids. On PostgreSQL the ids are written into the SQL text as
+    it runs (`literal_execute`), not sent as a parameter: the text is then the same on each
+    view of the scope, psycopg prepares it, and PostgreSQL plans it once (the array a constant
+    it can hash), not on every view (~1.6 ms of planning with 1,000 ids); a new scope is a new
+    text. The ids are integers from the database (`among_value`), never text typed in."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(bindparam("scope", type_=String(), literal_execute=True),
+                                   ARRAY(Integer)))
+    return among_param(column, "scope")
+
+
 def _notices_statement() -> Select:
     return (select(HousingNotice.id, HousingNotice.kind, HousingNotice.occurred_on,
                    HousingNotice.acknowledged_at, Apartment.address, Apartment.protected_address,
                    HousingNotice.participant_id)
             .outerjoin(Apartment, Apartment.id == HousingNotice.apartment_id)
-            .where(among_param(HousingNotice.participant_id, "scope"))
+            .where(_in_scope(HousingNotice.participant_id))
             .where((HousingNotice.acknowledged_at.is_(None))
                    | (HousingNotice.occurred_on >= bindparam("notices_since"))))
 
@@ -271,7 +286,7 @@ def _disturbances_statement() -> Select:
                    Disturbance.letter_sent_at, Disturbance.copy_received_at,
                    Disturbance.contacted_at,
                    Disturbance.reported_by_id.in_(housing_users).label("by_housing"))
-            .where(among_param(Disturbance.participant_id, "scope"))
+            .where(_in_scope(Disturbance.participant_id))
             .where((Disturbance.received_at >= bindparam("disturbances_since"))
                    | Disturbance.followed_up_at.is_(None)))
 
@@ -295,7 +310,7 @@ def _disturbance_items(rows, now) -> list[Item]:
 def _absences_statement() -> Select:
     """Dates only: the reason column is never selected for housing."""
     return (select(Absence.participant_id, Absence.start_date, Absence.end_date, Absence.id)
-            .where(among_param(Absence.participant_id, "scope"))
+            .where(_in_scope(Absence.participant_id))
             .where(Absence.end_date.is_(None)
                    | (Absence.end_date >= bindparam("absences_since"))))
 
