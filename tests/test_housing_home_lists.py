@@ -2,7 +2,7 @@
 first rows, and "Visa alla" opens one list in full."""
 from __future__ import annotations
 
-from tests.factories import make_disturbance
+from tests.factories import make_disturbance, make_participant
 from webapp.housing.routes import HOME_ROWS
 
 
@@ -84,3 +84,90 @@ def test_the_apartment_list_is_paged(client, world, login_as, db):
     # A page past the last shows the last (the page and its count are read in one statement).
     past = client.get("/housing/apartments?page=99").get_data(as_text=True)
     assert past.split("<h1>")[1].split("</main>")[0] == rest.split("<h1>")[1].split("</main>")[0]
+
+
+def test_the_lists_with_the_scope_written_into_the_sql_show_what_the_parameter_showed(
+        client, world, login_as, db, monkeypatch):
+    """On PostgreSQL the lists' statement has the scope's ids in its text (`_in_scope`), and
+    each list is counted and cut down as ids before its columns are read: the overview and
+    each list in full are the same HTML as with the statement as it was before
+    (`_previous_lists_statement`: the ids a parameter, the wide rows counted and sorted),
+    with more rows than a page in each list, spread over several tenants."""
+    import re
+    from datetime import timedelta
+
+    from webapp.housing import routes
+    from webapp.models import Absence, HousingNotice, utcnow
+    from webapp.queries import among_param
+    from webapp.timeutil import local_today
+
+    login_as("housing")
+    person, now, today = world.participant, utcnow(), local_today()
+    others = [make_participant(world.org, world.team, f"Hyr{n}", "Gäst",
+                               housing_team=world.housing_team) for n in range(3)]
+    people = [person, *others]
+    for n in range(HOME_ROWS + 4):
+        tenant = people[n % len(people)]
+        db.session.add(HousingNotice(participant_id=tenant.id,
+                                     occurred_on=now - timedelta(days=n % 7),
+                                     acknowledged_at=now if n % 5 == 0 else None))
+        make_disturbance(tenant, received_at=now - timedelta(hours=n % 9),
+                         description=f"Störning {n:02d}")
+        start = today - timedelta(days=n % 11 + 2)
+        db.session.add(Absence(participant_id=tenant.id, start_date=start,
+                               end_date=None if n % 4 == 0 else start + timedelta(days=1),
+                               reason="HEMLIG"))
+    db.session.commit()
+    urls = ["/housing", "/housing?alla=notices", "/housing?alla=disturbances",
+            "/housing?alla=absences"]
+
+    def pages():
+        # The CSRF token is signed with the second it was made: left out.
+        return [re.sub(r'(name="csrf_token" value=|"X-CSRFToken": )"[^"]*"', "",
+                       client.get(url).get_data(as_text=True)) for url in urls]
+
+    written = pages()
+    monkeypatch.setattr(routes, "_in_scope", lambda column: among_param(column, "scope"))
+    monkeypatch.setattr(routes, "_lists_statement", _previous_lists_statement)
+    assert pages() == written
+    assert f"Visa alla ({HOME_ROWS + 4})" in written[0]
+    for name in ("Hyr0", "Hyr2"):
+        assert name in written[0]
+    assert written[2].split('id="disturbances-heading"')[1].count("<li>") >= HOME_ROWS + 4
+
+
+def _previous_lists_statement(whole):
+    """`routes._lists_statement` as it was before the scope was written in and the lists cut
+    down as ids (the reference for the test above)."""
+    from sqlalchemy import cast, func, literal, null, select, union_all
+
+    from webapp.housing import routes
+    from webapp.models import Participant
+
+    lists = []
+    for name, build, order in routes._HOME_LISTS:
+        rows = build()
+        rows = rows.add_columns(func.count().over().label("listed")).order_by(
+            *order(rows.selected_columns))
+        if name != whole:
+            rows = rows.limit(HOME_ROWS)
+        lists.append((rows.subquery(), order))
+    places, start = [], 0
+    for rows, _order in lists:
+        places.append(slice(start, start + len(rows.c) - 1))
+        start += len(rows.c) - 1
+    branches = []
+    for number, (rows, order) in enumerate(lists):
+        columns = []
+        for other, (other_rows, _order) in enumerate(lists):
+            for index, column in enumerate(list(other_rows.c)[:-1]):
+                value = column if other == number else cast(null(), column.type)
+                columns.append(value.label(f"list_{other}_{index}"))
+        branches.append(select(
+            literal(number).label("list"), rows.c.participant_id.label("tenant"),
+            rows.c.listed, func.row_number().over(order_by=order(rows.c)).label("place"),
+            *columns))
+    union = union_all(*branches).subquery()
+    return (select(union, *routes._TENANT_LABELLED)
+            .join(Participant, Participant.id == union.c.tenant)
+            .order_by(union.c.list, union.c.place)), places

@@ -292,3 +292,31 @@ def test_housing_pages_largest_statements_run_without_parameters_on_postgresql(
         written = [parameters for statement, parameters in seen if matches(statement)]
         assert written, kind
         assert all(not parameters for parameters in written), kind
+
+
+def test_housing_lists_have_the_scope_written_in_on_postgresql(db, client, login_as, world):
+    """The overview's lists have the scope's ids in their text (`routes._in_scope`), the same
+    text on each view: psycopg prepares it and PostgreSQL plans it once, not on every view."""
+    import re
+
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    login_as("housing")
+    seen = []
+
+    def grab(_conn, _cursor, statement, parameters, _context, _many):
+        if "list_0_0" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        for _view in range(2):
+            assert client.get("/housing").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    assert len(seen) == 2 and seen[0][0] == seen[1][0]
+    assert "scope" not in seen[0][1]
+    ids = re.findall(r"ANY \(CAST\('\{([0-9,]+)\}' AS INTEGER\[\]\)\)", seen[0][0])
+    assert len(ids) == 3 and str(world.participant.id) in ids[0].split(",")
