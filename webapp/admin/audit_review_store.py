@@ -35,6 +35,7 @@ from sqlalchemy import (
     BigInteger,
     CompoundSelect,
     Date,
+    DateTime,
     Integer,
     Select,
     String,
@@ -99,15 +100,20 @@ log = logging.getLogger(__name__)
 RULES = "2026-11-30.2"  # .2: `seen_count` counts events of any kind
 CANDIDATES = 100  # the sample's candidates kept: 20 shown, the rest stand in for flagged ones
 SETTLE = timedelta(minutes=2)
-# A view reads up to this many events after `upto_id` to see whether anything is new (more: a
-# past month, the log since it ended; the review is brought up to date the longer way).
+# Where the ids after `upto_id` are unbroken, at most this many of them stay unsettled
+# (`_settle`): what a view checks again does not grow with the log's rate.
+SPAN = 100
+# A view reads up to this many events after `upto_id` to see whether anything is new (more:
+# the review is brought up to date the longer way, which reads up to STORE_LIMIT new ones).
 CHECK_LIMIT = 5_000
+STORE_LIMIT = 20_000
 REVIEW_LOCK = 1717  # pg_advisory_xact_lock(REVIEW_LOCK, organisation id)
 # Local time is UTC plus an offset that changes by an hour at a daylight-saving switch.
 SLACK = BURST_WINDOW + timedelta(hours=1)
 # The statements below are built once per process, with these and `month_where`'s parameters.
 REVIEW_MONTH = bindparam("review_month", type_=Date)
 AFTER = bindparam("after", type_=Integer)
+CUT = bindparam("cut", type_=DateTime)
 
 
 class Item(NamedTuple):
@@ -151,72 +157,102 @@ def _check() -> Select:
 
 def _unchanged(params: dict) -> tuple[int, int] | None:
     """(events, events by a user) of the month when nothing was added since the stored state
-    (no new event of the month, none committed late); None: something to store first."""
+    (no new event of the month, none committed late); None: something to store first (also
+    when more than SPAN events of other kinds came after `seen_id`: stored, they are not read
+    again at every view)."""
     row = run(_check(), params).first()
     if row is None:
         return None
     rules, events, with_user, seen_id, seen_count, read, seen_now, newest, pending, \
         pending_by_user = row
     if (rules != RULES or seen_now != seen_count or (newest or 0) > seen_id
-            or read == CHECK_LIMIT):
+            or read - seen_now > SPAN or read == CHECK_LIMIT):
         return None
     return events + pending, with_user + pending_by_user
 
 
 @cache
-def _events_after() -> Select:
-    return select(*ACCESS_COLUMNS).where(*month_where(), AuditEvent.id > AFTER)
+def _read_columns() -> tuple:
+    """What a store reads of every event after `upto_id`: what `access_events` needs, and
+    whether the event is one of the month's (events of any kind count for settling)."""
+    return (*ACCESS_COLUMNS, and_(*month_where()).label("of_month"))
 
 
 @cache
-def _all_between() -> Select:
-    """Events of any kind with an id in (above, upto], on the primary key alone."""
-    return select(func.count(AuditEvent.id)).where(AuditEvent.id > bindparam("above"),
+def _first_read() -> CompoundSelect:
+    """A month's first store, in one statement (one snapshot): the id of the last event older
+    than SETTLE ("t": every id up to it is final), the month's events up to it ("m", found by
+    the month's conditions, however long the log before them) and every event after it ("a",
+    in id order, up to STORE_LIMIT)."""
+    event = AuditEvent
+    floor = func.coalesce(select(event.id).where(event.at < CUT)
+                          .order_by(event.at.desc(), event.id.desc()).limit(1)
+                          .scalar_subquery(), 0)
+    none = null()
+    after = (select(*_read_columns()).where(event.id > floor).order_by(event.id)
+             .limit(STORE_LIMIT).subquery())
+    return union_all(
+        select(literal("t"), floor, cast(none, event.at.type), cast(none, Integer),
+               cast(none, String), cast(none, String), cast(none, Integer), literal(False)),
+        select(literal("m"), *ACCESS_COLUMNS, literal(True))
+        .where(*month_where(), event.id <= floor),
+        select(literal("a"), *after.c))
+
+
+@cache
+def _read() -> Select:
+    """The events of any kind after `upto_id`, in id order, up to `limit`."""
+    return (select(*_read_columns()).where(AuditEvent.id > AFTER).order_by(AuditEvent.id)
+            .limit(bindparam("limit", type_=Integer)))
+
+
+@cache
+def _count_between() -> Select:
+    """Events of any kind with an id in (after, upto], on the primary key alone."""
+    return select(func.count(AuditEvent.id)).where(AuditEvent.id > AFTER,
                                                    AuditEvent.id <= bindparam("upto"))
 
 
-@cache
-def _range_counts() -> Select:
-    """Over the events with an id in (upto, seen]: the month's up to `settled` and after it,
-    each with how many by a user; events of any kind after `settled` (the next `seen_count`);
-    and to notice one that committed while the view read (to read it again at the next):
-    events of any kind up to `after`, and the month's after it."""
-    event = AuditEvent
-    of_month = and_(*month_where())
-    settled = event.id <= bindparam("settled")
-    before = event.id <= AFTER
-    return select(func.count().filter(of_month & settled),
-                  func.count(event.user_id).filter(of_month & settled),
-                  func.count().filter(of_month & ~settled),
-                  func.count(event.user_id).filter(of_month & ~settled),
-                  func.count().filter(~settled), func.count().filter(before),
-                  func.count().filter(of_month & ~before)).where(
-        event.id > bindparam("upto"), event.id <= bindparam("seen"))
+class _Read(NamedTuple):
+    """What a store read in one snapshot: the month's events up to `floor` (a first store:
+    every id up to it final) and every event of any kind after it, in id order."""
+    floor: int
+    settled: list  # ACCESS_COLUMNS rows, the month's, ids up to `floor`
+    after: list  # `_read_columns` rows, every event after `floor`
 
 
-def _since(session: Session, organisation_id: int, month: date, params: dict):
-    """The month's stored state (None: none yet), the events to add, the id after which they
-    were read (a burst reaches back to those stored up to it) and how many events of any kind
-    have an id in (`upto_id`, that id]. The events after `seen_id` are new; those between
-    `upto_id` and `seen_id` (not settled) were added at an earlier view and are read again only
-    when more events have an id among them: one committed late."""
-    state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
-    if state is not None and state.rules != RULES:
-        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
-            session.execute(delete(model).where(*_month(model)), params,
-                            execution_options={"synchronize_session": False})
-        session.expunge(state)
-        state = None
-    after, checked = 0, 0
-    if state is not None and state.seen_id > state.upto_id:
-        after, checked = state.seen_id, state.seen_count
-        if session.scalar(_all_between(), {"above": state.upto_id,
-                                           "upto": state.seen_id}) != checked:
-            after, checked = state.upto_id, 0
-    elif state is not None:
-        after = state.seen_id
-    return state, session.execute(_events_after(), {**params, "after": after}).all(), after, \
-        checked
+def _read_since(session: Session, state, params: dict, cut) -> _Read:
+    if state is None:
+        floor, settled, after = 0, [], []
+        for kind, *row in session.execute(_first_read(), {**params, "cut": cut}):
+            if kind == "t":
+                floor = row[0]
+            elif kind == "m":
+                settled.append(tuple(row[:-1]))
+            else:
+                after.append(tuple(row))
+        return _Read(floor, settled, sorted(after))
+    # All of (upto, seen] (at most seen - upto ids) and up to STORE_LIMIT newer ones.
+    limit = state.seen_id - state.upto_id + STORE_LIMIT
+    return _Read(state.upto_id, [], [tuple(row) for row in session.execute(
+        _read(), {**params, "after": state.upto_id, "limit": limit})])
+
+
+def _settle(base: int, after: list, cut) -> int:
+    """How far the events read (`after`, every visible one after `base`, in id order) settle.
+    Every id up to an event older than SETTLE is final (its transaction committed or never
+    will). Above that, ids commit out of order, but an unbroken run of them is final too:
+    nothing can commit among ids that all exist. The newest SPAN events are left unsettled
+    there (younger than SETTLE), so that a view re-checks a bounded number of events however
+    fast the log grows; a gap (an id not committed, or never) stops the run until SETTLE has
+    passed it."""
+    base = max([base] + [row[0] for row in after if row[1] < cut])
+    ids = [row[0] for row in after if row[0] > base]
+    run = 0
+    while run < len(ids) and ids[run] == base + run + 1:
+        run += 1
+    keep = min(run, len(ids) - SPAN)
+    return ids[keep - 1] if keep > 0 else base
 
 
 def _update(session: Session, organisation_id: int, month: date, params: dict
@@ -226,36 +262,50 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
     if session.get_bind().dialect.name == "postgresql":
         # Under the lock from the start: another view may have stored the same events.
         session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
-    state, raw, after, checked = _since(session, organisation_id, month, params)
-    upto = state.upto_id if state is not None else 0
-    seen = state.seen_id if state is not None else 0
+    state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
+    if state is not None and state.rules != RULES:
+        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
+            session.execute(delete(model).where(*_month(model)), params,
+                            execution_options={"synchronize_session": False})
+        session.expunge(state)
+        state = None
+    cut = utcnow() - SETTLE  # before the read: an id below an event older than it is final
+    read = _read_since(session, state, params, cut)
+    upto, seen = read.floor, (state.seen_id if state is not None else read.floor)
+    events = state.events if state is not None else len(read.settled)
+    with_user = (state.with_user if state is not None
+                 else sum(row[2] is not None for row in read.settled))
+    of_month = [row[:-1] for row in read.after if row[-1]]
+    if state is None:  # all of the month's are new
+        raw, known = read.settled + of_month, 0
+    elif sum(row[0] <= seen for row in read.after) != state.seen_count:
+        # More events of (upto, seen] than when stored: one committed late. Those of the
+        # month are added again (nothing twice); a burst reaches back to those settled.
+        raw, known = of_month, upto
+    else:
+        raw, known = [row for row in of_month if row[0] > seen], seen
     new = access_events(raw)
-    settled = upto
     if new:
-        _add(session, organisation_id, month, after, params, raw, new)
-        seen = max(seen, max(e.id for e in new))
-    if seen > upto:
-        # Only events older than SETTLE are settled (ids can commit out of order).
-        recent = session.scalar(select(func.min(AuditEvent.id))
-                                .where(AuditEvent.at >= utcnow() - SETTLE))
-        settled = max(upto, min(seen, recent - 1) if recent is not None else seen)
-    done, done_by_user, pending, pending_by_user, unsettled, before, read_after = (
-        session.execute(_range_counts(), {**params, "upto": upto, "seen": seen,
-                                          "settled": settled, "after": after}).one())
-    events = (state.events if state is not None else 0) + done
-    with_user = (state.with_user if state is not None else 0) + done_by_user
-    total = (events + pending, with_user + pending_by_user)
-    seen_count = unsettled
-    if (before, read_after) != (checked, len(raw)):
+        _add(session, organisation_id, month, known, params, raw, new)
+    top = read.after[-1][0] if read.after else upto
+    seen = max(seen, top)
+    settled = _settle(upto, read.after, cut)
+    done = [row for row in of_month if row[0] <= settled]
+    total = (events + len(of_month), with_user + sum(row[2] is not None for row in of_month))
+    events += len(done)
+    with_user += sum(row[2] is not None for row in done)
+    seen_count = sum(row[0] > settled for row in read.after)
+    if read.after and session.scalar(_count_between(), {"after": upto, "upto": top}) != len(
+            read.after):
         # An event committed while this view read, with an id among those read: nothing
         # settles, and a count that never matches reads them all again at the next view.
-        settled, events, with_user, seen_count = upto, events - done, with_user - done_by_user, -1
-    if state is None and new:
+        settled, events, with_user, seen_count = upto, total[0] - len(of_month), \
+            total[1] - sum(row[2] is not None for row in of_month), -1
+    if state is None:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user,
                                      seen_id=seen, seen_count=seen_count))
-    elif state is not None and (settled, seen, seen_count) != (
-            state.upto_id, state.seen_id, state.seen_count):
+    elif (settled, seen, seen_count) != (state.upto_id, state.seen_id, state.seen_count):
         state.upto_id, state.events, state.with_user = settled, events, with_user
         state.seen_id, state.seen_count = seen, seen_count
     return total
@@ -299,7 +349,7 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
                    and e.user_id is not None and e.participant_id is not None}
     context: list[AccessEvent] = []
     if burst_users and known:
-        lo, hi = min(row.at for row in raw), max(row.at for row in raw)
+        lo, hi = min(row[1] for row in raw), max(row[1] for row in raw)  # UTC
         context = access_events(session.execute(select(*ACCESS_COLUMNS).where(
             *month_where(), AuditEvent.id <= known, among(AuditEvent.user_id, burst_users),
             AuditEvent.role.in_(WORKER_ROLES), AuditEvent.action != "list",
