@@ -336,3 +336,161 @@ def test_an_event_committed_while_a_view_reads_is_added_at_the_next(db, app, wor
     db.session.expire_all()
     state = db.session.get(AuditReviewMonth, (world.org.id, MONTH))
     assert state.upto_id == state.seen_id == first.id + 2 and state.seen_count == 0
+
+
+def _rows(staff, participant, ids_and_times, action="read"):
+    """Audit rows with the given ids (as a request holding those ids would commit them)."""
+    from webapp.timeutil import to_utc
+
+    return [dict(id=event_id, at=to_utc(local), user_id=staff.id, role="staff", action=action,
+                 object_type="identity", path="/x", detail="", ip="",
+                 participant_id=participant.id) for event_id, local in ids_and_times]
+
+
+def _commit_rows(db, rows):
+    from webapp.models import AuditEvent
+
+    with db.engine.begin() as connection:
+        connection.execute(AuditEvent.__table__.insert(), rows)
+
+
+def _state(db, org_id, month=MONTH):
+    db.session.expire_all()
+    return db.session.get(AuditReviewMonth, (org_id, month))
+
+
+def test_an_event_older_than_settle_settles_only_the_ids_up_to_itself(db, app, world,
+                                                                       monkeypatch):
+    """An id just below a young event may still be committing: an older event settles the ids
+    up to itself, not up to the young one (the id between them is counted when it commits)."""
+    from webapp.models import utcnow
+    from webapp.timeutil import to_utc
+
+    # Events before 12 February are older than SETTLE, those after it younger.
+    monkeypatch.setattr(audit_review_store, "SETTLE", utcnow() - to_utc(datetime(2026, 2, 12)))
+    staff = world.users["staff"]
+    old = add_event(db, staff, world.participant, datetime(2026, 2, 11, 10, 0))
+    db.session.commit()
+    _commit_rows(db, _rows(staff, world.participant, [(old.id + 2, datetime(2026, 2, 13, 10, 0))]))
+    assert _same(app, world.org.id).total == 2
+    assert _state(db, world.org.id).upto_id == old.id  # not old.id + 1: it may still commit
+    _commit_rows(db, _rows(staff, world.participant, [(old.id + 1, datetime(2026, 2, 13, 23, 0))]))
+    review = _same(app, world.org.id)
+    assert review.total == 3 and review.flags == {old.id + 1: ["night"]}
+
+
+def test_a_late_commit_below_many_newer_events_is_counted(db, app, world, monkeypatch):
+    """A high rate: far more than SPAN events commit after an id still open (all younger than
+    SETTLE). The gap holds the stored state below it (nothing settles past an id that may
+    commit), the event is counted when it commits, and then all but the newest SPAN settle."""
+    from webapp.models import utcnow
+    from webapp.timeutil import to_utc
+
+    # Events before 10 February are older than SETTLE, those after it younger.
+    monkeypatch.setattr(audit_review_store, "SETTLE", utcnow() - to_utc(datetime(2026, 2, 10)))
+    span = audit_review_store.SPAN
+    staff = world.users["staff"]
+    first = add_event(db, staff, world.participant, datetime(2026, 2, 9, 9, 0))
+    db.session.commit()
+    newer = [(first.id + 2 + i, datetime(2026, 2, 11, 10, 0) + timedelta(seconds=10 * i))
+             for i in range(3 * span)]
+    _commit_rows(db, _rows(staff, world.participant, newer))
+    assert _same(app, world.org.id).total == 1 + 3 * span
+    state = _state(db, world.org.id)
+    assert state.upto_id == first.id and state.seen_id == newer[-1][0]
+    assert _same(app, world.org.id).total == 1 + 3 * span  # nothing new: the same
+    _commit_rows(db, _rows(staff, world.participant, [(first.id + 1,
+                                                       datetime(2026, 2, 11, 23, 30))]))
+    review = _same(app, world.org.id)
+    assert review.total == 2 + 3 * span and review.flags == {first.id + 1: ["night"]}
+    state = _state(db, world.org.id)
+    assert state.seen_id - state.upto_id == span and state.seen_count == span
+    assert state.events == review.total - span
+    assert _same(app, world.org.id).total == review.total
+
+
+def test_many_events_within_the_settle_window_leave_only_span_to_check(db, app, world):
+    """The log's rate: three times SPAN events of the last minutes (all younger than SETTLE).
+    Their ids are unbroken, so all but the newest SPAN settle at once, and a later view with
+    nothing new checks only those: no event read again, nothing written."""
+    from sqlalchemy import event as sa_event
+
+    from webapp.models import AuditEvent, utcnow
+    from webapp.timeutil import local_today
+
+    span = audit_review_store.SPAN
+    staff = world.users["staff"]
+    month = local_today().replace(day=1)
+    # The log before them: an event long settled (nothing settles above ids that may yet
+    # commit, and on PostgreSQL the ids of earlier tests' rows are missing).
+    add_event(db, staff, world.participant, datetime(2026, 2, 1, 10, 0))
+    people = [world.participant, world.other]
+    events = []
+    for i in range(3 * span):
+        event = AuditEvent(at=utcnow(), user_id=staff.id, role="staff", action="list",
+                           object_type="participant", path="/participants",
+                           participant_id=people[i % 2].id)
+        db.session.add(event)
+        db.session.flush()
+        events.append(event)
+    db.session.commit()
+    with app.test_request_context():
+        review = audit_review_store.month_review(world.org.id, month)
+        full = month_review_of_events(world.org.id, month)
+    assert (review.total, review.flags) == (full.total, full.flags) and full.total >= 3 * span
+    assert [e.id for e in review.sample] == [e.id for e in full.sample]
+    state = _state(db, world.org.id, month)
+    assert state.seen_id == events[-1].id and state.upto_id == events[-span - 1].id
+    assert state.seen_count == span and state.events == review.total - span
+    seen = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with app.test_request_context():
+            assert audit_review_store.month_review(world.org.id, month).total == full.total
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listen)
+    assert sum("audit_" in s for s in seen) == 2  # the check, the stored review
+    assert not any(s.lstrip().startswith(("INSERT", "UPDATE", "DELETE")) for s in seen)
+
+
+def test_a_transaction_still_open_below_many_committed_events_is_counted(db, app, world):
+    """PostgreSQL, real transactions: a request has taken an id and not committed yet while
+    others commit many events after it (a view reads in between); it commits, and the next view
+    counts it."""
+    import pytest
+
+    from webapp.models import AuditEvent, utcnow
+    from webapp.timeutil import local_today
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: ids commit in order")
+    staff = world.users["staff"]
+    month = local_today().replace(day=1)
+
+    def row():
+        return dict(at=utcnow(), user_id=staff.id, role="staff", action="read",
+                    object_type="identity", path="/x", detail="", ip="", object_id=None,
+                    participant_id=world.participant.id)
+
+    db.session.commit()
+    table = AuditEvent.__table__
+    with db.engine.connect() as open_request:
+        open_request.begin()
+        late_id = open_request.execute(table.insert().returning(table.c.id), row()).scalar()
+        with db.engine.begin() as connection:  # the others, after it
+            connection.execute(table.insert(), [row() for _ in range(2 * audit_review_store.SPAN)])
+        with app.test_request_context():
+            before = audit_review_store.month_review(world.org.id, month)
+            assert before.total == month_review_of_events(world.org.id, month).total
+        open_request.commit()
+    with app.test_request_context():
+        after = audit_review_store.month_review(world.org.id, month)
+        full = month_review_of_events(world.org.id, month)
+    assert after.total == full.total == before.total + 1
+    assert (after.flags, [e.id for e in after.sample]) == (full.flags,
+                                                          [e.id for e in full.sample])
+    assert late_id > 0
