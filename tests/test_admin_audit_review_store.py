@@ -494,3 +494,30 @@ def test_a_transaction_still_open_below_many_committed_events_is_counted(db, app
     assert (after.flags, [e.id for e in after.sample]) == (full.flags,
                                                           [e.id for e in full.sample])
     assert late_id > 0
+
+
+def test_a_month_of_night_work_draws_its_sample_from_the_stored_candidates(db, app, world,
+                                                                           monkeypatch):
+    """Events flagged when added (night, refusals, bursts: these flags never go) are no
+    candidates: with most of a month's events at night, the sample still comes from the stored
+    candidates, not from reading all of the month's events at every view, and is the same."""
+    staff = world.users["staff"]
+    for day in range(1, 26):
+        for minute in range(0, 60, 10):
+            add_event(db, staff, world.participant, datetime(2026, 2, day, 23, minute))
+        add_event(db, staff, world.participant, datetime(2026, 2, day, 11, 0))
+    db.session.commit()
+    _same(app, world.org.id)  # stored
+
+    def whole_month(*_args):
+        raise AssertionError("the sample was drawn from all of the month's events")
+
+    monkeypatch.setattr(audit_review_store, "month_review_of_events", whole_month)
+    with app.test_request_context():
+        stored = audit_review_store.month_review(world.org.id, MONTH)
+    monkeypatch.undo()
+    with app.test_request_context():
+        full = month_review_of_events(world.org.id, MONTH)
+    assert len(full.sample) == SAMPLE_SIZE and len(full.flagged) == 25 * 6
+    assert (stored.total, stored.flags) == (full.total, full.flags)
+    assert [e.id for e in stored.sample] == [e.id for e in full.sample]

@@ -97,7 +97,7 @@ log = logging.getLogger(__name__)
 
 # Counted up when the rules (log_review) or what is stored change: a month stored under other
 # rules is worked out again from its events.
-RULES = "2026-11-30.2"  # .2: `seen_count` counts events of any kind
+RULES = "2026-11-30.3"  # .3: `_settle` (unbroken runs, the time rule up to an older event)
 CANDIDATES = 100  # the sample's candidates kept: 20 shown, the rest stand in for flagged ones
 SETTLE = timedelta(minutes=2)
 # Where the ids after `upto_id` are unbroken, at most this many of them stay unsettled
@@ -395,7 +395,11 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
                 dict(key, user_id=user, participant_id=pid)
                 for user, pid in pairs - known_pairs])
     seed = month_key(month)
-    ranked = {e.id: (sample_key(seed, e.id), e.at_local) for e in new if e.user_id is not None}
+    # An event flagged now stays flagged (these flags only grow): never in the sample, so not
+    # a candidate. Otherwise a month of night work would leave too few unflagged candidates,
+    # and every view would draw the sample from all of the month's events.
+    ranked = {e.id: (sample_key(seed, e.id), e.at_local) for e in new
+              if e.user_id is not None and e.id not in found}
     if ranked:
         kept = dict(session.execute(
             select(AuditReviewCandidate.audit_event_id, AuditReviewCandidate.sample_key)
