@@ -3,7 +3,8 @@
 The log is append-only, and most of what the review shows follows from the events alone: the
 refusal, night and burst flags (`log_review.event_flags`, monotone: a new event can add a flag
 to an older one, a burst, never take one away), which workers read which participants, and the
-sample's candidates (the events with the smallest `log_review.sample_key`s). That is kept per
+sample's candidates (of the events not flagged when added, those with the smallest
+`log_review.sample_key`s: a flagged event is never sampled). That is kept per
 organisation and month (models AuditReviewMonth, ...Flag, ...Read, ...Candidate) for every
 event up to `upto_id`, and each view adds the events since: flags of the new events and of the
 older ones a new burst reaches (the same worker's events within the burst window around them),
@@ -15,14 +16,20 @@ pairs against every worker's scope (`access.visible_to`) and direct assignments,
 of the pairs outside read by index, in the same statement as the stored flags. Nothing to
 invalidate when assignments change.
 
-Events committed out of id order: `upto_id` only moves up to events older than SETTLE (a
-request inserting an event with a smaller id commits within it); newer ones are added too, up
-to `seen_id`, and read again only when the number of events of any kind with an id in
-(`upto_id`, `seen_id`] (`seen_count`, counted on the primary key alone) grew: one committed
-late. A view first checks, in one statement, whether anything was added since the stored state
-(a new event of the month, or one committed late); only then does it store, in a session of its
-own under a PostgreSQL advisory lock of the organisation (SQLite's single writer does the same).
-If storing fails the review is worked out from all of the month's events, as before.
+Events committed out of id order: `upto_id` only moves over ids that are final, those up to
+an event older than SETTLE (a request taking an id commits within it) and an unbroken run of ids
+(all exist: nothing can commit among them), but for the newest SPAN of such a run (`_settle`).
+Newer events are added too, up to `seen_id` (events of any kind after it count as new, so the
+review moves past other organisations' events as well), and read again only when the number of
+events of any kind with an id in (`upto_id`, `seen_id`] (`seen_count`, counted on the primary key
+alone) grew: one committed late. So a view checks at most SPAN events again however fast the log
+grows, unless an id below them is missing (a request still committing, or rolled back): then
+the events after it are checked until SETTLE has passed it, as before. A view first checks, in
+one statement, whether anything was added since the stored state (a new event of the month, or
+one committed late); only then does it store, in a session of its own under a PostgreSQL
+advisory lock of the organisation (SQLite's single writer does the same), reading the events
+after `upto_id` in one statement (one snapshot: what settles, what is counted and what is added
+agree). If storing fails the review is worked out from all of the month's events, as before.
 """
 from __future__ import annotations
 
@@ -289,18 +296,18 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
         _add(session, organisation_id, month, known, params, raw, new)
     top = read.after[-1][0] if read.after else upto
     seen = max(seen, top)
-    settled = _settle(upto, read.after, cut)
-    done = [row for row in of_month if row[0] <= settled]
     total = (events + len(of_month), with_user + sum(row[2] is not None for row in of_month))
-    events += len(done)
-    with_user += sum(row[2] is not None for row in done)
-    seen_count = sum(row[0] > settled for row in read.after)
     if read.after and session.scalar(_count_between(), {"after": upto, "upto": top}) != len(
             read.after):
         # An event committed while this view read, with an id among those read: nothing
         # settles, and a count that never matches reads them all again at the next view.
-        settled, events, with_user, seen_count = upto, total[0] - len(of_month), \
-            total[1] - sum(row[2] is not None for row in of_month), -1
+        settled, seen_count = upto, -1
+    else:
+        settled = _settle(upto, read.after, cut)
+        seen_count = sum(row[0] > settled for row in read.after)
+    done = [row for row in of_month if row[0] <= settled]
+    events += len(done)
+    with_user += sum(row[2] is not None for row in done)
     if state is None:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user,
