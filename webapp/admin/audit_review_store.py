@@ -18,18 +18,18 @@ invalidate when assignments change.
 
 Events committed out of id order: `upto_id` only moves over ids that are final, those up to
 an event older than SETTLE (a request taking an id commits within it) and an unbroken run of ids
-(all exist: nothing can commit among them), but for the newest SPAN of such a run (`_settle`).
-Newer events are added too, up to `seen_id` (events of any kind after it count as new, so the
-review moves past other organisations' events as well), and read again only when the number of
-events of any kind with an id in (`upto_id`, `seen_id`] (`seen_count`, counted on the primary key
-alone) grew: one committed late. So a view checks at most SPAN events again however fast the log
-grows, unless an id below them is missing (a request still committing, or rolled back): then
-the events after it are checked until SETTLE has passed it, as before. A view first checks, in
-one statement, whether anything was added since the stored state (a new event of the month, or
-one committed late); only then does it store, in a session of its own under a PostgreSQL
-advisory lock of the organisation (SQLite's single writer does the same), reading the events
-after `upto_id` in one statement (one snapshot: what settles, what is counted and what is added
-agree). If storing fails the review is worked out from all of the month's events, as before.
+(all exist: nothing can commit among them), but for the newest SPAN of such a run (`_settle`),
+and never past the month's newest event. Newer events are added too, up to `seen_id` (the
+month's newest), and read again only when the number of events of any kind with an id in
+(`upto_id`, `seen_id`] (`seen_count`, counted on the primary key alone) grew: one committed
+late. So a view checks at most SPAN events again however fast the log grows, unless an id below
+them is missing (a request still committing, or rolled back): then the events after it are
+checked until SETTLE has passed it, as before. A view first checks, in one statement, whether
+anything was added since the stored state (a new event of the month, or one committed late);
+only then does it store, in a session of its own under a PostgreSQL advisory lock of the
+organisation (SQLite's single writer does the same), reading the events after `upto_id` in one
+statement (one snapshot: what settles, what is counted and what is added agree). If storing
+fails the review is worked out from all of the month's events, as before.
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     exists,
@@ -164,16 +165,14 @@ def _check() -> Select:
 
 def _unchanged(params: dict) -> tuple[int, int] | None:
     """(events, events by a user) of the month when nothing was added since the stored state
-    (no new event of the month, none committed late); None: something to store first (also
-    when more than SPAN events of other kinds came after `seen_id`: stored, they are not read
-    again at every view)."""
+    (no new event of the month, none committed late); None: something to store first."""
     row = run(_check(), params).first()
     if row is None:
         return None
     rules, events, with_user, seen_id, seen_count, read, seen_now, newest, pending, \
         pending_by_user = row
     if (rules != RULES or seen_now != seen_count or (newest or 0) > seen_id
-            or read - seen_now > SPAN or read == CHECK_LIMIT):
+            or read == CHECK_LIMIT):
         return None
     return events + pending, with_user + pending_by_user
 
@@ -208,9 +207,14 @@ def _first_read() -> CompoundSelect:
 
 @cache
 def _read() -> Select:
-    """The events of any kind after `upto_id`, in id order, up to `limit`."""
-    return (select(*_read_columns()).where(AuditEvent.id > AFTER).order_by(AuditEvent.id)
-            .limit(bindparam("limit", type_=Integer)))
+    """The events of any kind after `upto_id` up to the month's newest (`seen_id` or a newer
+    one), in id order, up to `limit`."""
+    event = AuditEvent
+    seen = bindparam("seen", type_=Integer)
+    newest = select(func.max(event.id)).where(*month_where(), event.id > seen).scalar_subquery()
+    return (select(*_read_columns())
+            .where(event.id > AFTER, event.id <= case((newest > seen, newest), else_=seen))
+            .order_by(event.id).limit(bindparam("limit", type_=Integer)))
 
 
 @cache
@@ -242,7 +246,7 @@ def _read_since(session: Session, state, params: dict, cut) -> _Read:
     # All of (upto, seen] (at most seen - upto ids) and up to STORE_LIMIT newer ones.
     limit = state.seen_id - state.upto_id + STORE_LIMIT
     return _Read(state.upto_id, [], [tuple(row) for row in session.execute(
-        _read(), {**params, "after": state.upto_id, "limit": limit})])
+        _read(), {**params, "after": state.upto_id, "seen": state.seen_id, "limit": limit})])
 
 
 def _settle(base: int, after: list, cut) -> int:
@@ -278,7 +282,7 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
         state = None
     cut = utcnow() - SETTLE  # before the read: an id below an event older than it is final
     read = _read_since(session, state, params, cut)
-    upto, seen = read.floor, (state.seen_id if state is not None else read.floor)
+    upto, seen = read.floor, (state.seen_id if state is not None else 0)
     events = state.events if state is not None else len(read.settled)
     with_user = (state.with_user if state is not None
                  else sum(row[2] is not None for row in read.settled))
@@ -295,16 +299,18 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
     if new:
         _add(session, organisation_id, month, known, params, raw, new)
     top = read.after[-1][0] if read.after else upto
-    seen = max(seen, top)
+    # The month's newest event added: nothing after it settles (it is read again until one
+    # of the month follows).
+    seen = max([seen] + [row[0] for row in read.settled] + [row[0] for row in of_month[-1:]])
     total = (events + len(of_month), with_user + sum(row[2] is not None for row in of_month))
     if read.after and session.scalar(_count_between(), {"after": upto, "upto": top}) != len(
             read.after):
         # An event committed while this view read, with an id among those read: nothing
         # settles, and a count that never matches reads them all again at the next view.
-        settled, seen_count = upto, -1
+        settled, seen_count = min(upto, seen), -1
     else:
-        settled = _settle(upto, read.after, cut)
-        seen_count = sum(row[0] > settled for row in read.after)
+        settled = min(_settle(upto, read.after, cut), seen)
+        seen_count = sum(settled < row[0] <= seen for row in read.after)
     done = [row for row in of_month if row[0] <= settled]
     events += len(done)
     with_user += sum(row[2] is not None for row in done)
