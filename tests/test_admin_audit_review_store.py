@@ -521,3 +521,132 @@ def test_a_month_of_night_work_draws_its_sample_from_the_stored_candidates(db, a
     assert len(full.sample) == SAMPLE_SIZE and len(full.flagged) == 25 * 6
     assert (stored.total, stored.flags) == (full.total, full.flags)
     assert [e.id for e in stored.sample] == [e.id for e in full.sample]
+
+
+def _page_from_all_events(organisation_id, month, per_page):
+    """The review page as the route worked it out before paging in the database: from all of
+    the month's events, the marks of every flagged one, not yet reviewed first."""
+    from webapp.admin.audit_queries import review_marks
+    from webapp.inputs import page_of
+
+    review = month_review_of_events(organisation_id, month)
+    reviews = review_marks([e.id for e in review.flagged], organisation_id, month)[0]
+    flagged = sorted(review.flagged, key=lambda e: e.id in reviews)
+    page, pages = page_of(len(flagged), per_page)
+    shown = [e.id for e in flagged[(page - 1) * per_page:page * per_page]]
+    return audit_review_store.ReviewPage(
+        review.total, len(flagged), sum(e.id not in reviews for e in flagged), page, pages,
+        shown, {i: review.flags[i] for i in shown},
+        [audit_review_store.Item(e.id, e.at_local) for e in review.sample])
+
+
+def test_the_flagged_list_paged_in_the_database_shows_every_page_as_before(
+        db, app, client, login_as, world, monkeypatch):
+    """Many flagged events of every kind (night, burst, refused, outside today's caseloads by
+    day and by night), some reviewed: every page of the list, and a page past the last, is
+    the same HTML as worked out from all of the month's events, in a month without a
+    daylight-saving change and in the two with one (October: an hour's local times repeat,
+    so local order is not UTC order)."""
+    import re
+
+    from webapp.models import AuditEvent, AuditReview
+
+    staff, admin = world.users["staff"], world.users["admin"]
+    people = [make_participant(world.org, world.team, f"P{i}", f"Page{i}") for i in range(22)]
+    months = {"2026-02": date(2026, 2, 1), "2026-03": date(2026, 3, 1),
+              "2026-10": date(2026, 10, 1)}
+    events = []
+    for month in months.values():
+        day = month.replace(day=10)
+        for i in range(40):  # night reads, in and outside the caseload
+            who = world.other if i % 3 == 0 else world.participant
+            events.append(add_event(db, staff, who, datetime.combine(day, datetime.min.time())
+                                    + timedelta(hours=23, minutes=i)))
+        for i in range(6):  # outside by day, same minute as another (order by id)
+            events.append(add_event(db, staff, world.other, datetime.combine(
+                day, datetime.min.time()) + timedelta(hours=10, minutes=i // 2)))
+        for i, person in enumerate(people):  # a burst
+            events.append(add_event(db, staff, person, datetime.combine(
+                day, datetime.min.time()) + timedelta(hours=14, seconds=10 * i)))
+        for i in range(4):
+            events.append(add_event(db, staff, world.participant, datetime.combine(
+                day, datetime.min.time()) + timedelta(hours=12, minutes=i), action="refused"))
+        for i in range(30):  # unflagged: the sample
+            events.append(add_event(db, staff, world.participant, datetime.combine(
+                day, datetime.min.time()) + timedelta(hours=9, minutes=i)))
+    # Around the switches (local times given as UTC + the offset by `to_utc` would be
+    # ambiguous in October: inserted in UTC).
+    for at in (datetime(2026, 3, 29, 0, 30), datetime(2026, 3, 29, 1, 30),
+               datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 0, 50),
+               datetime(2026, 10, 25, 1, 10), datetime(2026, 10, 25, 1, 40)):
+        for who in (world.other, world.participant):
+            event = AuditEvent(at=at, user_id=staff.id, role=staff.role, action="read",
+                               object_type="identity", path="/x", participant_id=who.id)
+            db.session.add(event)
+            db.session.flush()
+            events.append(event)
+    for event in events[::4]:
+        db.session.add(AuditReview(audit_event_id=event.id, reviewed_by_id=admin.id,
+                                   comment="ok"))
+    db.session.commit()
+    login_as("admin")
+
+    def pages_of(month_text):
+        shown = []
+        for page in range(1, 6):
+            response = client.get(f"/admin/audit/review?month={month_text}&page={page}")
+            assert response.status_code == 200
+            # The CSRF tokens left out: signed with the second they were made.
+            shown.append(re.sub(r'(csrf_token" value="|"X-CSRFToken": ")[^"]*"', "",
+                                response.get_data(as_text=True)))
+        return shown
+
+    for month_text, month in months.items():
+        with app.test_request_context():
+            stored = audit_review_store.review_page(world.org.id, month, 30)
+        assert stored.flagged_total > 60 and stored.pages >= 3
+        assert 0 < stored.unreviewed_flagged < stored.flagged_total
+        paged = pages_of(month_text)
+        with monkeypatch.context() as patch:
+            patch.setattr(audit_review_store, "review_page", _page_from_all_events)
+            before = pages_of(month_text)
+        ids = [re.findall(r'id="event-(\d+)"', page) for page in paged]
+        assert ids == [re.findall(r'id="event-(\d+)"', page) for page in before], month_text
+        assert paged == before
+        # Past the last page: the last one.
+        assert (re.findall(r'id="event-\d+"', paged[4])
+                == re.findall(r'id="event-\d+"', paged[stored.pages - 1]))
+        assert "Utanför egna ärenden" in "".join(paged) and "Nekad åtkomst" in "".join(paged)
+
+
+def test_local_time_in_sql_is_the_local_time_of_access_events(db, app, world):
+    """`_local` (the outside-caseload events' local time, ordered in the database) is exactly
+    `access_events`' local time, across both daylight-saving changes, microseconds kept."""
+    from webapp.admin.audit_queries import ACCESS_COLUMNS, access_events
+    from webapp.models import AuditEvent
+    from webapp.queries import dialect_name
+
+    staff = world.users["staff"]
+    times = [datetime(2026, 3, 29, 0, 59, 59, 999999), datetime(2026, 3, 29, 1, 0),
+             datetime(2026, 3, 29, 1, 30, 0, 1234), datetime(2026, 3, 1, 0, 0),
+             datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 0, 59, 59, 500000),
+             datetime(2026, 10, 25, 1, 0), datetime(2026, 10, 25, 1, 40, 12, 345678),
+             datetime(2026, 10, 31, 22, 59, 59), datetime(2026, 10, 1, 12, 0, 0, 7)]
+    for at in times:
+        db.session.add(AuditEvent(at=at, user_id=staff.id, role=staff.role, action="read",
+                                  object_type="identity", path="/x",
+                                  participant_id=world.participant.id))
+    db.session.commit()
+    with app.test_request_context():
+        for month in (date(2026, 3, 1), date(2026, 10, 1)):
+            shifts = audit_review_store._shifts(month)
+            local = audit_review_store._local(AuditEvent.at, dialect_name())
+            rows = db.session.execute(select(*ACCESS_COLUMNS, local).where(
+                AuditEvent.at >= datetime(month.year, month.month, 1) - timedelta(days=1),
+                AuditEvent.at < datetime(month.year, month.month + 1, 1)), shifts).all()
+            assert len(rows) >= 4
+            expected = {e.id: e.at_local for e in access_events(row[:-1] for row in rows)}
+            month_from, month_to = audit_review_store.month_bounds_utc(month)
+            assert {row[0]: row[-1] for row in rows if month_from <= row[1] < month_to} == {
+                i: at for i, at in expected.items()
+                if month_from <= next(r[1] for r in rows if r[0] == i) < month_to}

@@ -44,6 +44,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    Interval,
     Select,
     String,
     and_,
@@ -59,6 +60,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
     update,
 )
@@ -77,8 +79,10 @@ from ..domain.log_review import (
     with_flag,
 )
 from ..extensions import db
+from ..inputs import page_arg, page_of
 from ..models import (
     AuditEvent,
+    AuditReview,
     AuditReviewCandidate,
     AuditReviewFlag,
     AuditReviewMonth,
@@ -88,17 +92,20 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import among, run
-from ..timeutil import month_key
+from ..queries import among, dialect_name, run
+from ..timeutil import month_key, to_local
 from .audit_queries import (
     ACCESS_COLUMNS,
+    HOUR,
     REVIEW_ORG,
     SAMPLE_SIZE,
     MonthReview,
     access_events,
+    month_bounds_utc,
     month_review_of_events,
     month_values,
     month_where,
+    review_marks,
 )
 
 log = logging.getLogger(__name__)
@@ -473,3 +480,188 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
         return month_review_of_events(organisation_id, month)
     sample.sort(key=lambda item: (item.at_local, item.id))
     return MonthReview(total, flags, flagged, sample)
+
+
+# --- A page of the review (issue 17): what the page shows, paged in the database -------------
+# The flagged list is worked out, counted and paged in one statement, so a view costs the same
+# however many events the month flags (a month of night work flags nearly all of them).
+
+
+class ReviewPage(NamedTuple):
+    """What /admin/audit/review shows of a month: the flagged events not yet reviewed first
+    (then those reviewed), each part in local time order, a page of them."""
+    total: int  # the month's events
+    flagged_total: int
+    unreviewed_flagged: int
+    page: int
+    pages: int
+    flagged: list[int]  # the page's flagged events' ids, in the order shown
+    flags: dict[int, list[str]]  # the flags of those (and of the sample: none)
+    sample: list[Item]  # in local time order
+
+
+SWITCH = bindparam("switch", type_=DateTime)
+
+
+@cache
+def _shifts(month: date) -> dict | None:
+    """Local time within the month as UTC plus one offset before `switch` and another from it
+    (a daylight-saving change; none: `switch` past the month), the parameters of `_local`;
+    None if the offset changes more than once within the month."""
+    lo, hi = month_bounds_utc(month)
+    before = to_local(lo).utcoffset()
+    changes = []
+    hour = lo
+    while hour < hi:
+        if to_local(hour + HOUR).utcoffset() != to_local(hour).utcoffset():
+            changes.append(hour)
+        hour += HOUR
+    if len(changes) > 1:
+        return None
+    switch, after = hi, before
+    if changes:  # the second the offset changes, within that hour
+        start, end = changes[0], changes[0] + HOUR
+        while end - start > timedelta(seconds=1):
+            middle = start + (end - start) / 2
+            start, end = (middle, end) if to_local(middle).utcoffset() == before else (
+                start, middle)
+        switch, after = end, to_local(end).utcoffset()
+    return {"switch": switch, "off_before": before, "off_after": after,
+            "shift_before": f"{before.total_seconds():+.0f} seconds",
+            "shift_after": f"{after.total_seconds():+.0f} seconds"}
+
+
+def _local(at, dialect: str):
+    """`at` (UTC) in local wall-clock time, in SQL, as `access_events` works it out: UTC plus
+    the offset in force then (`_shifts`)."""
+    if dialect == "postgresql":
+        return at + case((at < SWITCH, bindparam("off_before", type_=Interval)),
+                         else_=bindparam("off_after", type_=Interval))
+    # SQLite keeps a DateTime as text with microseconds, and datetime() would round them
+    # (59.9999996 s to the next minute): shifted without them, then appended again. The same
+    # text as a stored `at_local`, compared as text.
+    shift = case((at < SWITCH, bindparam("shift_before", type_=String)),
+                 else_=bindparam("shift_after", type_=String))
+    return type_coerce(func.datetime(func.substr(at, 1, 19), shift)
+                       .op("||")(func.substr(at, 20)), DateTime)
+
+
+def _in_caseload():
+    read = AuditReviewRead
+    return or_(
+        exists().where(User.id == read.user_id, Participant.id == read.participant_id,
+                       visible_to(User.role, User.organisation_id, User.id)),
+        exists().where(StaffAssignment.user_id == read.user_id,
+                       StaffAssignment.participant_id == read.participant_id))
+
+
+@cache
+def _page_statement(dialect: str) -> CompoundSelect:
+    """The month's flagged events ("flagged": the stored flags and the events of the reads
+    outside today's caseloads, as in `_stored`, one row per event, with whether it was
+    reviewed), and of them in one statement: the counts ("n": flagged, reviewed, by a user),
+    the page's rows ("p": id, at_local, stored flags, outside, user id; not reviewed first,
+    then local time, then id, `limit` from `offset`) and the sample ("c": the first
+    SAMPLE_SIZE candidates in the month's random order that are not flagged)."""
+    none = null()
+    flag, candidate, read, event = (AuditReviewFlag, AuditReviewCandidate, AuditReviewRead,
+                                    AuditEvent)
+    both = union_all(
+        select(flag.audit_event_id.label("id"), flag.at_local.label("at_local"),
+               flag.flags.label("flags"), literal(0).label("outside"),
+               flag.user_id.label("user_id")).where(*_month(flag)),
+        select(event.id, _local(event.at, dialect), cast(none, String), literal(1),
+               event.user_id)
+        .select_from(read).join(event, and_(event.user_id == read.user_id,
+                                            event.participant_id == read.participant_id))
+        .where(*_month(read), ~_in_caseload(), *month_where(), event.action == "read",
+               event.role.in_(sorted(CASELOAD_ROLES)))).subquery()
+    marked = exists().where(AuditReview.audit_event_id == both.c.id,
+                            User.id == AuditReview.reviewed_by_id)
+    flagged = select(both.c.id, func.max(both.c.at_local).label("at_local"),
+                     func.max(both.c.flags).label("flags"),
+                     func.max(both.c.outside).label("outside"),
+                     func.max(both.c.user_id).label("user_id"),
+                     case((func.max(case((marked, 1), else_=0)) == 1, 1), else_=0)
+                     .label("reviewed")).group_by(both.c.id).cte("flagged")
+    page = (select(flagged.c.id, flagged.c.at_local, flagged.c.flags, flagged.c.outside,
+                   flagged.c.user_id)
+            .order_by(flagged.c.reviewed, flagged.c.at_local, flagged.c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer)).subquery())
+    sample = (select(candidate.audit_event_id, candidate.at_local, candidate.sample_key)
+              .where(*_month(candidate),
+                     candidate.audit_event_id.not_in(select(flagged.c.id)))
+              .order_by(candidate.sample_key, candidate.audit_event_id)
+              .limit(SAMPLE_SIZE).subquery())
+    return union_all(
+        select(literal("n"), cast(none, Integer), cast(none, DateTime), cast(none, String),
+               func.count(), func.count().filter(flagged.c.reviewed == 1),
+               func.count(flagged.c.user_id)).select_from(flagged),
+        select(literal("p"), *page.c, cast(none, BigInteger)),
+        select(literal("c"), sample.c.audit_event_id, sample.c.at_local, cast(none, String),
+               sample.c.sample_key, cast(none, Integer), cast(none, BigInteger)))
+
+
+def _page_of_events(organisation_id: int, month: date, per_page: int) -> ReviewPage:
+    """`ReviewPage` from all of the month's events (`month_review_of_events`), paged here:
+    the stored review could not be used."""
+    review = month_review_of_events(organisation_id, month)
+    reviews = review_marks([e.id for e in review.flagged], organisation_id, month)[0]
+    # Not yet reviewed first (a stable sort: each part stays in time order).
+    flagged = sorted(review.flagged, key=lambda e: e.id in reviews)
+    page, pages = page_of(len(flagged), per_page)
+    shown = [e.id for e in flagged[(page - 1) * per_page:page * per_page]]
+    reviewed = sum(e.id in reviews for e in review.flagged)
+    return ReviewPage(review.total, len(flagged), len(flagged) - reviewed, page, pages, shown,
+                      {i: review.flags[i] for i in shown},
+                      [Item(e.id, e.at_local) for e in review.sample])
+
+
+def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
+    """The page of the month's review that ?page= asks for: the same as `_page_of_events`,
+    from the stored review brought up to date, with only the page's rows read."""
+    shifts = _shifts(month)
+    if shifts is None:
+        return _page_of_events(organisation_id, month, per_page)
+    params = {**_params(organisation_id, month), **shifts}
+    statement = _page_statement(dialect_name())
+    wanted = page_arg()
+
+    def read(execute, page: int) -> list:
+        return execute(statement, {**params, "limit": per_page,
+                                   "offset": (page - 1) * per_page}).all()
+
+    counts = _unchanged(params)
+    if counts is not None:  # nothing to store: read what is stored on the request's session
+        rows = read(run, wanted)
+    else:
+        try:
+            with Session(db.engine) as session:
+                counts = _update(session, organisation_id, month, params)
+                rows = read(session.execute, wanted)
+                session.commit()
+        except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
+            log.warning("stored log review: %s %s failed", organisation_id, month,
+                        exc_info=True)
+            return _page_of_events(organisation_id, month, per_page)
+    total, with_user = counts
+    (_n, _id, _at, _text, flagged_total, reviewed, flagged_by_user), = (
+        row for row in rows if row[0] == "n")
+    page, pages = page_of(flagged_total, per_page)
+    if page != wanted:  # asked past the last page: the last one
+        rows = read(run, page)
+    shown, flags, sample = [], {}, []
+    for kind, event_id, at, text, number, _user, _ in rows:
+        if kind == "p":
+            found = text.split(",") if text is not None else []
+            shown.append(event_id)
+            flags[event_id] = with_flag(found, "outside_caseload") if number else found
+        elif kind == "c":
+            sample.append(Item(event_id, at))
+    if len(sample) < min(SAMPLE_SIZE, with_user - flagged_by_user):
+        # Most candidates flagged (a month of night work): draw from all of the month.
+        return _page_of_events(organisation_id, month, per_page)
+    sample.sort(key=lambda item: (item.at_local, item.id))
+    return ReviewPage(total, flagged_total, flagged_total - reviewed, page, pages, shown, flags,
+                      sample)
