@@ -30,6 +30,12 @@ only then does it store, in a session of its own under a PostgreSQL advisory loc
 organisation (SQLite's single writer does the same), reading the events after `upto_id` in one
 statement (one snapshot: what settles, what is counted and what is added agree). If storing
 fails the review is worked out from all of the month's events, as before.
+
+The page (`review_page`) reads no more than it shows: the flagged list is counted and paged in
+the database (not reviewed first, then local time: the outside-caseload events' local time is
+worked out in SQL from the month's one or two UTC offsets, `_local`), with the sample, in one
+statement, so what Python does per view does not grow with the month's flags. `month_review`
+(the whole review) is what the sample's form and the tests use.
 """
 from __future__ import annotations
 
@@ -595,7 +601,7 @@ def _page_statement(dialect: str) -> CompoundSelect:
                    flagged.c.user_id)
             .order_by(flagged.c.reviewed, flagged.c.at_local, flagged.c.id)
             .limit(bindparam("limit", type_=Integer))
-            .offset(bindparam("offset", type_=Integer)).subquery())
+            .offset(bindparam("offset", type_=BigInteger)).subquery())  # ?page= up to 2^31
     sample = (select(candidate.audit_event_id, candidate.at_local, candidate.sample_key)
               .where(*_month(candidate),
                      candidate.audit_event_id.not_in(select(flagged.c.id)))
