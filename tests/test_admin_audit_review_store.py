@@ -650,3 +650,30 @@ def test_local_time_in_sql_is_the_local_time_of_access_events(db, app, world):
             assert {row[0]: row[-1] for row in rows if month_from <= row[1] < month_to} == {
                 i: at for i, at in expected.items()
                 if month_from <= next(r[1] for r in rows if r[0] == i) < month_to}
+
+
+def test_a_view_reads_only_the_pages_flagged_events(db, app, client, login_as, world,
+                                                    monkeypatch):
+    """A month of night work: the view asks for the marks and rows of the page's 30 flagged
+    events and the sample only, not of every flagged event of the month."""
+    from webapp.admin import audit_queries
+
+    staff = world.users["staff"]
+    for i in range(95):
+        add_event(db, staff, world.participant, datetime(2026, 2, 3, 23, 0)
+                  + timedelta(minutes=i))
+    db.session.commit()
+    login_as("admin")
+    asked = []
+    marks = audit_queries.review_marks
+
+    def counted(event_ids, *args):
+        asked.append(len(event_ids))
+        return marks(event_ids, *args)
+
+    monkeypatch.setattr(audit_queries, "review_marks", counted)
+    for page in (1, 4):
+        response = client.get(f"/admin/audit/review?month=2026-02&page={page}")
+        assert response.status_code == 200
+        assert "Avvikande (95)" in response.get_data(as_text=True)
+    assert asked == [30, 5]
