@@ -3,7 +3,8 @@
 The log is append-only, and most of what the review shows follows from the events alone: the
 refusal, night and burst flags (`log_review.event_flags`, monotone: a new event can add a flag
 to an older one, a burst, never take one away), which workers read which participants, and the
-sample's candidates (the events with the smallest `log_review.sample_key`s). That is kept per
+sample's candidates (of the events not flagged when added, those with the smallest
+`log_review.sample_key`s: a flagged event is never sampled). That is kept per
 organisation and month (models AuditReviewMonth, ...Flag, ...Read, ...Candidate) for every
 event up to `upto_id`, and each view adds the events since: flags of the new events and of the
 older ones a new burst reaches (the same worker's events within the burst window around them),
@@ -15,14 +16,26 @@ pairs against every worker's scope (`access.visible_to`) and direct assignments,
 of the pairs outside read by index, in the same statement as the stored flags. Nothing to
 invalidate when assignments change.
 
-Events committed out of id order: `upto_id` only moves up to events older than SETTLE (a
-request inserting an event with a smaller id commits within it); newer ones are added too, up
-to `seen_id`, and read again only when the number of events of any kind with an id in
+Events committed out of id order: `upto_id` only moves over ids that are final, those up to
+an event older than SETTLE (a request taking an id commits within it) and an unbroken run of ids
+(all exist: nothing can commit among them), but for the newest SPAN of such a run (`_settle`),
+and never past the month's newest event. Newer events are added too, up to `seen_id` (the
+month's newest), and read again only when the number of events of any kind with an id in
 (`upto_id`, `seen_id`] (`seen_count`, counted on the primary key alone) grew: one committed
-late. A view first checks, in one statement, whether anything was added since the stored state
-(a new event of the month, or one committed late); only then does it store, in a session of its
-own under a PostgreSQL advisory lock of the organisation (SQLite's single writer does the same).
-If storing fails the review is worked out from all of the month's events, as before.
+late. So a view checks at most SPAN events again however fast the log grows, unless an id below
+them is missing (a request still committing, or rolled back): then the events after it are
+checked until SETTLE has passed it, as before. A view first checks, in one statement, whether
+anything was added since the stored state (a new event of the month, or one committed late);
+only then does it store, in a session of its own under a PostgreSQL advisory lock of the
+organisation (SQLite's single writer does the same), reading the events after `upto_id` in one
+statement (one snapshot: what settles, what is counted and what is added agree). If storing
+fails the review is worked out from all of the month's events, as before.
+
+The page (`review_page`) reads no more than it shows: the flagged list is counted and paged in
+the database (not reviewed first, then local time: the outside-caseload events' local time is
+worked out in SQL from the month's one or two UTC offsets, `_local`), with the sample, in one
+statement, so what Python does per view does not grow with the month's flags. `month_review`
+(the whole review) is what the sample's form and the tests use.
 """
 from __future__ import annotations
 
@@ -35,11 +48,14 @@ from sqlalchemy import (
     BigInteger,
     CompoundSelect,
     Date,
+    DateTime,
     Integer,
+    Interval,
     Select,
     String,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     exists,
@@ -50,6 +66,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
     update,
 )
@@ -68,8 +85,10 @@ from ..domain.log_review import (
     with_flag,
 )
 from ..extensions import db
+from ..inputs import page_arg, page_of
 from ..models import (
     AuditEvent,
+    AuditReview,
     AuditReviewCandidate,
     AuditReviewFlag,
     AuditReviewMonth,
@@ -79,35 +98,43 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import among, run
-from ..timeutil import month_key
+from ..queries import among, dialect_name, run
+from ..timeutil import month_key, to_local
 from .audit_queries import (
     ACCESS_COLUMNS,
+    HOUR,
     REVIEW_ORG,
     SAMPLE_SIZE,
     MonthReview,
     access_events,
+    month_bounds_utc,
     month_review_of_events,
     month_values,
     month_where,
+    review_marks,
 )
 
 log = logging.getLogger(__name__)
 
 # Counted up when the rules (log_review) or what is stored change: a month stored under other
 # rules is worked out again from its events.
-RULES = "2026-11-30.2"  # .2: `seen_count` counts events of any kind
+RULES = "2026-11-30.3"  # .3: `_settle` (unbroken runs, the time rule up to an older event)
 CANDIDATES = 100  # the sample's candidates kept: 20 shown, the rest stand in for flagged ones
 SETTLE = timedelta(minutes=2)
-# A view reads up to this many events after `upto_id` to see whether anything is new (more: a
-# past month, the log since it ended; the review is brought up to date the longer way).
+# Where the ids after `upto_id` are unbroken, at most this many of them stay unsettled
+# (`_settle`): what a view checks again does not grow with the log's rate.
+SPAN = 100
+# A view reads up to this many events after `upto_id` to see whether anything is new (more:
+# the review is brought up to date the longer way, which reads up to STORE_LIMIT new ones).
 CHECK_LIMIT = 5_000
+STORE_LIMIT = 20_000
 REVIEW_LOCK = 1717  # pg_advisory_xact_lock(REVIEW_LOCK, organisation id)
 # Local time is UTC plus an offset that changes by an hour at a daylight-saving switch.
 SLACK = BURST_WINDOW + timedelta(hours=1)
 # The statements below are built once per process, with these and `month_where`'s parameters.
 REVIEW_MONTH = bindparam("review_month", type_=Date)
 AFTER = bindparam("after", type_=Integer)
+CUT = bindparam("cut", type_=DateTime)
 
 
 class Item(NamedTuple):
@@ -164,59 +191,92 @@ def _unchanged(params: dict) -> tuple[int, int] | None:
 
 
 @cache
-def _events_after() -> Select:
-    return select(*ACCESS_COLUMNS).where(*month_where(), AuditEvent.id > AFTER)
+def _read_columns() -> tuple:
+    """What a store reads of every event after `upto_id`: what `access_events` needs, and
+    whether the event is one of the month's (events of any kind count for settling)."""
+    return (*ACCESS_COLUMNS, and_(*month_where()).label("of_month"))
 
 
 @cache
-def _all_between() -> Select:
-    """Events of any kind with an id in (above, upto], on the primary key alone."""
-    return select(func.count(AuditEvent.id)).where(AuditEvent.id > bindparam("above"),
+def _first_read() -> CompoundSelect:
+    """A month's first store, in one statement (one snapshot): the id of the last event older
+    than SETTLE ("t": every id up to it is final), the month's events up to it ("m", found by
+    the month's conditions, however long the log before them) and every event after it ("a",
+    in id order, up to STORE_LIMIT)."""
+    event = AuditEvent
+    floor = func.coalesce(select(event.id).where(event.at < CUT)
+                          .order_by(event.at.desc(), event.id.desc()).limit(1)
+                          .scalar_subquery(), 0)
+    none = null()
+    after = (select(*_read_columns()).where(event.id > floor).order_by(event.id)
+             .limit(STORE_LIMIT).subquery())
+    return union_all(
+        select(literal("t"), floor, cast(none, event.at.type), cast(none, Integer),
+               cast(none, String), cast(none, String), cast(none, Integer), literal(False)),
+        select(literal("m"), *ACCESS_COLUMNS, literal(True))
+        .where(*month_where(), event.id <= floor),
+        select(literal("a"), *after.c))
+
+
+@cache
+def _read() -> Select:
+    """The events of any kind after `upto_id` up to the month's newest (`seen_id` or a newer
+    one), in id order, up to `limit`."""
+    event = AuditEvent
+    seen = bindparam("seen", type_=Integer)
+    newest = select(func.max(event.id)).where(*month_where(), event.id > seen).scalar_subquery()
+    return (select(*_read_columns())
+            .where(event.id > AFTER, event.id <= case((newest > seen, newest), else_=seen))
+            .order_by(event.id).limit(bindparam("limit", type_=Integer)))
+
+
+@cache
+def _count_between() -> Select:
+    """Events of any kind with an id in (after, upto], on the primary key alone."""
+    return select(func.count(AuditEvent.id)).where(AuditEvent.id > AFTER,
                                                    AuditEvent.id <= bindparam("upto"))
 
 
-@cache
-def _range_counts() -> Select:
-    """Over the events with an id in (upto, seen]: the month's up to `settled` and after it,
-    each with how many by a user; events of any kind after `settled` (the next `seen_count`);
-    and to notice one that committed while the view read (to read it again at the next):
-    events of any kind up to `after`, and the month's after it."""
-    event = AuditEvent
-    of_month = and_(*month_where())
-    settled = event.id <= bindparam("settled")
-    before = event.id <= AFTER
-    return select(func.count().filter(of_month & settled),
-                  func.count(event.user_id).filter(of_month & settled),
-                  func.count().filter(of_month & ~settled),
-                  func.count(event.user_id).filter(of_month & ~settled),
-                  func.count().filter(~settled), func.count().filter(before),
-                  func.count().filter(of_month & ~before)).where(
-        event.id > bindparam("upto"), event.id <= bindparam("seen"))
+class _Read(NamedTuple):
+    """What a store read in one snapshot: the month's events up to `floor` (a first store:
+    every id up to it final) and every event of any kind after it, in id order."""
+    floor: int
+    settled: list  # ACCESS_COLUMNS rows, the month's, ids up to `floor`
+    after: list  # `_read_columns` rows, every event after `floor`
 
 
-def _since(session: Session, organisation_id: int, month: date, params: dict):
-    """The month's stored state (None: none yet), the events to add, the id after which they
-    were read (a burst reaches back to those stored up to it) and how many events of any kind
-    have an id in (`upto_id`, that id]. The events after `seen_id` are new; those between
-    `upto_id` and `seen_id` (not settled) were added at an earlier view and are read again only
-    when more events have an id among them: one committed late."""
-    state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
-    if state is not None and state.rules != RULES:
-        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
-            session.execute(delete(model).where(*_month(model)), params,
-                            execution_options={"synchronize_session": False})
-        session.expunge(state)
-        state = None
-    after, checked = 0, 0
-    if state is not None and state.seen_id > state.upto_id:
-        after, checked = state.seen_id, state.seen_count
-        if session.scalar(_all_between(), {"above": state.upto_id,
-                                           "upto": state.seen_id}) != checked:
-            after, checked = state.upto_id, 0
-    elif state is not None:
-        after = state.seen_id
-    return state, session.execute(_events_after(), {**params, "after": after}).all(), after, \
-        checked
+def _read_since(session: Session, state, params: dict, cut) -> _Read:
+    if state is None:
+        floor, settled, after = 0, [], []
+        for kind, *row in session.execute(_first_read(), {**params, "cut": cut}):
+            if kind == "t":
+                floor = row[0]
+            elif kind == "m":
+                settled.append(tuple(row[:-1]))
+            else:
+                after.append(tuple(row))
+        return _Read(floor, settled, sorted(after))
+    # All of (upto, seen] (at most seen - upto ids) and up to STORE_LIMIT newer ones.
+    limit = state.seen_id - state.upto_id + STORE_LIMIT
+    return _Read(state.upto_id, [], [tuple(row) for row in session.execute(
+        _read(), {**params, "after": state.upto_id, "seen": state.seen_id, "limit": limit})])
+
+
+def _settle(base: int, after: list, cut) -> int:
+    """How far the events read (`after`, every visible one after `base`, in id order) settle.
+    Every id up to an event older than SETTLE is final (its transaction committed or never
+    will). Above that, ids commit out of order, but an unbroken run of them is final too:
+    nothing can commit among ids that all exist. The newest SPAN events are left unsettled
+    there (younger than SETTLE), so that a view re-checks a bounded number of events however
+    fast the log grows; a gap (an id not committed, or never) stops the run until SETTLE has
+    passed it."""
+    base = max([base] + [row[0] for row in after if row[1] < cut])
+    ids = [row[0] for row in after if row[0] > base]
+    run = 0
+    while run < len(ids) and ids[run] == base + run + 1:
+        run += 1
+    keep = min(run, len(ids) - SPAN)
+    return ids[keep - 1] if keep > 0 else base
 
 
 def _update(session: Session, organisation_id: int, month: date, params: dict
@@ -226,67 +286,74 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
     if session.get_bind().dialect.name == "postgresql":
         # Under the lock from the start: another view may have stored the same events.
         session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
-    state, raw, after, checked = _since(session, organisation_id, month, params)
-    upto = state.upto_id if state is not None else 0
-    seen = state.seen_id if state is not None else 0
+    state = session.get(AuditReviewMonth, (organisation_id, month), populate_existing=True)
+    if state is not None and state.rules != RULES:
+        for model in (AuditReviewCandidate, AuditReviewRead, AuditReviewFlag, AuditReviewMonth):
+            session.execute(delete(model).where(*_month(model)), params,
+                            execution_options={"synchronize_session": False})
+        session.expunge(state)
+        state = None
+    cut = utcnow() - SETTLE  # before the read: an id below an event older than it is final
+    read = _read_since(session, state, params, cut)
+    upto, seen = read.floor, (state.seen_id if state is not None else 0)
+    events = state.events if state is not None else len(read.settled)
+    with_user = (state.with_user if state is not None
+                 else sum(row[2] is not None for row in read.settled))
+    of_month = [row[:-1] for row in read.after if row[-1]]
+    if state is None:  # all of the month's are new
+        raw, known = read.settled + of_month, 0
+    elif sum(row[0] <= seen for row in read.after) != state.seen_count:
+        # More events of (upto, seen] than when stored: one committed late. Those of the
+        # month are added again (nothing twice); a burst reaches back to those settled.
+        raw, known = of_month, upto
+    else:
+        raw, known = [row for row in of_month if row[0] > seen], seen
     new = access_events(raw)
-    settled = upto
     if new:
-        _add(session, organisation_id, month, after, params, raw, new)
-        seen = max(seen, max(e.id for e in new))
-    if seen > upto:
-        # Only events older than SETTLE are settled (ids can commit out of order).
-        recent = session.scalar(select(func.min(AuditEvent.id))
-                                .where(AuditEvent.at >= utcnow() - SETTLE))
-        settled = max(upto, min(seen, recent - 1) if recent is not None else seen)
-    done, done_by_user, pending, pending_by_user, unsettled, before, read_after = (
-        session.execute(_range_counts(), {**params, "upto": upto, "seen": seen,
-                                          "settled": settled, "after": after}).one())
-    events = (state.events if state is not None else 0) + done
-    with_user = (state.with_user if state is not None else 0) + done_by_user
-    total = (events + pending, with_user + pending_by_user)
-    seen_count = unsettled
-    if (before, read_after) != (checked, len(raw)):
+        _add(session, organisation_id, month, known, params, raw, new)
+    top = read.after[-1][0] if read.after else upto
+    # The month's newest event added: nothing after it settles (it is read again until one
+    # of the month follows).
+    seen = max([seen] + [row[0] for row in read.settled] + [row[0] for row in of_month[-1:]])
+    total = (events + len(of_month), with_user + sum(row[2] is not None for row in of_month))
+    if read.after and session.scalar(_count_between(), {"after": upto, "upto": top}) != len(
+            read.after):
         # An event committed while this view read, with an id among those read: nothing
         # settles, and a count that never matches reads them all again at the next view.
-        settled, events, with_user, seen_count = upto, events - done, with_user - done_by_user, -1
-    if state is None and new:
+        settled, seen_count = min(upto, seen), -1
+    else:
+        settled = min(_settle(upto, read.after, cut), seen)
+        seen_count = sum(settled < row[0] <= seen for row in read.after)
+    done = [row for row in of_month if row[0] <= settled]
+    events += len(done)
+    with_user += sum(row[2] is not None for row in done)
+    if state is None:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user,
                                      seen_id=seen, seen_count=seen_count))
-    elif state is not None and (settled, seen, seen_count) != (
-            state.upto_id, state.seen_id, state.seen_count):
+    elif (settled, seen, seen_count) != (state.upto_id, state.seen_id, state.seen_count):
         state.upto_id, state.events, state.with_user = settled, events, with_user
         state.seen_id, state.seen_count = seen, seen_count
     return total
 
 
 @cache
-def _stored() -> CompoundSelect:
+def _stored(dialect: str) -> CompoundSelect:
     """The month's stored flags ("f": id, user_id, at_local, flags), the sample's candidates
     ("c": id, at_local, sample key) and the events of its reads outside today's caseloads
     ("o": id, user_id, at), in one statement. Outside: a (worker, participant) pair of the
     month's reads where the participant is neither in the worker's scope now
     (`access.visible_to`) nor directly assigned to them."""
     none = null()
-    flag, candidate, read, event = (AuditReviewFlag, AuditReviewCandidate, AuditReviewRead,
-                                    AuditEvent)
-    in_caseload = or_(
-        exists().where(User.id == read.user_id, Participant.id == read.participant_id,
-                       visible_to(User.role, User.organisation_id, User.id)),
-        exists().where(StaffAssignment.user_id == read.user_id,
-                       StaffAssignment.participant_id == read.participant_id))
+    flag, candidate = AuditReviewFlag, AuditReviewCandidate
     return union_all(
         select(literal("f"), flag.audit_event_id, flag.user_id, flag.at_local, flag.flags,
                cast(none, BigInteger)).where(*_month(flag)),
         select(literal("c"), candidate.audit_event_id, cast(none, Integer), candidate.at_local,
                cast(none, String), candidate.sample_key).where(*_month(candidate)),
-        select(literal("o"), event.id, event.user_id, event.at, cast(none, String),
-               cast(none, BigInteger))
-        .select_from(read).join(event, and_(event.user_id == read.user_id,
-                                            event.participant_id == read.participant_id))
-        .where(*_month(read), ~in_caseload, *month_where(), event.action == "read",
-               event.role.in_(sorted(CASELOAD_ROLES))))
+        _outside_events(dialect, lambda event: (
+            literal("o"), event.id, event.user_id, event.at, cast(none, String),
+            cast(none, BigInteger))))
 
 
 def _add(session: Session, organisation_id: int, month: date, known: int, params: dict,
@@ -299,7 +366,7 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
                    and e.user_id is not None and e.participant_id is not None}
     context: list[AccessEvent] = []
     if burst_users and known:
-        lo, hi = min(row.at for row in raw), max(row.at for row in raw)
+        lo, hi = min(row[1] for row in raw), max(row[1] for row in raw)  # UTC
         context = access_events(session.execute(select(*ACCESS_COLUMNS).where(
             *month_where(), AuditEvent.id <= known, among(AuditEvent.user_id, burst_users),
             AuditEvent.role.in_(WORKER_ROLES), AuditEvent.action != "list",
@@ -345,7 +412,11 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
                 dict(key, user_id=user, participant_id=pid)
                 for user, pid in pairs - known_pairs])
     seed = month_key(month)
-    ranked = {e.id: (sample_key(seed, e.id), e.at_local) for e in new if e.user_id is not None}
+    # An event flagged now stays flagged (these flags only grow): never in the sample, so not
+    # a candidate. Otherwise a month of night work would leave too few unflagged candidates,
+    # and every view would draw the sample from all of the month's events.
+    ranked = {e.id: (sample_key(seed, e.id), e.at_local) for e in new
+              if e.user_id is not None and e.id not in found}
     if ranked:
         kept = dict(session.execute(
             select(AuditReviewCandidate.audit_event_id, AuditReviewCandidate.sample_key)
@@ -370,12 +441,12 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     params = _params(organisation_id, month)
     counts = _unchanged(params)
     if counts is not None:  # nothing to store: read what is stored on the request's session
-        rows = run(_stored(), params).all()
+        rows = run(_stored(dialect_name()), params).all()
     else:
         try:
             with Session(db.engine) as session:
                 counts = _update(session, organisation_id, month, params)
-                rows = session.execute(_stored(), params).all()
+                rows = session.execute(_stored(dialect_name()), params).all()
                 session.commit()
         except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
             log.warning("stored log review: %s %s failed", organisation_id, month,
@@ -406,3 +477,204 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
         return month_review_of_events(organisation_id, month)
     sample.sort(key=lambda item: (item.at_local, item.id))
     return MonthReview(total, flags, flagged, sample)
+
+
+# --- A page of the review (issue 17): what the page shows, paged in the database -------------
+# The flagged list is worked out, counted and paged in one statement, so a view costs the same
+# however many events the month flags (a month of night work flags nearly all of them).
+
+
+class ReviewPage(NamedTuple):
+    """What /admin/audit/review shows of a month: the flagged events not yet reviewed first
+    (then those reviewed), each part in local time order, a page of them."""
+    total: int  # the month's events
+    flagged_total: int
+    unreviewed_flagged: int
+    page: int
+    pages: int
+    flagged: list[int]  # the page's flagged events' ids, in the order shown
+    flags: dict[int, list[str]]  # the flags of those (and of the sample: none)
+    sample: list[Item]  # in local time order
+
+
+SWITCH = bindparam("switch", type_=DateTime)
+
+
+@cache
+def _shifts(month: date) -> dict | None:
+    """Local time within the month as UTC plus one offset before `switch` and another from it
+    (a daylight-saving change; none: `switch` past the month), the parameters of `_local`;
+    None if the offset changes more than once within the month."""
+    lo, hi = month_bounds_utc(month)
+    before = to_local(lo).utcoffset()
+    changes = []
+    hour = lo
+    while hour < hi:
+        if to_local(hour + HOUR).utcoffset() != to_local(hour).utcoffset():
+            changes.append(hour)
+        hour += HOUR
+    if len(changes) > 1:
+        return None
+    switch, after = hi, before
+    if changes:  # the second the offset changes, within that hour
+        start, end = changes[0], changes[0] + HOUR
+        while end - start > timedelta(seconds=1):
+            middle = start + (end - start) / 2
+            start, end = (middle, end) if to_local(middle).utcoffset() == before else (
+                start, middle)
+        switch, after = end, to_local(end).utcoffset()
+    return {"switch": switch, "off_before": before, "off_after": after,
+            "shift_before": f"{before.total_seconds():+.0f} seconds",
+            "shift_after": f"{after.total_seconds():+.0f} seconds"}
+
+
+def _local(at, dialect: str):
+    """`at` (UTC) in local wall-clock time, in SQL, as `access_events` works it out: UTC plus
+    the offset in force then (`_shifts`)."""
+    if dialect == "postgresql":
+        return at + case((at < SWITCH, bindparam("off_before", type_=Interval)),
+                         else_=bindparam("off_after", type_=Interval))
+    # SQLite keeps a DateTime as text with microseconds, and datetime() would round them
+    # (59.9999996 s to the next minute): shifted without them, then appended again. The same
+    # text as a stored `at_local`, compared as text.
+    shift = case((at < SWITCH, bindparam("shift_before", type_=String)),
+                 else_=bindparam("shift_after", type_=String))
+    return type_coerce(func.datetime(func.substr(at, 1, 19), shift)
+                       .op("||")(func.substr(at, 20)), DateTime)
+
+
+def _in_caseload():
+    read = AuditReviewRead
+    return or_(
+        exists().where(User.id == read.user_id, Participant.id == read.participant_id,
+                       visible_to(User.role, User.organisation_id, User.id)),
+        exists().where(StaffAssignment.user_id == read.user_id,
+                       StaffAssignment.participant_id == read.participant_id))
+
+
+def _outside_events(dialect: str, columns) -> Select:
+    """`columns(AuditEvent)` of the month's events of the reads outside today's caseloads:
+    the pairs first (few), then each pair's events by index. On PostgreSQL a LATERAL
+    subquery holds that order: a generic plan (psycopg prepares a statement run five times)
+    estimates the month's range of events at one row and reads all of them instead (~4 ms
+    where the pairs' events take ~0.1 ms)."""
+    read, event = AuditReviewRead, AuditEvent
+    where = (event.user_id == read.user_id, event.participant_id == read.participant_id,
+             *month_where(), event.action == "read", event.role.in_(sorted(CASELOAD_ROLES)))
+    if dialect == "postgresql":
+        # OFFSET keeps PostgreSQL from pulling the subquery up into a plain join.
+        # Labelled: two NULL casts of a subquery would otherwise share one name.
+        events = (select(*(column.label(f"c{i}") for i, column in enumerate(columns(event))))
+                  .where(*where).offset(0).lateral())
+        return (select(*events.c).select_from(read).join(events, true())
+                .where(*_month(read), ~_in_caseload()))
+    return (select(*columns(event)).select_from(read).join(event, and_(*where[:2]))
+            .where(*_month(read), ~_in_caseload(), *where[2:]))
+
+
+@cache
+def _page_statement(dialect: str) -> CompoundSelect:
+    """The month's flagged events ("flagged": the stored flags and the events of the reads
+    outside today's caseloads, as in `_stored`, one row per event, with whether it was
+    reviewed), and of them in one statement: the counts ("n": flagged, reviewed, by a user),
+    the page's rows ("p": id, at_local, stored flags, outside, user id; not reviewed first,
+    then local time, then id, `limit` from `offset`) and the sample ("c": the first
+    SAMPLE_SIZE candidates in the month's random order that are not flagged)."""
+    none = null()
+    flag, candidate = AuditReviewFlag, AuditReviewCandidate
+    both = union_all(
+        select(flag.audit_event_id.label("id"), flag.at_local.label("at_local"),
+               flag.flags.label("flags"), literal(0).label("outside"),
+               flag.user_id.label("user_id")).where(*_month(flag)),
+        _outside_events(dialect, lambda event: (
+            event.id, _local(event.at, dialect), cast(none, String), literal(1),
+            event.user_id))).subquery()
+    marked = exists().where(AuditReview.audit_event_id == both.c.id,
+                            User.id == AuditReview.reviewed_by_id)
+    flagged = select(both.c.id, func.max(both.c.at_local).label("at_local"),
+                     func.max(both.c.flags).label("flags"),
+                     func.max(both.c.outside).label("outside"),
+                     func.max(both.c.user_id).label("user_id"),
+                     case((func.max(case((marked, 1), else_=0)) == 1, 1), else_=0)
+                     .label("reviewed")).group_by(both.c.id).cte("flagged")
+    page = (select(flagged.c.id, flagged.c.at_local, flagged.c.flags, flagged.c.outside,
+                   flagged.c.user_id)
+            .order_by(flagged.c.reviewed, flagged.c.at_local, flagged.c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=BigInteger)).subquery())  # ?page= up to 2^31
+    sample = (select(candidate.audit_event_id, candidate.at_local, candidate.sample_key)
+              .where(*_month(candidate),
+                     candidate.audit_event_id.not_in(select(flagged.c.id)))
+              .order_by(candidate.sample_key, candidate.audit_event_id)
+              .limit(SAMPLE_SIZE).subquery())
+    return union_all(
+        select(literal("n"), cast(none, Integer), cast(none, DateTime), cast(none, String),
+               func.count(), func.count().filter(flagged.c.reviewed == 1),
+               func.count(flagged.c.user_id)).select_from(flagged),
+        select(literal("p"), *page.c, cast(none, BigInteger)),
+        select(literal("c"), sample.c.audit_event_id, sample.c.at_local, cast(none, String),
+               sample.c.sample_key, cast(none, Integer), cast(none, BigInteger)))
+
+
+def _page_of_events(organisation_id: int, month: date, per_page: int) -> ReviewPage:
+    """`ReviewPage` from all of the month's events (`month_review_of_events`), paged here:
+    the stored review could not be used."""
+    review = month_review_of_events(organisation_id, month)
+    reviews = review_marks([e.id for e in review.flagged], organisation_id, month)[0]
+    # Not yet reviewed first (a stable sort: each part stays in time order).
+    flagged = sorted(review.flagged, key=lambda e: e.id in reviews)
+    page, pages = page_of(len(flagged), per_page)
+    shown = [e.id for e in flagged[(page - 1) * per_page:page * per_page]]
+    reviewed = sum(e.id in reviews for e in review.flagged)
+    return ReviewPage(review.total, len(flagged), len(flagged) - reviewed, page, pages, shown,
+                      {i: review.flags[i] for i in shown},
+                      [Item(e.id, e.at_local) for e in review.sample])
+
+
+def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
+    """The page of the month's review that ?page= asks for: the same as `_page_of_events`,
+    from the stored review brought up to date, with only the page's rows read."""
+    shifts = _shifts(month)
+    if shifts is None:
+        return _page_of_events(organisation_id, month, per_page)
+    params = {**_params(organisation_id, month), **shifts}
+    statement = _page_statement(dialect_name())
+    wanted = page_arg()
+
+    def read(execute, page: int) -> list:
+        return execute(statement, {**params, "limit": per_page,
+                                   "offset": (page - 1) * per_page}).all()
+
+    counts = _unchanged(params)
+    if counts is not None:  # nothing to store: read what is stored on the request's session
+        rows = read(run, wanted)
+    else:
+        try:
+            with Session(db.engine) as session:
+                counts = _update(session, organisation_id, month, params)
+                rows = read(session.execute, wanted)
+                session.commit()
+        except SQLAlchemyError:  # storing is an optimisation: the page still shows the review
+            log.warning("stored log review: %s %s failed", organisation_id, month,
+                        exc_info=True)
+            return _page_of_events(organisation_id, month, per_page)
+    total, with_user = counts
+    (_n, _id, _at, _text, flagged_total, reviewed, flagged_by_user), = (
+        row for row in rows if row[0] == "n")
+    page, pages = page_of(flagged_total, per_page)
+    if page != wanted:  # asked past the last page: the last one
+        rows = read(run, page)
+    shown, flags, sample = [], {}, []
+    for kind, event_id, at, text, number, _user, _ in rows:
+        if kind == "p":
+            found = text.split(",") if text is not None else []
+            shown.append(event_id)
+            flags[event_id] = with_flag(found, "outside_caseload") if number else found
+        elif kind == "c":
+            sample.append(Item(event_id, at))
+    if len(sample) < min(SAMPLE_SIZE, with_user - flagged_by_user):
+        # Most candidates flagged (a month of night work): draw from all of the month.
+        return _page_of_events(organisation_id, month, per_page)
+    sample.sort(key=lambda item: (item.at_local, item.id))
+    return ReviewPage(total, flagged_total, flagged_total - reviewed, page, pages, shown, flags,
+                      sample)

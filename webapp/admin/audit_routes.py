@@ -169,24 +169,22 @@ def _shown_events(event_ids: list[int], flags: dict, reviews: dict) -> dict[int,
 @bp.route("/admin/audit/review")
 def audit_review():
     month = month_arg(local_today())
-    review = audit_review_store.month_review(org_id(), month)
-    # The marks of every flagged event (which are done) and of the sample, and the month's
-    # sign-off, in one statement.
+    # Only the page's flagged events are read (counted and paged in the database): a month of
+    # night work flags thousands.
+    review = audit_review_store.review_page(org_id(), month, FLAGGED_PER_PAGE)
+    # The marks of the shown events and the month's sign-off, in one statement.
     reviews, reviewers, signoff = audit_queries.review_marks(
-        [e.id for e in review.flagged] + [e.id for e in review.sample], org_id(), month)
-    reviewed = {e.id for e in review.flagged if e.id in reviews}
-    # Not yet reviewed first, a page at a time: a busy month flags thousands of events.
-    flagged = sorted(review.flagged, key=lambda e: e.id in reviewed)
-    page, pages = page_of(len(flagged), FLAGGED_PER_PAGE)
-    flagged = flagged[(page - 1) * FLAGGED_PER_PAGE:page * FLAGGED_PER_PAGE]
-    shown = _shown_events([e.id for e in flagged + review.sample], review.flags, reviews)
+        review.flagged + [e.id for e in review.sample], org_id(), month)
+    shown = _shown_events(review.flagged + [e.id for e in review.sample], review.flags,
+                          reviews)
     return render("admin/audit_review.html", month=month, month_label=format_month(month),
-                  flagged=[shown[e.id] for e in flagged], flagged_total=len(review.flagged),
-                  page=page, pages=pages, month_arg_value=month_key(month),
+                  flagged=[shown[i] for i in review.flagged],
+                  flagged_total=review.flagged_total, page=review.page, pages=review.pages,
+                  month_arg_value=month_key(month),
                   sample=[shown[e.id] for e in review.sample], reviewers=reviewers,
                   total=review.total,
                   unreviewed_sample=[e.id for e in review.sample if e.id not in reviews],
-                  unreviewed_flagged=len(review.flagged) - len(reviewed),
+                  unreviewed_flagged=review.unreviewed_flagged,
                   signoff=signoff,
                   prev_month=month_key(add_months(month, -1)),
                   next_month=month_key(add_months(month, 1)))
