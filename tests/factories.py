@@ -20,6 +20,7 @@ from webapp.models import (
     TeamMembership,
     User,
 )
+from webapp.timeutil import local_today
 
 PASSWORD = "correct horse battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -184,7 +185,7 @@ def make_outcome(appointment, staff, outcome="done", **kw):
 def make_disturbance(participant, severity="rattelse", received_at=None, **kw):
     from webapp.models import Disturbance, utcnow
 
-    row = Disturbance(participant_id=participant.id, occurred_on=date.today(), source="landlord",
+    row = Disturbance(participant_id=participant.id, occurred_on=local_today(), source="landlord",
                       severity=severity, received_at=received_at or utcnow(), **kw)
     db.session.add(row)
     db.session.flush()

@@ -6,16 +6,20 @@ from datetime import timedelta
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, utcnow
+from webapp.timeutil import local_day_bounds_utc, local_today
 
 
 def test_reads_are_grouped_per_person_and_day(world, client, login_as):
     staff = world.users["staff"]
     staff.display_name = "Anna Andersson"
     now = utcnow()
+    # Three reads today (local time), between local midnight and now: "the last 40 minutes"
+    # was yesterday too just after midnight.
+    midnight = local_day_bounds_utc(local_today())[0]
     db.session.add_all([
         AuditEvent(user_id=staff.id, role="staff", action="read", object_type="plan",
-                   participant_id=world.participant.id, at=now - timedelta(minutes=m))
-        for m in (1, 20, 40)
+                   participant_id=world.participant.id, at=midnight + (now - midnight) * share)
+        for share in (0.25, 0.5, 0.75)
     ] + [AuditEvent(user_id=staff.id, role="staff", action="read", object_type="plan",
                     participant_id=world.participant.id, at=now - timedelta(days=3))])
     db.session.commit()

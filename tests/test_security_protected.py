@@ -8,7 +8,7 @@ address or the phone number.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -25,6 +25,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.timeutil import local_today
 
 FIRST, LAST = "Zlatana", "Hemlighetsdottir"
 ADDRESS, PHONE = "Tystagatan 77", "070-999 77 66"
@@ -44,13 +45,13 @@ def _protected(world):
     for when in (now + timedelta(hours=2), now + timedelta(days=1), now - timedelta(days=1)):
         make_appointment(person, staff, when)
     db.session.add(Disturbance(participant_id=person.id, apartment_id=apartment.id,
-                               occurred_on=date.today(), source="neighbour", severity="rattelse",
+                               occurred_on=local_today(), source="neighbour", severity="rattelse",
                                description="Hög musik", reported_by_id=world.users["housing"].id))
     template = db.session.scalar(db.select(ChecklistTemplate).where(
         ChecklistTemplate.organisation_id == world.org.id))
     db.session.add(ChecklistSubmission(
         participant_id=person.id, apartment_id=apartment.id, template_id=template.id,
-        month=date.today().strftime("%Y-%m"), held_on=date.today(), present="Personal",
+        month=local_today().strftime("%Y-%m"), held_on=local_today(), present="Personal",
         submitted_by_id=staff.id))
     db.session.commit()
     return person

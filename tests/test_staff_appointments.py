@@ -5,11 +5,20 @@ import json
 import re
 from datetime import datetime, time, timedelta
 
+import pytest
+
 from tests.factories import local_at, make_appointment, make_outcome, make_participant
 from webapp.models import Appointment, AuditEvent, HousingNotice, IdempotencyRecord, VisitOutcome
 from webapp.timeutil import local_today, to_utc
 
 TOMORROW = local_today() + timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _tomorrow(monkeypatch):
+    """Tomorrow as the app sees it when the test runs, not when the module was imported (a
+    run that crosses local midnight booked "tomorrow" for today, which is then not future)."""
+    monkeypatch.setitem(globals(), "TOMORROW", local_today() + timedelta(days=1))
 
 
 def _url(world, *rest, participant=None):

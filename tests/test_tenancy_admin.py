@@ -112,7 +112,7 @@ def test_figures_show_ends_by_reason_and_honest_kvarboende(client, login_as, db,
     contract = db.session.query(Contract).filter_by(participant_id=world.participant.id).one()
     contract.move_in_date = local_today() - timedelta(days=500)
     contract.end_reason, contract.end_category = "terminated", "unpaid_rent"
-    contract.terminated_on = local_today() - timedelta(days=2)
+    contract.terminated_on = local_today()  # this month, also on its first day
     db.session.commit()
     login_as("admin")
     page = client.get("/admin/figures").get_data(as_text=True)

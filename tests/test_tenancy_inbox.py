@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from tests.factories import make_checklist, make_checklist_submission, make_participant
 from webapp.domain.due import Facts, Rules, due_for
 from webapp.models import Absence, PhaseChange
@@ -12,6 +14,17 @@ from webapp.timeutil import local_today, month_key
 TODAY = local_today()
 LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
 LAST_MONTH = month_key(LAST_MONTH_END)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    """The dates above as the app sees them when the test runs, not when the module was
+    imported: a run that crosses local midnight would compare yesterday's with today's."""
+    today = local_today()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    for name, value in (("TODAY", today), ("LAST_MONTH_END", last_month_end),
+                        ("LAST_MONTH", month_key(last_month_end))):
+        monkeypatch.setitem(globals(), name, value)
 
 
 def _inbox(client, month):

@@ -25,6 +25,13 @@ from webapp.timeutil import local_today
 TODAY = local_today()
 
 
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    """Today as the app sees it when the test runs, not when the module was imported: a run
+    that crosses local midnight would compare yesterday's date with the app's."""
+    monkeypatch.setitem(globals(), "TODAY", local_today())
+
+
 def _apartment(db, world, address, landlord="Bostadsbolaget", **kw):
     apartment = Apartment(organisation_id=world.org.id, housing_team_id=world.housing_team.id,
                           address=address, landlord=landlord, **kw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.browser.conftest import checklist_ready, screenshot, sign_in
 from tests.factories import PASSWORD, TOTP_SECRET, make_appointment
@@ -24,7 +24,7 @@ from webapp.models import (
     VisitOutcome,
     utcnow,
 )
-from webapp.timeutil import to_local
+from webapp.timeutil import local_today, to_local
 
 NEW_PASSWORD = "min egen nyckel 42"
 GOAL_WORDS = "Jag vill laga middag hemma varje söndag"
@@ -115,7 +115,7 @@ def test_staff_records_a_visit_and_submits_the_monthly_checklist(app, world, req
     for number, item in enumerate(items):
         answer = "na" if number == len(items) - 1 else "ok"
         _choose(phone, f"input[name='answer-{item.key}'][value={answer}]")
-    phone.fill("[name=held_on]", date.today().isoformat())
+    phone.fill("[name=held_on]", local_today().isoformat())
     phone.fill("[name=present]", "Kalle och Staff")
     _choose(phone, "input[name=tenant_agrees]")
     screenshot(phone, "journey-a-4-checklist-filled")
@@ -169,7 +169,7 @@ def test_housing_sees_submitted_checklist_and_cannot_open_the_plan(app, world, r
     template = db.session.scalar(db.select(ChecklistTemplate).where(
         ChecklistTemplate.organisation_id == world.org.id))
     contract = person.contracts[0]
-    today = date.today()
+    today = local_today()
     db.session.add(ChecklistSubmission(
         participant_id=person.id, apartment_id=contract.apartment_id, template_id=template.id,
         month=today.strftime("%Y-%m"), held_on=today, present="Kalle och Staff",
