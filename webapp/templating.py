@@ -112,6 +112,27 @@ def load_scripts(names) -> Markup:
     return tag
 
 
+# Markup written once per content (`kept_markup`): bounded, emptied when full.
+_kept_markup: dict[tuple, Markup] = {}
+KEPT_MARKUP_SIZE = 4096
+
+
+def kept_markup(key: tuple, render, *args) -> Markup:
+    """`render(*args)` (a macro) written once per `key`, language and script root, and process:
+    Idag writes a dozen due groups of ~450 Python calls each, and the same groups again on
+    every view. `key` must hold everything the markup shows (values, not objects that change),
+    and the markup nothing per request (no CSRF token)."""
+    ctx = _cv_request.get(None)
+    full = (str(get_locale()), ctx.request.script_root if ctx is not None else "", key)
+    markup = _kept_markup.get(full)
+    if markup is None:
+        markup = Markup(render(*args))
+        if len(_kept_markup) >= KEPT_MARKUP_SIZE:
+            _kept_markup.clear()  # one step, safe with other threads; refills as used
+        _kept_markup[full] = markup
+    return markup
+
+
 def register_template_helpers(app) -> None:
     install_template_gettext(app)
     cache_wtforms_catalogs()
@@ -125,6 +146,7 @@ def register_template_helpers(app) -> None:
         url_for=cached_url_for,
         blank_fields=blank_fields,  # blank record forms of every area, rendered once
         load_scripts=load_scripts,
+        kept_markup=kept_markup,
         HTMX_SCRIPTS=HTMX_SCRIPTS,
         SHELL_SCRIPTS=SHELL_SCRIPTS,
         navigation=navigation,

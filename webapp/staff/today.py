@@ -131,6 +131,11 @@ class Worklist:
         """Groups on the pages after this one."""
         return max(0, self.total - (self.page - 1) * GROUPS_PER_PAGE - len(self.groups))
 
+    def followups_of(self, group: Group) -> tuple:
+        """The open follow-ups `group` shows (part of its kept markup's key)."""
+        return tuple(self.followups[item.object_id] for item in group.items
+                     if item.kind == "followup")
+
 
 def worklist(scope: Scope, org, day: date, now: datetime, people: dict) -> Worklist:
     """One page of the caseload's due items grouped per participant, most urgent first. The
