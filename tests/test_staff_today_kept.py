@@ -110,3 +110,22 @@ def test_a_kept_group_is_written_in_the_users_language(client, world, login_as, 
     db.session.commit()
     english = _due(client)
     assert "Rättelseanmaning" not in english and "Overdue" in english
+
+
+def test_the_caseload_list_is_the_same_written_anew_or_kept(client, world, login_as, db):
+    login_as("staff")
+    for number in range(3):
+        make_participant(world.org, world.team, f"Berit{number}", "Lista", phase=2)
+    make_disturbance(world.participant, received_at=utcnow() - timedelta(days=7))
+    db.session.commit()
+    written = client.get("/participants").get_data(as_text=True)
+    kept = client.get("/participants").get_data(as_text=True)
+    templating._kept_markup.clear()
+    anew = client.get("/participants").get_data(as_text=True)
+    assert _without_tokens(written) == _without_tokens(kept) == _without_tokens(anew)
+    assert "Rättelseanmaning" in written and written.count("Berit") == 3
+    world.participant.phase = 3  # what a row shows is its key: a change is written anew
+    world.participant.first_name = "Ny"
+    db.session.commit()
+    changed = client.get("/participants").get_data(as_text=True)
+    assert "Ny Svensson" in changed and "Kalle" not in changed
