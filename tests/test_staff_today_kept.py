@@ -129,3 +129,32 @@ def test_the_caseload_list_is_the_same_written_anew_or_kept(client, world, login
     db.session.commit()
     changed = client.get("/participants").get_data(as_text=True)
     assert "Ny Svensson" in changed and "Kalle" not in changed
+
+
+def test_a_kept_visit_form_gets_this_requests_token_and_a_new_key_each_time(
+        client, world, login_as, db):
+    from tests.factories import local_at, make_appointment
+    from webapp.timeutil import local_today
+
+    staff = login_as("staff")
+    for hour in (22, 23):
+        make_appointment(world.participant, staff, local_at(local_today(), hour, 10))
+    db.session.commit()
+    keys = []
+    for _ in range(2):
+        html = client.get("/today").get_data(as_text=True)
+        found = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', html)
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+        assert len(found) == 2 and "\x00" not in html
+        assert tokens == set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))  # the page's own
+        keys += found
+    assert len(set(keys)) == 4  # a new key per form and view: never one written once
+    # The kept form posts like a fresh one.
+    appointment_id = re.findall(r'id="outcome-(\d+)"', html)[0]
+    token = tokens.pop()
+    response = client.post(
+        f"/participants/{world.participant.id}/appointments/{appointment_id}/outcome",
+        data={"csrf_token": token, "idempotency_key": keys[-1], "outcome": "done",
+              "note": "", "next": "/today"})
+    assert response.status_code in (200, 302, 303)
+    assert "Registrerat:" in client.get("/today").get_data(as_text=True)

@@ -1,11 +1,14 @@
 """Template filters and globals shared by every area."""
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask import current_app, render_template, url_for
 from flask.globals import _cv_request  # the request context without a proxy (cached_url_for)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from . import access, timeutil
@@ -133,6 +136,20 @@ def kept_markup(key: tuple, render, *args) -> Markup:
     return markup
 
 
+# Holes in a kept form for what each request writes anew (`kept_form`).
+_CSRF_HOLE, _KEY_HOLE = "\x00csrf\x00", "\x00key\x00"
+
+
+def kept_form(key: tuple, render, *args) -> Markup:
+    """`kept_markup` of markup holding a form whose only values per request are its CSRF
+    token and a new idempotency key: `render(*args, csrf, key)` is written once with holes
+    there, filled in on every call (Idag's visits: ~700 Python calls each)."""
+    markup = kept_markup(("form", key), render, *args, _CSRF_HOLE, _KEY_HOLE)
+    # Both values are URL-safe characters only: nothing to escape.
+    return Markup(str(markup).replace(_CSRF_HOLE, generate_csrf())  # noqa: S704
+                  .replace(_KEY_HOLE, uuid4().hex))
+
+
 def register_template_helpers(app) -> None:
     install_template_gettext(app)
     cache_wtforms_catalogs()
@@ -147,6 +164,7 @@ def register_template_helpers(app) -> None:
         blank_fields=blank_fields,  # blank record forms of every area, rendered once
         load_scripts=load_scripts,
         kept_markup=kept_markup,
+        kept_form=kept_form,
         HTMX_SCRIPTS=HTMX_SCRIPTS,
         SHELL_SCRIPTS=SHELL_SCRIPTS,
         navigation=navigation,
