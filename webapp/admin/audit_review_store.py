@@ -53,6 +53,7 @@ from sqlalchemy import (
     Interval,
     Select,
     String,
+    TextClause,
     and_,
     bindparam,
     case,
@@ -65,6 +66,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     type_coerce,
     union_all,
@@ -674,6 +676,30 @@ def _page_statement(dialect: str) -> CompoundSelect:
                sample.c.sample_key, cast(none, Integer), cast(none, BigInteger)))
 
 
+_WRITTEN: dict[tuple, TextClause] = {}
+_WRITTEN_LIMIT = 64
+
+
+def _page_written(organisation_id: int, month: date, per_page: int, page: int,
+                  values: dict) -> TextClause:
+    """`_page_statement` on PostgreSQL with its values written into the SQL, compiled once per
+    organisation, month and page. Without parameters it has one plan, made when psycopg
+    prepares it (its fifth run on the connection): with them, PostgreSQL planned it anew on
+    every view (~3 ms; the generic plan, the page's LIMIT unknown, looked a little dearer
+    than each custom one). The values are ids, dates, times and numbers, never text typed in."""
+    key = (organisation_id, month, per_page, page)
+    statement = _WRITTEN.get(key)
+    if statement is None:
+        if len(_WRITTEN) >= _WRITTEN_LIMIT:
+            _WRITTEN.clear()
+        dialect = db.session.get_bind().dialect
+        sql = str(_page_statement("postgresql").params(**values).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}))
+        # As text: "%" as written (the compiler doubles it), no ":name" read as a parameter.
+        statement = _WRITTEN[key] = text(sql.replace("%%", "%").replace(":", "\\:"))
+    return statement
+
+
 def _page_of_events(organisation_id: int, month: date, per_page: int) -> ReviewPage:
     """`ReviewPage` from all of the month's events (`month_review_of_events`), paged here:
     the stored review could not be used."""
@@ -696,12 +722,15 @@ def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
     if shifts is None:
         return _page_of_events(organisation_id, month, per_page)
     params = {**_params(organisation_id, month), **shifts}
-    statement = _page_statement(dialect_name())
     wanted = page_arg()
 
     def read(execute, page: int) -> list:
-        return execute(statement, {**params, "limit": per_page, "offset": (page - 1) * per_page,
-                                   "rows": page * per_page}).all()
+        values = {**params, "limit": per_page, "offset": (page - 1) * per_page,
+                  "rows": page * per_page}
+        if dialect_name() == "postgresql":
+            return execute(_page_written(organisation_id, month, per_page, page, values),
+                           {}).all()
+        return execute(_page_statement("sqlite"), values).all()
 
     counts = _unchanged(params)
     if counts is not None:  # nothing to store: read what is stored on the request's session
