@@ -34,8 +34,11 @@ fails the review is worked out from all of the month's events, as before.
 The page (`review_page`) reads no more than it shows: the flagged list is counted and paged in
 the database (not reviewed first, then local time: the outside-caseload events' local time is
 worked out in SQL from the month's one or two UTC offsets, `_local`), with the sample, in one
-statement, so what Python does per view does not grow with the month's flags. `month_review`
-(the whole review) is what the sample's form and the tests use.
+statement, so what Python does per view does not grow with the month's flags. Nor does what
+the database does (migration 0017): the month's stored flags are counted in its
+`AuditReviewMonth` row, counted up in the transaction that stores them, and read in the page's
+order by index, the first offset + limit of them merged with the outside-caseload events (few).
+`month_review` (the whole review) is what the sample's form and the tests use.
 """
 from __future__ import annotations
 
