@@ -21,7 +21,8 @@ MONTH = date(2026, 2, 1)
 
 
 def _same(app, org_id):
-    """The stored review (brought up to date) and the one from all events, compared."""
+    """The stored review (brought up to date) and the one from all events, compared; so are
+    the month's stored flag counts and every page of the review page (`_same_pages`)."""
     with app.test_request_context():
         stored = audit_review_store.month_review(org_id, MONTH)
         full = month_review_of_events(org_id, MONTH)
@@ -29,7 +30,34 @@ def _same(app, org_id):
     assert stored.flags == full.flags
     assert [e.id for e in stored.flagged] == [e.id for e in full.flagged]
     assert [e.id for e in stored.sample] == [e.id for e in full.sample]
+    _same_counts(org_id, full)
+    _same_pages(app, org_id)
     return stored
+
+
+def _same_counts(org_id, full):
+    """The month's stored counts are its flag rows, and the events the rules flag counted
+    afresh (all but those only outside the caseload: worked out per view, never stored)."""
+    from webapp.extensions import db
+
+    state = db.session.get(AuditReviewMonth, (org_id, MONTH), populate_existing=True)
+    rows = db.session.execute(select(func.count(), func.count(AuditReviewFlag.user_id)).where(
+        AuditReviewFlag.organisation_id == org_id, AuditReviewFlag.month == MONTH)).one()
+    by_rules = [e for e in full.flagged if full.flags[e.id] != ["outside_caseload"]]
+    assert (state.flagged, state.flagged_with_user) == tuple(rows) == (
+        len(by_rules), sum(e.user_id is not None for e in by_rules))
+
+
+def _same_pages(app, org_id, per_page=4):
+    """Every page of the review page (and one past the last) as worked out from all of the
+    month's events: counts, rows in order, their flags, the sample."""
+    page, pages = 1, 1
+    while page <= pages + 1:
+        with app.test_request_context(f"/?page={page}"):
+            paged = audit_review_store.review_page(org_id, MONTH, per_page)
+            before = _page_from_all_events(org_id, MONTH, per_page)
+        assert paged == before, page
+        page, pages = page + 1, paged.pages
 
 
 def test_stored_review_adds_new_events_and_bursts_reaching_back(db, app, world):
@@ -677,3 +705,36 @@ def test_a_view_reads_only_the_pages_flagged_events(db, app, client, login_as, w
         assert response.status_code == 200
         assert "Avvikande (95)" in response.get_data(as_text=True)
     assert asked == [30, 5]
+
+
+def test_review_page_counts_and_pages_with_marks_added_and_outside_events(db, app, world):
+    """The page's counts and rows (not reviewed first) as worked out from all events, on every
+    page: stored flags and outside-caseload events (some both), marks added after the month
+    was stored (they change no stored count), and new events whose burst flags older ones."""
+    from webapp.models import AuditReview
+
+    staff, admin = world.users["staff"], world.users["admin"]
+    night = [add_event(db, staff, world.participant if i % 4 else world.other,
+                       datetime(2026, 2, 5, 22, 0) + timedelta(minutes=3 * i))
+             for i in range(14)]
+    by_day = [add_event(db, staff, world.other, datetime(2026, 2, 6, 10, i)) for i in range(5)]
+    db.session.commit()
+    _same(app, world.org.id)
+    for event in (night[0], night[5], by_day[1], by_day[4]):  # stored, both, outside only
+        db.session.add(AuditReview(audit_event_id=event.id, reviewed_by_id=admin.id,
+                                   comment="ok"))
+    db.session.commit()
+    with app.test_request_context():
+        page = audit_review_store.review_page(world.org.id, MONTH, 4)
+    assert (page.flagged_total, page.unreviewed_flagged) == (19, 15)
+    _same(app, world.org.id)
+    people = [make_participant(world.org, world.team, f"P{i}", f"Mark{i}") for i in range(22)]
+    for i, person in enumerate(people):  # a burst by day, reaching none of the night's
+        add_event(db, staff, person, datetime(2026, 2, 7, 14, 0) + timedelta(seconds=10 * i))
+    db.session.add(AuditReview(audit_event_id=by_day[2].id, reviewed_by_id=admin.id,
+                               comment="ok"))
+    db.session.commit()
+    _same(app, world.org.id)
+    with app.test_request_context():
+        page = audit_review_store.review_page(world.org.id, MONTH, 4)
+    assert (page.flagged_total, page.unreviewed_flagged) == (41, 36)

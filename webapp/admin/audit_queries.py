@@ -246,13 +246,22 @@ def month_where() -> tuple:
     """The month's review events: every event about a participant of the organisation in the
     local calendar month (a phone's offline prefetch left out: not someone reading a file).
     Built once, with the organisation and month as parameters (`month_values`)."""
+    return (*review_events_where(), *month_range(AuditEvent.at))
+
+
+def review_events_where() -> tuple:
+    """`month_where` but the month: the organisation's review events of any time."""
     org_people = select(Participant.id).where(Participant.organisation_id == REVIEW_ORG)
     org_users = select(User.id).where(User.organisation_id == REVIEW_ORG)
     # Refusals count even when the id named nobody (or someone in another organisation).
     return (or_(AuditEvent.participant_id.in_(org_people),
                 (AuditEvent.action == "refused") & AuditEvent.user_id.in_(org_users)),
-            AuditEvent.action != "prefetch", AuditEvent.at >= MONTH_FROM,
-            AuditEvent.at < MONTH_TO)
+            AuditEvent.action != "prefetch")
+
+
+def month_range(at) -> tuple:
+    """`at` (an event's UTC time, or a column holding one) within the month."""
+    return at >= MONTH_FROM, at < MONTH_TO
 
 
 def month_values(organisation_id: int, month: date) -> dict:

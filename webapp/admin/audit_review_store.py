@@ -34,8 +34,11 @@ fails the review is worked out from all of the month's events, as before.
 The page (`review_page`) reads no more than it shows: the flagged list is counted and paged in
 the database (not reviewed first, then local time: the outside-caseload events' local time is
 worked out in SQL from the month's one or two UTC offsets, `_local`), with the sample, in one
-statement, so what Python does per view does not grow with the month's flags. `month_review`
-(the whole review) is what the sample's form and the tests use.
+statement, so what Python does per view does not grow with the month's flags. Nor does what
+the database does (migration 0017): the month's stored flags are counted in its
+`AuditReviewMonth` row, counted up in the transaction that stores them, and read in the page's
+order by index, the first offset + limit of them merged with the outside-caseload events (few).
+`month_review` (the whole review) is what the sample's form and the tests use.
 """
 from __future__ import annotations
 
@@ -53,6 +56,7 @@ from sqlalchemy import (
     Interval,
     Select,
     String,
+    TextClause,
     and_,
     bindparam,
     case,
@@ -65,6 +69,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     type_coerce,
     union_all,
@@ -108,9 +113,11 @@ from .audit_queries import (
     MonthReview,
     access_events,
     month_bounds_utc,
+    month_range,
     month_review_of_events,
     month_values,
     month_where,
+    review_events_where,
     review_marks,
 )
 
@@ -172,22 +179,30 @@ def _check() -> Select:
                    func.count(recent.c.user_id).filter(of_month).label("pending_by_user")
                    ).subquery()
     return (select(state.rules, state.events, state.with_user, state.seen_id,
-                   state.seen_count, *after.c)
+                   state.seen_count, state.flagged, state.flagged_with_user, *after.c)
             .join_from(state, after, true()).where(*_month(state)))
 
 
-def _unchanged(params: dict) -> tuple[int, int] | None:
-    """(events, events by a user) of the month when nothing was added since the stored state
-    (no new event of the month, none committed late); None: something to store first."""
+class Counts(NamedTuple):
+    """A month's events, those by a user, its stored flags and those by a user."""
+    events: int
+    with_user: int
+    flagged: int
+    flagged_with_user: int
+
+
+def _unchanged(params: dict) -> Counts | None:
+    """The month's counts when nothing was added since the stored state (no new event of the
+    month, none committed late); None: something to store first."""
     row = run(_check(), params).first()
     if row is None:
         return None
-    rules, events, with_user, seen_id, seen_count, read, seen_now, newest, pending, \
-        pending_by_user = row
+    rules, events, with_user, seen_id, seen_count, flagged, flagged_with_user, read, \
+        seen_now, newest, pending, pending_by_user = row
     if (rules != RULES or seen_now != seen_count or (newest or 0) > seen_id
             or read == CHECK_LIMIT):
         return None
-    return events + pending, with_user + pending_by_user
+    return Counts(events + pending, with_user + pending_by_user, flagged, flagged_with_user)
 
 
 @cache
@@ -279,10 +294,8 @@ def _settle(base: int, after: list, cut) -> int:
     return ids[keep - 1] if keep > 0 else base
 
 
-def _update(session: Session, organisation_id: int, month: date, params: dict
-            ) -> tuple[int, int]:
-    """Add the events since the stored state; returns (events, events by a user) of the
-    month."""
+def _update(session: Session, organisation_id: int, month: date, params: dict) -> Counts:
+    """Add the events since the stored state; returns the month's counts."""
     if session.get_bind().dialect.name == "postgresql":
         # Under the lock from the start: another view may have stored the same events.
         session.execute(select(func.pg_advisory_xact_lock(REVIEW_LOCK, organisation_id)))
@@ -309,13 +322,14 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
     else:
         raw, known = [row for row in of_month if row[0] > seen], seen
     new = access_events(raw)
-    if new:
-        _add(session, organisation_id, month, known, params, raw, new)
+    flagged = _add(session, organisation_id, month, known, params, raw, new) if new else (0, 0)
     top = read.after[-1][0] if read.after else upto
     # The month's newest event added: nothing after it settles (it is read again until one
     # of the month follows).
     seen = max([seen] + [row[0] for row in read.settled] + [row[0] for row in of_month[-1:]])
-    total = (events + len(of_month), with_user + sum(row[2] is not None for row in of_month))
+    stored = (0, 0) if state is None else (state.flagged, state.flagged_with_user)
+    total = Counts(events + len(of_month), with_user + sum(row[2] is not None for row in of_month),
+                   stored[0] + flagged[0], stored[1] + flagged[1])
     if read.after and session.scalar(_count_between(), {"after": upto, "upto": top}) != len(
             read.after):
         # An event committed while this view read, with an id among those read: nothing
@@ -330,10 +344,15 @@ def _update(session: Session, organisation_id: int, month: date, params: dict
     if state is None:
         session.add(AuditReviewMonth(organisation_id=organisation_id, month=month, rules=RULES,
                                      upto_id=settled, events=events, with_user=with_user,
-                                     seen_id=seen, seen_count=seen_count))
-    elif (settled, seen, seen_count) != (state.upto_id, state.seen_id, state.seen_count):
+                                     seen_id=seen, seen_count=seen_count, flagged=flagged[0],
+                                     flagged_with_user=flagged[1]))
+        return total
+    if (settled, seen, seen_count) != (state.upto_id, state.seen_id, state.seen_count):
         state.upto_id, state.events, state.with_user = settled, events, with_user
         state.seen_id, state.seen_count = seen, seen_count
+    if flagged != (0, 0):  # added to the row's value in the UPDATE itself
+        state.flagged = AuditReviewMonth.flagged + flagged[0]
+        state.flagged_with_user = AuditReviewMonth.flagged_with_user + flagged[1]
     return total
 
 
@@ -357,9 +376,10 @@ def _stored(dialect: str) -> CompoundSelect:
 
 
 def _add(session: Session, organisation_id: int, month: date, known: int, params: dict,
-         raw: list, new: list[AccessEvent]) -> None:
+         raw: list, new: list[AccessEvent]) -> tuple[int, int]:
     """Store what the new events add: flags (theirs, and bursts they make of older events),
-    reads and candidates. Idempotent: an event seen again (not settled yet) adds nothing."""
+    reads and candidates. Idempotent: an event seen again (not settled yet) adds nothing.
+    Returns the flag rows added (events newly flagged) and how many of them are by a user."""
     key = dict(organisation_id=organisation_id, month=month)
     # A burst joins the same worker's events within the window around the new ones.
     burst_users = {e.user_id for e in new if e.role in WORKER_ROLES and e.action != "list"
@@ -373,13 +393,14 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
             AuditEvent.participant_id.is_not(None),
             AuditEvent.at >= lo - SLACK, AuditEvent.at <= hi + SLACK), params))
     found = event_flags(context + new)
+    added = []
     if found:
         stored = dict(session.execute(
             select(AuditReviewFlag.audit_event_id, AuditReviewFlag.flags).where(
                 *_month(AuditReviewFlag), among(AuditReviewFlag.audit_event_id, found)),
             params).all())
         by_id = {e.id: e for e in context + new}
-        added, changed = [], []
+        changed = []
         for event_id, flags in found.items():
             merged = stored.get(event_id, "").split(",") if event_id in stored else []
             for flag in flags:
@@ -433,6 +454,7 @@ def _add(session: Session, organisation_id: int, month: date, known: int, params
                     for i in first - set(kept)]
         if entering:
             session.execute(insert(AuditReviewCandidate), entering)
+    return len(added), sum(row["user_id"] is not None for row in added)
 
 
 def month_review(organisation_id: int, month: date) -> MonthReview:
@@ -452,7 +474,7 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
             log.warning("stored log review: %s %s failed", organisation_id, month,
                         exc_info=True)
             return month_review_of_events(organisation_id, month)
-    total, with_user = counts
+    total, with_user = counts.events, counts.with_user
     flags: dict[int, list[str]] = {}
     items: dict[int, tuple] = {}  # flagged: id -> (at_local, user_id)
     candidates, outside = [], []
@@ -555,65 +577,130 @@ def _in_caseload():
 def _outside_events(dialect: str, columns) -> Select:
     """`columns(AuditEvent)` of the month's events of the reads outside today's caseloads:
     the pairs first (few), then each pair's events by index. On PostgreSQL a LATERAL
-    subquery holds that order: a generic plan (psycopg prepares a statement run five times)
-    estimates the month's range of events at one row and reads all of them instead (~4 ms
-    where the pairs' events take ~0.1 ms)."""
+    subquery holds that order, with the month's range applied outside it: a generic plan
+    (psycopg prepares a statement run five times) estimates the month's range of events at
+    a few rows and reads all of them for each pair instead (~1.7 ms a pair on the bench
+    database, where the pair's events by index take ~0.03 ms)."""
     read, event = AuditReviewRead, AuditEvent
     where = (event.user_id == read.user_id, event.participant_id == read.participant_id,
-             *month_where(), event.action == "read", event.role.in_(sorted(CASELOAD_ROLES)))
+             *review_events_where(), event.action == "read",
+             event.role.in_(sorted(CASELOAD_ROLES)))
     if dialect == "postgresql":
-        # OFFSET keeps PostgreSQL from pulling the subquery up into a plain join.
+        # OFFSET keeps PostgreSQL from pulling the subquery up into a plain join, or pushing
+        # the month's range into it (where the index on `at` would serve it).
         # Labelled: two NULL casts of a subquery would otherwise share one name.
-        events = (select(*(column.label(f"c{i}") for i, column in enumerate(columns(event))))
+        events = (select(*(column.label(f"c{i}") for i, column in enumerate(columns(event))),
+                         event.at.label("at_utc"))
                   .where(*where).offset(0).lateral())
-        return (select(*events.c).select_from(read).join(events, true())
-                .where(*_month(read), ~_in_caseload()))
+        return (select(*list(events.c)[:-1]).select_from(read).join(events, true())
+                .where(*_month(read), ~_in_caseload(), *month_range(events.c.at_utc)))
     return (select(*columns(event)).select_from(read).join(event, and_(*where[:2]))
-            .where(*_month(read), ~_in_caseload(), *where[2:]))
+            .where(*_month(read), ~_in_caseload(), *where[2:], *month_range(event.at)))
+
+
+def _reviewed(event_id):
+    """The event has a review mark (`review_marks` reads the marks with their reviewer)."""
+    return (select(AuditReview.id).join(User, User.id == AuditReview.reviewed_by_id)
+            .where(AuditReview.audit_event_id == event_id).exists())
 
 
 @cache
 def _page_statement(dialect: str) -> CompoundSelect:
-    """The month's flagged events ("flagged": the stored flags and the events of the reads
-    outside today's caseloads, as in `_stored`, one row per event, with whether it was
-    reviewed), and of them in one statement: the counts ("n": flagged, reviewed, by a user),
-    the page's rows ("p": id, at_local, stored flags, outside, user id; not reviewed first,
-    then local time, then id, `limit` from `offset`) and the sample ("c": the first
-    SAMPLE_SIZE candidates in the month's random order that are not flagged)."""
+    """The month's flagged events (the stored flags and the events of the reads outside
+    today's caseloads, as in `_stored`, not reviewed first, then local time, then id) in one
+    statement: counts ("n": the outside events not stored as flagged, the flagged events
+    reviewed, the outside ones not stored by a user), the page's rows ("p": id, at_local,
+    stored flags, outside, user id; `limit` from `offset`) and the sample ("c": the first
+    SAMPLE_SIZE candidates in the month's random order that are not flagged).
+
+    Nothing here reads every stored flag: the stored ones are counted in
+    `AuditReviewMonth.flagged` (read by `_check`) and the outside events are few; the reviewed
+    ones are found from the marks on the ids between the month's first and last flag; the
+    page's rows are merged from the first `rows` (= offset + limit) unreviewed stored flags,
+    read in page order by index (migration 0017), the reviewed ones in that order and the
+    outside events: every row of the page is among them."""
     none = null()
     flag, candidate = AuditReviewFlag, AuditReviewCandidate
+    outside = _outside_events(dialect, lambda event: (
+        event.id, _local(event.at, dialect),
+        select(flag.flags).where(*_month(flag), flag.audit_event_id == event.id)
+        .scalar_subquery(), event.user_id, case((_reviewed(event.id), 1), else_=0))
+    ).cte("outside")
+    o_id, o_at, o_flags, o_user, o_reviewed = outside.c
+    first = select(func.min(flag.audit_event_id)).where(*_month(flag)).scalar_subquery()
+    last = select(func.max(flag.audit_event_id)).where(*_month(flag)).scalar_subquery()
+    marked = (select(AuditReview.audit_event_id.label("id"))
+              .join(User, User.id == AuditReview.reviewed_by_id)
+              .where(AuditReview.audit_event_id.between(first, last)).distinct().subquery())
+    reviewed = (select(flag.audit_event_id.label("id"), flag.at_local, flag.flags, flag.user_id)
+                .select_from(marked)
+                .join(flag, and_(*_month(flag), flag.audit_event_id == marked.c.id))
+                .cte("reviewed"))
+    rows = bindparam("rows", type_=BigInteger)
+    columns = ("id", "at_local", "flags", "outside", "user_id", "reviewed")
+
+    def labelled(*values):
+        return [value.label(name) for value, name in zip(values, columns)]
+
+    unreviewed = (select(*labelled(flag.audit_event_id, flag.at_local, flag.flags, literal(0),
+                                   flag.user_id, literal(0)))
+                  .where(*_month(flag), ~_reviewed(flag.audit_event_id))
+                  .order_by(flag.at_local, flag.audit_event_id).limit(rows).subquery())
+    reviewed_first = (select(*labelled(*reviewed.c[:3], literal(0), reviewed.c.user_id,
+                                       literal(1)))
+                      .order_by(reviewed.c.at_local, reviewed.c.id).limit(rows).subquery())
     both = union_all(
-        select(flag.audit_event_id.label("id"), flag.at_local.label("at_local"),
-               flag.flags.label("flags"), literal(0).label("outside"),
-               flag.user_id.label("user_id")).where(*_month(flag)),
-        _outside_events(dialect, lambda event: (
-            event.id, _local(event.at, dialect), cast(none, String), literal(1),
-            event.user_id))).subquery()
-    marked = exists().where(AuditReview.audit_event_id == both.c.id,
-                            User.id == AuditReview.reviewed_by_id)
-    flagged = select(both.c.id, func.max(both.c.at_local).label("at_local"),
-                     func.max(both.c.flags).label("flags"),
-                     func.max(both.c.outside).label("outside"),
-                     func.max(both.c.user_id).label("user_id"),
-                     case((func.max(case((marked, 1), else_=0)) == 1, 1), else_=0)
-                     .label("reviewed")).group_by(both.c.id).cte("flagged")
-    page = (select(flagged.c.id, flagged.c.at_local, flagged.c.flags, flagged.c.outside,
-                   flagged.c.user_id)
-            .order_by(flagged.c.reviewed, flagged.c.at_local, flagged.c.id)
+        select(*unreviewed.c), select(*reviewed_first.c),
+        select(*labelled(o_id, o_at, o_flags, literal(1), o_user, o_reviewed))).subquery()
+    page = (select(both.c.id, func.max(both.c.at_local).label("at_local"),
+                   func.max(both.c.flags).label("flags"),
+                   func.max(both.c.outside).label("outside"),
+                   func.max(both.c.user_id).label("user_id"))
+            .group_by(both.c.id)
+            .order_by(func.max(both.c.reviewed), func.max(both.c.at_local), both.c.id)
             .limit(bindparam("limit", type_=Integer))
             .offset(bindparam("offset", type_=BigInteger)).subquery())  # ?page= up to 2^31
     sample = (select(candidate.audit_event_id, candidate.at_local, candidate.sample_key)
               .where(*_month(candidate),
-                     candidate.audit_event_id.not_in(select(flagged.c.id)))
+                     ~exists().where(*_month(flag),
+                                     flag.audit_event_id == candidate.audit_event_id),
+                     candidate.audit_event_id.not_in(select(o_id)))
               .order_by(candidate.sample_key, candidate.audit_event_id)
               .limit(SAMPLE_SIZE).subquery())
+    not_stored = o_flags.is_(None)  # an outside event not flagged otherwise
     return union_all(
         select(literal("n"), cast(none, Integer), cast(none, DateTime), cast(none, String),
-               func.count(), func.count().filter(flagged.c.reviewed == 1),
-               func.count(flagged.c.user_id)).select_from(flagged),
+               func.count(o_id).filter(not_stored),
+               select(func.count()).select_from(reviewed).scalar_subquery()
+               + func.count(o_id).filter(not_stored, o_reviewed == 1),
+               func.count(o_user).filter(not_stored)).select_from(outside),
         select(literal("p"), *page.c, cast(none, BigInteger)),
         select(literal("c"), sample.c.audit_event_id, sample.c.at_local, cast(none, String),
                sample.c.sample_key, cast(none, Integer), cast(none, BigInteger)))
+
+
+_WRITTEN: dict[tuple, TextClause] = {}
+_WRITTEN_LIMIT = 64
+
+
+def _page_written(organisation_id: int, month: date, per_page: int, page: int,
+                  values: dict) -> TextClause:
+    """`_page_statement` on PostgreSQL with its values written into the SQL, compiled once per
+    organisation, month and page. Without parameters it has one plan, made when psycopg
+    prepares it (its fifth run on the connection): with them, PostgreSQL planned it anew on
+    every view (~3 ms; the generic plan, the page's LIMIT unknown, looked a little dearer
+    than each custom one). The values are ids, dates, times and numbers, never text typed in."""
+    key = (organisation_id, month, per_page, page)
+    statement = _WRITTEN.get(key)
+    if statement is None:
+        if len(_WRITTEN) >= _WRITTEN_LIMIT:
+            _WRITTEN.clear()
+        dialect = db.session.get_bind().dialect
+        sql = str(_page_statement("postgresql").params(**values).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}))
+        # As text: "%" as written (the compiler doubles it), no ":name" read as a parameter.
+        statement = _WRITTEN[key] = text(sql.replace("%%", "%").replace(":", "\\:"))
+    return statement
 
 
 def _page_of_events(organisation_id: int, month: date, per_page: int) -> ReviewPage:
@@ -638,12 +725,15 @@ def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
     if shifts is None:
         return _page_of_events(organisation_id, month, per_page)
     params = {**_params(organisation_id, month), **shifts}
-    statement = _page_statement(dialect_name())
     wanted = page_arg()
 
     def read(execute, page: int) -> list:
-        return execute(statement, {**params, "limit": per_page,
-                                   "offset": (page - 1) * per_page}).all()
+        values = {**params, "limit": per_page, "offset": (page - 1) * per_page,
+                  "rows": page * per_page}
+        if dialect_name() == "postgresql":
+            return execute(_page_written(organisation_id, month, per_page, page, values),
+                           {}).all()
+        return execute(_page_statement("sqlite"), values).all()
 
     counts = _unchanged(params)
     if counts is not None:  # nothing to store: read what is stored on the request's session
@@ -658,9 +748,10 @@ def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
             log.warning("stored log review: %s %s failed", organisation_id, month,
                         exc_info=True)
             return _page_of_events(organisation_id, month, per_page)
-    total, with_user = counts
-    (_n, _id, _at, _text, flagged_total, reviewed, flagged_by_user), = (
+    (_n, _id, _at, _text, outside_only, reviewed, outside_only_by_user), = (
         row for row in rows if row[0] == "n")
+    flagged_total = counts.flagged + outside_only
+    flagged_by_user = counts.flagged_with_user + outside_only_by_user
     page, pages = page_of(flagged_total, per_page)
     if page != wanted:  # asked past the last page: the last one
         rows = read(run, page)
@@ -672,9 +763,9 @@ def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
             flags[event_id] = with_flag(found, "outside_caseload") if number else found
         elif kind == "c":
             sample.append(Item(event_id, at))
-    if len(sample) < min(SAMPLE_SIZE, with_user - flagged_by_user):
+    if len(sample) < min(SAMPLE_SIZE, counts.with_user - flagged_by_user):
         # Most candidates flagged (a month of night work): draw from all of the month.
         return _page_of_events(organisation_id, month, per_page)
     sample.sort(key=lambda item: (item.at_local, item.id))
-    return ReviewPage(total, flagged_total, flagged_total - reviewed, page, pages, shown, flags,
-                      sample)
+    return ReviewPage(counts.events, flagged_total, flagged_total - reviewed, page, pages, shown,
+                      flags, sample)

@@ -106,12 +106,20 @@ class AuditReviewMonth(ReviewMonthKey, db.Model):
     # again; -1: one committed while a view read).
     seen_id: Mapped[int] = mapped_column(Integer, default=0)
     seen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The month's AuditReviewFlag rows and those of them by a user, counted up in the
+    # transaction that stores them: a view does not count every flag (migration 0017).
+    flagged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flagged_with_user: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditReviewFlag(ReviewMonthKey, db.Model):
     """An event's flags that follow from the events alone (refused, night, burst)."""
 
     __tablename__ = "audit_review_flags"
+    # The review page reads its rows in this order (local time, id) by index, not by sorting
+    # every flag of the month (migration 0017).
+    __table_args__ = (Index("ix_audit_review_flags_month_at_local", "organisation_id", "month",
+                            "at_local", "audit_event_id"),)
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
     at_local: Mapped[datetime] = mapped_column(DateTime)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
