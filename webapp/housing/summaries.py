@@ -9,11 +9,14 @@ organisation's housing generation it was worked out at, and read back while both
   every count-up of a `WorklistEntry.version` (staff/worklist_store.mark_stale: the facts'
   validity, and so every write of what the facts read, contracts included), every store of
   facts (facts_store.store: an older computation's row too), and every write of the scope's
-  other inputs, participants (new and deleted ones too), apartments and offers
+  other inputs, participants (new and deleted ones too), apartments and offers, and of the
+  home's lists' rows: disturbances and absences (worklist rows too) and housing notices
   (`install_hooks`). A summary is stored only when every fact in it was valid, with the
   generation read by the same statement as the facts, so a write committed meanwhile leaves
   it stale, never wrong (tests/test_housing_summaries.py writes each and checks);
-- a new day, or other teams (a membership changed), is another key or day: not read.
+- a new day, or other teams (a membership changed), is another key or day: not read;
+- what changes with time alone within the day (a row leaving the home's lists RECENT_DAYS
+  after it occurred) is stored with when it does (housing/routes.py, `_home_lists`).
 
 Only counts and ids are stored: nothing of a plan, a visit note, an absence reason or health.
 """
@@ -28,7 +31,14 @@ from sqlalchemy import func, literal, select, true, union
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Apartment, HousingGeneration, HousingSummary, Offer, Participant
+from ..models import (
+    Apartment,
+    HousingGeneration,
+    HousingNotice,
+    HousingSummary,
+    Offer,
+    Participant,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,15 @@ def stored(key: str, organisation_id: int, day: date):
     """The statement reading summary `key` if it is valid: (counts, ids), or no row."""
     return (select(HousingSummary.counts, HousingSummary.ids)
             .where(HousingSummary.key == key, HousingSummary.day == day,
+                   HousingSummary.generation == generation_of(literal(organisation_id))))
+
+
+def stored_rows(keys: tuple[str, ...], organisation_id: int, day: date):
+    """`stored` for several keys in one statement: (key, counts, ids, generation) of each
+    valid one."""
+    return (select(HousingSummary.key, HousingSummary.counts, HousingSummary.ids,
+                   HousingSummary.generation)
+            .where(HousingSummary.key.in_(keys), HousingSummary.day == day,
                    HousingSummary.generation == generation_of(literal(organisation_id))))
 
 
@@ -102,7 +121,7 @@ def bump(connection, organisations=(), participants_where=None) -> dict[int, int
 # --- ORM hooks: the scope's inputs that the worklist's version does not follow ----------------
 
 _INFO_KEY = "bofast_housing_generation"
-_WATCHED = (Participant, Apartment, Offer)
+_WATCHED = (Participant, Apartment, Offer, HousingNotice)
 
 
 def _todo(session) -> dict:
@@ -124,7 +143,7 @@ def _collect(session, _flush_context) -> None:
     for obj in (*session.new, *changed, *session.deleted):
         if isinstance(obj, Participant | Apartment):
             _todo(session)["organisations"].update(_history(obj, "organisation_id"))
-        elif isinstance(obj, Offer):
+        elif isinstance(obj, Offer | HousingNotice):
             _todo(session)["participants"].update(_history(obj, "participant_id"))
 
 
