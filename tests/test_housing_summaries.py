@@ -27,6 +27,7 @@ from webapp.models import (
     Participant,
     PhaseChange,
     Plan,
+    StaffAssignment,
 )
 from webapp.models import (
     HousingFacts as HousingFactsRow,
@@ -224,7 +225,18 @@ def _tenancies_anew(client) -> str:
     return _tenancies_shown(client)
 
 
-TENANCY_WRITES = [*WRITES, writes.absence]
+def _assigned_to_a_protected_tenant(world):
+    """A first-hand tenant with a protected identity, sorted by the name the user sees: the
+    masked one, then, once the user is directly assigned to them, their own."""
+    person = housed(world, "Adam", "Hemlig", protected=True)
+    for tenant in (person, housed(world, "Bo", "Öppen")):  # masked: after Bo; named: before
+        db.session.scalar(select(Contract).where(
+            Contract.participant_id == tenant.id)).kind = "first_hand"
+    yield
+    db.session.add(StaffAssignment(participant_id=person.id, user_id=world.users["housing"].id))
+
+
+TENANCY_WRITES = [*WRITES, writes.absence, _assigned_to_a_protected_tenant]
 
 
 @pytest.mark.parametrize("write", TENANCY_WRITES, ids=writes.ids(TENANCY_WRITES))
@@ -257,10 +269,18 @@ def test_the_tenancy_lists_stored_size_is_what_a_view_reads(client, world, login
         assert _tenancies_shown(client) == right
     assert not any("count(*) OVER" in statement for statement in seen), \
         "a valid summary: the scope is not counted again"
-    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("tenancies:%"))
-                       .values(counts=json.dumps({"total": 120})))
+    tenancies = HousingSummary.key.like("tenancies:%")
+    order = db.session.scalar(select(HousingSummary.ids).where(tenancies)).split(",")
+    db.session.execute(update(HousingSummary).where(tenancies).values(
+        counts=json.dumps({"total": 120}), ids=",".join((order * 120)[:120])))
     db.session.commit()
     assert "Sida 1 av 3 (120 hyresgäster)" in _tenancies_shown(client)  # pages of 50
+    db.session.execute(update(HousingSummary).where(tenancies).values(
+        counts=json.dumps({"total": len(order)}), ids=",".join(reversed(order))))
+    db.session.commit()
+    shown, names = _tenancies_shown(client), [f"Hyra{index} Gäst{index}" for index in range(3)]
+    assert sorted(names, key=shown.index) == sorted(names, key=right.index)[::-1], \
+        "the stored order is the order shown"
 
 
 def test_facts_stored_by_an_older_computation_make_the_summaries_stale(client, world,

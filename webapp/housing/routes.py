@@ -52,7 +52,7 @@ from ..domain.tenancy import TenancyStatus
 from ..domain.tenancy_life import Eligibility, transfer_eligibility
 from ..extensions import db
 from ..form_fields import id_choices
-from ..inputs import page_arg, page_of
+from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
@@ -742,18 +742,14 @@ def tenancies():
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    stored_total = _tenancy_total(user, day)
-    if stored_total is not None:  # every fact valid: the page only, its size known
-        listed = _tenancy_page(user, day, page_of(stored_total, TENANCIES_PER_PAGE)[0],
-                               stored_total)
+    order = _tenancy_order(user, day)
+    if order is not None:  # every fact valid: the page's tenants read by id
+        total = len(order)
+        page = page_of(total, TENANCIES_PER_PAGE)[0]
+        shown = _tenants(user, [int(pid) for pid in order[
+            (page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]])
     else:
-        asked = page_arg()
-        listed = _tenancy_page(user, day, asked)
-        if listed is not None and not listed[0] and asked > 1:  # past the last page
-            listed = _tenancy_page(user, day, 1)
-        if listed is not None and page_of(listed[1], TENANCIES_PER_PAGE)[0] != asked:
-            listed = _tenancy_page(user, day, page_of(listed[1], TENANCIES_PER_PAGE)[0])
-    shown, total = listed if listed is not None else _tenancy_page_from_rows(user, day)
+        shown, total = _tenancy_page_from_rows(user, day)
     page, pages = page_of(total, TENANCIES_PER_PAGE)
     shown_ids = [p.id for p in shown]
     contracts, move_ins = _lets(shown_ids)
@@ -778,22 +774,19 @@ def tenancies():
                   pages=pages, today=day)
 
 
-def _tenancy_statement(user, day, counted: bool = True) -> Select:
-    """`_tenancy_page`'s statement without its page (`built_once`): the scope with its stored
-    facts in the list's order; `counted`: with the list's size, how many facts are stale and
-    the housing generation (summaries.py) read with them, else those known from the list's
-    stored summary (`_tenancy_total`: the two counts over the whole scope were a third of the
-    statement's time)."""
+def _tenancy_statement(user, day) -> Select:
+    """The scope's ids in the list's order over the stored facts, each row with how many
+    facts are stale and the housing generation (summaries.py) read with them
+    (`written_once`)."""
     scope = with_facts(housing_participants(user).with_only_columns(
-        *TENANT_COLUMNS, display_name_sql(user).label("shown_name"),
-        assigned_sql(user).label("assigned")), day).subquery()
+        Participant.id, Participant.last_name, Participant.first_name,
+        display_name_sql(user).label("shown_name")), day).subquery()
     c = scope.c
     name = c.shown_name
     if db.session.get_bind().dialect.name == "postgresql":
         name = name.collate("C")  # by code point, as Python compares the names (SQLite: so)
-    counts = (func.count().over(), func.count(case((c.facts_valid.is_not(True), 1))).over(),
-              generation_of(literal(user.organisation_id))) if counted else ()
-    return (select(*(c[column.key] for column in TENANT_COLUMNS), c.assigned, *counts)
+    return (select(c.id, func.count(case((c.facts_valid.is_not(True), 1))).over(),
+                   generation_of(literal(user.organisation_id)))
             # `_tenancy_page_from_rows`' order: expected transfer first, then the name shown;
             # ties as the scope is read (last name, first name).
             .order_by(c.expected_transfer.is_(None), c.expected_transfer,
@@ -802,40 +795,49 @@ def _tenancy_statement(user, day, counted: bool = True) -> Select:
 
 def _tenancy_key(user) -> str:
     """The key of the tenancy list's stored summary: per user (whether a protected identity's
-    name is shown depends on the user's assignments)."""
+    name is shown, and so where it is sorted, depends on the user's assignments)."""
     return f"tenancies:{user.organisation_id}:u{user.id}"
 
 
-def _tenancy_total(user, day) -> int | None:
-    """How many tenants the list has, from its summary stored for the day while it is valid
-    (summaries.py: every fact of the scope was valid when it was stored, and no write has
-    counted the generation up since, so they still are); None without one."""
+def _tenancy_order(user, day) -> list[str] | None:
+    """The ids of the list in its order (as text: a page's 50 are made ints, not 1,000):
+    from its summary stored for the day while it is valid (summaries.py: every fact of the
+    scope was valid when it was stored, and no write has counted the generation up since, so
+    they still are), else ordered by the database over the stored facts (the 1,000 rows of
+    the scope are not read to sort them) and stored; None when some facts are stale (then
+    `_tenancy_page_from_rows`)."""
     row = run(written_once("tenancy summary", day, lambda: stored(
         _tenancy_key(user), user.organisation_id, day))).first()
-    return json.loads(row.counts)["total"] if row is not None else None
+    if row is not None:
+        total = json.loads(row.counts)["total"]
+        order = row.ids.split(",") if row.ids else []
+        if len(order) == total:  # (a summary stored without the order: worked out again)
+            return order
+    rows = run(written_once("tenancy order", day, lambda: _tenancy_statement(user, day))).all()
+    if rows and rows[0][1]:
+        return None
+    order = [str(row[0]) for row in rows]
+    if rows:
+        _store_tenancy_order(user, day, rows[0][2], order)
+    return order
 
 
-def _tenancy_page(user, day, page: int, total: int | None = None
-                  ) -> tuple[list[Tenant], int] | None:
-    """(the tenants of list page `page`, how many there are), ordered and paged by the
-    database over the stored facts (the 1,000 rows of the scope are not read to sort them),
-    or None when some facts are stale (then `_tenancy_page_from_rows`). `total`: known from
-    the stored summary (then not counted); else counted, and stored as the summary when
-    every fact is valid."""
-    counted = total is None
-    rows = run(written_once(f"tenancy_page {page} {counted}", day, lambda: built_once(
-        f"tenancy_page {counted}", day, lambda: _tenancy_statement(user, day, counted))
-        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE))).all()
-    if counted:
-        if rows and rows[0][-2]:
-            return None
-        if rows:
-            total = rows[0][-3]
-            store_summary(_tenancy_key(user), user.organisation_id, day, rows[0][-1],
-                          {"total": total}, "")
+def _store_tenancy_order(user, day, generation: int, order: list) -> None:
+    store_summary(_tenancy_key(user), user.organisation_id, day, generation,
+                  {"total": len(order)}, ",".join(map(str, order)))
+
+
+def _tenants(user, ids: list[int]) -> list[Tenant]:
+    """The tenants of these ids, in their order, with whether the user is directly assigned
+    (remembered: a protected identity among them asks nothing more)."""
+    if not ids:
+        return []
     size = len(TENANT_COLUMNS)
-    remember_assignments(user, ((row[0], row[size]) for row in rows))  # for a protected identity
-    return [Tenant._make(row[:size]) for row in rows], total or 0
+    found = {row[0]: row for row in db.session.connection().execute(built_once(
+        "tenants", None, lambda: select(*TENANT_COLUMNS, assigned_sql(user)).where(
+            among_param(Participant.id, "ids"))), {"ids": among_value(ids)})}
+    remember_assignments(user, ((pid, row[size]) for pid, row in found.items()))
+    return [Tenant._make(found[pid][:size]) for pid in ids if pid in found]
 
 
 def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
@@ -850,14 +852,7 @@ def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
     stale = any(not row[-width - 1] for row in in_scope)
     generations: dict[int, int] = {}
     facts = complete(in_scope, lambda: user.organisation, day, generations)
-    if in_scope:
-        read = in_scope[0][size]
-        # Stored at the generation the facts' own store left only if that was the next one
-        # (no other write between this view's read and its store).
-        if not stale or generations.get(user.organisation_id) == read + 1:
-            store_summary(_tenancy_key(user), user.organisation_id, day,
-                          generations.get(user.organisation_id, read),
-                          {"total": len(in_scope)}, "")
+    read = in_scope[0][size] if in_scope else None
 
     def closeness(row):
         expected = facts[row[0]].expected_transfer
@@ -869,6 +864,11 @@ def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
         return (0, expected)
 
     in_scope.sort(key=closeness)
+    # Stored at the generation the facts' own store left only if that was the next one (no
+    # other write between this view's read and its store).
+    if in_scope and (not stale or generations.get(user.organisation_id) == read + 1):
+        _store_tenancy_order(user, day, generations.get(user.organisation_id, read),
+                             [row[0] for row in in_scope])
     page = page_of(len(in_scope), TENANCIES_PER_PAGE)[0]
     return [Tenant._make(row[:size]) for row in
             in_scope[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]], len(in_scope)

@@ -9,11 +9,13 @@ organisation's housing generation it was worked out at, and read back while both
   every count-up of a `WorklistEntry.version` (staff/worklist_store.mark_stale: the facts'
   validity, and so every write of what the facts read, contracts included), every store of
   facts (facts_store.store: an older computation's row too), and every write of the scope's
-  other inputs, participants (new and deleted ones too), apartments and offers, and of the
-  home's lists' rows: disturbances and absences (worklist rows too) and housing notices
-  (`install_hooks`). A summary is stored only when every fact in it was valid, with the
-  generation read by the same statement as the facts, so a write committed meanwhile leaves
-  it stale, never wrong (tests/test_housing_summaries.py writes each and checks);
+  other inputs, participants (new and deleted ones too), apartments and offers, of the home's
+  lists' rows, disturbances and absences (worklist rows too) and housing notices, and of
+  direct assignments (a protected identity's name shown, and so where the tenancy list sorts
+  it, depends on them) (`install_hooks`). A summary is stored only when every fact in it was
+  valid, with the generation read by the same statement as the facts, so a write committed
+  meanwhile leaves it stale, never wrong (tests/test_housing_summaries.py writes each and
+  checks);
 - a new day, or other teams (a membership changed), is another key or day: not read;
 - what changes with time alone within the day (a row leaving the home's lists RECENT_DAYS
   after it occurred) is stored with when it does (housing/routes.py, `_home_lists`).
@@ -38,6 +40,7 @@ from ..models import (
     HousingSummary,
     Offer,
     Participant,
+    StaffAssignment,
 )
 
 log = logging.getLogger(__name__)
@@ -121,7 +124,7 @@ def bump(connection, organisations=(), participants_where=None) -> dict[int, int
 # --- ORM hooks: the scope's inputs that the worklist's version does not follow ----------------
 
 _INFO_KEY = "bofast_housing_generation"
-_WATCHED = (Participant, Apartment, Offer, HousingNotice)
+_WATCHED = (Participant, Apartment, Offer, HousingNotice, StaffAssignment)
 
 
 def _todo(session) -> dict:
@@ -143,7 +146,7 @@ def _collect(session, _flush_context) -> None:
     for obj in (*session.new, *changed, *session.deleted):
         if isinstance(obj, Participant | Apartment):
             _todo(session)["organisations"].update(_history(obj, "organisation_id"))
-        elif isinstance(obj, Offer | HousingNotice):
+        elif isinstance(obj, Offer | HousingNotice | StaffAssignment):
             _todo(session)["participants"].update(_history(obj, "participant_id"))
 
 
