@@ -255,3 +255,41 @@ def test_the_lists_are_the_same_html_as_with_the_statement_before(client, world,
     before = page()
     assert worked_out == stored == before
     assert "Visa alla (21)" in before and "Hyr1" in before  # notices, disturbances
+
+
+# --- the tenancy list's and the inbox's pages read by id from their stored order ---------------
+
+@pytest.mark.parametrize("url", ["/housing/tenancies", "/housing/checklists"])
+def test_the_lists_pages_are_the_same_from_the_stored_order(client, world, login_as,
+                                                           monkeypatch, url):
+    """More than a page: worked out from the rows (`_tenancy_page_from_rows`, `_inbox`, as
+    when a fact is stale), ordered by the database over the stored facts, and read by id in
+    the stored order: the same HTML on each page (a page past the last clamped to it)."""
+    from webapp.housing import checklist_routes
+
+    for n in range(53):
+        make_participant(world.org, world.team, "Hyres", f"Gäst{n:03d}",
+                         housing_team=world.housing_team, protected=n % 10 == 0,
+                         move_in=local_today() - timedelta(days=40 + 7 * n))
+    db.session.commit()
+    login_as("housing")
+
+    def pages() -> list[str]:
+        return [re.sub(r'name="csrf_token"[^>]*', "", client.get(f"{url}?page={page}")
+                       .get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0])
+                for page in (1, 2, 99)]
+
+    monkeypatch.setattr(routes, "_tenancy_order", lambda *_args: None)
+    monkeypatch.setattr(checklist_routes, "_current_page", lambda *_args: None)
+    from_rows = pages()
+    monkeypatch.undo()
+    db.session.execute(delete(HousingSummary))
+    db.session.commit()
+    with sent_statements() as seen:
+        ordered = pages()[0]
+    assert any("ORDER BY" in statement and "OVER" in statement for statement in seen), \
+        "ordered by the database"
+    stored = pages()
+    assert [ordered, *stored[1:]] == stored == from_rows
+    assert from_rows[1] == from_rows[2] != from_rows[0]
+    assert "Skyddad deltagare" in from_rows[0] + from_rows[1]

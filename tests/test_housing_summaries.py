@@ -339,17 +339,30 @@ def test_the_inbox_follows_each_kind_of_write(client, world, login_as, write):
 
 def test_the_inboxs_stored_counts_are_what_a_view_reads(client, world, login_as):
     login_as("housing")
+    for index in range(3):
+        housed(world, f"Hyra{index}", f"Gäst{index}")
+    db.session.commit()
     _inbox_shown(client)
     right = _inbox_shown(client)
     with sent_statements() as seen:
         assert _inbox_shown(client) == right
     assert not any("count(*) OVER" in statement for statement in seen), \
         "valid counts: the inbox is not counted again"
-    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("inbox:%"))
-                       .values(counts=json.dumps({"total": 120, "sent": 7})))
+    inbox = HousingSummary.key.like("inbox:%")
+    order = db.session.scalar(select(HousingSummary.ids).where(inbox)).split(",")
+    assert len(order) > 1
+    db.session.execute(update(HousingSummary).where(inbox).values(
+        counts=json.dumps({"total": 120, "sent": 7}), ids=",".join((order * 120)[:120])))
     db.session.commit()
     assert "7 av 120 lägenheter har en inskickad genomgång" in re.sub(
         r"\s+", " ", _inbox_shown(client))
+    db.session.execute(update(HousingSummary).where(inbox).values(
+        counts=json.dumps({"total": len(order), "sent": 0}), ids=",".join(reversed(order))))
+    db.session.commit()
+    shown = _inbox_shown(client)
+    items = re.findall(r'<li class="inbox-.*?</li>', right, re.S)
+    assert re.findall(r'<li class="inbox-.*?</li>', shown, re.S) == items[::-1], \
+        "the stored order is the order shown"
 
 
 def test_a_tenant_with_two_tenancies_is_listed_for_each_as_before(client, world, login_as,
