@@ -245,10 +245,12 @@ def _page_rows(entries: list[str]) -> list[InboxRow]:
     """The InboxRows (without remarks) of these `_current_page` entries, in their order: the
     tenants, apartments and checklists read by id in one statement, with whether I am
     directly assigned (a protected identity on the page asks it)."""
-    wanted = [tuple(int(value) if value else None for value in entry.split(":"))
-              for entry in entries]
-    if not wanted:
+    if not entries:
         return []
+    wanted = []
+    for entry in entries:
+        pid, apartment_id, sent_id = entry.split(":")
+        wanted.append((int(pid), int(apartment_id), int(sent_id) if sent_id else None))
     statement = built_once("inbox rows", None, lambda: housing_tenancies(
         current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:], *SENT_COLUMNS,
         assigned_sql(current_user).label("assigned"))
@@ -258,14 +260,14 @@ def _page_rows(entries: list[str]) -> list[InboxRow]:
             ChecklistSubmission.apartment_id == Contract.apartment_id))
         .where(among_param(Contract.participant_id, "people"),
                among_param(Contract.apartment_id, "flats")))
-    found = {}
     tenant = 2 + len(TENANT_COLUMNS) - 1  # after participant id, apartment id, move-in
     flats = tenant + len(FLAT_COLUMNS) - 1
-    for row in db.session.connection().execute(statement, {
-            "people": among_value(sorted({pid for pid, _a, _s in wanted})),
-            "flats": among_value(sorted({apartment for _p, apartment, _s in wanted})),
-            "sent": among_value(sorted({sent for _p, _a, sent in wanted if sent}))}):
-        found.setdefault((row[0], row[1]), row)
+    people, homes, sent = zip(*wanted, strict=True)
+    # (Reversed: the first row of a pair kept, were there two.)
+    found = {(row[0], row[1]): row for row in reversed(db.session.connection().execute(
+        statement, {"people": among_value(sorted(set(people))),
+                    "flats": among_value(sorted(set(homes))),
+                    "sent": among_value(sorted({i for i in sent if i}))}).all())}
     remember_assignments(current_user, ((row[0], row[-1]) for row in found.values()))
     this_month, listed = month_of(local_today()), []
     for pid, apartment_id, sent_id in wanted:

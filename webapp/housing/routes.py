@@ -585,7 +585,7 @@ def _home_lists(overview: Overview, now: datetime, day) -> tuple[dict[str, list]
     statement, places = _shown_statement()
     size, found = len(_TENANT_LABELLED), [{} for _list in _HOME_LISTS]
     for row in db.session.connection().execute(statement, {
-            f"ids_{number}": among_value(ids) for number, ids in enumerate(shown)}):
+            f"ids_{number}": among_value(ids) for number, ids in enumerate(shown)}).all():
         number = row[0]
         found[number][row[1]] = (row[3:][places[number]], Tenant._make(row[-size:]))
     # In the stored order; a row deleted since the windows were read is left out.
@@ -835,7 +835,7 @@ def _tenants(user, ids: list[int]) -> list[Tenant]:
     size = len(TENANT_COLUMNS)
     found = {row[0]: row for row in db.session.connection().execute(built_once(
         "tenants", None, lambda: select(*TENANT_COLUMNS, assigned_sql(user)).where(
-            among_param(Participant.id, "ids"))), {"ids": among_value(ids)})}
+            among_param(Participant.id, "ids"))), {"ids": among_value(ids)}).all()}
     remember_assignments(user, ((pid, row[size]) for pid, row in found.items()))
     return [Tenant._make(found[pid][:size]) for pid in ids if pid in found]
 
