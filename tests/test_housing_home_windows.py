@@ -14,7 +14,13 @@ from sqlalchemy import delete, select, update
 from tests import writes
 from tests.conftest import sent_statements
 from tests.factories import make_disturbance, make_participant
-from tests.test_housing_summaries import _apartment_to_my_team, _generation, _shown
+from tests.test_housing_summaries import (
+    _apartment_to_my_team,
+    _generation,
+    _shown,
+    _worked_out_anew,
+    shows_the_write,
+)
 from webapp.extensions import db
 from webapp.housing import routes
 from webapp.housing.routes import HOME_ROWS, RECENT_DAYS
@@ -46,15 +52,20 @@ def _fill(world, now: datetime) -> None:
     db.session.commit()
 
 
+def _change_windows(disturbances: int, start: datetime | None = None, **columns) -> None:
+    """The stored windows with the disturbances counted as `disturbances`, stored at `start`
+    if given, and `columns` of their row changed."""
+    windows = json.loads(db.session.scalar(select(HousingSummary.counts).where(LISTS)))
+    windows["lists"]["disturbances"][0] = disturbances
+    if start is not None:
+        windows["from"] = start.isoformat()
+    db.session.execute(update(HousingSummary).where(LISTS).values(
+        counts=json.dumps(windows), **columns))
+    db.session.commit()
+
+
 def _disturbances(html: str) -> str:
     return html.split('id="disturbances-heading"')[1].split('id="absences-heading"')[0]
-
-
-def _anew(client) -> str:
-    """/housing with no stored summary of any kind: its lists worked out from the rows."""
-    db.session.execute(delete(HousingSummary))
-    db.session.commit()
-    return _shown(client)
 
 
 # --- every kind of write that changes a list ---------------------------------------------------
@@ -126,18 +137,7 @@ def test_each_kind_of_write_shows_in_the_lists_on_the_next_view(client, world, l
                                                                write):
     login_as("housing")
     _fill(world, utcnow())
-    steps = writes.before_write(write, world)
-    _shown(client)  # facts worked out and stored
-    before = _shown(client)  # the windows worked out and stored
-    assert db.session.scalar(select(HousingSummary.key).where(LISTS)) is not None
-    assert _shown(client) == before  # read back from the stored windows
-    generation = _generation(world)
-    writes.make_write(steps)
-    assert _generation(world) > generation, "the write counts the generation up"
-    after = _shown(client)
-    assert after != before, "the write must change the lists (else it proves nothing)"
-    assert _shown(client) == after  # and stored again
-    assert after == _anew(client)
+    shows_the_write(client, world, write, LISTS)
 
 
 # --- rows leaving a list with time alone -------------------------------------------------------
@@ -185,7 +185,7 @@ def test_rows_leave_the_lists_as_their_time_comes_within_the_day(client, world, 
     assert "Lämnar" not in _disturbances(later) and "Gammal" in _disturbances(later)
     assert f"Visa alla ({HOME_ROWS + 2})" in later
     assert later.count(f"Visa alla ({HOME_ROWS + 2})") == 2  # the notices too
-    assert later == _anew(client)
+    assert later == _worked_out_anew(client)
 
 
 def test_windows_stored_later_than_the_view_are_not_read(client, world, login_as,
@@ -196,11 +196,7 @@ def test_windows_stored_later_than_the_view_are_not_read(client, world, login_as
     _fill(world, utcnow())
     _shown(client)
     right = _shown(client)
-    windows = json.loads(db.session.scalar(select(HousingSummary.counts).where(LISTS)))
-    windows["from"] = (utcnow() + timedelta(minutes=5)).isoformat()
-    windows["lists"]["disturbances"][0] = 97
-    db.session.execute(update(HousingSummary).where(LISTS).values(counts=json.dumps(windows)))
-    db.session.commit()
+    _change_windows(97, start=utcnow() + timedelta(minutes=5))
     assert _shown(client) == right
 
 
@@ -215,10 +211,7 @@ def test_the_stored_windows_are_what_a_view_reads(client, world, login_as):
         assert _shown(client) == right
     assert not any("count(*) OVER" in statement for statement in seen), \
         "valid windows: the lists are not counted again"
-    windows = json.loads(db.session.scalar(select(HousingSummary.counts).where(LISTS)))
-    windows["lists"]["disturbances"][0] = 97
-    db.session.execute(update(HousingSummary).where(LISTS).values(counts=json.dumps(windows)))
-    db.session.commit()
+    _change_windows(97)
     assert "Visa alla (97)" in _shown(client)
 
 
@@ -227,11 +220,7 @@ def test_windows_of_an_older_generation_are_not_read(client, world, login_as):
     _fill(world, utcnow())
     _shown(client)
     right = _shown(client)
-    windows = json.loads(db.session.scalar(select(HousingSummary.counts).where(LISTS)))
-    windows["lists"]["disturbances"][0] = 97
-    db.session.execute(update(HousingSummary).where(LISTS).values(
-        counts=json.dumps(windows), generation=_generation(world) - 1))
-    db.session.commit()
+    _change_windows(97, generation=_generation(world) - 1)
     assert _shown(client) == right
 
 

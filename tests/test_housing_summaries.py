@@ -107,16 +107,23 @@ WRITES = [writes.checklist, _visit_outcome, writes.phase_change, writes.contract
 @pytest.mark.parametrize("write", WRITES, ids=writes.ids(WRITES))
 def test_each_kind_of_write_shows_on_the_next_view(client, world, login_as, write):
     login_as("housing")
+    shows_the_write(client, world, write, HOME)
+
+
+def shows_the_write(client, world, write, key) -> None:
+    """/housing before `write` from what it stored (under `key`, a condition on the key), and
+    after it: the write counts the generation up and changes the page, the next view stores
+    it again, and shows what is worked out anew."""
     steps = writes.before_write(write, world)
     _shown(client)  # facts worked out and stored
-    before = _shown(client)  # counted over them, stored as the summary
-    assert db.session.scalar(select(HousingSummary.key).where(HOME)) is not None
-    assert _shown(client) == before  # read back from the summary
+    before = _shown(client)  # counted over them, stored
+    assert db.session.scalar(select(HousingSummary.key).where(key)) is not None
+    assert _shown(client) == before  # read back from what is stored
     generation = _generation(world)
     writes.make_write(steps)
     assert _generation(world) > generation, "the write counts the generation up"
     after = _shown(client)
-    assert after != before, "the write must change the overview (else it proves nothing)"
+    assert after != before, "the write must change the page (else it proves nothing)"
     assert _shown(client) == after  # and stored again
     assert after == _worked_out_anew(client)
 
