@@ -84,8 +84,9 @@ from .checklist_routes import (
 from .facts_store import FACT_COLUMNS, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
 from .statements import built_once, run, written_once
-from .summaries import generation_of, stored, stored_rows
+from .summaries import generation_of, store_all, stored, stored_rows
 from .summaries import store as store_summary
+from .summaries import summary as summary_row
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -157,6 +158,7 @@ class Overview(NamedTuple):
     visit_counts: list[dict]
     generation: int | None  # the housing generation the ids are of (None: not known)
     lists: object | None  # the lists' stored summary (`_home_lists`), if valid
+    unstored: list[dict]  # summaries worked out, to store (`summaries.store_all`)
 
 
 def _overview(org, day) -> Overview:
@@ -171,22 +173,24 @@ def _overview(org, day) -> Overview:
     key, lists_key = _summary_key(), _summary_key("lists")
     found = {row.key: row for row in run(written_once("overview summary", day, lambda: (
         stored_rows((key, lists_key), current_user.organisation_id, day))))}
-    summary, lists = found.get(key), found.get(lists_key)
+    summary, lists, unstored = found.get(key), found.get(lists_key), []
     if summary is not None:
         counted = SimpleNamespace(ids=summary.ids or None, generation=summary.generation,
                                   **json.loads(summary.counts))
     else:
         counted = run(_overview_statement(day)).one()
         if counted.stale:
-            return Overview(*_overview_from_rows(org, day), None, lists)
-        store_summary(key, current_user.organisation_id, day, counted.generation,
-                      {name: getattr(counted, name) for name in _COUNTED}, counted.ids or "")
+            return Overview(*_overview_from_rows(org, day), None, lists, [])
+        unstored.append(summary_row(
+            key, current_user.organisation_id, day, counted.generation,
+            {name: getattr(counted, name) for name in _COUNTED}, counted.ids or ""))
     if db.session.get_bind().dialect.name == "postgresql":
         ids = IdArray(counted.ids or "{}")
     else:
         ids = [int(i) for i in counted.ids.split(",")] if counted.ids else []
     return Overview(ids, month_counts(day, counted.submitted, counted.missing), _visit_counts(
-        org, day, counted.fas_2, counted.met, counted.met_before), counted.generation, lists)
+        org, day, counted.fas_2, counted.met, counted.met_before), counted.generation, lists,
+        unstored)
 
 
 def _overview_from_rows(org, day) -> tuple[list[int], dict, list[dict]]:
@@ -517,9 +521,10 @@ def _stored_lists(summary, now: datetime) -> dict | None:
     return windows["lists"]
 
 
-def _work_out_lists(scope, generation: int | None, now: datetime, day) -> dict:
-    """The lists' windows at `now` over `scope`, stored for the rest of the day when read at
-    the generation the scope is of (`generation`)."""
+def _work_out_lists(scope, generation: int | None, now: datetime, day,
+                    unstored: list[dict]) -> dict:
+    """The lists' windows at `now` over `scope`, to store for the rest of the day (put in
+    `unstored`) when read at the generation the scope is of (`generation`)."""
     until = local_day_bounds_utc(day)[1]
     ending = until - timedelta(days=RECENT_DAYS)
     rows = db.session.connection().execute(_window_statement(), {
@@ -537,9 +542,9 @@ def _work_out_lists(scope, generation: int | None, now: datetime, day) -> dict:
         if leaving:
             kept[2].append([key, at.isoformat()])
     if generation is not None and read == generation:
-        store_summary(_summary_key("lists"), current_user.organisation_id, day, generation,
-                      {"from": now.isoformat(), "until": until.isoformat(), "lists": lists},
-                      "")
+        unstored.append(summary_row(
+            _summary_key("lists"), current_user.organisation_id, day, generation,
+            {"from": now.isoformat(), "until": until.isoformat(), "lists": lists}, ""))
     return lists
 
 
@@ -570,10 +575,11 @@ def _home_lists(overview: Overview, now: datetime, day) -> tuple[dict[str, list]
                                                                  dict[str, int]]:
     """`_lists` with no list shown whole, from the windows stored for the day (worked out and
     stored first if there are none): the rows that left a list since taken out, and the
-    HOME_ROWS rows of each read by id."""
+    HOME_ROWS rows of each read by id. Windows worked out go to `overview.unstored`."""
     lists = _stored_lists(overview.lists, now) if overview.lists is not None else None
     if lists is None:
-        lists = _work_out_lists(overview.ids, overview.generation, now, day)
+        lists = _work_out_lists(overview.ids, overview.generation, now, day,
+                                overview.unstored)
     since = now - timedelta(days=RECENT_DAYS)
     shown, totals = [], {}
     for name, _build, _order in _HOME_LISTS:
@@ -608,6 +614,7 @@ def home():
         lists, totals = _lists(overview.ids, whole, utcnow())
     else:
         lists, totals = _home_lists(overview, utcnow(), day)
+    store_all(overview.unstored)  # in one transaction
     user = current_user._get_current_object()  # the proxy once, not once a row
     for rows in lists.values():
         for item in rows:

@@ -70,21 +70,36 @@ def stored_rows(keys: tuple[str, ...], organisation_id: int, day: date):
                    HousingSummary.generation == generation_of(literal(organisation_id))))
 
 
+def summary(key: str, organisation_id: int, day: date, generation: int, counts: dict,
+            ids: str) -> dict:
+    """A summary's row, to `store_all`."""
+    return dict(key=key, organisation_id=organisation_id, day=day, generation=generation,
+                counts=json.dumps(counts, separators=(",", ":")), ids=ids)
+
+
 def store(key: str, organisation_id: int, day: date, generation: int, counts: dict,
           ids: str) -> bool:
-    """Upsert the summary in a transaction of its own (a read's session is rolled back).
-    Failing to store only costs the next view the same work: logged, not raised."""
-    row = dict(key=key, organisation_id=organisation_id, day=day, generation=generation,
-               counts=json.dumps(counts, separators=(",", ":")), ids=ids)
+    """Upsert the summary in a transaction of its own (`store_all`)."""
+    return store_all([summary(key, organisation_id, day, generation, counts, ids)])
+
+
+def store_all(rows: list[dict]) -> bool:
+    """Upsert these summaries (`summary`) in one transaction of their own (a read's session is
+    rolled back; one commit, not one a summary). Failing to store only costs the next view the
+    same work: logged, not raised."""
+    if not rows:
+        return True
     try:
         with db.engine.begin() as conn:
-            statement = _insert(conn, HousingSummary).values(**row)
+            statement = _insert(conn, HousingSummary)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[HousingSummary.key],
                 set_={name: statement.excluded[name]
-                      for name in ("organisation_id", "day", "generation", "counts", "ids")}))
+                      for name in ("organisation_id", "day", "generation", "counts", "ids")}),
+                rows)
     except SQLAlchemyError:
-        log.warning("housing summary %s: storing failed", key, exc_info=True)
+        log.warning("housing summaries %s: storing failed", [row["key"] for row in rows],
+                    exc_info=True)
         return False
     return True
 
