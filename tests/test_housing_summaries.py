@@ -27,6 +27,7 @@ from webapp.models import (
     Participant,
     PhaseChange,
     Plan,
+    StaffAssignment,
 )
 from webapp.models import (
     HousingFacts as HousingFactsRow,
@@ -46,6 +47,9 @@ def _worked_out_anew(client) -> str:
     db.session.execute(delete(HousingSummary))
     db.session.commit()
     return _shown(client)
+
+
+HOME = HousingSummary.key.like("home:%")  # the overview's (the lists' have their own)
 
 
 def _generation(world) -> int:
@@ -103,16 +107,23 @@ WRITES = [writes.checklist, _visit_outcome, writes.phase_change, writes.contract
 @pytest.mark.parametrize("write", WRITES, ids=writes.ids(WRITES))
 def test_each_kind_of_write_shows_on_the_next_view(client, world, login_as, write):
     login_as("housing")
+    shows_the_write(client, world, write, HOME)
+
+
+def shows_the_write(client, world, write, key) -> None:
+    """/housing before `write` from what it stored (under `key`, a condition on the key), and
+    after it: the write counts the generation up and changes the page, the next view stores
+    it again, and shows what is worked out anew."""
     steps = writes.before_write(write, world)
     _shown(client)  # facts worked out and stored
-    before = _shown(client)  # counted over them, stored as the summary
-    assert db.session.scalar(select(HousingSummary.key)) is not None
-    assert _shown(client) == before  # read back from the summary
+    before = _shown(client)  # counted over them, stored
+    assert db.session.scalar(select(HousingSummary.key).where(key)) is not None
+    assert _shown(client) == before  # read back from what is stored
     generation = _generation(world)
     writes.make_write(steps)
     assert _generation(world) > generation, "the write counts the generation up"
     after = _shown(client)
-    assert after != before, "the write must change the overview (else it proves nothing)"
+    assert after != before, "the write must change the page (else it proves nothing)"
     assert _shown(client) == after  # and stored again
     assert after == _worked_out_anew(client)
 
@@ -125,8 +136,8 @@ def test_the_stored_summary_is_what_a_view_reads_while_valid(client, world, logi
         _shown(client)
     assert not any("housing_facts" in statement for statement in seen), \
         "a valid summary: the facts are not counted again"
-    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
-    db.session.execute(update(HousingSummary).values(
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts).where(HOME)))
+    db.session.execute(update(HousingSummary).where(HOME).values(
         counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
     db.session.commit()
     assert "Inskickade: 97 av 100." in re.sub(r"<[^>]+>", "", _shown(client))
@@ -136,13 +147,13 @@ def test_yesterdays_summary_is_not_read(client, world, login_as):
     login_as("housing")
     _shown(client)
     right = _shown(client)
-    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
-    db.session.execute(update(HousingSummary).values(
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts).where(HOME)))
+    db.session.execute(update(HousingSummary).where(HOME).values(
         day=local_today() - timedelta(days=1),
         counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
     db.session.commit()
     assert _shown(client) == right
-    assert db.session.scalar(select(HousingSummary.day)) == local_today()
+    assert db.session.scalar(select(HousingSummary.day).where(HOME)) == local_today()
 
 
 def test_a_summary_of_an_older_generation_is_not_read(client, world, login_as):
@@ -151,8 +162,8 @@ def test_a_summary_of_an_older_generation_is_not_read(client, world, login_as):
     login_as("housing")
     _shown(client)
     right = _shown(client)
-    counts = json.loads(db.session.scalar(select(HousingSummary.counts)))
-    db.session.execute(update(HousingSummary).values(
+    counts = json.loads(db.session.scalar(select(HousingSummary.counts).where(HOME)))
+    db.session.execute(update(HousingSummary).where(HOME).values(
         generation=_generation(world) - 1,
         counts=json.dumps({**counts, "submitted": 97, "missing": 3})))
     db.session.commit()
@@ -171,7 +182,7 @@ def test_the_summary_is_per_scope(client, world, login_as):
     db.session.commit()
     login_as(theirs)
     assert "Svensson" not in _shown(client) and _shown(client) != mine
-    assert len(db.session.scalars(select(HousingSummary.key)).all()) == 2
+    assert len(db.session.scalars(select(HousingSummary.key).where(HOME)).all()) == 2
 
 
 def test_a_day_without_writes_keeps_the_generation(client, world, login_as):
@@ -221,7 +232,18 @@ def _tenancies_anew(client) -> str:
     return _tenancies_shown(client)
 
 
-TENANCY_WRITES = [*WRITES, writes.absence]
+def _assigned_to_a_protected_tenant(world):
+    """A first-hand tenant with a protected identity, sorted by the name the user sees: the
+    masked one, then, once the user is directly assigned to them, their own."""
+    person = housed(world, "Adam", "Hemlig", protected=True)
+    for tenant in (person, housed(world, "Bo", "Öppen")):  # masked: after Bo; named: before
+        db.session.scalar(select(Contract).where(
+            Contract.participant_id == tenant.id)).kind = "first_hand"
+    yield
+    db.session.add(StaffAssignment(participant_id=person.id, user_id=world.users["housing"].id))
+
+
+TENANCY_WRITES = [*WRITES, writes.absence, _assigned_to_a_protected_tenant]
 
 
 @pytest.mark.parametrize("write", TENANCY_WRITES, ids=writes.ids(TENANCY_WRITES))
@@ -254,10 +276,18 @@ def test_the_tenancy_lists_stored_size_is_what_a_view_reads(client, world, login
         assert _tenancies_shown(client) == right
     assert not any("count(*) OVER" in statement for statement in seen), \
         "a valid summary: the scope is not counted again"
-    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("tenancies:%"))
-                       .values(counts=json.dumps({"total": 120})))
+    tenancies = HousingSummary.key.like("tenancies:%")
+    order = db.session.scalar(select(HousingSummary.ids).where(tenancies)).split(",")
+    db.session.execute(update(HousingSummary).where(tenancies).values(
+        counts=json.dumps({"total": 120}), ids=",".join((order * 120)[:120])))
     db.session.commit()
     assert "Sida 1 av 3 (120 hyresgäster)" in _tenancies_shown(client)  # pages of 50
+    db.session.execute(update(HousingSummary).where(tenancies).values(
+        counts=json.dumps({"total": len(order)}), ids=",".join(reversed(order))))
+    db.session.commit()
+    shown, names = _tenancies_shown(client), [f"Hyra{index} Gäst{index}" for index in range(3)]
+    assert sorted(names, key=shown.index) == sorted(names, key=right.index)[::-1], \
+        "the stored order is the order shown"
 
 
 def test_facts_stored_by_an_older_computation_make_the_summaries_stale(client, world,
@@ -316,17 +346,30 @@ def test_the_inbox_follows_each_kind_of_write(client, world, login_as, write):
 
 def test_the_inboxs_stored_counts_are_what_a_view_reads(client, world, login_as):
     login_as("housing")
+    for index in range(3):
+        housed(world, f"Hyra{index}", f"Gäst{index}")
+    db.session.commit()
     _inbox_shown(client)
     right = _inbox_shown(client)
     with sent_statements() as seen:
         assert _inbox_shown(client) == right
     assert not any("count(*) OVER" in statement for statement in seen), \
         "valid counts: the inbox is not counted again"
-    db.session.execute(update(HousingSummary).where(HousingSummary.key.like("inbox:%"))
-                       .values(counts=json.dumps({"total": 120, "sent": 7})))
+    inbox = HousingSummary.key.like("inbox:%")
+    order = db.session.scalar(select(HousingSummary.ids).where(inbox)).split(",")
+    assert len(order) > 1
+    db.session.execute(update(HousingSummary).where(inbox).values(
+        counts=json.dumps({"total": 120, "sent": 7}), ids=",".join((order * 120)[:120])))
     db.session.commit()
     assert "7 av 120 lägenheter har en inskickad genomgång" in re.sub(
         r"\s+", " ", _inbox_shown(client))
+    db.session.execute(update(HousingSummary).where(inbox).values(
+        counts=json.dumps({"total": len(order), "sent": 0}), ids=",".join(reversed(order))))
+    db.session.commit()
+    shown = _inbox_shown(client)
+    items = re.findall(r'<li class="inbox-.*?</li>', right, re.S)
+    assert re.findall(r'<li class="inbox-.*?</li>', shown, re.S) == items[::-1], \
+        "the stored order is the order shown"
 
 
 def test_a_tenant_with_two_tenancies_is_listed_for_each_as_before(client, world, login_as,

@@ -14,10 +14,8 @@ from typing import NamedTuple
 from flask import abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import (
-    Integer,
     Select,
     and_,
-    bindparam,
     case,
     exists,
     func,
@@ -51,7 +49,7 @@ from ..domain.checklists import (
     version_chain,
 )
 from ..extensions import db
-from ..inputs import page_arg, page_of
+from ..inputs import page_of
 from ..models import (
     Apartment,
     ChecklistAnswer,
@@ -61,7 +59,7 @@ from ..models import (
     Organisation,
     Participant,
 )
-from ..queries import among
+from ..queries import among, among_param, among_value
 from ..rendering import render
 from ..timeutil import local_today
 from . import bp
@@ -172,8 +170,10 @@ def _inbox(month: str) -> list[tuple[int, int, str, int | None]]:
         # (no other write between this read and that store).
         org, read = current_user.organisation_id, triples[0][3]
         if not stale or generations.get(org) == read + 1:
-            store_summary(_inbox_key(), org, today, generations.get(org, read), {
-                "total": len(rows), "sent": sum(1 for r in rows if r[3] is not None)}, "")
+            _store_inbox(today, generations.get(org, read),
+                         [f"{pid}:{apartment_id}:{sent or ''}"
+                          for pid, apartment_id, _status, sent in rows],
+                         sum(1 for r in rows if r[3] is not None))
     return rows
 
 
@@ -186,55 +186,39 @@ def _inbox_key() -> str:
     return f"inbox:{user.organisation_id}:{who}"
 
 
-def _inbox_counts(today: date) -> tuple[int, int] | None:
-    """(how many rows this month's inbox has, how many sent it) from its summary stored for
-    the day while valid (summaries.py: every fact was valid when stored and no write has
-    counted the generation up since); None without one."""
+def _current_page(today: date) -> tuple[list[str], int] | None:
+    """This month's inbox (`_inbox`'s rows, in its order) as "participant:apartment:counting
+    checklist" texts (as text: a page's 50 are read, not 1,000), and how many sent it: from its
+    summary stored for the day while valid (summaries.py: every fact was valid when stored and
+    no write has counted the generation up since), else worked out by the database from the
+    stored facts and stored; None when some facts are stale (then `_inbox` works them out)."""
     row = run(written_once("inbox summary", today, lambda: stored(
         _inbox_key(), current_user.organisation_id, today))).first()
-    if row is None:
+    if row is not None:
+        counts = json.loads(row.counts)
+        order = row.ids.split(",") if row.ids else []
+        if len(order) == counts["total"]:  # (a summary stored without the rows: again)
+            return order, counts["sent"]
+    rows = run(written_once("inbox order", today, lambda: _inbox_statement(today))).all()
+    if rows and rows[0][3]:
         return None
-    counts = json.loads(row.counts)
-    return counts["total"], counts["sent"]
+    order = [f"{pid}:{apartment_id}:{sent or ''}" for pid, apartment_id, sent, *_r in rows]
+    sent = sum(1 for row in rows if row[2] is not None)
+    if rows:
+        _store_inbox(today, rows[0][4], order, sent)
+    return order, sent
 
 
-def _current_page(today: date, page: int, known: tuple[int, int] | None = None):
-    """One page of this month's inbox (`_inbox`'s rows, in its order) with the inbox's size and
-    how many sent it, read in one statement from the stored facts, with what the page shows
-    of each row's tenant, apartment and checklist: (InboxRows without remarks, total,
-    submitted), or None when some facts are stale (then `_inbox` works them out). A page, not
-    the 1,000 rows `_inbox` reads and sorts out."""
-    counted = known is None
-    statement, tenant, flat = built_once(f"inbox {counted}", today,
-                                         lambda: _inbox_statement(today, counted))
-    rows = run(written_once(f"inbox {page} {counted}", today, lambda: statement.params(
-        page_size=INBOX_PER_PAGE, skip=(page - 1) * INBOX_PER_PAGE))).all()
-    if counted and rows and rows[0][2]:
-        return None
-    if counted and rows:  # every fact valid: the counts stored for the next views
-        store_summary(_inbox_key(), current_user.organisation_id, today, rows[0][3],
-                      {"total": rows[0][0], "sent": rows[0][1]}, "")
-    this_month = month_of(today)
-    start = 4 if counted else 0  # listed, sent, stale, generation
-    people, flats = start + tenant, start + tenant + flat
-    # Whether I am directly assigned (a protected identity on the page asks it).
-    remember_assignments(current_user, ((row[start], row[-1]) for row in rows))
-    listed = []
-    for row in rows:
-        sent = Sent._make(row[flats:-1]) if row[flats] is not None else None
-        listed.append(InboxRow(
-            Tenant._make(row[start:people]), Flat._make(row[people:flats]),
-            month_status(this_month, sent.id if sent else None, this_month).status, sent))
-    if known is not None:
-        return listed, *known
-    return listed, rows[0][0] if rows else 0, rows[0][1] if rows else 0
+def _store_inbox(today: date, generation: int, order: list[str], sent: int) -> None:
+    store_summary(_inbox_key(), current_user.organisation_id, today, generation,
+                  {"total": len(order), "sent": sent}, ",".join(order))
 
 
-def _inbox_statement(today: date, counted: bool = True) -> tuple[Select, int, int]:
-    """`_current_page`'s statement without its page (`built_once`), and how many columns of
-    each row are the tenant's and the apartment's. `counted`: with the inbox's size, how many
-    sent it, how many facts are stale and the housing generation read with them (the first
-    columns); else those known from the inbox's stored summary (`_inbox_counts`)."""
+def _inbox_statement(today: date) -> Select:
+    """`_current_page`'s statement (`written_once`): this month's inbox rows from the stored
+    facts, in its order, as (participant id, apartment id, the counting checklist's id if
+    sent for this apartment, how many facts are stale, the housing generation read with
+    them)."""
     first = today.replace(day=1)
     # Whether any of the participant's tenancies of the inbox moved in before the month: this
     # one, else (rarely asked: OR stops at the first) another. A window over each
@@ -245,60 +229,76 @@ def _inbox_statement(today: date, counted: bool = True) -> tuple[Select, int, in
         other.move_in_date < first, other_flat.id == other.apartment_id,
         in_my_teams(current_user, other_flat)))
     tenancies = with_facts(housing_tenancies(
-        current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:],
-        assigned_sql(current_user).label("assigned"), before.label("tenancies_before")),
-        today, Contract.participant_id).subquery()
+        current_user, Apartment.address, Apartment.apartment_number,
+        before.label("tenancies_before")), today, Contract.participant_id).subquery()
     c = tenancies.c
     sent_here, owing = _inbox_conditions(c, c.tenancies_before)
     stale = c.facts_valid.is_not(True)
-    tenant = [c.participant_id, *(c[column.key] for column in TENANT_COLUMNS[1:])]
-    flat = [c.apartment_id, *(c[column.key] for column in FLAT_COLUMNS[1:])]
-    counts = (func.count().over().label("listed"),
-              func.count(case((sent_here, 1))).over().label("sent"),
-              func.count(case((stale, 1))).over().label("stale"),
-              generation_of(literal(current_user.organisation_id)).label("generation")
-              ) if counted else ()
-    page = (select(*counts, *tenant, *flat,
-                   c.assigned, case((sent_here, c.checklist_id)).label("sent_id"))
-            .where(or_(sent_here, owing, stale) if counted else or_(sent_here, owing))
-            .order_by(c.address, c.apartment_number, c.participant_id)
-            .limit(bindparam("page_size", type_=Integer))
-            .offset(bindparam("skip", type_=Integer))).subquery()
-    p = page.c
-    # The page's checklists joined after its LIMIT: 50 looked up by id, not all the
-    # organisation's (6,000 in the bench) hashed before the sort.
-    first = (p.listed, p.sent, p.stale, p.generation) if counted else ()
-    return (select(*first, *(p[column.key] for column in (*tenant, *flat)),
-                   *SENT_COLUMNS, p.assigned)
-            .select_from(page.outerjoin(ChecklistSubmission,
-                                        ChecklistSubmission.id == p.sent_id))
-            .order_by(p.address, p.apartment_number, p.participant_id)), len(tenant), len(flat)
+    return (select(c.participant_id, c.apartment_id, case((sent_here, c.checklist_id)),
+                   func.count(case((stale, 1))).over(),
+                   generation_of(literal(current_user.organisation_id)))
+            .where(or_(sent_here, owing, stale))
+            .order_by(c.address, c.apartment_number, c.participant_id))
+
+
+def _page_rows(entries: list[str]) -> list[InboxRow]:
+    """The InboxRows (without remarks) of these `_current_page` entries, in their order: the
+    tenants, apartments and checklists read by id in one statement, with whether I am
+    directly assigned (a protected identity on the page asks it)."""
+    if not entries:
+        return []
+    wanted = []
+    for entry in entries:
+        pid, apartment_id, sent_id = entry.split(":")
+        wanted.append((int(pid), int(apartment_id), int(sent_id) if sent_id else None))
+    statement = built_once("inbox rows", None, lambda: housing_tenancies(
+        current_user, *TENANT_COLUMNS[1:], *FLAT_COLUMNS[1:], *SENT_COLUMNS,
+        assigned_sql(current_user).label("assigned"))
+        .outerjoin(ChecklistSubmission, and_(
+            among_param(ChecklistSubmission.id, "sent"),
+            ChecklistSubmission.participant_id == Contract.participant_id,
+            ChecklistSubmission.apartment_id == Contract.apartment_id))
+        .where(among_param(Contract.participant_id, "people"),
+               among_param(Contract.apartment_id, "flats")))
+    tenant = 2 + len(TENANT_COLUMNS) - 1  # after participant id, apartment id, move-in
+    flats = tenant + len(FLAT_COLUMNS) - 1
+    people, homes, sent = zip(*wanted, strict=True)
+    # (Reversed: the first row of a pair kept, were there two.)
+    found = {(row[0], row[1]): row for row in reversed(db.session.connection().execute(
+        statement, {"people": among_value(sorted(set(people))),
+                    "flats": among_value(sorted(set(homes))),
+                    "sent": among_value(sorted({i for i in sent if i}))}).all())}
+    remember_assignments(current_user, ((row[0], row[-1]) for row in found.values()))
+    this_month, listed = month_of(local_today()), []
+    for pid, apartment_id, sent_id in wanted:
+        row = found.get((pid, apartment_id))
+        if row is None:  # ended since the inbox was read
+            continue
+        sent = Sent._make(row[flats + 1:-1]) if sent_id and row[flats + 1] is not None \
+            else None
+        listed.append(InboxRow(
+            Tenant._make((pid, *row[3:tenant + 1])),
+            Flat._make((apartment_id, *row[tenant + 1:flats + 1])),
+            month_status(this_month, sent.id if sent else None, this_month).status, sent))
+    return listed
 
 
 def _inbox_page(month: str) -> tuple[list[InboxRow], int, int, int, int]:
     """(the InboxRows of the page asked for, with remarks, page, pages, total, how many sent
     it)."""
-    asked, today = page_arg(), local_today()
-    current = month == month_of(today)
-    known = _inbox_counts(today) if current else None
-    if known is not None:  # every fact valid: the page only, its size known
-        page, pages = page_of(known[0], INBOX_PER_PAGE)
-        listed = _current_page(today, page, known)
-        if listed is not None:
-            return _with_remarks(listed[0]), page, pages, *known
-    listed = _current_page(today, asked) if current else None
-    if listed is not None and not listed[0] and asked > 1:  # past the last page: its size
-        listed = _current_page(today, 1)
-    if listed is not None:
-        page, pages = page_of(listed[1], INBOX_PER_PAGE)
-        if page != asked:
-            listed = _current_page(today, page)
-    if listed is None:  # another month, or facts to work out first
-        inbox = _inbox(month)
-        page, pages = page_of(len(inbox), INBOX_PER_PAGE)
-        return (_rows(inbox[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE]), page, pages,
-                len(inbox), sum(1 for r in inbox if r[2] == "submitted"))
-    return _with_remarks(listed[0]), page, pages, listed[1], listed[2]
+    today = local_today()
+    order = _current_page(today) if month == month_of(today) else None
+    if order is not None:  # every fact valid: the page's rows only
+        entries, submitted = order
+        page, pages = page_of(len(entries), INBOX_PER_PAGE)
+        return (_with_remarks(_page_rows(
+            entries[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE])), page, pages,
+            len(entries), submitted)
+    # another month, or facts to work out first
+    inbox = _inbox(month)
+    page, pages = page_of(len(inbox), INBOX_PER_PAGE)
+    return (_rows(inbox[(page - 1) * INBOX_PER_PAGE:page * INBOX_PER_PAGE]), page, pages,
+            len(inbox), sum(1 for r in inbox if r[2] == "submitted"))
 
 
 def _rows(inbox: list[tuple[int, int, str, int | None]]) -> list[InboxRow]:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
     Date,
+    DateTime,
     Integer,
     Select,
     String,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -50,7 +52,7 @@ from ..domain.tenancy import TenancyStatus
 from ..domain.tenancy_life import Eligibility, transfer_eligibility
 from ..extensions import db
 from ..form_fields import id_choices
-from ..inputs import page_arg, page_of
+from ..inputs import page_of
 from ..models import (
     SEVERITIES,
     Absence,
@@ -71,7 +73,7 @@ from ..queries import (
     tenancy_for,
 )
 from ..rendering import render
-from ..timeutil import local_today, to_utc, tz
+from ..timeutil import local_day_bounds_utc, local_today, to_utc, tz
 from . import bp
 from .checklist_routes import (
     inbox_count_columns,
@@ -82,8 +84,9 @@ from .checklist_routes import (
 from .facts_store import FACT_COLUMNS, complete, visit_periods, with_facts
 from .forms import DisturbanceForm
 from .statements import built_once, run, written_once
-from .summaries import generation_of, stored
+from .summaries import generation_of, store_all, stored, stored_rows
 from .summaries import store as store_summary
+from .summaries import summary as summary_row
 from .tenants import TENANT_COLUMNS, Tenant
 
 RECENT_DAYS = 90
@@ -139,40 +142,55 @@ def _build_overview(day) -> Select:
 _COUNTED = ("submitted", "missing", "fas_2", "met", "met_before")
 
 
-def _summary_key() -> str:
-    """The stored summary's key: a housing user's scope is their organisation's tenants of
-    their teams' apartments (`housing_participants`), the same for each user of those teams."""
+def _summary_key(page: str = "home") -> str:
+    """The key of a stored summary of the home (`page`: "home", the overview; "lists", the
+    lists' windows): a housing user's scope is their organisation's tenants of their teams'
+    apartments (`housing_participants`), the same for each user of those teams."""
     user = current_user._get_current_object()  # noqa: SLF001 - the proxy once
     who = (f"t{','.join(map(str, housing_team_ids(user)))}" if user.role == "housing"
            else f"u{user.id}")
-    return f"home:{user.organisation_id}:{who}"
+    return f"{page}:{user.organisation_id}:{who}"
 
 
-def _overview(org, day) -> tuple[list[int] | IdArray, dict, list[dict]]:
-    """(the ids in scope, the checklist counts, the visit counts). Usually the stored summary
-    of the user's scope for the day (summaries.py): one small statement. Otherwise one
-    statement counts over the stored facts when all of them are valid (the scheduler works
-    them out before the day's first view; a write makes its participant's stale until a view
-    works them out again), and only the ids come back, not a row per tenant (1,000 rows cost
-    ~5 ms to read and count); the result is stored as the summary. Otherwise the rows are
-    read, the stale facts worked out and stored (`complete`) and counted here."""
-    key = _summary_key()
-    summary = run(written_once("overview summary", day, lambda: stored(
-        key, current_user.organisation_id, day))).first()
+class Overview(NamedTuple):
+    ids: list[int] | IdArray  # in scope
+    checklists: dict
+    visit_counts: list[dict]
+    generation: int | None  # the housing generation the ids are of (None: not known)
+    lists: object | None  # the lists' stored summary (`_home_lists`), if valid
+    unstored: list[dict]  # summaries worked out, to store (`summaries.store_all`)
+
+
+def _overview(org, day) -> Overview:
+    """The ids in scope, the checklist counts, the visit counts, and the lists' stored
+    summary. Usually the stored summaries of the user's scope for the day (summaries.py): one
+    small statement. Otherwise one statement counts over the stored facts when all of them
+    are valid (the scheduler works them out before the day's first view; a write makes its
+    participant's stale until a view works them out again), and only the ids come back, not
+    a row per tenant (1,000 rows cost ~5 ms to read and count); the result is stored as the
+    summary. Otherwise the rows are read, the stale facts worked out and stored (`complete`)
+    and counted here."""
+    key, lists_key = _summary_key(), _summary_key("lists")
+    found = {row.key: row for row in run(written_once("overview summary", day, lambda: (
+        stored_rows((key, lists_key), current_user.organisation_id, day))))}
+    summary, lists, unstored = found.get(key), found.get(lists_key), []
     if summary is not None:
-        counted = SimpleNamespace(ids=summary.ids or None, **json.loads(summary.counts))
+        counted = SimpleNamespace(ids=summary.ids or None, generation=summary.generation,
+                                  **json.loads(summary.counts))
     else:
         counted = run(_overview_statement(day)).one()
         if counted.stale:
-            return _overview_from_rows(org, day)
-        store_summary(key, current_user.organisation_id, day, counted.generation,
-                      {name: getattr(counted, name) for name in _COUNTED}, counted.ids or "")
+            return Overview(*_overview_from_rows(org, day), None, lists, [])
+        unstored.append(summary_row(
+            key, current_user.organisation_id, day, counted.generation,
+            {name: getattr(counted, name) for name in _COUNTED}, counted.ids or ""))
     if db.session.get_bind().dialect.name == "postgresql":
         ids = IdArray(counted.ids or "{}")
     else:
         ids = [int(i) for i in counted.ids.split(",")] if counted.ids else []
-    return ids, month_counts(day, counted.submitted, counted.missing), _visit_counts(
-        org, day, counted.fas_2, counted.met, counted.met_before)
+    return Overview(ids, month_counts(day, counted.submitted, counted.missing), _visit_counts(
+        org, day, counted.fas_2, counted.met, counted.met_before), counted.generation, lists,
+        unstored)
 
 
 def _overview_from_rows(org, day) -> tuple[list[int], dict, list[dict]]:
@@ -371,24 +389,16 @@ def _lists_statement(whole: str | None) -> tuple[Select, list[slice]]:
         rows = build(kept=False)
         rows = rows.add_columns(keys.c.listed).join(keys, keys.c.key == rows.selected_columns.id)
         lists.append((rows.subquery(), order))
-    widths = [len(rows.c) - 1 for rows, _order in lists]  # without `listed`
-    places, start = [], 0
-    for width in widths:
-        places.append(slice(start, start + width))
-        start += width
+    places = _places([len(rows.c) - 1 for rows, _order in lists])  # without `listed`
     branches = []
+    own = [list(rows.c)[:-1] for rows, _order in lists]  # without `listed`
     for number, (rows, order) in enumerate(lists):
-        columns = []
-        for other, (other_rows, _order) in enumerate(lists):
-            for index, column in enumerate(list(other_rows.c)[:-1]):
-                value = column if other == number else cast(null(), column.type)
-                columns.append(value.label(f"list_{other}_{index}"))
         branches.append(select(
             literal(number).label("list"), rows.c.participant_id.label("tenant"),
             rows.c.listed,
             # Its place in its list: numbered over the rows kept (HOME_ROWS at most).
             func.row_number().over(order_by=order(rows.c)).label("place"),
-            *columns))
+            *_padded(number, own)))
     union = union_all(*branches).subquery()
     statement = (select(union, *_TENANT_LABELLED)
                  .join(Participant, Participant.id == union.c.tenant)
@@ -397,14 +407,39 @@ def _lists_statement(whole: str | None) -> tuple[Select, list[slice]]:
     return statement, places
 
 
+def _padded(number: int, columns: list[list]) -> list:
+    """The columns of list `number` (`columns`: each list's own) in their places of a row of
+    the three lists, NULL in the other lists' places."""
+    padded = []
+    for other, own in enumerate(columns):
+        for index, column in enumerate(own):
+            value = column if other == number else cast(null(), column.type)
+            padded.append(value.label(f"list_{other}_{index}"))
+    return padded
+
+
+def _places(widths: list[int]) -> list[slice]:
+    """Where each list's own columns are in a row of `_padded` columns."""
+    places, start = [], 0
+    for width in widths:
+        places.append(slice(start, start + width))
+        start += width
+    return places
+
+
+def _windows(now: datetime) -> dict:
+    """The parameters of the lists' windows at `now` (RECENT_DAYS back)."""
+    since = now - timedelta(days=RECENT_DAYS)
+    return {"notices_since": since, "disturbances_since": since,
+            "absences_since": local_today() - timedelta(days=RECENT_DAYS)}
+
+
 def _lists(scope, whole: str | None, now: datetime) -> tuple[dict[str, list], dict[str, int]]:
     """The home's lists of Items (notices, disturbances, absences) and how many rows each
     has, in one statement (`_lists_statement`)."""
     statement, places = _lists_statement(whole)
-    since = now - timedelta(days=RECENT_DAYS)
     rows = db.session.connection().execute(statement, {
-        "scope": among_value(scope), "notices_since": since, "disturbances_since": since,
-        "absences_since": local_today() - timedelta(days=RECENT_DAYS)}).all()
+        "scope": among_value(scope), **_windows(now)}).all()
     size = len(_TENANT_LABELLED)
     per_list: list[list] = [[] for _list in _HOME_LISTS]
     totals = {name: 0 for name, _build, _order in _HOME_LISTS}
@@ -412,10 +447,156 @@ def _lists(scope, whole: str | None, now: datetime) -> tuple[dict[str, list], di
         number = row[0]
         per_list[number].append((row[4:][places[number]], Tenant._make(row[-size:])))
         totals[_HOME_LISTS[number][0]] = row[2]
+    return _items(per_list, now), totals
+
+
+def _items(per_list: list[list], now: datetime) -> dict[str, list]:
     notices, disturbances, absences = per_list
     return {"notices": _notice_items(notices),
             "disturbances": _disturbance_items(disturbances, now),
-            "absences": _absence_items(absences)}, totals
+            "absences": _absence_items(absences)}
+
+
+# --- the lists' windows stored per day ---------------------------------------------------------
+#
+# A list's rows and count change with the writes of its rows and of the scope (each counts the
+# housing generation up: summaries.py) and with time alone: a notice acknowledged, or a
+# disturbance followed up, leaves its list RECENT_DAYS after it occurred (was received); an
+# absence that ended, on a new day. So what a list keeps at a moment of the day is stored
+# (under the "lists" key, for the scope, day and generation), with the rows that can leave it
+# before the day ends and when they do, and each view of the day takes those out as their
+# time comes, and reads the rows it shows by id: not every row of the scope on each view.
+
+# Per list that rows leave during the day: (the column that keeps a row while NULL, the
+# column whose age takes it out).
+_LEAVING = {"notices": ("acknowledged_at", "occurred_on"),
+            "disturbances": ("followed_up_at", "received_at")}
+_STORED: dict[str, Select] = {}
+
+
+def _window_statement() -> Select:
+    """What each list keeps at a moment (the "scope" and `_windows` parameters, and when the
+    day ends as "<list>_until", RECENT_DAYS back): per row kept in the first HOME_ROWS plus
+    as many as can leave the list before the day ends, and every row that can, in the list's
+    order: (list, id, how many the list keeps, whether it can leave, the time that takes it
+    out), and a last row (list 3) with the housing generation read with them. Ids and sort
+    keys only. Built once per database kind."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _STORED.get(dialect)
+    if statement is not None:
+        return statement
+    branches = []
+    for number, (name, build, order) in enumerate(_HOME_LISTS):
+        rows = build()
+        c = rows.selected_columns
+        if name in _LEAVING:
+            kept_while_null, aged = (c[column] for column in _LEAVING[name])
+            leaving, at = and_(kept_while_null.is_not(None),
+                               aged < bindparam(f"{name}_until")), aged
+        else:  # kept or not all day
+            leaving, at = literal(False), cast(null(), DateTime)
+        ranked = rows.with_only_columns(
+            c.id.label("key"), func.row_number().over(order_by=order(c)).label("place"),
+            func.count().over().label("listed"), leaving.label("leaving"), at.label("at"),
+            func.count(case((leaving, 1))).over().label("leaving_count")).subquery()
+        r = ranked.c
+        branches.append(
+            select(literal(number).label("list"), r.key, r.listed, r.leaving, r.at, r.place)
+            .where(or_(r.leaving, r.place <= HOME_ROWS + r.leaving_count)))
+    branches.append(select(
+        literal(len(_HOME_LISTS)), cast(null(), Integer),
+        generation_of(bindparam("organisation", type_=Integer)),
+        literal(False), cast(null(), DateTime), literal(0)))
+    union = union_all(*branches).subquery()
+    statement = _STORED[dialect] = select(union).order_by(union.c.list, union.c.place)
+    return statement
+
+
+def _stored_lists(summary, now: datetime) -> dict | None:
+    """The lists' stored windows if they hold at `now` (stored earlier this day), else None."""
+    windows = json.loads(summary.counts)
+    if not (datetime.fromisoformat(windows["from"]) <= now
+            < datetime.fromisoformat(windows["until"])):
+        return None
+    return windows["lists"]
+
+
+def _work_out_lists(scope, generation: int | None, now: datetime, day,
+                    unstored: list[dict]) -> dict:
+    """The lists' windows at `now` over `scope`, to store for the rest of the day (put in
+    `unstored`) when read at the generation the scope is of (`generation`)."""
+    until = local_day_bounds_utc(day)[1]
+    ending = until - timedelta(days=RECENT_DAYS)
+    rows = db.session.connection().execute(_window_statement(), {
+        "scope": among_value(scope), **_windows(now), "notices_until": ending,
+        "disturbances_until": ending, "organisation": current_user.organisation_id}).all()
+    lists = {name: [0, [], []] for name, _build, _order in _HOME_LISTS}
+    read = None
+    for number, key, listed, leaving, at, _place in rows:
+        if number == len(_HOME_LISTS):
+            read = listed  # the generation
+            continue
+        kept = lists[_HOME_LISTS[number][0]]
+        kept[0] = listed
+        kept[1].append(key)
+        if leaving:
+            kept[2].append([key, at.isoformat()])
+    if generation is not None and read == generation:
+        unstored.append(summary_row(
+            _summary_key("lists"), current_user.organisation_id, day, generation,
+            {"from": now.isoformat(), "until": until.isoformat(), "lists": lists}, ""))
+    return lists
+
+
+def _shown_statement() -> tuple[Select, list[slice]]:
+    """The rows of the three lists whose ids are the parameters "ids_0", "ids_1", "ids_2"
+    (`among_param`), with their tenants: (list, id, tenant id, the lists' columns as
+    `_padded`, the tenant's). Built once per database kind."""
+    dialect = db.session.get_bind().dialect.name
+    key = f"shown {dialect}"
+    built = _STORED.get(key)
+    if built is not None:
+        return built
+    lists = [build(kept=False) for _name, build, _order in _HOME_LISTS]
+    own = [list(rows.selected_columns) for rows in lists]
+    branches = [rows.with_only_columns(
+        literal(number).label("list"), rows.selected_columns.id.label("key"),
+        rows.selected_columns.participant_id.label("tenant"), *_padded(number, own))
+        .where(among_param(rows.selected_columns.id, f"ids_{number}", dialect))
+        for number, rows in enumerate(lists)]
+    union = union_all(*branches).subquery()
+    built = _STORED[key] = (
+        select(union, *_TENANT_LABELLED).join(Participant, Participant.id == union.c.tenant),
+        _places([len(columns) for columns in own]))
+    return built
+
+
+def _home_lists(overview: Overview, now: datetime, day) -> tuple[dict[str, list],
+                                                                 dict[str, int]]:
+    """`_lists` with no list shown whole, from the windows stored for the day (worked out and
+    stored first if there are none): the rows that left a list since taken out, and the
+    HOME_ROWS rows of each read by id. Windows worked out go to `overview.unstored`."""
+    lists = _stored_lists(overview.lists, now) if overview.lists is not None else None
+    if lists is None:
+        lists = _work_out_lists(overview.ids, overview.generation, now, day,
+                                overview.unstored)
+    since = now - timedelta(days=RECENT_DAYS)
+    shown, totals = [], {}
+    for name, _build, _order in _HOME_LISTS:
+        listed, ids, leaving = lists[name]
+        gone = {key for key, at in leaving if datetime.fromisoformat(at) < since}
+        shown.append([key for key in ids if key not in gone][:HOME_ROWS] if gone
+                     else ids[:HOME_ROWS])
+        totals[name] = listed - len(gone)
+    statement, places = _shown_statement()
+    size, found = len(_TENANT_LABELLED), [{} for _list in _HOME_LISTS]
+    for row in db.session.connection().execute(statement, {
+            f"ids_{number}": among_value(ids) for number, ids in enumerate(shown)}).all():
+        number = row[0]
+        found[number][row[1]] = (row[3:][places[number]], Tenant._make(row[-size:]))
+    # In the stored order; a row deleted since the windows were read is left out.
+    return _items([[rows[key] for key in ids if key in rows]
+                   for ids, rows in zip(shown, found, strict=True)], now), totals
 
 
 HOME_ROWS = 20  # per list on the home page; "Visa alla" shows one list in full
@@ -427,8 +608,13 @@ def home():
     stored facts the counts need, each list HOME_ROWS rows at a time with its count, and only
     the participants of the rows shown are loaded."""
     day, org, whole = local_today(), current_user.organisation, request.args.get("alla")
-    scope, checklists, visit_counts = _overview(org, day)
-    lists, totals = _lists(scope, whole, utcnow())
+    overview = _overview(org, day)
+    checklists, visit_counts = overview.checklists, overview.visit_counts
+    if any(whole == name for name, _build, _order in _HOME_LISTS):
+        lists, totals = _lists(overview.ids, whole, utcnow())
+    else:
+        lists, totals = _home_lists(overview, utcnow(), day)
+    store_all(overview.unstored)  # in one transaction
     user = current_user._get_current_object()  # the proxy once, not once a row
     for rows in lists.values():
         for item in rows:
@@ -563,18 +749,14 @@ def tenancies():
     conditions are worked out for the page shown only."""
     day, user = local_today(), current_user._get_current_object()  # the proxy once
     # Pages of 50 keep the HTML within the 14 KB first-round-trip budget (DESIGN §9).
-    stored_total = _tenancy_total(user, day)
-    if stored_total is not None:  # every fact valid: the page only, its size known
-        listed = _tenancy_page(user, day, page_of(stored_total, TENANCIES_PER_PAGE)[0],
-                               stored_total)
+    order = _tenancy_order(user, day)
+    if order is not None:  # every fact valid: the page's tenants read by id
+        total = len(order)
+        page = page_of(total, TENANCIES_PER_PAGE)[0]
+        shown = _tenants(user, [int(pid) for pid in order[
+            (page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]])
     else:
-        asked = page_arg()
-        listed = _tenancy_page(user, day, asked)
-        if listed is not None and not listed[0] and asked > 1:  # past the last page
-            listed = _tenancy_page(user, day, 1)
-        if listed is not None and page_of(listed[1], TENANCIES_PER_PAGE)[0] != asked:
-            listed = _tenancy_page(user, day, page_of(listed[1], TENANCIES_PER_PAGE)[0])
-    shown, total = listed if listed is not None else _tenancy_page_from_rows(user, day)
+        shown, total = _tenancy_page_from_rows(user, day)
     page, pages = page_of(total, TENANCIES_PER_PAGE)
     shown_ids = [p.id for p in shown]
     contracts, move_ins = _lets(shown_ids)
@@ -599,22 +781,19 @@ def tenancies():
                   pages=pages, today=day)
 
 
-def _tenancy_statement(user, day, counted: bool = True) -> Select:
-    """`_tenancy_page`'s statement without its page (`built_once`): the scope with its stored
-    facts in the list's order; `counted`: with the list's size, how many facts are stale and
-    the housing generation (summaries.py) read with them, else those known from the list's
-    stored summary (`_tenancy_total`: the two counts over the whole scope were a third of the
-    statement's time)."""
+def _tenancy_statement(user, day) -> Select:
+    """The scope's ids in the list's order over the stored facts, each row with how many
+    facts are stale and the housing generation (summaries.py) read with them
+    (`written_once`)."""
     scope = with_facts(housing_participants(user).with_only_columns(
-        *TENANT_COLUMNS, display_name_sql(user).label("shown_name"),
-        assigned_sql(user).label("assigned")), day).subquery()
+        Participant.id, Participant.last_name, Participant.first_name,
+        display_name_sql(user).label("shown_name")), day).subquery()
     c = scope.c
     name = c.shown_name
     if db.session.get_bind().dialect.name == "postgresql":
         name = name.collate("C")  # by code point, as Python compares the names (SQLite: so)
-    counts = (func.count().over(), func.count(case((c.facts_valid.is_not(True), 1))).over(),
-              generation_of(literal(user.organisation_id))) if counted else ()
-    return (select(*(c[column.key] for column in TENANT_COLUMNS), c.assigned, *counts)
+    return (select(c.id, func.count(case((c.facts_valid.is_not(True), 1))).over(),
+                   generation_of(literal(user.organisation_id)))
             # `_tenancy_page_from_rows`' order: expected transfer first, then the name shown;
             # ties as the scope is read (last name, first name).
             .order_by(c.expected_transfer.is_(None), c.expected_transfer,
@@ -623,40 +802,49 @@ def _tenancy_statement(user, day, counted: bool = True) -> Select:
 
 def _tenancy_key(user) -> str:
     """The key of the tenancy list's stored summary: per user (whether a protected identity's
-    name is shown depends on the user's assignments)."""
+    name is shown, and so where it is sorted, depends on the user's assignments)."""
     return f"tenancies:{user.organisation_id}:u{user.id}"
 
 
-def _tenancy_total(user, day) -> int | None:
-    """How many tenants the list has, from its summary stored for the day while it is valid
-    (summaries.py: every fact of the scope was valid when it was stored, and no write has
-    counted the generation up since, so they still are); None without one."""
+def _tenancy_order(user, day) -> list[str] | None:
+    """The ids of the list in its order (as text: a page's 50 are made ints, not 1,000):
+    from its summary stored for the day while it is valid (summaries.py: every fact of the
+    scope was valid when it was stored, and no write has counted the generation up since, so
+    they still are), else ordered by the database over the stored facts (the 1,000 rows of
+    the scope are not read to sort them) and stored; None when some facts are stale (then
+    `_tenancy_page_from_rows`)."""
     row = run(written_once("tenancy summary", day, lambda: stored(
         _tenancy_key(user), user.organisation_id, day))).first()
-    return json.loads(row.counts)["total"] if row is not None else None
+    if row is not None:
+        total = json.loads(row.counts)["total"]
+        order = row.ids.split(",") if row.ids else []
+        if len(order) == total:  # (a summary stored without the order: worked out again)
+            return order
+    rows = run(written_once("tenancy order", day, lambda: _tenancy_statement(user, day))).all()
+    if rows and rows[0][1]:
+        return None
+    order = [str(row[0]) for row in rows]
+    if rows:
+        _store_tenancy_order(user, day, rows[0][2], order)
+    return order
 
 
-def _tenancy_page(user, day, page: int, total: int | None = None
-                  ) -> tuple[list[Tenant], int] | None:
-    """(the tenants of list page `page`, how many there are), ordered and paged by the
-    database over the stored facts (the 1,000 rows of the scope are not read to sort them),
-    or None when some facts are stale (then `_tenancy_page_from_rows`). `total`: known from
-    the stored summary (then not counted); else counted, and stored as the summary when
-    every fact is valid."""
-    counted = total is None
-    rows = run(written_once(f"tenancy_page {page} {counted}", day, lambda: built_once(
-        f"tenancy_page {counted}", day, lambda: _tenancy_statement(user, day, counted))
-        .limit(TENANCIES_PER_PAGE).offset((page - 1) * TENANCIES_PER_PAGE))).all()
-    if counted:
-        if rows and rows[0][-2]:
-            return None
-        if rows:
-            total = rows[0][-3]
-            store_summary(_tenancy_key(user), user.organisation_id, day, rows[0][-1],
-                          {"total": total}, "")
+def _store_tenancy_order(user, day, generation: int, order: list) -> None:
+    store_summary(_tenancy_key(user), user.organisation_id, day, generation,
+                  {"total": len(order)}, ",".join(map(str, order)))
+
+
+def _tenants(user, ids: list[int]) -> list[Tenant]:
+    """The tenants of these ids, in their order, with whether the user is directly assigned
+    (remembered: a protected identity among them asks nothing more)."""
+    if not ids:
+        return []
     size = len(TENANT_COLUMNS)
-    remember_assignments(user, ((row[0], row[size]) for row in rows))  # for a protected identity
-    return [Tenant._make(row[:size]) for row in rows], total or 0
+    found = {row[0]: row for row in db.session.connection().execute(built_once(
+        "tenants", None, lambda: select(*TENANT_COLUMNS, assigned_sql(user)).where(
+            among_param(Participant.id, "ids"))), {"ids": among_value(ids)}).all()}
+    remember_assignments(user, ((pid, row[size]) for pid, row in found.items()))
+    return [Tenant._make(found[pid][:size]) for pid in ids if pid in found]
 
 
 def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
@@ -671,14 +859,7 @@ def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
     stale = any(not row[-width - 1] for row in in_scope)
     generations: dict[int, int] = {}
     facts = complete(in_scope, lambda: user.organisation, day, generations)
-    if in_scope:
-        read = in_scope[0][size]
-        # Stored at the generation the facts' own store left only if that was the next one
-        # (no other write between this view's read and its store).
-        if not stale or generations.get(user.organisation_id) == read + 1:
-            store_summary(_tenancy_key(user), user.organisation_id, day,
-                          generations.get(user.organisation_id, read),
-                          {"total": len(in_scope)}, "")
+    read = in_scope[0][size] if in_scope else None
 
     def closeness(row):
         expected = facts[row[0]].expected_transfer
@@ -690,6 +871,11 @@ def _tenancy_page_from_rows(user, day) -> tuple[list[Tenant], int]:
         return (0, expected)
 
     in_scope.sort(key=closeness)
+    # Stored at the generation the facts' own store left only if that was the next one (no
+    # other write between this view's read and its store).
+    if in_scope and (not stale or generations.get(user.organisation_id) == read + 1):
+        _store_tenancy_order(user, day, generations.get(user.organisation_id, read),
+                             [row[0] for row in in_scope])
     page = page_of(len(in_scope), TENANCIES_PER_PAGE)[0]
     return [Tenant._make(row[:size]) for row in
             in_scope[(page - 1) * TENANCIES_PER_PAGE:page * TENANCIES_PER_PAGE]], len(in_scope)

@@ -9,11 +9,16 @@ organisation's housing generation it was worked out at, and read back while both
   every count-up of a `WorklistEntry.version` (staff/worklist_store.mark_stale: the facts'
   validity, and so every write of what the facts read, contracts included), every store of
   facts (facts_store.store: an older computation's row too), and every write of the scope's
-  other inputs, participants (new and deleted ones too), apartments and offers
-  (`install_hooks`). A summary is stored only when every fact in it was valid, with the
-  generation read by the same statement as the facts, so a write committed meanwhile leaves
-  it stale, never wrong (tests/test_housing_summaries.py writes each and checks);
-- a new day, or other teams (a membership changed), is another key or day: not read.
+  other inputs, participants (new and deleted ones too), apartments and offers, of the home's
+  lists' rows, disturbances and absences (worklist rows too) and housing notices, and of
+  direct assignments (a protected identity's name shown, and so where the tenancy list sorts
+  it, depends on them) (`install_hooks`). A summary is stored only when every fact in it was
+  valid, with the generation read by the same statement as the facts, so a write committed
+  meanwhile leaves it stale, never wrong (tests/test_housing_summaries.py writes each and
+  checks);
+- a new day, or other teams (a membership changed), is another key or day: not read;
+- what changes with time alone within the day (a row leaving the home's lists RECENT_DAYS
+  after it occurred) is stored with when it does (housing/routes.py, `_home_lists`).
 
 Only counts and ids are stored: nothing of a plan, a visit note, an absence reason or health.
 """
@@ -28,7 +33,15 @@ from sqlalchemy import func, literal, select, true, union
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Apartment, HousingGeneration, HousingSummary, Offer, Participant
+from ..models import (
+    Apartment,
+    HousingGeneration,
+    HousingNotice,
+    HousingSummary,
+    Offer,
+    Participant,
+    StaffAssignment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +61,45 @@ def stored(key: str, organisation_id: int, day: date):
                    HousingSummary.generation == generation_of(literal(organisation_id))))
 
 
+def stored_rows(keys: tuple[str, ...], organisation_id: int, day: date):
+    """`stored` for several keys in one statement: (key, counts, ids, generation) of each
+    valid one."""
+    return (select(HousingSummary.key, HousingSummary.counts, HousingSummary.ids,
+                   HousingSummary.generation)
+            .where(HousingSummary.key.in_(keys), HousingSummary.day == day,
+                   HousingSummary.generation == generation_of(literal(organisation_id))))
+
+
+def summary(key: str, organisation_id: int, day: date, generation: int, counts: dict,
+            ids: str) -> dict:
+    """A summary's row, to `store_all`."""
+    return dict(key=key, organisation_id=organisation_id, day=day, generation=generation,
+                counts=json.dumps(counts, separators=(",", ":")), ids=ids)
+
+
 def store(key: str, organisation_id: int, day: date, generation: int, counts: dict,
           ids: str) -> bool:
-    """Upsert the summary in a transaction of its own (a read's session is rolled back).
-    Failing to store only costs the next view the same work: logged, not raised."""
-    row = dict(key=key, organisation_id=organisation_id, day=day, generation=generation,
-               counts=json.dumps(counts, separators=(",", ":")), ids=ids)
+    """Upsert the summary in a transaction of its own (`store_all`)."""
+    return store_all([summary(key, organisation_id, day, generation, counts, ids)])
+
+
+def store_all(rows: list[dict]) -> bool:
+    """Upsert these summaries (`summary`) in one transaction of their own (a read's session is
+    rolled back; one commit, not one a summary). Failing to store only costs the next view the
+    same work: logged, not raised."""
+    if not rows:
+        return True
     try:
         with db.engine.begin() as conn:
-            statement = _insert(conn, HousingSummary).values(**row)
+            statement = _insert(conn, HousingSummary)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[HousingSummary.key],
                 set_={name: statement.excluded[name]
-                      for name in ("organisation_id", "day", "generation", "counts", "ids")}))
+                      for name in ("organisation_id", "day", "generation", "counts", "ids")}),
+                rows)
     except SQLAlchemyError:
-        log.warning("housing summary %s: storing failed", key, exc_info=True)
+        log.warning("housing summaries %s: storing failed", [row["key"] for row in rows],
+                    exc_info=True)
         return False
     return True
 
@@ -102,7 +139,7 @@ def bump(connection, organisations=(), participants_where=None) -> dict[int, int
 # --- ORM hooks: the scope's inputs that the worklist's version does not follow ----------------
 
 _INFO_KEY = "bofast_housing_generation"
-_WATCHED = (Participant, Apartment, Offer)
+_WATCHED = (Participant, Apartment, Offer, HousingNotice, StaffAssignment)
 
 
 def _todo(session) -> dict:
@@ -124,7 +161,7 @@ def _collect(session, _flush_context) -> None:
     for obj in (*session.new, *changed, *session.deleted):
         if isinstance(obj, Participant | Apartment):
             _todo(session)["organisations"].update(_history(obj, "organisation_id"))
-        elif isinstance(obj, Offer):
+        elif isinstance(obj, Offer | HousingNotice | StaffAssignment):
             _todo(session)["participants"].update(_history(obj, "participant_id"))
 
 
