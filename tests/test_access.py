@@ -203,30 +203,3 @@ def test_the_scope_built_once_per_role_is_each_users_own_scope(app, world):
     assert set(db.session.scalars(scope_ids("staff"), scope_values(staff))) == {
         world.participant.id}
     assert set(db.session.scalars(scope_ids("staff"), scope_values(other))) == {world.other.id}
-
-
-def test_the_scope_as_two_arms_holds_the_same_participants(app, world):
-    """`scope_ids_in` (a worker's team and direct assignments as two arms, for `in_` only)
-    selects exactly `visible_participants` for every user: a direct assignment outside the
-    worker's teams, one in another organisation (not visible) and one also in a team."""
-    from sqlalchemy import select
-
-    from tests.factories import make_org, make_participant, make_team
-    from webapp.access import scope_ids_in, scope_values, visible_participants
-    from webapp.extensions import db
-    from webapp.models import Participant
-
-    staff = world.users["staff"]
-    make_participant(world.org, world.other_team, "Dora", "Direkt", assigned=[staff])
-    elsewhere = make_org("Annanstad")
-    make_participant(elsewhere, make_team(elsewhere, "Team X"), "Ulla", "Utanför",
-                     assigned=[staff])
-    db.session.commit()
-    for name, user in world.users.items():
-        expected = {p.id for p in db.session.scalars(visible_participants(user))}
-        got = db.session.scalars(
-            select(Participant.id).where(Participant.id.in_(scope_ids_in(user.role))),
-            scope_values(user)).all()
-        assert set(got) == expected and len(got) == len(expected), name
-    assert len(db.session.scalars(select(Participant.id).where(Participant.id.in_(
-        scope_ids_in("staff"))), scope_values(staff)).all()) == 2

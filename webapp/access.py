@@ -31,7 +31,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union_all,
 )
 
 from .extensions import db
@@ -234,22 +233,6 @@ def scope_ids(role: str) -> Select:
     # joined with their participant's name): the scope is a set of its own.
     return (select(Participant.id).where(*_scope_criteria(role, _SCOPE_ORG, _SCOPE_USER))
             .correlate(None))
-
-
-@cache
-def scope_ids_in(role: str):
-    """`scope_ids(role)` for `column.in_(...)` only (an id may be listed twice): a worker's
-    two ways in, a team of theirs and a direct assignment, as two arms the planner estimates
-    apart. As one OR it guessed three quarters of the organisation, and Idag read every visit
-    of the day in the organisation to keep a caseload of 10's (1,435 buffers, 1.5 ms)."""
-    if role != "staff":
-        return scope_ids(role)
-    in_org = Participant.organisation_id == _SCOPE_ORG
-    teams = select(Participant.id).where(in_org, Participant.team_id.in_(_team_ids(_SCOPE_USER)))
-    assigned = (select(StaffAssignment.participant_id)
-                .join(Participant, Participant.id == StaffAssignment.participant_id)
-                .where(StaffAssignment.user_id == _SCOPE_USER, in_org))
-    return union_all(teams.correlate(None), assigned.correlate(None))
 
 
 @cache

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cache
 
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, case, func, or_, select, true
+from sqlalchemy import Integer, bindparam, case, func, or_, select
 
 from ..access import (
     NAME_COLUMNS,
@@ -26,7 +26,6 @@ from ..access import (
     display_names,
     named_with,
     remember_assignments,
-    scope_ids_in,
     scope_values,
     visible_columns,
 )
@@ -171,14 +170,14 @@ _VISIT_SIZE = len(caseload.VISIT_COLUMNS)
 
 
 @cache
-def _colleagues_statements(role: str) -> tuple:
+def _colleagues_statements(scope_ids, role: str) -> tuple:
     """(one page of colleagues' visits in [start, end) with their total and their
-    participants, how many there are), built once per role: `me` is the worker, `skip` and
+    participants, how many there are), built once per scope: `me` is the worker, `skip` and
     `size` page them. The page is cut from the appointments alone, then joined with outcome,
     staff and participant: joined first, the total over the window joined every visit of the
     day (331 at 1,000 participants) to show 40."""
     me = bindparam("me", type_=Integer)
-    between = (Appointment.participant_id.in_(scope_ids_in(role)),
+    between = (Appointment.participant_id.in_(scope_ids),
                Appointment.starts_at >= bindparam("start", type_=Appointment.starts_at.type),
                Appointment.starts_at < bindparam("end", type_=Appointment.starts_at.type),
                Appointment.staff_id.is_not(None), Appointment.staff_id != me)
@@ -207,7 +206,7 @@ def colleagues_page(scope: Scope, user, day: date) -> tuple[list, int, int, int,
     in one query; a second only for a ?page= past the last."""
     size = VISITS_PER_PAGE
     asked = min(page_arg(), MAX_HINT_PAGE)
-    rows_of, count = _colleagues_statements(scope.role)
+    rows_of, count = _colleagues_statements(scope.ids, scope.role)
     start, end = local_day_bounds_utc(day)
     values = {**scope.values, "me": user.id, "start": start, "end": end, "size": size}
 
@@ -227,12 +226,11 @@ def colleagues_page(scope: Scope, user, day: date) -> tuple[list, int, int, int,
 
 
 @cache
-def _day_statement(role: str, dialect: str):
-    """`day_visits`' one statement, built once per role: the day's visits of the scope
+def _day_statement(scope_ids, role: str):
+    """`day_visits`' one statement, built once per scope: the day's visits of the scope
     numbered on each side in time order (theirs: 0 own or nobody's, 1 a colleague's), with
     outcome, staff name, participant and, for the address, the apartment of the participant's
-    current contract (as current_contracts picks it: the last open one by move-in), read per
-    row kept on PostgreSQL (joined on a subquery it hashed every apartment)."""
+    current contract (as current_contracts picks it: the last open one by move-in)."""
     me = bindparam("me", type_=Integer)
     own = or_(Appointment.staff_id.is_(None), Appointment.staff_id == me)
     theirs = case((own, 0), else_=1)
@@ -245,33 +243,25 @@ def _day_statement(role: str, dialect: str):
                func.row_number().over(partition_by=theirs,
                                       order_by=(Appointment.starts_at, Appointment.id))
                .label("place"))
-        .where(Appointment.participant_id.in_(scope_ids_in(role)),
+        .where(Appointment.participant_id.in_(scope_ids),
                Appointment.starts_at >= bindparam("start", type_=Appointment.starts_at.type),
                Appointment.starts_at < bindparam("end", type_=Appointment.starts_at.type))
         .subquery())
     n = numbered.c
-    current = (Contract.participant_id == n.participant_id, Contract.ended_on.is_(None))
-    latest = (Contract.move_in_date.desc(), Contract.id.desc())
-    if dialect == "postgresql":
-        home = (select(Apartment.address, Apartment.apartment_number, Apartment.postal_code,
-                       Apartment.city)
-                .join(Contract, Contract.apartment_id == Apartment.id)
-                .where(*current).order_by(*latest).limit(1).lateral("home"))
-        address, joined = home.c, (home, true())
-    else:  # SQLite has no LATERAL
-        home_id = (select(Contract.apartment_id).where(*current).order_by(*latest).limit(1)
-                   .scalar_subquery())
-        address, joined = Apartment.__table__.c, (Apartment, Apartment.id == home_id)
+    home = (select(Contract.apartment_id)
+            .where(Contract.participant_id == n.participant_id, Contract.ended_on.is_(None))
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
+            .scalar_subquery())
     return (
         select(n.id, n.participant_id, n.starts_at, n.duration_minutes, n.kind, n.location,
                n.status, VisitOutcome.outcome, User.display_name, n.theirs, n.colleagues,
-               address.address, address.apartment_number, address.postal_code, address.city,
-               *_shown_columns(role))
+               Apartment.address, Apartment.apartment_number, Apartment.postal_code,
+               Apartment.city, *_shown_columns(role))
         .select_from(numbered)
         .join(Participant, Participant.id == n.participant_id)
         .outerjoin(VisitOutcome, VisitOutcome.appointment_id == n.id)
         .outerjoin(User, User.id == n.staff_id)
-        .outerjoin(*joined)
+        .outerjoin(Apartment, Apartment.id == home)
         .where(or_(n.theirs == 0, n.place <= COLLEAGUE_VISITS_SHOWN))
         .order_by(n.starts_at, n.id))
 
@@ -284,7 +274,7 @@ def day_visits(scope: Scope, user, day: date, now: datetime, people: dict) -> Da
     one query (each side numbered in time order, the colleagues' cut after the first few).
     `people` gets their participants (`Shown`)."""
     start, end = local_day_bounds_utc(day)
-    rows = run(_day_statement(scope.role, dialect_name()),
+    rows = run(_day_statement(scope.ids, scope.role),
                {**scope.values, "me": user.id, "start": start, "end": end}).all()
     mine = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if not row.theirs]
     colleagues = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if row.theirs]
