@@ -129,7 +129,7 @@ def kept_markup(key: tuple, render, *args) -> Markup:
     full = (str(get_locale()), ctx.request.script_root if ctx is not None else "", key)
     markup = _kept_markup.get(full)
     if markup is None:
-        markup = Markup(render(*args))
+        markup = Markup(render(*args))  # noqa: S704 - a macro's output, escaped by Jinja
         if len(_kept_markup) >= KEPT_MARKUP_SIZE:
             _kept_markup.clear()  # one step, safe with other threads; refills as used
         _kept_markup[full] = markup

@@ -478,9 +478,9 @@ def month_review(organisation_id: int, month: date) -> MonthReview:
     flags: dict[int, list[str]] = {}
     items: dict[int, tuple] = {}  # flagged: id -> (at_local, user_id)
     candidates, outside = [], []
-    for kind, event_id, user_id, at, text, key in rows:
+    for kind, event_id, user_id, at, joined, key in rows:
         if kind == "f":
-            flags[event_id], items[event_id] = text.split(","), (at, user_id)
+            flags[event_id], items[event_id] = joined.split(","), (at, user_id)
         elif kind == "c":
             candidates.append((key, event_id, at))
         else:
@@ -640,7 +640,7 @@ def _page_statement(dialect: str) -> CompoundSelect:
     columns = ("id", "at_local", "flags", "outside", "user_id", "reviewed")
 
     def labelled(*values):
-        return [value.label(name) for value, name in zip(values, columns)]
+        return [value.label(name) for value, name in zip(values, columns, strict=True)]
 
     unreviewed = (select(*labelled(flag.audit_event_id, flag.at_local, flag.flags, literal(0),
                                    flag.user_id, literal(0)))
@@ -756,9 +756,9 @@ def review_page(organisation_id: int, month: date, per_page: int) -> ReviewPage:
     if page != wanted:  # asked past the last page: the last one
         rows = read(run, page)
     shown, flags, sample = [], {}, []
-    for kind, event_id, at, text, number, _user, _ in rows:
+    for kind, event_id, at, joined, number, _user, _ in rows:
         if kind == "p":
-            found = text.split(",") if text is not None else []
+            found = joined.split(",") if joined is not None else []
             shown.append(event_id)
             flags[event_id] = with_flag(found, "outside_caseload") if number else found
         elif kind == "c":
