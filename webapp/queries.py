@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Integer, Select, any_, bindparam, case, cast, func, select
+from sqlalchemy import Integer, Select, TextClause, any_, bindparam, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 from sqlalchemy.types import NullType
@@ -82,6 +82,17 @@ class IdArray(str):
 
     def ints(self) -> list[int]:
         return [int(i) for i in self.strip("{}").split(",") if i]
+
+
+def written_sql(statement) -> TextClause:
+    """`statement` compiled for the session's database with its values written into the SQL,
+    as text: a statement without parameters has one plan, made when psycopg prepares it, where
+    PostgreSQL planned some with parameters anew on every run. Only for values from code or
+    the database (ids, dates, numbers), never text typed in."""
+    dialect = db.session.get_bind().dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    # As text: "%" as written (the compiler doubles it), no ":name" read as a parameter.
+    return text(sql.replace("%%", "%").replace(":", "\\:"))
 
 
 def run(statement, params: dict):

@@ -69,7 +69,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     true,
     type_coerce,
     union_all,
@@ -103,7 +102,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queries import among, dialect_name, run
+from ..queries import among, dialect_name, run, written_sql
 from ..timeutil import month_key, to_local
 from .audit_queries import (
     ACCESS_COLUMNS,
@@ -695,11 +694,7 @@ def _page_written(organisation_id: int, month: date, per_page: int, page: int,
     if statement is None:
         if len(_WRITTEN) >= _WRITTEN_LIMIT:
             _WRITTEN.clear()
-        dialect = db.session.get_bind().dialect
-        sql = str(_page_statement("postgresql").params(**values).compile(
-            dialect=dialect, compile_kwargs={"literal_binds": True}))
-        # As text: "%" as written (the compiler doubles it), no ":name" read as a parameter.
-        statement = _WRITTEN[key] = text(sql.replace("%%", "%").replace(":", "\\:"))
+        statement = _WRITTEN[key] = written_sql(_page_statement("postgresql").params(**values))
     return statement
 
 

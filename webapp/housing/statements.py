@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import column, text
+from sqlalchemy import column
 
 from ..access import housing_team_ids
 from ..extensions import db
+from ..queries import written_sql
 
 _BUILT: dict[tuple, object] = {}
 _LIMIT = 256  # yesterday's, or many users: start again
@@ -48,11 +49,9 @@ def written_once(name: str, day: date | None, build: Callable[[], object]):
         dialect = db.session.get_bind().dialect
         if dialect.name != "postgresql":
             return statement
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        # As text: "%" as written (the compiler doubles it again), no ":name" read as a
-        # parameter; its columns named, not the statement's (whose cache key SQLAlchemy would
-        # work out on every run), so the result's columns are read once, when compiled.
-        return text(sql.replace("%%", "%").replace(":", "\\:")).columns(
+        # Its columns named, not the statement's (whose cache key SQLAlchemy would work out
+        # on every run), so the result's columns are read once, when compiled.
+        return written_sql(statement).columns(
             *(column(_name(selected, index), selected.type)
               for index, selected in enumerate(statement.selected_columns)))
     return built_once(name, day, write)
