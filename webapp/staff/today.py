@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cache
 
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, case, func, or_, select
+from sqlalchemy import Integer, bindparam, case, func, or_, select, true
 
 from ..access import (
     NAME_COLUMNS,
@@ -226,11 +226,12 @@ def colleagues_page(scope: Scope, user, day: date) -> tuple[list, int, int, int,
 
 
 @cache
-def _day_statement(scope_ids, role: str):
+def _day_statement(scope_ids, role: str, dialect: str):
     """`day_visits`' one statement, built once per scope: the day's visits of the scope
     numbered on each side in time order (theirs: 0 own or nobody's, 1 a colleague's), with
     outcome, staff name, participant and, for the address, the apartment of the participant's
-    current contract (as current_contracts picks it: the last open one by move-in)."""
+    current contract (as current_contracts picks it: the last open one by move-in), looked up
+    by a LATERAL join on PostgreSQL (SQLite has none: there a subquery in the join)."""
     me = bindparam("me", type_=Integer)
     own = or_(Appointment.staff_id.is_(None), Appointment.staff_id == me)
     theirs = case((own, 0), else_=1)
@@ -250,9 +251,8 @@ def _day_statement(scope_ids, role: str):
     n = numbered.c
     home = (select(Contract.apartment_id)
             .where(Contract.participant_id == n.participant_id, Contract.ended_on.is_(None))
-            .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1)
-            .scalar_subquery())
-    return (
+            .order_by(Contract.move_in_date.desc(), Contract.id.desc()).limit(1))
+    statement = (
         select(n.id, n.participant_id, n.starts_at, n.duration_minutes, n.kind, n.location,
                n.status, VisitOutcome.outcome, User.display_name, n.theirs, n.colleagues,
                Apartment.address, Apartment.apartment_number, Apartment.postal_code,
@@ -260,9 +260,18 @@ def _day_statement(scope_ids, role: str):
         .select_from(numbered)
         .join(Participant, Participant.id == n.participant_id)
         .outerjoin(VisitOutcome, VisitOutcome.appointment_id == n.id)
-        .outerjoin(User, User.id == n.staff_id)
-        .outerjoin(Apartment, Apartment.id == home)
-        .where(or_(n.theirs == 0, n.place <= COLLEAGUE_VISITS_SHOWN))
+        .outerjoin(User, User.id == n.staff_id))
+    if dialect == "postgresql":
+        # The few rows kept look up their contract, then its apartment, by index: with the
+        # subquery in the join condition, PostgreSQL's generic plan (the app's, once
+        # prepared) hashed every apartment of the organisation (4.2 → 1.5–2.0 ms at 1,000).
+        home = home.lateral("home")
+        statement = (statement.outerjoin(home, true())
+                     .outerjoin(Apartment, Apartment.id == home.c.apartment_id))
+    else:
+        statement = statement.outerjoin(Apartment, Apartment.id == home.scalar_subquery())
+    return (
+        statement.where(or_(n.theirs == 0, n.place <= COLLEAGUE_VISITS_SHOWN))
         .order_by(n.starts_at, n.id))
 
 
@@ -274,7 +283,7 @@ def day_visits(scope: Scope, user, day: date, now: datetime, people: dict) -> Da
     one query (each side numbered in time order, the colleagues' cut after the first few).
     `people` gets their participants (`Shown`)."""
     start, end = local_day_bounds_utc(day)
-    rows = run(_day_statement(scope.ids, scope.role),
+    rows = run(_day_statement(scope.ids, scope.role, dialect_name()),
                {**scope.values, "me": user.id, "start": start, "end": end}).all()
     mine = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if not row.theirs]
     colleagues = [caseload.Visit._make(row[:_VISIT_SIZE]) for row in rows if row.theirs]
