@@ -47,6 +47,7 @@ LOG_WINDOW = 5000  # the newest events grouped on the page (a year of ordinary u
 LOG_PAGE_SIZE = 50
 LOG_FIRST_READ = 100  # events read first: most participants' first page of groups
 LOG_UNTIL_NOW = datetime(9999, 1, 1)  # the first read's bound: every event is older
+_HOUR, _COUNT = itemgetter(0), itemgetter(7)  # of `_access_log_statement`'s rows
 LAST_OF_HOUR = timedelta(minutes=59, seconds=59, microseconds=999999)
 
 
@@ -331,8 +332,8 @@ def _access_log_groups(participant_id: int, reader_id: int, page: int) -> list[t
     size, and the reading stops once the page's groups are complete: a group lies within one
     local day, so the groups of the days after the oldest hour read are complete, and they come
     first (a group's place is its newest event). The oldest hour of a read that hit its limit
-    may go on in older events, so it is read again with the next read. A participant with a
-    long log of sparse events shows its first page from a few hundred events, not 5,000."""
+    may go on in older events: the next read reads it again, whole. A participant with a long
+    log of sparse events shows its first page from a hundred events or so, not 5,000."""
     statement = _access_log_statement(dialect_name())
     params = {"participant": participant_id, "reader": reader_id, "until": LOG_UNTIL_NOW}
     wanted = page * LOG_PAGE_SIZE + 1
@@ -341,17 +342,19 @@ def _access_log_groups(participant_id: int, reader_id: int, page: int) -> list[t
     while True:
         params["window"] = size = min(size, LOG_WINDOW - read)
         chunk = run(statement, params).all()
-        counted = sum(row.count for row in chunk)
+        counted = sum(map(_COUNT, chunk))
         if counted < size or read + counted == LOG_WINDOW:  # no older events, or the window
             return _groups_by_hour(rows + chunk)
-        oldest = min(row.hour for row in chunk)
-        kept = [row for row in chunk if row.hour != oldest]
+        oldest = min(map(_HOUR, chunk))
+        kept = [row for row in chunk if row[0] != oldest]
         if not kept:  # one hour holds the whole read: read the rest of the window
             size = LOG_WINDOW
             continue
         rows += kept
-        read += sum(row.count for row in kept)
-        until = oldest if isinstance(oldest, datetime) else datetime.fromisoformat(oldest)
+        read += sum(map(_COUNT, kept))
+        # The next read starts after the oldest hour: that hour is read again, whole.
+        until = (oldest if isinstance(oldest, datetime) else datetime.fromisoformat(oldest)
+                 ) + timedelta(hours=1)
         params["until"] = until
         groups = _groups_by_hour(rows)
         if groups is None:
