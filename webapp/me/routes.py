@@ -311,6 +311,8 @@ def access_log():
     participant = own_participant()
     page = min(page_arg(), 10_000)
     today = local_today()
+    # Each UTC hour lies within one local day unless the time zone's offset is not whole
+    # hours; then the events are grouped one by one.
     with pinned_translations():  # the page's catalog for every group's and line's words
         ordered = _access_log_groups(participant.id, current_user.id, page)
         if ordered is None:
