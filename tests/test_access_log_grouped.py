@@ -2,7 +2,9 @@
 such and not shown as someone reading the file (issue 16.8, 16.10)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, utcnow
@@ -128,3 +130,47 @@ def test_a_time_zone_with_half_hours_groups_each_event(app, world, client, login
         app.config["BOFAST_TIMEZONE"] = "Europe/Stockholm"
     assert by_event == [1, 1]  # the page fell back to grouping each event
     assert [tuple(e) for e in shown] == [tuple(e) for e in expected[:routes.LOG_PAGE_SIZE]]
+
+
+@pytest.mark.parametrize("burst", [datetime(2026, 3, 20, 9, 0), datetime(2026, 5, 3, 9, 0)],
+                         ids=["older-burst", "newest-burst"])
+def test_reading_in_parts_shows_the_same_pages_as_the_whole_window(app, world, client,
+                                                                   login_as, monkeypatch, burst):
+    """The page reads the newest events in parts and stops once its groups are complete: every
+    page, and whether there is an older one, equals grouping the whole window event by event,
+    with a read that ends inside an hour, an hour that holds more than a read (among older
+    events; the newest, as a benchmark run reads one participant), and the window cut inside a
+    day."""
+
+    from webapp.me import routes
+
+    monkeypatch.setattr(routes, "LOG_FIRST_READ", 7)
+    monkeypatch.setattr(routes, "LOG_PAGE_SIZE", 6)
+    monkeypatch.setattr(routes, "LOG_WINDOW", 400)
+    staff, social = world.users["staff"], world.users["social_worker"]
+    kinds = [(staff, "read", "plan"), (social, "read", "plan"), (staff, "update", "goal"),
+             (None, "update", "plan"), (staff, "list", "visits")]
+    start = datetime(2026, 3, 1, 6, 0)
+    stamps = [start + timedelta(hours=5 * i, minutes=7 * (i % 8)) for i in range(300)]
+    stamps += [burst + timedelta(seconds=13 * i) for i in range(150)]
+    for i, stamp in enumerate(stamps):
+        user, action, object_type = kinds[(i * 7) % len(kinds)]
+        db.session.add(AuditEvent(user_id=user.id if user else None,
+                                  role=user.role if user else "", action=action,
+                                  object_type=object_type, participant_id=world.participant.id,
+                                  at=stamp))
+    db.session.commit()
+    login_as("participant")
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(world.users["participant"])
+        expected = routes._access_log_by_event(world.participant)
+    assert len(expected) > 10 * routes.LOG_PAGE_SIZE
+    pages = len(expected) // routes.LOG_PAGE_SIZE + 2
+    for page in range(1, pages + 1):
+        shown, more = _shown_entries(app, client, f"/me/access-log?page={page}")
+        first = (page - 1) * routes.LOG_PAGE_SIZE
+        assert [tuple(e) for e in shown] == [
+            tuple(e) for e in expected[first:first + routes.LOG_PAGE_SIZE]], page
+        assert more == (len(expected) > first + routes.LOG_PAGE_SIZE), page

@@ -11,7 +11,7 @@ from operator import itemgetter
 from flask import abort, current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import DateTime, Integer, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import calendar as ical
@@ -45,6 +45,9 @@ from .offline_routes import primary_worker
 OWN_STEP_KINDS = ("participant", "together")
 LOG_WINDOW = 5000  # the newest events grouped on the page (a year of ordinary use)
 LOG_PAGE_SIZE = 50
+LOG_FIRST_READ = 100  # events read first: most participants' first page of groups
+LOG_UNTIL_NOW = datetime(9999, 1, 1)  # the first read's bound: every event is older
+_HOUR, _COUNT = itemgetter(0), itemgetter(7)  # of `_access_log_statement`'s rows
 LAST_OF_HOUR = timedelta(minutes=59, seconds=59, microseconds=999999)
 
 
@@ -274,18 +277,20 @@ def home():
 
 @cache
 def _access_log_statement(dialect: str):
-    """The newest LOG_WINDOW events of a participant, counted per UTC hour, person and action,
-    built once per dialect with the participant and the reader as parameters (building it
-    cost more Python than reading its rows). Grouped by the user's id, their name and role
-    joined to the few groups afterwards."""
+    """A participant's newest `window` events older than `until`, counted per UTC hour, person
+    and action, built once per dialect with the participant, the reader and the bounds as
+    parameters (building it cost more Python than reading its rows). Grouped by the user's id,
+    their name and role joined to the few groups afterwards. The events are read newest first
+    from the index on (participant, at, id) (migration 0018)."""
     newest = (select(AuditEvent.id, AuditEvent.at, AuditEvent.role, AuditEvent.action,
                      AuditEvent.object_type, AuditEvent.user_id)
               .where(AuditEvent.participant_id == bindparam("participant"),
+                     AuditEvent.at < bindparam("until", type_=DateTime),
                      AuditEvent.action != "prefetch",
                      or_(AuditEvent.user_id.is_(None),
                          AuditEvent.user_id != bindparam("reader")))
               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-              .limit(LOG_WINDOW).subquery())
+              .limit(bindparam("window", type_=Integer)).subquery())
     hour = (func.date_trunc("hour", newest.c.at) if dialect == "postgresql"
             else func.strftime("%Y-%m-%d %H:00:00", newest.c.at))
     counted = (select(hour.label("hour"), newest.c.role, newest.c.action, newest.c.object_type,
@@ -306,13 +311,10 @@ def access_log():
     participant = own_participant()
     page = min(page_arg(), 10_000)
     today = local_today()
-    # The newest LOG_WINDOW events, counted per UTC hour, person and action in the database:
-    # a few hundred rows for thousands of events. Each hour lies within one local day unless
-    # the time zone's offset is not whole hours; then the events are grouped one by one.
-    rows = run(_access_log_statement(dialect_name()),
-               {"participant": participant.id, "reader": current_user.id}).all()
+    # Each UTC hour lies within one local day unless the time zone's offset is not whole
+    # hours; then the events are grouped one by one.
     with pinned_translations():  # the page's catalog for every group's and line's words
-        ordered = _groups_by_hour(rows)
+        ordered = _access_log_groups(participant.id, current_user.id, page)
         if ordered is None:
             ordered = _access_log_by_event(participant)
         start = (page - 1) * LOG_PAGE_SIZE
@@ -321,6 +323,47 @@ def access_log():
     return render("me/access_log.html", participant=participant, today=today, words=plain_words,
                   entries=entries, lines=lines, page=page,
                   has_more=len(ordered) > start + LOG_PAGE_SIZE)
+
+
+def _access_log_groups(participant_id: int, reader_id: int, page: int) -> list[tuple] | None:
+    """The groups of the participant's newest LOG_WINDOW events (`_groups_by_hour`), exact at
+    least through `page` and one group beyond it (the page and its "Äldre" link); None if an
+    hour spans two local days.
+
+    The events are counted per UTC hour in the database, newest first, in reads of growing
+    size, and the reading stops once the page's groups are complete: a group lies within one
+    local day, so the groups of the days after the oldest hour read are complete, and they come
+    first (a group's place is its newest event). The oldest hour of a read that hit its limit
+    may go on in older events: the next read reads it again, whole. A participant with a long
+    log of sparse events shows its first page from a hundred events or so, not 5,000."""
+    statement = _access_log_statement(dialect_name())
+    params = {"participant": participant_id, "reader": reader_id, "until": LOG_UNTIL_NOW}
+    wanted = page * LOG_PAGE_SIZE + 1
+    rows: list = []
+    read, size = 0, LOG_FIRST_READ
+    while True:
+        params["window"] = size = min(size, LOG_WINDOW - read)
+        chunk = run(statement, params).all()
+        counted = sum(map(_COUNT, chunk))
+        if counted < size or read + counted == LOG_WINDOW:  # no older events, or the window
+            return _groups_by_hour(rows + chunk)
+        oldest = min(map(_HOUR, chunk))
+        kept = [row for row in chunk if row[0] != oldest]
+        if not kept:  # one hour holds the whole read: read the rest of the window
+            size = LOG_WINDOW
+            continue
+        rows += kept
+        read += sum(map(_COUNT, kept))
+        # The next read starts after the oldest hour: that hour is read again, whole.
+        until = (oldest if isinstance(oldest, datetime) else datetime.fromisoformat(oldest)
+                 ) + timedelta(hours=1)
+        params["until"] = until
+        groups = _groups_by_hour(rows)
+        if groups is None:
+            return None
+        if len(groups) >= wanted and groups[wanted - 1][0] > to_local(until).date():
+            return groups
+        size *= 4
 
 
 def _groups_by_hour(rows) -> list[tuple] | None:

@@ -26,7 +26,10 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_events"
     # Events looked up by what they are about (the review's sign-off, the first-day guide's
     # "settings saved"): without it, a scan of the whole append-only log (migration 0013).
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    # A participant's events newest first ("Vem har tittat") read in order from the index on
+    # (participant, at, id), which serves every look-up by participant too (migration 0018).
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),
+                      Index("ix_audit_events_participant_at", "participant_id", "at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -34,7 +37,7 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(20))  # read | create | update | delete | login ...
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None] = mapped_column(Integer)
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     path: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
