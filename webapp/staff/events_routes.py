@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
-from flask import flash, make_response, redirect, url_for
+from flask import current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -35,6 +35,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import is_fragment_request, render
+from ..templating import kept_form
 from ..timeutil import local_today, to_local, to_utc
 from . import bp
 from .events_forms import (
@@ -75,19 +76,61 @@ def events(participant_id: int):
 
 
 def _page(participant, status: int = 200, block: str | None = None, **overrides):
-    rows = _load(participant)
-    context = dict(participant=participant, timeline=_timeline(participant, rows),
+    rows, now, today = _load(participant), utcnow(), local_today()
+    timeline, submitted = _timeline(participant, rows), overrides.pop("item_forms", {})
+    context = dict(participant=participant, timeline=timeline,
+                   timeline_key=None if submitted else _timeline_key(participant, timeline,
+                                                                      now, today),
                    open_rattelser=[d for d in rows["disturbances"] if needs_follow_up(d)],
-                   key=rows["key"], now=utcnow(), today=local_today(),
+                   key=rows["key"], now=now, today=today,
                    SEVERITIES=SEVERITIES, SOURCES=SOURCES, PHASE_LABELS=PHASE_LABELS,
-                   OPEN_SUPPORT_REMINDER=OPEN_SUPPORT_REMINDER, is_overdue=is_overdue,
-                   follow_up_deadline=follow_up_deadline,
-                   item_form=_item_forms(overrides.pop("item_forms", {})))
+                   is_overdue=is_overdue, follow_up_deadline=follow_up_deadline,
+                   item_form=_item_forms(submitted))
     if can(current_user, "events_write"):
-        context |= _blank_forms(participant, rows)
-    context |= overrides
+        context["panels"] = _record_panels(participant, rows, overrides)
     return render("staff/events.html", block=block if is_fragment_request() else None,
                   status=status, **context)
+
+
+# The record forms by panel: (the name a form sent with errors comes back under, its class).
+RECORD_FORMS = {"disturbance": ("disturbance_form", DisturbanceForm),
+                "absence": ("absence_form", AbsenceForm), "phase": ("phase_form", PhaseForm),
+                "consent": ("consent_form", ConsentForm), "key": ("key_form", ReserveKeyForm)}
+
+
+def _record_panels(participant, rows, submitted: dict) -> dict:
+    """The five record panels' markup. A blank panel shows only its form's defaults (today,
+    the next phase, the key's stored values), the participant's id and phase and the language,
+    so it is written once per those and kept (templating.kept_form: the CSRF token filled in
+    per view): building and writing the five forms was half the page's Python calls. A form
+    sent with errors is written from what was typed, never kept."""
+    today, key = local_today(), rows["key"]
+    shown = dict(disturbance=today, absence=today, phase=(today, participant.phase),
+                 consent=today, key=None if key is None else (
+                     key.spare_key_at_office, key.entrance_access, key.conditions))
+    panels = {}
+    for kind, (name, _form_class) in RECORD_FORMS.items():
+        form = submitted.get(name)
+        if form is not None:
+            panels[kind] = _write_panel(kind, participant, form)
+        else:
+            panels[kind] = kept_form(("events-panel", kind, participant.id, shown[kind]),
+                                     _write_blank_panel, kind, participant, key)
+    return panels
+
+
+def _write_panel(kind: str, participant, form, csrf: str | None = None):
+    macros = current_app.jinja_env.get_template("staff/_event_macros.html").module
+    return macros.record_panel(kind, participant, form, OPEN_SUPPORT_REMINDER, csrf)
+
+
+def _write_blank_panel(kind: str, participant, key, csrf: str, _idempotency_key: str):
+    today = local_today()
+    defaults = dict(disturbance=dict(occurred_on=today), absence=dict(start_date=today),
+                    phase=dict(phase=str(min(participant.phase + 1, 4)), started_on=today),
+                    consent=dict(given_on=today), key=dict(obj=key)).get(kind)
+    return _write_panel(kind, participant, RECORD_FORMS[kind][1](formdata=None, **defaults),
+                        csrf)
 
 
 ITEM_FORMS = {"followup": FollowUpForm, "absence": AbsenceEndForm, "consent": ConsentWithdrawForm}
@@ -168,19 +211,6 @@ def _load(participant) -> dict:
                 consents=consents, key=key, organisation=organisation, names=names)
 
 
-def _blank_forms(participant, rows) -> dict:
-    today = local_today()
-    next_phase = str(min(participant.phase + 1, 4))
-    return dict(
-        disturbance_form=DisturbanceForm(formdata=None, occurred_on=today),
-        absence_form=AbsenceForm(formdata=None, start_date=today),
-        phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
-        consent_form=ConsentForm(formdata=None, given_on=today),
-        key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
-        decision_months=rows["organisation"].decision_months,
-    )
-
-
 def _timeline(participant, rows) -> list[dict]:
     """Every event as {day, kind, title, ...}, newest first (future review dates on top)."""
     names = rows["names"]
@@ -212,6 +242,30 @@ def _timeline(participant, rows) -> list[dict]:
                             days_left=days_left))
     entries.sort(key=lambda e: (e["day"], e["at"] or datetime.min), reverse=True)
     return entries
+
+
+# What the timeline shows besides its entries: the capabilities its forms and texts ask for.
+TIMELINE_CAPABILITIES = ("disturbances_write", "absence_write", "absence_reason", "events_write")
+
+
+def _timeline_key(participant, timeline: list[dict], now: datetime, today: date) -> tuple:
+    """The key of the timeline's kept markup (templating.kept_form, the item forms' token filled
+    in per view): everything it shows. Each entry's own columns (what was recorded, by whom,
+    followed up or not), whether a rättelse is overdue now, the dates, what this user may do
+    and see, and today (the item forms' default date). Writing the timeline was ~170 Python
+    calls an entry; the key is a few attribute reads an entry."""
+    entries = []
+    for e in timeline:
+        obj = e.get("obj")
+        columns = None if obj is None else tuple(
+            getattr(obj, attr.key) for attr in obj.__mapper__.column_attrs)
+        overdue = (is_overdue(obj, now) if e["kind"] == "disturbance" and needs_follow_up(obj)
+                   else None)
+        entries.append((e["kind"], e["day"], e.get("by"), e.get("followed_by"),
+                        e.get("days_left"), columns, overdue))
+    return ("events-timeline", participant.id, today,
+            tuple(can(current_user, capability) for capability in TIMELINE_CAPABILITIES),
+            tuple(entries))
 
 
 def _invalid(participant, name: str, form):
