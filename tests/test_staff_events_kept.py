@@ -1,8 +1,9 @@
-"""The events page's blank record panels and timeline, and the appointments page's lists, are
-written once per content (`templating.kept_form`, issue 17): each page is the same as written
-anew, and whatever a kept part shows changes it on the next view (what was recorded, the
-phase, the key's values, the time, what this user may do and see, the language). A form sent
-with errors is never kept, and its errors never reach a later view."""
+"""The events page's blank record panels and timeline, the appointments page's lists and a new
+checklist's form are written once per content (`templating.kept_form`, issue 17): each page is
+the same as written anew, and whatever a kept part shows changes it on the next view (what was
+recorded, the phase, the key's values, the time, what this user may do and see, the template,
+the language). A form sent with errors is never kept, and its errors never reach a later
+view."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ import pytest
 
 from tests.factories import local_at, make_appointment, make_participant, make_user
 from webapp import templating
+from webapp.checklist_defaults import ensure_checklist_v2
 from webapp.extensions import db
 from webapp.models import Absence, Consent, Disturbance, ReserveKey, utcnow
 from webapp.timeutil import local_today
@@ -213,3 +215,81 @@ def test_a_protected_address_is_kept_per_what_each_user_may_see(client, world, l
     assert "Hemligvägen" not in masked and "Adress skyddad" in masked
     login_as("staff")
     assert "Hemligvägen 3" in _appointments(client, sara)
+
+
+# --- the checklist form ------------------------------------------------------------------------
+
+def _checklist(client, participant) -> str:
+    response = client.get(f"/participants/{participant.id}/checklists/new")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _filled(html: str, **overrides) -> dict:
+    """The form as sent: every item OK, its token and version as the page wrote them."""
+    data = {f"answer-{key}": "ok" for key in re.findall(r'name="answer-(\w+)" value="ok"', html)}
+    data.update(held_on=local_today().isoformat(), present="Hyresgästen och jag",
+                tenant_agrees="y", template_version=re.findall(
+                    r'name="template_version" type="hidden" value="(\d+)"', html)[0],
+                idempotency_key="a" * 32)
+    return data | overrides
+
+
+def test_a_kept_checklist_form_is_the_same_and_posts_with_this_views_token(
+        app, client, world, login_as):
+    app.config["WTF_CSRF_ENABLED"] = True
+    login_as("staff")
+    written = _checklist(client, world.participant)
+    kept = _checklist(client, world.participant)
+    templating._kept_markup.clear()
+    anew = _checklist(client, world.participant)
+    assert _without_tokens(written) == _without_tokens(kept) == _without_tokens(anew)
+    _tokens_are_this_views(kept)
+    assert kept.count('name="csrf_token" type="hidden" value="') == 1
+    # The same user on another phone (another session) opens the kept form: the token written
+    # in is that session's own, and the form posts.
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = world.users["staff"].get_id(), True
+        session["last_seen"] = utcnow().timestamp()
+    theirs = _checklist(other, world.participant)
+    assert _without_tokens(theirs) == _without_tokens(kept)
+    token = re.findall(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"',
+                       theirs)[0]
+    response = other.post(f"/participants/{world.participant.id}/checklists/new",
+                          data=_filled(theirs, csrf_token=token))
+    assert response.status_code == 303
+
+
+def test_a_checklist_sent_with_errors_is_not_kept(client, world, login_as):
+    login_as("staff")
+    blank = _checklist(client, world.participant)
+    response = client.post(f"/participants/{world.participant.id}/checklists/new",
+                           data=_filled(blank, present="", held_on="inte ett datum"))
+    assert response.status_code == 422
+    shown = response.get_data(as_text=True)
+    assert 'class="error-summary"' in shown and 'value="inte ett datum"' in shown
+    again = _checklist(client, world.participant)
+    assert 'value="inte ett datum"' not in again and 'class="error-summary"' not in again
+    assert _without_tokens(again) == _without_tokens(blank)
+
+
+def test_a_kept_checklist_form_follows_the_template_the_user_and_the_language(
+        client, world, login_as):
+    user = login_as("staff")
+    first = _checklist(client, world.participant)
+    assert "Hemförsäkringen gäller" not in first
+    assert f'data-draft-key="bofast-checklist-draft:{user.id}:{world.participant.id}"' in first
+    ensure_checklist_v2(world.org)  # a new version: its items on the next opening
+    db.session.commit()
+    assert "Hemförsäkringen gäller" in _checklist(client, world.participant)
+    colleague = make_user(world.org, "staff", "kollega3", teams=[world.team])
+    db.session.commit()
+    login_as(colleague)  # another user's draft is never opened: the key names the user
+    theirs = _checklist(client, world.participant)
+    assert f'data-draft-key="bofast-checklist-draft:{colleague.id}:' in theirs
+    assert f"bofast-checklist-draft:{user.id}:" not in theirs
+    colleague.language = "en"
+    db.session.commit()
+    english = _checklist(client, world.participant)
+    assert "About the check" in english and "Om genomgången" not in english
