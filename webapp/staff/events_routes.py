@@ -50,6 +50,7 @@ from .events_forms import (
     PhaseForm,
     ReserveKeyForm,
 )
+from .kept import columns
 
 REVIEW_SOON_DAYS = 60
 
@@ -257,12 +258,10 @@ def _timeline_key(participant, timeline: list[dict], now: datetime, today: date)
     entries = []
     for e in timeline:
         obj = e.get("obj")
-        columns = None if obj is None else tuple(
-            getattr(obj, attr.key) for attr in obj.__mapper__.column_attrs)
         overdue = (is_overdue(obj, now) if e["kind"] == "disturbance" and needs_follow_up(obj)
                    else None)
         entries.append((e["kind"], e["day"], e.get("by"), e.get("followed_by"),
-                        e.get("days_left"), columns, overdue))
+                        e.get("days_left"), columns(obj), overdue))
     return ("events-timeline", participant.id, today,
             tuple(can(current_user, capability) for capability in TIMELINE_CAPABILITIES),
             tuple(entries))
