@@ -1,21 +1,32 @@
-"""The events page's blank record panels and timeline, the appointments page's lists and a new
-checklist's form are written once per content (`templating.kept_form`, issue 17): each page is
-the same as written anew, and whatever a kept part shows changes it on the next view (what was
-recorded, the phase, the key's values, the time, what this user may do and see, the template,
-the language). A form sent with errors is never kept, and its errors never reach a later
-view."""
+"""Markup written once per content (`templating.kept_form`, issue 17): the events page's blank
+record panels and timeline, the appointments page's lists, a new checklist's form and the
+plan's goal cards. Each page is the same as written anew, and whatever a kept part shows
+changes it on the next view (what was recorded, the phase, the key's values, the time, what
+this user may do and see, the template, the language). A form sent with errors is never kept,
+and its errors never reach a later view."""
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import local_at, make_appointment, make_participant, make_user
 from webapp import templating
 from webapp.checklist_defaults import ensure_checklist_v2
 from webapp.extensions import db
-from webapp.models import Absence, Consent, Disturbance, ReserveKey, utcnow
+from webapp.models import (
+    Absence,
+    Consent,
+    Disturbance,
+    Goal,
+    GoalComment,
+    Plan,
+    ReserveKey,
+    Step,
+    utcnow,
+)
 from webapp.timeutil import local_today
 
 HTMX = {"HX-Request": "true"}
@@ -293,3 +304,60 @@ def test_a_kept_checklist_form_follows_the_template_the_user_and_the_language(
     db.session.commit()
     english = _checklist(client, world.participant)
     assert "About the check" in english and "Om genomgången" not in english
+
+
+# --- the plan's goal cards ---------------------------------------------------------------------
+
+def _plan_page(client, world) -> str:
+    response = client.get(f"/participants/{world.participant.id}/plan")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _plan_goal(world, due=None):
+    plan = db.session.scalar(select(Plan).where(Plan.participant_id == world.participant.id))
+    goal = Goal(plan_id=plan.id, life_area="daily_life", own_words="Jag vill laga mat.",
+                position=0)
+    db.session.add(goal)
+    db.session.flush()
+    steps = [Step(goal_id=goal.id, text=text, who="together", position=position, due_date=due)
+             for position, text in enumerate(("Köpa en kastrull", "Lära mig göra soppa"))]
+    db.session.add_all(steps)
+    db.session.add(GoalComment(goal_id=goal.id, author_id=world.users["participant"].id,
+                               kind="wish", text="Hellre soppa först."))
+    db.session.commit()
+    return steps
+
+
+def test_the_plans_goal_cards_are_the_same_written_anew_or_kept(client, world, login_as):
+    login_as("staff")
+    _plan_goal(world)
+    written = _plan_page(client, world)
+    kept = _plan_page(client, world)
+    templating._kept_markup.clear()
+    anew = _plan_page(client, world)
+    assert _without_tokens(written) == _without_tokens(kept) == _without_tokens(anew)
+    assert kept.count("Markera klart") == 2 and "Hellre soppa först." in kept
+    _tokens_are_this_views(kept)
+
+
+def test_kept_goal_cards_show_ticks_time_rights_and_language(
+        client, world, login_as, monkeypatch):
+    user = login_as("staff")
+    steps = _plan_goal(world, due=local_today() + timedelta(days=3))
+    assert "Försenat" not in _plan_page(client, world)
+    steps[0].done, steps[0].done_by_id = True, world.users["participant"].id
+    db.session.commit()
+    assert "Deltagaren har själv markerat klart" in _plan_page(client, world)
+    later = local_today() + timedelta(days=10)
+    monkeypatch.setattr("webapp.staff.plan_routes.local_today", lambda: later)
+    assert "Försenat" in _plan_page(client, world)  # the same rows: only the day has passed
+    monkeypatch.undo()
+    login_as("social_worker")
+    read_only = _plan_page(client, world)
+    assert "Hellre soppa först." in read_only and "Markera klart" not in read_only
+    user.language = "en"
+    db.session.commit()
+    login_as(user)
+    english = _plan_page(client, world)
+    assert "Markera klart" not in english and "Med deltagarens egna ord" not in english
