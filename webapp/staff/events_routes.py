@@ -99,25 +99,27 @@ RECORD_FORMS = {"disturbance": ("disturbance_form", DisturbanceForm),
                 "consent": ("consent_form", ConsentForm), "key": ("key_form", ReserveKeyForm)}
 
 
+# Between the panels in their one kept markup (never in a page: the holes' character).
+PANEL_BREAK = "\x00panel\x00"
+
+
 def _record_panels(participant, rows, submitted: dict) -> dict:
-    """The five record panels' markup. A blank panel shows only its form's defaults (today,
+    """The five record panels' markup. Blank panels show only their forms' defaults (today,
     the next phase, the key's stored values), the participant's id and phase and the language,
-    so it is written once per those and kept (templating.kept_form: the CSRF token filled in
-    per view): building and writing the five forms was half the page's Python calls. A form
-    sent with errors is written from what was typed, never kept."""
-    today, key = local_today(), rows["key"]
-    shown = dict(disturbance=today, absence=today, phase=(today, participant.phase),
-                 consent=today, key=None if key is None else (
-                     key.spare_key_at_office, key.entrance_access, key.conditions))
-    panels = {}
-    for kind, (name, _form_class) in RECORD_FORMS.items():
-        form = submitted.get(name)
-        if form is not None:
-            panels[kind] = _write_panel(kind, participant, form)
-        else:
-            panels[kind] = kept_form(("events-panel", kind, participant.id, shown[kind]),
-                                     _write_blank_panel, kind, participant, key)
-    return panels
+    so they are written once per those and kept, the five as one (templating.kept_form: the
+    CSRF token filled in per view): building and writing the five forms was half the page's
+    Python calls. A page with a form sent with errors is written anew: that form shows what
+    was typed, never kept."""
+    key = rows["key"]
+    if submitted:
+        return {kind: _write_panel(kind, participant, submitted.get(name)
+                                   or _blank_form(kind, participant, key))
+                for kind, (name, _form_class) in RECORD_FORMS.items()}
+    stored = None if key is None else (key.spare_key_at_office, key.entrance_access,
+                                       key.conditions)
+    panels = kept_form(("events-panels", participant.id, participant.phase, local_today(),
+                        stored), _write_blank_panels, participant, key)
+    return dict(zip(RECORD_FORMS, panels.split(PANEL_BREAK), strict=True))
 
 
 def _write_panel(kind: str, participant, form, csrf: str | None = None):
@@ -125,13 +127,18 @@ def _write_panel(kind: str, participant, form, csrf: str | None = None):
     return macros.record_panel(kind, participant, form, OPEN_SUPPORT_REMINDER, csrf)
 
 
-def _write_blank_panel(kind: str, participant, key, csrf: str, _idempotency_key: str):
+def _write_blank_panels(participant, key, csrf: str, _idempotency_key: str) -> str:
+    return PANEL_BREAK.join(str(_write_panel(kind, participant,
+                                             _blank_form(kind, participant, key), csrf))
+                            for kind in RECORD_FORMS)
+
+
+def _blank_form(kind: str, participant, key):
     today = local_today()
     defaults = dict(disturbance=dict(occurred_on=today), absence=dict(start_date=today),
                     phase=dict(phase=str(min(participant.phase + 1, 4)), started_on=today),
-                    consent=dict(given_on=today), key=dict(obj=key)).get(kind)
-    return _write_panel(kind, participant, RECORD_FORMS[kind][1](formdata=None, **defaults),
-                        csrf)
+                    consent=dict(given_on=today), key=dict(obj=key))[kind]
+    return RECORD_FORMS[kind][1](formdata=None, **defaults)
 
 
 ITEM_FORMS = {"followup": FollowUpForm, "absence": AbsenceEndForm, "consent": ConsentWithdrawForm}
