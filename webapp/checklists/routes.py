@@ -58,6 +58,7 @@ from .submissions import (
     lock_participant_checklists,
     month_label,
     month_submission,
+    newest_template,
     participant_submissions,
     store_submission,
     template_version,
@@ -135,16 +136,17 @@ def _form_or_store(participant, old, already_corrected=False):
     key = idempotency_key()
     if request.method == "POST" and (replay := replay_response(key)) is not None:
         return replay
+    if request.method == "GET" and old is None:
+        # A blank form: its markup is kept (form.html), the form built only when written.
+        return _form_page(participant, newest_template(participant.organisation_id), None,
+                          ({}, {}, {}), {}, None)
     template = old.template if old else template_version(
         participant.organisation_id, request.form.get("template_version"))
     form = ChecklistForm(obj=old if old and request.method == "GET" else None)
     keys = [item.key for item in template.items]
     posted = _posted_answers() if request.method == "POST" else _old_answers(old)
     if request.method == "GET":
-        form.template_version.data = str(template.version)
-        form.idempotency_key.data = ""  # a correction is a new write, never the old one's key
-        form.held_on.data = form.held_on.data or local_today()
-        return _form_page(participant, template, form, posted, {}, old)
+        return _form_page(participant, template, _opened(form, template), posted, {}, old)
     form_ok = form.validate()
     answers, errors = validate_answers(keys, posted[0], posted[1])
     remark_keys = [key for key in keys if posted[0].get(key) == "remark"]
@@ -185,6 +187,23 @@ def _form_or_store(participant, old, already_corrected=False):
         flash(_("Genomgången för %(month)s är skickad.", month=month_label(submission.month)),
               "success")
     return response
+
+
+def _opened(form: ChecklistForm, template) -> ChecklistForm:
+    """A form as it is opened: on `template`'s version, held today unless a correction's date."""
+    form.template_version.data = str(template.version)
+    form.idempotency_key.data = ""  # a correction is a new write, never the old one's key
+    form.held_on.data = form.held_on.data or local_today()
+    return form
+
+
+def _blank_form(template, csrf: str) -> ChecklistForm:
+    """A new checklist's form for its kept markup, `csrf` (the token's hole) as its token."""
+    form = _opened(ChecklistForm(), template)
+    token = getattr(form, "csrf_token", None)  # no field where CSRF protection is off
+    if token is not None:
+        token.current_token = csrf
+    return form
 
 
 _blank_items: dict[tuple, Markup] = {}
@@ -254,6 +273,7 @@ def _form_page(participant, template, form, posted, errors, old, status=200):
               else url_for(".new", participant_id=participant.id))
     return render("checklists/form.html", status=status, participant=participant,
                   checklist_template=template, form=form, answers=answers, remarks=remarks,
+                  blank_form=lambda csrf: _blank_form(template, csrf),
                   errors=errors, old=old, answered=answered, action=action, draft_key=draft_key,
                   followups=followups, open_followups=earlier, owners=FOLLOWUP_OWNERS,
                   checklist_items=checklist_items,

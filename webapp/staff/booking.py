@@ -41,9 +41,9 @@ class ListedAppointment(NamedTuple):
 
 
 class AppointmentPages(NamedTuple):
-    upcoming: list[ListedAppointment]
+    upcoming: tuple[ListedAppointment, ...]  # tuples: the list's kept markup has them as key
     upcoming_total: int
-    past: list[ListedAppointment]
+    past: tuple[ListedAppointment, ...]
     past_total: int
 
 
@@ -98,7 +98,7 @@ def appointment_pages(participant_id: int, start_today: datetime, pages: tuple[i
     for *columns, index, total in db.session.execute(_appointment_pages_statement(), params):
         lists[index].append(ListedAppointment(*columns))
         totals[index] = total
-    return AppointmentPages(lists[0], totals[0], lists[1], totals[1])
+    return AppointmentPages(tuple(lists[0]), totals[0], tuple(lists[1]), totals[1])
 
 
 @cache

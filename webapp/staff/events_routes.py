@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
-from flask import flash, make_response, redirect, url_for
+from flask import current_app, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -35,6 +35,7 @@ from ..models import (
     utcnow,
 )
 from ..rendering import is_fragment_request, render
+from ..templating import kept_form
 from ..timeutil import local_today, to_local, to_utc
 from . import bp
 from .events_forms import (
@@ -49,6 +50,7 @@ from .events_forms import (
     PhaseForm,
     ReserveKeyForm,
 )
+from .kept import columns
 
 REVIEW_SOON_DAYS = 60
 
@@ -75,19 +77,68 @@ def events(participant_id: int):
 
 
 def _page(participant, status: int = 200, block: str | None = None, **overrides):
-    rows = _load(participant)
-    context = dict(participant=participant, timeline=_timeline(participant, rows),
+    rows, now, today = _load(participant), utcnow(), local_today()
+    timeline, submitted = _timeline(participant, rows), overrides.pop("item_forms", {})
+    context = dict(participant=participant, timeline=timeline,
+                   timeline_key=None if submitted else _timeline_key(participant, timeline,
+                                                                      now, today),
                    open_rattelser=[d for d in rows["disturbances"] if needs_follow_up(d)],
-                   key=rows["key"], now=utcnow(), today=local_today(),
+                   key=rows["key"], now=now, today=today,
                    SEVERITIES=SEVERITIES, SOURCES=SOURCES, PHASE_LABELS=PHASE_LABELS,
-                   OPEN_SUPPORT_REMINDER=OPEN_SUPPORT_REMINDER, is_overdue=is_overdue,
-                   follow_up_deadline=follow_up_deadline,
-                   item_form=_item_forms(overrides.pop("item_forms", {})))
+                   is_overdue=is_overdue, follow_up_deadline=follow_up_deadline,
+                   item_form=_item_forms(submitted))
     if can(current_user, "events_write"):
-        context |= _blank_forms(participant, rows)
-    context |= overrides
+        context["panels"] = _record_panels(participant, rows, overrides)
     return render("staff/events.html", block=block if is_fragment_request() else None,
                   status=status, **context)
+
+
+# The record forms by panel: (the name a form sent with errors comes back under, its class).
+RECORD_FORMS = {"disturbance": ("disturbance_form", DisturbanceForm),
+                "absence": ("absence_form", AbsenceForm), "phase": ("phase_form", PhaseForm),
+                "consent": ("consent_form", ConsentForm), "key": ("key_form", ReserveKeyForm)}
+
+
+# Between the panels in their one kept markup (never in a page: the holes' character).
+PANEL_BREAK = "\x00panel\x00"
+
+
+def _record_panels(participant, rows, submitted: dict) -> dict:
+    """The five record panels' markup. Blank panels show only their forms' defaults (today,
+    the next phase, the key's stored values), the participant's id and phase and the language,
+    so they are written once per those and kept, the five as one (templating.kept_form: the
+    CSRF token filled in per view): building and writing the five forms was half the page's
+    Python calls. A page with a form sent with errors is written anew: that form shows what
+    was typed, never kept."""
+    key = rows["key"]
+    if submitted:
+        return {kind: _write_panel(kind, participant, submitted.get(name)
+                                   or _blank_form(kind, participant, key))
+                for kind, (name, _form_class) in RECORD_FORMS.items()}
+    stored = None if key is None else (key.spare_key_at_office, key.entrance_access,
+                                       key.conditions)
+    panels = kept_form(("events-panels", participant.id, participant.phase, local_today(),
+                        stored), _write_blank_panels, participant, key)
+    return dict(zip(RECORD_FORMS, panels.split(PANEL_BREAK), strict=True))
+
+
+def _write_panel(kind: str, participant, form, csrf: str | None = None):
+    macros = current_app.jinja_env.get_template("staff/_event_macros.html").module
+    return macros.record_panel(kind, participant, form, OPEN_SUPPORT_REMINDER, csrf)
+
+
+def _write_blank_panels(participant, key, csrf: str, _idempotency_key: str) -> str:
+    return PANEL_BREAK.join(str(_write_panel(kind, participant,
+                                             _blank_form(kind, participant, key), csrf))
+                            for kind in RECORD_FORMS)
+
+
+def _blank_form(kind: str, participant, key):
+    today = local_today()
+    defaults = dict(disturbance=dict(occurred_on=today), absence=dict(start_date=today),
+                    phase=dict(phase=str(min(participant.phase + 1, 4)), started_on=today),
+                    consent=dict(given_on=today), key=dict(obj=key))[kind]
+    return RECORD_FORMS[kind][1](formdata=None, **defaults)
 
 
 ITEM_FORMS = {"followup": FollowUpForm, "absence": AbsenceEndForm, "consent": ConsentWithdrawForm}
@@ -168,19 +219,6 @@ def _load(participant) -> dict:
                 consents=consents, key=key, organisation=organisation, names=names)
 
 
-def _blank_forms(participant, rows) -> dict:
-    today = local_today()
-    next_phase = str(min(participant.phase + 1, 4))
-    return dict(
-        disturbance_form=DisturbanceForm(formdata=None, occurred_on=today),
-        absence_form=AbsenceForm(formdata=None, start_date=today),
-        phase_form=PhaseForm(formdata=None, phase=next_phase, started_on=today),
-        consent_form=ConsentForm(formdata=None, given_on=today),
-        key_form=ReserveKeyForm(formdata=None, obj=rows["key"]),
-        decision_months=rows["organisation"].decision_months,
-    )
-
-
 def _timeline(participant, rows) -> list[dict]:
     """Every event as {day, kind, title, ...}, newest first (future review dates on top)."""
     names = rows["names"]
@@ -212,6 +250,28 @@ def _timeline(participant, rows) -> list[dict]:
                             days_left=days_left))
     entries.sort(key=lambda e: (e["day"], e["at"] or datetime.min), reverse=True)
     return entries
+
+
+# What the timeline shows besides its entries: the capabilities its forms and texts ask for.
+TIMELINE_CAPABILITIES = ("disturbances_write", "absence_write", "absence_reason", "events_write")
+
+
+def _timeline_key(participant, timeline: list[dict], now: datetime, today: date) -> tuple:
+    """The key of the timeline's kept markup (templating.kept_form, the item forms' token filled
+    in per view): everything it shows. Each entry's own columns (what was recorded, by whom,
+    followed up or not), whether a rättelse is overdue now, the dates, what this user may do
+    and see, and today (the item forms' default date). Writing the timeline was ~170 Python
+    calls an entry; the key is a few attribute reads an entry."""
+    entries = []
+    for e in timeline:
+        obj = e.get("obj")
+        overdue = (is_overdue(obj, now) if e["kind"] == "disturbance" and needs_follow_up(obj)
+                   else None)
+        entries.append((e["kind"], e["day"], e.get("by"), e.get("followed_by"),
+                        e.get("days_left"), columns(obj), overdue))
+    return ("events-timeline", participant.id, today,
+            tuple(can(current_user, capability) for capability in TIMELINE_CAPABILITIES),
+            tuple(entries))
 
 
 def _invalid(participant, name: str, form):

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from ..access import child_or_404, get_participant_or_404
+from ..access import can, child_or_404, get_participant_or_404
 from ..audit import record
 from ..domain.plans import describe_changes, is_conflict, parse_version, snapshot_json
 from ..extensions import db
@@ -25,6 +25,7 @@ from ..models import GOAL_STATUSES, LIFE_AREAS, Goal, Plan, PlanRevision, Step, 
 from ..rendering import is_fragment_request, render
 from ..timeutil import local_today
 from . import bp
+from .kept import columns
 from .plan_forms import STEP_WHO, DropForm, FollowUpForm, GoalForm, StepForm
 
 CONFLICT_MESSAGE = _l(
@@ -133,8 +134,22 @@ def plan(participant_id: int):
     form = FollowUpForm(version=the_plan.version, follow_up_date=the_plan.follow_up_date)
     comment_authors = {c.author_id for g in the_plan.goals for c in g.comments}
     names = _user_names(comment_authors | {the_plan.updated_by_id})
+    labels = _labels()
     return render("staff/plan.html", participant=participant, plan=the_plan, form=form,
-                  names=names, history=_history(the_plan), **_labels())
+                  names=names, history=_history(the_plan),
+                  goals_key=_goals_key(participant, the_plan, names, labels["today"]),
+                  **labels)
+
+
+def _goals_key(participant, plan: Plan, names: dict, today) -> tuple:
+    """The key of the goal cards' kept markup (templating.kept_form, the steps' token filled in
+    per view): every goal's, step's and comment's columns, the comment authors' names, whose
+    the participant's own ticks are, today (a step overdue) and whether this user may write.
+    Writing the cards was ~300 Python calls a step; the key is a few attribute reads a row."""
+    return ("plan-goals", participant.id, participant.user_id, today,
+            can(current_user, "plan_write"), tuple(sorted(names.items())),
+            tuple((columns(goal), tuple(map(columns, goal.steps)),
+                   tuple(map(columns, goal.comments))) for goal in plan.goals))
 
 
 def _labels() -> dict:
