@@ -1,7 +1,7 @@
 """Lighthouse (mobile, simulated slow 4G) on a representative page per role (issue 17).
 
     .venv/bin/python bench/lighthouse.py [--runs 3] [--timeout 180] [--only /today] [--save DIR]
-        [--traces] [--port PORT]
+        [--traces] [--port PORT] [--cpu-slowdown 4|host]
 
 Starts gunicorn 'webapp:create_app()' on 127.0.0.1 against the bench database, mints a session
 per role in-process (bench SECRET_KEY) and runs the npm `lighthouse` pinned in bench/package.json
@@ -17,6 +17,14 @@ error in its own trace processing such as NO_NAVSTART or NO_FCP, not a fault of 
 run again, at most RETRIES times; the retries are printed. --traces keeps Lighthouse's trace and
 DevTools log next to each saved report (--save), for finding what a long task was. --port puts
 gunicorn on a given port (one's own on a shared host) instead of a free one.
+
+--cpu-slowdown: Lighthouse's simulated CPU slowdown. Its default, 4×, stands for a mid-range
+phone on a host whose Lighthouse benchmarkIndex is about 1,500; on a slower host the same 4×
+stands for a slower phone (and on a faster one, a faster phone). `host` first runs Lighthouse
+once to read this host's benchmarkIndex and sets the slowdown from it as Lighthouse's own
+throttling guide does (its CPU throttling calculator: 800 → 2×, 1,300 → 3×, 1,533 → 4×,
+2,000 → 6×), so runs on different hosts stand for the same phone. The slowdown used and the
+index are printed with the figures.
 """
 from __future__ import annotations
 
@@ -99,9 +107,21 @@ def targets(only: list[str] | None):
     return found, cookie_name
 
 
+def slowdown_for(benchmark_index: float) -> float:
+    """The CPU slowdown that makes this host stand for Lighthouse's reference phone, from its
+    benchmarkIndex: the piecewise-linear rule of Lighthouse's CPU throttling calculator, linked
+    from its throttling guide (docs/throttling.md)."""
+    if benchmark_index >= 1300:
+        return 3 + (benchmark_index - 1300) / 233
+    if benchmark_index >= 800:
+        return 2 + (benchmark_index - 800) / 500
+    return max(1.0, 1 + (benchmark_index - 150) / 650)
+
+
 def run_lighthouse(url: str, headers: dict, timeout: float, save: Path | None, label: str,
-                   traces: bool = False, run: int = 1):
-    """The Lighthouse result (lhr) or an error string."""
+                   traces: bool = False, run: int = 1, slowdown: float | None = None):
+    """The Lighthouse result (lhr) or an error string. `slowdown`: the CPU slowdown, None for
+    Lighthouse's default (4×)."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "report.json"
         command = [
@@ -111,6 +131,8 @@ def run_lighthouse(url: str, headers: dict, timeout: float, save: Path | None, l
         ]
         if headers:
             command.append(f"--extra-headers={json.dumps(headers)}")
+        if slowdown is not None:
+            command.append(f"--throttling.cpuSlowdownMultiplier={slowdown:.2f}")
         if traces and save:
             command.append("--save-assets")
         env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
@@ -180,7 +202,8 @@ def measure(url, headers, args, label, run):
     own; and the codes of the errors that were retried."""
     retried = []
     while True:
-        lhr = run_lighthouse(url, headers, args.timeout, args.save, label, args.traces, run)
+        lhr = run_lighthouse(url, headers, args.timeout, args.save, label, args.traces, run,
+                             args.slowdown)
         code = trace_error(lhr)
         if code is None or len(retried) >= RETRIES:
             break
@@ -208,7 +231,12 @@ def main() -> None:
     parser.add_argument("--summary", help="also write the summary rows as JSON here")
     parser.add_argument("--port", type=int,
                         help="gunicorn's port (default: a free one); one's own on a shared host")
+    parser.add_argument("--cpu-slowdown", default="4",
+                        help="Lighthouse's CPU slowdown: a number (default 4, Lighthouse's own) "
+                             "or `host` (set from this host's benchmarkIndex)")
     args = parser.parse_args()
+    args.slowdown = None if args.cpu_slowdown == "4" else (
+        None if args.cpu_slowdown == "host" else float(args.cpu_slowdown))
     ensure_lighthouse()
     pages, cookie_name = targets(args.only)
     if not pages:
@@ -221,6 +249,16 @@ def main() -> None:
     retries = {path: [] for _label, path, _cookie in pages}
     try:
         warm(base, pages, cookie_name)
+        if args.cpu_slowdown == "host":
+            label, path, cookie = pages[0]
+            headers = {"Cookie": f"{cookie_name}={cookie}"} if cookie else {}
+            lhr, _retried = measure(base + path, headers, args, label, 0)
+            if isinstance(lhr, str):
+                sys.exit(f"could not read this host's benchmarkIndex: {lhr}")
+            index = lhr.get("environment", {}).get("benchmarkIndex") or 0
+            args.slowdown = slowdown_for(index)
+            print(f"CPU slowdown {args.slowdown:.2f}× for this host's benchmarkIndex {index:.0f} "
+                  f"(Lighthouse's default: 4×)", flush=True)
         # Round after round over all pages: a busy minute on the host spreads over the pages
         # instead of spoiling every run of one page.
         for run in range(1, args.runs + 1):
@@ -287,10 +325,14 @@ def main() -> None:
     # Other processes on the host slow Lighthouse's observed run, and its 4× CPU figures with it.
     print(f"Load average (1 min) before and after the run: {load_before:.1f}, "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    slowdown = ("4× (Lighthouse's default)" if args.slowdown is None
+                else f"{args.slowdown:.2f}× (--cpu-slowdown {args.cpu_slowdown})")
+    print(f"CPU slowdown: {slowdown}")
     print(f"\nBudget: Lighthouse mobile (simulated slow 4G) performance ≥ {SCORE_BUDGET}, "
           f"LCP ≤ {LCP_BUDGET_MS / 1000:g} s, no long task on the checklist form: "
           f"{'met' if ok else 'NOT met'}")
-    write_summary(args.summary, summary_rows(measured, failed))
+    write_summary(args.summary, summary_rows(measured, failed) + [
+        ("Lighthouse CPU slowdown", slowdown, "the reference phone", True)])
     sys.exit(0 if ok else 1)
 
 
