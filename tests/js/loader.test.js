@@ -38,10 +38,14 @@ function loadPage(readyState) {
   const paint = () => observers[0]({
     getEntriesByName: (name) => (name === "first-contentful-paint" ? [{}] : []),
   });
-  const runTimers = (under) => {
+  // One round: the timers set so far (those set while they run wait for the next round).
+  const runRound = (under) => {
     timers.splice(0).forEach(([task, ms]) => { if (ms === undefined || ms < under) task(); });
   };
-  return { page, appended, timers, winListeners, attributes, paint, runTimers };
+  const runTimers = (under) => {
+    while (timers.length) runRound(under);
+  };
+  return { page, appended, timers, winListeners, attributes, paint, runRound, runTimers };
 }
 
 test("scripts wait for the first paint and then for the load event", () => {
@@ -80,4 +84,15 @@ test("without a paint report they still start, after the fallback", () => {
   assert.ok(p.timers.some(([, ms]) => ms === 3000));
   p.runTimers(10000);
   assert.equal(p.appended.length, 2);
+});
+
+test("each script element is added in a task of its own", () => {
+  const p = loadPage("complete");
+  p.paint();
+  p.runRound(1000); // the task after the paint: the loader starts, the first script is added
+  assert.deepEqual(p.appended.map((s) => s.src), ["/a.js"]);
+  p.runRound(1000);
+  assert.deepEqual(p.appended.map((s) => s.src), ["/a.js", "/b.js"]);
+  p.runTimers(1000);
+  assert.equal(p.appended.length, 2, "each added once");
 });
